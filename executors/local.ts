@@ -1,0 +1,104 @@
+/**
+ * A local ipykernel subprocess, for machines without Docker. NOT a sandbox: code runs with the
+ * rights of the user running codeact, so choosing it always says so on stderr.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ipcConnection } from "./jupyter/connection";
+import { readSetupState } from "./setup-state";
+import type { ExecutorInfo, StdinHandler } from "./types";
+import { ExecutorUnavailableError } from "./types";
+import { type Death, type KernelOptions, type LaunchedKernel, ZmqKernelExecutor } from "./zmq-executor";
+
+export interface LocalExecutorOptions extends KernelOptions {
+  /** Python with ipykernel installed; found automatically when omitted. */
+  python?: string;
+  /** Working directory of the kernel (default: a fresh temp dir, removed on shutdown). */
+  cwd?: string;
+  tools?: StdinHandler;
+  /** Suppresses the "not a sandbox" warning (tests, or a user who has read it). */
+  quiet?: boolean;
+}
+
+let warned = false;
+
+function hasIpykernel(python: string): boolean {
+  const probe = spawnSync(python, ["-c", "import ipykernel"], { stdio: "ignore", timeout: 15_000 });
+  return probe.status === 0;
+}
+
+/** The first Python that can import ipykernel: option, $CODEACT_PYTHON, setup's finding, PATH, Debian's. */
+export function findKernelPython(explicit?: string): string {
+  const candidates = [explicit, process.env.CODEACT_PYTHON, readSetupState()?.localPython, "python3", "/usr/bin/python3"];
+  for (const c of candidates) if (c && hasIpykernel(c)) return c;
+  throw new ExecutorUnavailableError(
+    "No local Python with ipykernel was found for the local (unsandboxed) kernel.",
+    "Install it (Debian/Ubuntu: `apt-get install python3-ipykernel`; elsewhere `pip install ipykernel`) or set CODEACT_PYTHON to a python that has it.",
+  );
+}
+
+export class LocalJupyterExecutor extends ZmqKernelExecutor {
+  readonly id = `local-${randomUUID().slice(0, 8)}`;
+  private python: string | undefined;
+
+  constructor(private readonly local: LocalExecutorOptions = {}) {
+    super(local, local.tools);
+  }
+
+  protected baseInfo(): Omit<ExecutorInfo, "description"> {
+    return { kind: "local", sandboxed: false };
+  }
+
+  protected async launch(): Promise<LaunchedKernel> {
+    if (!warned && !this.local.quiet) {
+      warned = true;
+      process.stderr.write("codeact: WARNING: the local kernel is NOT a sandbox: code runs with your user's rights on this machine.\n");
+    }
+    this.python ??= findKernelPython(this.local.python);
+    // Short path: unix socket paths are limited to ~107 bytes.
+    const dir = mkdtempSync(join(tmpdir(), "ca-"));
+    const info = ipcConnection(join(dir, "k"));
+    const connFile = join(dir, "connection.json");
+    writeFileSync(connFile, JSON.stringify(info), { mode: 0o600 });
+    const cwd = this.local.cwd ?? mkdtempSync(join(tmpdir(), "codeact-work-"));
+    const child = spawn(this.python, ["-m", "ipykernel_launcher", "-f", connFile], {
+      cwd,
+      // Own process group: the kernel's interrupt signals its group, which must not include us.
+      detached: true,
+      stdio: ["ignore", "ignore", "pipe"],
+      env: {
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        HOME: process.env.HOME ?? cwd,
+        LANG: process.env.LANG ?? "C.UTF-8",
+        MPLBACKEND: "module://matplotlib_inline.backend_inline",
+        PYTHONUNBUFFERED: "1",
+      },
+    });
+    let stderrTail = "";
+    child.stderr?.on("data", (chunk: Buffer) => {
+      stderrTail = (stderrTail + chunk.toString()).slice(-2000);
+    });
+    const died = new Promise<Death>((resolve) => {
+      child.once("exit", (code, signal) =>
+        resolve({ reason: "exited", detail: `kernel process exited (code ${code}, signal ${signal}). ${stderrTail.trim()}`.trim() }),
+      );
+      child.once("error", (err) => resolve({ reason: "exited", detail: `could not start ${this.python}: ${err.message}` }));
+    });
+    const stop = async () => {
+      if (child.exitCode === null && child.signalCode === null && child.pid) {
+        try {
+          process.kill(-child.pid, "SIGKILL");
+        } catch {
+          /* already gone */
+        }
+        await Promise.race([died, new Promise((r) => setTimeout(r, 2000))]);
+      }
+      rmSync(dir, { recursive: true, force: true });
+      if (!this.local.cwd) rmSync(cwd, { recursive: true, force: true });
+    };
+    return { info, died, stop, description: `local ipykernel pid ${child.pid} (${this.python}), unsandboxed` };
+  }
+}

@@ -1,0 +1,295 @@
+/**
+ * What the Docker and local executors share: a kernel reached over ZeroMQ with a connection file.
+ * Subclasses only say how a kernel process is launched, stopped and watched for death.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { z } from "zod";
+import { OutputCollector } from "./collector";
+import { KernelClient, KernelClosedError } from "./jupyter/client";
+import type { ConnectionInfo } from "./jupyter/connection";
+import type { JupyterMessage } from "./jupyter/messages";
+import type {
+  CodeExecutor,
+  DeathReason,
+  ExecuteOptions,
+  ExecutionResult,
+  ExecutorInfo,
+  StdinHandler,
+} from "./types";
+
+export const KernelOptionsSchema = z.object({
+  /** Characters of stdout (and of stderr) kept per cell; beyond it the head and tail are kept. */
+  maxOutputChars: z.number().int().positive().default(100_000),
+  /** Default per-cell time limit when `execute` is not given one. */
+  defaultTimeoutMs: z.number().int().positive().default(120_000),
+  /** How long an interrupted cell may take to stop before the kernel is restarted instead. */
+  interruptGraceMs: z.number().int().positive().default(5_000),
+  /** How long a kernel may take from launch to its first kernel_info_reply. */
+  startTimeoutMs: z.number().int().positive().default(30_000),
+});
+export type KernelOptions = z.input<typeof KernelOptionsSchema>;
+
+export interface Death {
+  reason: DeathReason;
+  detail: string;
+}
+
+/** A launched kernel process, as the subclass hands it over. */
+export interface LaunchedKernel {
+  info: ConnectionInfo;
+  /** ipc path prefix as seen by the host, when it differs from `info.ip`. */
+  hostPrefix?: string;
+  /** Resolves when the kernel process is gone, with why. Never rejects. */
+  died: Promise<Death>;
+  /** Stops the process and frees its resources. Must be safe to call after it died. */
+  stop(): Promise<void>;
+  description: string;
+}
+
+const GUARD_SOURCE = readFileSync(join(__dirname, "python", "output_guard.py"), "utf8");
+/** After execute_reply, how long to wait for the iopub `idle` that proves all output arrived. */
+const IDLE_AFTER_REPLY_MS = 5_000;
+
+export abstract class ZmqKernelExecutor implements CodeExecutor {
+  abstract readonly id: string;
+  protected readonly options: z.output<typeof KernelOptionsSchema>;
+  private kernel: LaunchedKernel | undefined;
+  private client: KernelClient | undefined;
+  private death: Death | undefined;
+  private starting: Promise<void> | undefined;
+  /** Serialises executions: a kernel runs one cell at a time and so must we. */
+  private queue: Promise<unknown> = Promise.resolve();
+  private stdinHandler: StdinHandler | undefined;
+
+  constructor(options: KernelOptions = {}, stdinHandler?: StdinHandler) {
+    this.options = KernelOptionsSchema.parse(options);
+    this.stdinHandler = stdinHandler;
+  }
+
+  protected abstract launch(): Promise<LaunchedKernel>;
+  protected abstract baseInfo(): Omit<ExecutorInfo, "description">;
+
+  get info(): ExecutorInfo {
+    return { ...this.baseInfo(), description: this.kernel?.description ?? "not started" };
+  }
+
+  /** Signatures that failed verification on this kernel's channels (should stay 0). */
+  get rejectedMessages(): number {
+    return this.client?.rejectedMessages ?? 0;
+  }
+
+  start(): Promise<void> {
+    if (this.client && !this.death) return Promise.resolve();
+    this.starting ??= this.boot().finally(() => {
+      this.starting = undefined;
+    });
+    return this.starting;
+  }
+
+  private async boot(): Promise<void> {
+    const kernel = await this.launch();
+    this.kernel = kernel;
+    this.death = undefined;
+    const client = new KernelClient(kernel.info, { hostPrefix: kernel.hostPrefix });
+    this.client = client;
+    void kernel.died.then((death) => {
+      if (this.kernel !== kernel) return;
+      this.death = death;
+      client.close(`kernel died (${death.reason}): ${death.detail}`);
+    });
+    try {
+      await this.waitForReady(client, kernel);
+      await this.runPrelude(client);
+    } catch (err) {
+      await this.teardown();
+      throw err;
+    }
+  }
+
+  /**
+   * iopub is a PUB/SUB channel: messages published before our subscription reaches the kernel are
+   * lost. Ask kernel_info until its reply *and* an iopub message for it arrive, as jupyter_client does.
+   */
+  private async waitForReady(client: KernelClient, kernel: LaunchedKernel): Promise<void> {
+    const deadline = Date.now() + this.options.startTimeoutMs;
+    let attempt = 0;
+    while (Date.now() < deadline) {
+      if (this.death) throw new Error(`Kernel exited during start (${this.death.reason}): ${this.death.detail}`);
+      let sawIopub = false;
+      const { msgId, reply } = client.request("shell", "kernel_info_request", {}, { iopub: () => (sawIopub = true) });
+      const wait = Math.min(100 * 2 ** attempt++, 1000);
+      const got = await Promise.race([reply.then(() => true), kernel.died.then(() => false), sleep(wait * 5).then(() => false)]);
+      if (got) {
+        const until = Date.now() + wait;
+        while (!sawIopub && Date.now() < until) await sleep(2);
+      }
+      client.release(msgId);
+      if (got && sawIopub) return;
+    }
+    throw new Error(`Kernel did not answer within ${this.options.startTimeoutMs} ms (${kernel.description}).`);
+  }
+
+  private async runPrelude(client: KernelClient): Promise<void> {
+    const limit = this.options.maxOutputChars;
+    // The sandbox keeps half the limit as head and half as tail, so what reaches the host fits the
+    // host's own buffer and the sandbox's marker (with the true count of dropped characters) survives.
+    const half = String(Math.floor(limit / 2));
+    const guard = GUARD_SOURCE.replace("__HEAD_LIMIT__", half).replace("__TAIL_LIMIT__", half);
+    const code = [guard, this.stdinHandler?.prelude() ?? ""].join("\n");
+    const result = await this.run(client, code, { timeoutMs: this.options.startTimeoutMs }, true);
+    if (result.status !== "ok") {
+      const why = result.error ? `${result.error.ename}: ${result.error.evalue}` : result.status;
+      throw new Error(`Kernel prelude failed (${why}). ${result.stderr}`);
+    }
+  }
+
+  async setStdinHandler(handler: StdinHandler | undefined): Promise<void> {
+    this.stdinHandler = handler;
+    if (this.client && !this.death && handler) {
+      const result = await this.run(this.client, handler.prelude(), {}, true);
+      if (result.status !== "ok") throw new Error(`Tool prelude failed: ${result.error?.evalue ?? result.status}`);
+    }
+  }
+
+  execute(code: string, options: ExecuteOptions = {}): Promise<ExecutionResult> {
+    const next = this.queue.then(async () => {
+      if (!this.client && !this.death) await this.start();
+      const client = this.client;
+      if (!client || this.death || client.isClosed) {
+        const death = this.death ?? { reason: "unknown" as const, detail: "kernel is not running" };
+        return new OutputCollector(1).finish({
+          status: "died",
+          durationMs: 0,
+          died: { reason: death.reason, detail: `${death.detail}. Call restart() for a fresh kernel.` },
+        });
+      }
+      return this.run(client, code, options, false);
+    });
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async run(client: KernelClient, code: string, options: ExecuteOptions, silent: boolean): Promise<ExecutionResult> {
+    const started = performance.now();
+    const collector = new OutputCollector(this.options.maxOutputChars, options.onOutput);
+    let idle!: () => void;
+    const idleSeen = new Promise<void>((r) => (idle = r));
+    const handler = this.stdinHandler;
+    const { msgId, reply } = client.request(
+      "shell",
+      "execute_request",
+      { code, silent, store_history: !silent, user_expressions: {}, allow_stdin: handler !== undefined, stop_on_error: true },
+      {
+        iopub: (msg) => {
+          if (collector.handle(msg)) idle();
+        },
+        stdin: (msg) => void this.answerInput(client, handler, collector, msg),
+      },
+    );
+    const timeoutMs = options.timeoutMs ?? this.options.defaultTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<"timeout">((r) => (timer = setTimeout(() => r("timeout"), timeoutMs)));
+    const kernel = this.kernel!;
+    const died = kernel.died.then(() => "died" as const);
+    const replied = reply.then(
+      (msg) => msg,
+      (err: Error) => (err instanceof KernelClosedError ? ("died" as const) : Promise.reject(err)),
+    );
+    try {
+      let outcome = await Promise.race([replied, timedOut, died]);
+      let timeoutNote: string | undefined;
+      if (outcome === "timeout") {
+        timeoutNote = await this.stopRunaway(client, replied, died);
+        outcome = "timeout";
+      }
+      if (outcome === "died") {
+        // A restart or shutdown from outside closes the connection without the process dying first.
+        const closed: Death = { reason: "unknown", detail: "the connection to the kernel was closed (restart or shutdown)" };
+        const death = await Promise.race([kernel.died, sleep(2000).then(() => closed)]);
+        return collector.finish({ status: "died", durationMs: performance.now() - started, died: death });
+      }
+      if (outcome !== "timeout") {
+        await Promise.race([idleSeen, sleep(IDLE_AFTER_REPLY_MS)]);
+        collector.noteReplyError(outcome.content);
+        const status = outcome.content.status === "ok" ? "ok" : "error";
+        return collector.finish({ status, durationMs: performance.now() - started });
+      }
+      return collector.finish({
+        status: "timeout",
+        durationMs: performance.now() - started,
+        error: { ename: "TimeoutError", evalue: `Cell exceeded its ${timeoutMs} ms limit. ${timeoutNote}`, traceback: [] },
+      });
+    } finally {
+      clearTimeout(timer);
+      client.release(msgId);
+    }
+  }
+
+  /** Interrupts a cell past its limit; restarts the kernel when the interrupt does not take. */
+  private async stopRunaway(client: KernelClient, replied: Promise<JupyterMessage | "died">, died: Promise<"died">): Promise<string> {
+    await this.sendInterrupt(client);
+    const grace = sleep(this.options.interruptGraceMs).then(() => "grace" as const);
+    const after = await Promise.race([replied, died, grace]);
+    if (after === "grace") {
+      await this.restartKernel();
+      return "The interrupt did not stop it, so the kernel was restarted: all variables are gone.";
+    }
+    if (after === "died") return "The kernel died while being interrupted.";
+    return "It was interrupted; variables defined before it are kept.";
+  }
+
+  private async answerInput(client: KernelClient, handler: StdinHandler | undefined, collector: OutputCollector, msg: JupyterMessage): Promise<void> {
+    if (msg.header.msg_type !== "input_request") return;
+    const prompt = String(msg.content.prompt ?? "");
+    try {
+      const { reply, record } = handler
+        ? await handler.handleInput(prompt, Boolean(msg.content.password))
+        : { reply: "", record: undefined };
+      if (record) collector.recordToolCall(record);
+      await client.replyInput(msg, reply);
+    } catch (err) {
+      // The kernel waits forever for an input_reply: always send one, even when the handler broke.
+      await client.replyInput(msg, "").catch(() => undefined);
+      collector.handle({ header: { msg_type: "stream" }, content: { name: "stderr", text: `codeact: stdin handler failed: ${(err as Error).message}\n` } });
+    }
+  }
+
+  private async sendInterrupt(client: KernelClient): Promise<void> {
+    const { msgId, reply } = client.request("control", "interrupt_request", {});
+    await Promise.race([reply.catch(() => undefined), sleep(1000)]);
+    client.release(msgId);
+  }
+
+  async interrupt(): Promise<void> {
+    if (this.client && !this.death) await this.sendInterrupt(this.client);
+  }
+
+  private async restartKernel(): Promise<void> {
+    await this.teardown();
+    await this.start();
+  }
+
+  /** Restarts even while a cell is running (that cell ends as died); later cells wait for it. */
+  async restart(): Promise<void> {
+    await this.restartKernel();
+  }
+
+  private async teardown(): Promise<void> {
+    const kernel = this.kernel;
+    this.client?.close("kernel shut down");
+    this.client = undefined;
+    this.kernel = undefined;
+    this.death = undefined;
+    if (kernel) await kernel.stop();
+  }
+
+  async shutdown(): Promise<void> {
+    await this.starting?.catch(() => undefined);
+    await this.teardown();
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms).unref?.());
+}

@@ -1,0 +1,23 @@
+/**
+ * A Cell is one executed code action: the unit that the cells channel appends, that kernel
+ * rehydration replays and that the notebook export turns into a code cell.
+ */
+import { z } from "zod";
+import { ExecutionResultSchema } from "../executors/types";
+
+export const CellSchema = z.object({
+  /** Stable id (uuid); also the notebook cell id. */
+  id: z.string(),
+  /** Index of the plan step this action served (0-based). */
+  step: z.number().int().nonnegative(),
+  /** 0 for the first attempt at a step, n for the n-th self-debug retry. */
+  attempt: z.number().int().nonnegative(),
+  code: z.string(),
+  /** True when a person edited the code in approval mode before it ran. */
+  edited: z.boolean().optional(),
+  result: ExecutionResultSchema,
+  /** The truncated text the coder saw as observation. */
+  observation: z.string(),
+  startedAt: z.string(),
+});
+export type Cell = z.infer<typeof CellSchema>;
