@@ -99,6 +99,6 @@ export class LocalJupyterExecutor extends ZmqKernelExecutor {
       rmSync(dir, { recursive: true, force: true });
       if (!this.local.cwd) rmSync(cwd, { recursive: true, force: true });
     };
-    return { info, died, stop, description: `local ipykernel pid ${child.pid} (${this.python}), unsandboxed` };
+    return { info, died, stop, connectionFile: connFile, description: `local ipykernel pid ${child.pid} (${this.python}), unsandboxed` };
   }
 }

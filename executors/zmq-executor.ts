@@ -45,6 +45,8 @@ export interface LaunchedKernel {
   /** Stops the process and frees its resources. Must be safe to call after it died. */
   stop(): Promise<void>;
   description: string;
+  /** Host path of the connection file, e.g. for `jupyter console --existing` while debugging. */
+  connectionFile?: string;
 }
 
 const GUARD_SOURCE = readFileSync(join(__dirname, "python", "output_guard.py"), "utf8");
@@ -72,6 +74,11 @@ export abstract class ZmqKernelExecutor implements CodeExecutor {
 
   get info(): ExecutorInfo {
     return { ...this.baseInfo(), description: this.kernel?.description ?? "not started" };
+  }
+
+  /** Host path of the running kernel's connection file (its sockets are reachable from the host). */
+  get connectionFile(): string | undefined {
+    return this.kernel?.connectionFile;
   }
 
   /** Signatures that failed verification on this kernel's channels (should stay 0). */

@@ -1,0 +1,185 @@
+/**
+ * A kernel in its own Docker container: no network, read-only root, writable /workspace (tmpfs),
+ * non-root user, memory/pids/CPU limits, none of the host's environment. The kernel's sockets are
+ * unix sockets in a per-kernel host directory bind-mounted at /kernel, so no TCP port is opened.
+ */
+import { randomUUID } from "node:crypto";
+import { chmodSync, chownSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type Docker from "dockerode";
+import { z } from "zod";
+import { connectDocker } from "./docker-engine";
+import { LABEL_EXECUTOR, LABEL_THREAD, ownerLabels, reapOrphans, track, untrack } from "./docker-reaper";
+import { ipcConnection } from "./jupyter/connection";
+import { readSetupState } from "./setup-state";
+import type { ExecutorInfo, StdinHandler } from "./types";
+import { type Death, KernelOptionsSchema, type LaunchedKernel, ZmqKernelExecutor } from "./zmq-executor";
+
+export const DockerLimitsSchema = z.object({
+  memoryMb: z.number().int().min(32).default(1024),
+  pidsLimit: z.number().int().min(8).default(256),
+  cpus: z.number().positive().default(1),
+  workspaceMb: z.number().int().min(1).default(1024),
+});
+
+export const DockerExecutorOptionsSchema = KernelOptionsSchema.extend({
+  /** Kernel image; default: the one setup built, else codeact-kernel:latest. */
+  image: z.string().optional(),
+  limits: DockerLimitsSchema.default(DockerLimitsSchema.parse({})),
+  /** Recorded as a container label, so `docker ps` tells which run a kernel belongs to. */
+  threadId: z.string().optional(),
+  /** Environment variables to set inside the sandbox (the host's own are never passed). */
+  env: z.record(z.string(), z.string()).default({}),
+});
+export type DockerExecutorOptions = z.input<typeof DockerExecutorOptionsSchema> & { tools?: StdinHandler; docker?: Docker };
+
+/** The last lines a dead kernel printed: usually the only clue to why it did not start. */
+async function containerLogTail(container: Docker.Container): Promise<string> {
+  try {
+    const buf = (await container.logs({ stdout: true, stderr: true, tail: 15 })) as unknown as Buffer;
+    // Multiplexed stream: 8-byte frame headers precede each chunk; strip them for a readable tail.
+    const parts: string[] = [];
+    for (let at = 0; at + 8 <= buf.length; ) {
+      const size = buf.readUInt32BE(at + 4);
+      parts.push(buf.subarray(at + 8, at + 8 + size).toString("utf8"));
+      at += 8 + size;
+    }
+    return parts.join("").trim().slice(-1500);
+  } catch {
+    return "";
+  }
+}
+
+/** The uid the kernel runs as: the image's `sandbox` user, or the host user when it is not root. */
+function sandboxUser(): { uid: number; gid: number } {
+  const uid = process.getuid?.() ?? 1000;
+  const gid = process.getgid?.() ?? 1000;
+  return uid === 0 ? { uid: 1000, gid: 1000 } : { uid, gid };
+}
+
+let reaped: Promise<unknown> | undefined;
+
+export class DockerJupyterExecutor extends ZmqKernelExecutor {
+  readonly id = `docker-${randomUUID().slice(0, 8)}`;
+  private readonly docker: z.output<typeof DockerExecutorOptionsSchema>;
+  private engine: Docker | undefined;
+
+  constructor(options: DockerExecutorOptions = {}) {
+    const { tools, docker, ...rest } = options;
+    const parsed = DockerExecutorOptionsSchema.parse(rest);
+    super(parsed, tools);
+    this.docker = parsed;
+    this.engine = docker;
+  }
+
+  get image(): string {
+    return this.docker.image ?? readSetupState()?.image ?? "codeact-kernel:latest";
+  }
+
+  protected baseInfo(): Omit<ExecutorInfo, "description"> {
+    return { kind: "docker", sandboxed: true };
+  }
+
+  protected async launch(): Promise<LaunchedKernel> {
+    const docker = (this.engine ??= await connectDocker());
+    reaped ??= reapOrphans(docker).catch(() => undefined);
+    await reaped;
+
+    const { uid, gid } = sandboxUser();
+    const dir = mkdtempSync(join(tmpdir(), "ca-"));
+    const info = ipcConnection("/kernel/k");
+    writeFileSync(join(dir, "connection.json"), JSON.stringify(info), { mode: 0o600 });
+    if (process.getuid?.() === 0) {
+      chownSync(dir, uid, gid);
+      chownSync(join(dir, "connection.json"), uid, gid);
+    }
+    chmodSync(dir, 0o700);
+
+    const { memoryMb, pidsLimit, cpus, workspaceMb } = this.docker.limits;
+    const env = {
+      ...this.docker.env,
+      HOME: "/workspace",
+      IPYTHONDIR: "/tmp/ipython",
+      MPLCONFIGDIR: "/tmp/matplotlib",
+      MPLBACKEND: "module://matplotlib_inline.backend_inline",
+      PYTHONUNBUFFERED: "1",
+      LANG: "C.UTF-8",
+      PATH: "/usr/local/bin:/usr/bin:/bin",
+    };
+    let container: Docker.Container;
+    try {
+      container = await docker.createContainer({
+        Image: this.image,
+        Cmd: ["python3", "-m", "ipykernel_launcher", "-f", "/kernel/connection.json"],
+        User: `${uid}:${gid}`,
+        WorkingDir: "/workspace",
+        Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+        Labels: { ...ownerLabels(), [LABEL_EXECUTOR]: this.id, ...(this.docker.threadId ? { [LABEL_THREAD]: this.docker.threadId } : {}) },
+        NetworkDisabled: true,
+        StopTimeout: 1,
+        HostConfig: {
+          NetworkMode: "none",
+          ReadonlyRootfs: true,
+          Tmpfs: {
+            "/workspace": `rw,size=${workspaceMb}m,uid=${uid},gid=${gid},mode=0755`,
+            "/tmp": "rw,size=256m,mode=1777",
+          },
+          Binds: [`${dir}:/kernel`],
+          Memory: memoryMb * 1024 * 1024,
+          MemorySwap: memoryMb * 1024 * 1024,
+          PidsLimit: pidsLimit,
+          NanoCpus: Math.round(cpus * 1e9),
+          CapDrop: ["ALL"],
+          SecurityOpt: ["no-new-privileges"],
+          // A real PID 1 reaps the kernel's zombies and forwards signals.
+          Init: true,
+        },
+      });
+    } catch (err) {
+      rmSync(dir, { recursive: true, force: true });
+      const msg = (err as Error).message;
+      if (/No such image/i.test(msg)) {
+        throw new Error(`Kernel image ${this.image} is missing. Build it with \`npx codeact image build\` (or \`npm run setup\`).`);
+      }
+      throw err;
+    }
+    track(docker, container.id);
+    // "next-exit": the default condition ("not-running") would answer at once for a created container.
+    const died: Promise<Death> = container
+      .wait({ condition: "next-exit" })
+      .then(async (exit: { StatusCode?: number }) => {
+        const state = await container.inspect().then((i) => i.State).catch(() => undefined);
+        if (state?.OOMKilled) {
+          return { reason: "oom" as const, detail: `out of memory: the kernel exceeded its ${memoryMb} MB limit and was killed` };
+        }
+        const logs = await containerLogTail(container);
+        return { reason: "exited" as const, detail: `kernel container exited with code ${exit.StatusCode ?? state?.ExitCode ?? "?"}${logs ? `; its last output: ${logs}` : ""}` };
+      })
+      .catch((err: Error) => ({ reason: "unknown" as const, detail: `lost track of the kernel container: ${err.message}` }));
+    const stop = async () => {
+      untrack(container.id);
+      await container.remove({ force: true }).catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    };
+    try {
+      await container.start();
+    } catch (err) {
+      await stop();
+      throw err;
+    }
+    return {
+      info,
+      hostPrefix: join(dir, "k"),
+      died,
+      stop,
+      description: `${this.image} container ${container.id.slice(0, 12)}`,
+    };
+  }
+
+  /** The container id of the running kernel (for tests and `docker` debugging). */
+  get containerId(): string | undefined {
+    const d = this.info.description.match(/container ([0-9a-f]{12})/);
+    return d?.[1];
+  }
+}

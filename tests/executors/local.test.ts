@@ -1,0 +1,27 @@
+import { LocalJupyterExecutor } from "../../executors/local";
+import { executorContract } from "./contract";
+
+executorContract("LocalJupyterExecutor", () => new LocalJupyterExecutor({ quiet: true }));
+
+describe("LocalJupyterExecutor", () => {
+  it("reports a kernel that exits as died, and restart() brings a working one", async () => {
+    const ex = new LocalJupyterExecutor({ quiet: true });
+    try {
+      const r = await ex.execute("import os\nos._exit(3)");
+      expect(r.status).toBe("died");
+      expect(r.died?.reason).toBe("exited");
+      expect(r.died?.detail).toMatch(/code 3/);
+      const again = await ex.execute("1 + 1");
+      expect(again.status).toBe("died");
+      expect(again.died?.detail).toMatch(/restart\(\)/);
+      await ex.restart();
+      expect((await ex.execute("1 + 1")).results[0]?.data["text/plain"]).toBe("2");
+    } finally {
+      await ex.shutdown();
+    }
+  });
+
+  it("says it is not a sandbox", () => {
+    expect(new LocalJupyterExecutor({ quiet: true }).info).toMatchObject({ kind: "local", sandboxed: false });
+  });
+});
