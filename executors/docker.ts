@@ -11,10 +11,11 @@ import type Docker from "dockerode";
 import { z } from "zod";
 import { connectDocker } from "./docker-engine";
 import { LABEL_EXECUTOR, LABEL_THREAD, ownerLabels, reapOrphans, track, untrack } from "./docker-reaper";
+import { KernelClient } from "./jupyter/client";
 import { ipcConnection } from "./jupyter/connection";
 import { readSetupState } from "./setup-state";
 import type { ExecutorInfo, StdinHandler } from "./types";
-import { type Death, KernelOptionsSchema, type LaunchedKernel, ZmqKernelExecutor } from "./zmq-executor";
+import { type Death, KernelOptionsSchema, type LaunchedKernel, JupyterKernelExecutor } from "./kernel-executor";
 
 export const DockerLimitsSchema = z.object({
   memoryMb: z.number().int().min(32).default(1024),
@@ -60,7 +61,7 @@ function sandboxUser(): { uid: number; gid: number } {
 
 let reaped: Promise<unknown> | undefined;
 
-export class DockerJupyterExecutor extends ZmqKernelExecutor {
+export class DockerJupyterExecutor extends JupyterKernelExecutor {
   readonly id = `docker-${randomUUID().slice(0, 8)}`;
   private readonly docker: z.output<typeof DockerExecutorOptionsSchema>;
   private engine: Docker | undefined;
@@ -169,8 +170,8 @@ export class DockerJupyterExecutor extends ZmqKernelExecutor {
       throw err;
     }
     return {
-      info,
-      hostPrefix: join(dir, "k"),
+      connect: () => new KernelClient(info, { hostPrefix: join(dir, "k") }),
+      connectionFile: join(dir, "connection.json"),
       died,
       stop,
       description: `${this.image} container ${container.id.slice(0, 12)}`,

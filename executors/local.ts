@@ -7,11 +7,12 @@ import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { KernelClient } from "./jupyter/client";
 import { ipcConnection } from "./jupyter/connection";
 import { readSetupState } from "./setup-state";
 import type { ExecutorInfo, StdinHandler } from "./types";
 import { ExecutorUnavailableError } from "./types";
-import { type Death, type KernelOptions, type LaunchedKernel, ZmqKernelExecutor } from "./zmq-executor";
+import { type Death, type KernelOptions, type LaunchedKernel, JupyterKernelExecutor } from "./kernel-executor";
 
 export interface LocalExecutorOptions extends KernelOptions {
   /** Python with ipykernel installed; found automatically when omitted. */
@@ -40,7 +41,7 @@ export function findKernelPython(explicit?: string): string {
   );
 }
 
-export class LocalJupyterExecutor extends ZmqKernelExecutor {
+export class LocalJupyterExecutor extends JupyterKernelExecutor {
   readonly id = `local-${randomUUID().slice(0, 8)}`;
   private python: string | undefined;
 
@@ -99,6 +100,6 @@ export class LocalJupyterExecutor extends ZmqKernelExecutor {
       rmSync(dir, { recursive: true, force: true });
       if (!this.local.cwd) rmSync(cwd, { recursive: true, force: true });
     };
-    return { info, died, stop, connectionFile: connFile, description: `local ipykernel pid ${child.pid} (${this.python}), unsandboxed` };
+    return { connect: () => new KernelClient(info), died, stop, connectionFile: connFile, description: `local ipykernel pid ${child.pid} (${this.python}), unsandboxed` };
   }
 }

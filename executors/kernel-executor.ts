@@ -1,13 +1,13 @@
 /**
- * What the Docker and local executors share: a kernel reached over ZeroMQ with a connection file.
- * Subclasses only say how a kernel process is launched, stopped and watched for death.
+ * What every executor shares: running a cell on a Jupyter kernel, the output guard and tool prelude,
+ * timeouts that interrupt and escalate to a restart, and death detection. Subclasses only say how
+ * a kernel is launched, reached (ZeroMQ IPC, or a Jupyter server's WebSocket), stopped and watched.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { OutputCollector } from "./collector";
-import { KernelClient, KernelClosedError } from "./jupyter/client";
-import type { ConnectionInfo } from "./jupyter/connection";
+import { KernelClosedError, type MessageHandler } from "./jupyter/client";
 import type { JupyterMessage } from "./jupyter/messages";
 import type {
   CodeExecutor,
@@ -35,11 +35,30 @@ export interface Death {
   detail: string;
 }
 
-/** A launched kernel process, as the subclass hands it over. */
+/**
+ * How the executor talks to a kernel: requests correlated with their replies, iopub and stdin traffic
+ * routed to the request that caused it. `KernelClient` (ZeroMQ) and `RemoteTransport` (WebSocket).
+ */
+export interface KernelTransport {
+  request(
+    channel: "shell" | "control",
+    msgType: string,
+    content: Record<string, unknown>,
+    handlers?: { iopub?: MessageHandler; stdin?: MessageHandler },
+  ): { msgId: string; reply: Promise<JupyterMessage> };
+  replyInput(request: JupyterMessage, value: string): Promise<void>;
+  release(msgId: string): void;
+  /** Fails every waiting request with KernelClosedError. Idempotent. */
+  close(reason?: string): void;
+  readonly isClosed: boolean;
+  /** Incoming messages dropped for a bad signature. */
+  readonly rejectedMessages: number;
+}
+
+/** A launched kernel, as the subclass hands it over. */
 export interface LaunchedKernel {
-  info: ConnectionInfo;
-  /** ipc path prefix as seen by the host, when it differs from `info.ip`. */
-  hostPrefix?: string;
+  /** Opens the connection the executor will use. */
+  connect(): KernelTransport;
   /** Resolves when the kernel process is gone, with why. Never rejects. */
   died: Promise<Death>;
   /** Stops the process and frees its resources. Must be safe to call after it died. */
@@ -53,11 +72,11 @@ const GUARD_SOURCE = readFileSync(join(__dirname, "python", "output_guard.py"), 
 /** After execute_reply, how long to wait for the iopub `idle` that proves all output arrived. */
 const IDLE_AFTER_REPLY_MS = 5_000;
 
-export abstract class ZmqKernelExecutor implements CodeExecutor {
+export abstract class JupyterKernelExecutor implements CodeExecutor {
   abstract readonly id: string;
   protected readonly options: z.output<typeof KernelOptionsSchema>;
   private kernel: LaunchedKernel | undefined;
-  private client: KernelClient | undefined;
+  private client: KernelTransport | undefined;
   private death: Death | undefined;
   private starting: Promise<void> | undefined;
   /** Serialises executions: a kernel runs one cell at a time and so must we. */
@@ -98,7 +117,7 @@ export abstract class ZmqKernelExecutor implements CodeExecutor {
     const kernel = await this.launch();
     this.kernel = kernel;
     this.death = undefined;
-    const client = new KernelClient(kernel.info, { hostPrefix: kernel.hostPrefix });
+    const client = kernel.connect();
     this.client = client;
     void kernel.died.then((death) => {
       if (this.kernel !== kernel) return;
@@ -118,7 +137,7 @@ export abstract class ZmqKernelExecutor implements CodeExecutor {
    * iopub is a PUB/SUB channel: messages published before our subscription reaches the kernel are
    * lost. Ask kernel_info until its reply *and* an iopub message for it arrive, as jupyter_client does.
    */
-  private async waitForReady(client: KernelClient, kernel: LaunchedKernel): Promise<void> {
+  private async waitForReady(client: KernelTransport, kernel: LaunchedKernel): Promise<void> {
     const deadline = Date.now() + this.options.startTimeoutMs;
     let attempt = 0;
     while (Date.now() < deadline) {
@@ -137,7 +156,7 @@ export abstract class ZmqKernelExecutor implements CodeExecutor {
     throw new Error(`Kernel did not answer within ${this.options.startTimeoutMs} ms (${kernel.description}).`);
   }
 
-  private async runPrelude(client: KernelClient): Promise<void> {
+  private async runPrelude(client: KernelTransport): Promise<void> {
     const limit = this.options.maxOutputChars;
     // The sandbox keeps half the limit as head and half as tail, so what reaches the host fits the
     // host's own buffer and the sandbox's marker (with the true count of dropped characters) survives.
@@ -177,7 +196,7 @@ export abstract class ZmqKernelExecutor implements CodeExecutor {
     return next;
   }
 
-  private async run(client: KernelClient, code: string, options: ExecuteOptions, silent: boolean): Promise<ExecutionResult> {
+  private async run(client: KernelTransport, code: string, options: ExecuteOptions, silent: boolean): Promise<ExecutionResult> {
     const started = performance.now();
     const collector = new OutputCollector(this.options.maxOutputChars, options.onOutput);
     let idle!: () => void;
@@ -234,7 +253,7 @@ export abstract class ZmqKernelExecutor implements CodeExecutor {
   }
 
   /** Interrupts a cell past its limit; restarts the kernel when the interrupt does not take. */
-  private async stopRunaway(client: KernelClient, replied: Promise<JupyterMessage | "died">, died: Promise<"died">): Promise<string> {
+  private async stopRunaway(client: KernelTransport, replied: Promise<JupyterMessage | "died">, died: Promise<"died">): Promise<string> {
     await this.sendInterrupt(client);
     const grace = sleep(this.options.interruptGraceMs).then(() => "grace" as const);
     const after = await Promise.race([replied, died, grace]);
@@ -246,7 +265,7 @@ export abstract class ZmqKernelExecutor implements CodeExecutor {
     return "It was interrupted; variables defined before it are kept.";
   }
 
-  private async answerInput(client: KernelClient, handler: StdinHandler | undefined, collector: OutputCollector, msg: JupyterMessage): Promise<void> {
+  private async answerInput(client: KernelTransport, handler: StdinHandler | undefined, collector: OutputCollector, msg: JupyterMessage): Promise<void> {
     if (msg.header.msg_type !== "input_request") return;
     const prompt = String(msg.content.prompt ?? "");
     try {
@@ -262,7 +281,7 @@ export abstract class ZmqKernelExecutor implements CodeExecutor {
     }
   }
 
-  private async sendInterrupt(client: KernelClient): Promise<void> {
+  private async sendInterrupt(client: KernelTransport): Promise<void> {
     const { msgId, reply } = client.request("control", "interrupt_request", {});
     await Promise.race([reply.catch(() => undefined), sleep(1000)]);
     client.release(msgId);
