@@ -15,7 +15,7 @@ import { KernelClient } from "./jupyter/client";
 import { ipcConnection } from "./jupyter/connection";
 import { readSetupState } from "./setup-state";
 import type { ExecutorInfo, StdinHandler } from "./types";
-import { type Death, KernelOptionsSchema, type LaunchedKernel, JupyterKernelExecutor } from "./kernel-executor";
+import { type Death, kernelCommand, KernelOptionsSchema, type LaunchedKernel, JupyterKernelExecutor } from "./kernel-executor";
 
 export const DockerLimitsSchema = z.object({
   memoryMb: z.number().int().min(32).default(1024),
@@ -112,7 +112,7 @@ export class DockerJupyterExecutor extends JupyterKernelExecutor {
     try {
       container = await docker.createContainer({
         Image: this.image,
-        Cmd: ["python3", "-m", "ipykernel_launcher", "-f", "/kernel/connection.json"],
+        Cmd: ["python3", ...kernelCommand("/kernel/connection.json")],
         User: `${uid}:${gid}`,
         WorkingDir: "/workspace",
         Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),

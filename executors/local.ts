@@ -12,7 +12,7 @@ import { ipcConnection } from "./jupyter/connection";
 import { readSetupState } from "./setup-state";
 import type { ExecutorInfo, StdinHandler } from "./types";
 import { ExecutorUnavailableError } from "./types";
-import { type Death, type KernelOptions, type LaunchedKernel, JupyterKernelExecutor } from "./kernel-executor";
+import { type Death, kernelCommand, type KernelOptions, type LaunchedKernel, JupyterKernelExecutor } from "./kernel-executor";
 
 export interface LocalExecutorOptions extends KernelOptions {
   /** Python with ipykernel installed; found automatically when omitted. */
@@ -65,7 +65,7 @@ export class LocalJupyterExecutor extends JupyterKernelExecutor {
     const connFile = join(dir, "connection.json");
     writeFileSync(connFile, JSON.stringify(info), { mode: 0o600 });
     const cwd = this.local.cwd ?? mkdtempSync(join(tmpdir(), "codeact-work-"));
-    const child = spawn(this.python, ["-m", "ipykernel_launcher", "-f", connFile], {
+    const child = spawn(this.python, kernelCommand(connFile), {
       cwd,
       // Own process group: the kernel's interrupt signals its group, which must not include us.
       detached: true,
