@@ -82,6 +82,7 @@ export function kernelCommand(connectionFile: string): string[] {
 }
 
 const GUARD_SOURCE = readFileSync(join(__dirname, "python", "output_guard.py"), "utf8");
+const STDIN_SOURCE = readFileSync(join(__dirname, "python", "stdin_request.py"), "utf8");
 /** After execute_reply, how long to wait for the iopub `idle` that proves all output arrived. */
 const IDLE_AFTER_REPLY_MS = 5_000;
 
@@ -175,7 +176,7 @@ export abstract class JupyterKernelExecutor implements CodeExecutor {
     // host's own buffer and the sandbox's marker (with the true count of dropped characters) survives.
     const half = String(Math.floor(limit / 2));
     const guard = GUARD_SOURCE.replace("__HEAD_LIMIT__", half).replace("__TAIL_LIMIT__", half);
-    const code = [guard, this.stdinHandler?.prelude() ?? ""].join("\n");
+    const code = [guard, STDIN_SOURCE, this.stdinHandler?.prelude() ?? ""].join("\n");
     const result = await this.run(client, code, { timeoutMs: this.options.startTimeoutMs }, true);
     if (result.status !== "ok") {
       const why = result.error ? `${result.error.ename}: ${result.error.evalue}` : result.status;

@@ -1,12 +1,30 @@
 /**
- * A real Jupyter Server for tests and benchmarks: `python3 -m jupyter_server` from the kernel image,
- * in a container on the host's network namespace, listening on 127.0.0.1 at a free port with token auth.
+ * A real Jupyter Server for tests and benchmarks: jupyter_server from the kernel image, in a container
+ * on the host's network namespace, listening on 127.0.0.1 at a free port with token auth.
+ *
+ * Jupyter Server 1.23 leaves Nagle's algorithm on for kernel WebSockets, so its several small writes
+ * per cell (busy, reply, idle) wait on the client's delayed ACK: ~40 ms a cell on Linux. As a
+ * baseline that would flatter codeact's IPC path, so the server is started with TCP_NODELAY on
+ * its kernel sockets: the best the WebSocket architecture can do.
  */
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
 import Docker from "dockerode";
 import { DockerJupyterExecutor } from "../../executors/docker";
 import { ownerLabels } from "../../executors/docker-reaper";
+
+const NODELAY_SERVER = [
+  "import sys",
+  "from jupyter_server.services.kernels.handlers import ZMQChannelsHandler as H",
+  "_open = H.open",
+  "def _open_nodelay(self, *a, **k):",
+  "    self.set_nodelay(True)",
+  "    return _open(self, *a, **k)",
+  "H.open = _open_nodelay",
+  "from jupyter_server.serverapp import main",
+  "sys.argv = sys.argv[1:]",
+  "main()",
+].join("\n");
 
 export interface RunningJupyterServer {
   url: string;
@@ -32,7 +50,7 @@ export async function startJupyterServer(image = new DockerJupyterExecutor().ima
   const container = await docker.createContainer({
     Image: image,
     Cmd: [
-      "python3", "-m", "jupyter_server",
+      "python3", "-c", NODELAY_SERVER, "jupyter-server",
       `--ServerApp.port=${port}`, "--ServerApp.ip=127.0.0.1", "--ServerApp.port_retries=0",
       `--IdentityProvider.token=${token}`, `--ServerApp.token=${token}`, "--ServerApp.open_browser=False",
       "--ServerApp.root_dir=/workspace",
