@@ -3,6 +3,7 @@
  * timeouts that interrupt and escalate to a restart, and death detection. Subclasses only say how
  * a kernel is launched, reached (ZeroMQ IPC, or a Jupyter server's WebSocket), stopped and watched.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
@@ -226,7 +227,9 @@ export abstract class JupyterKernelExecutor implements CodeExecutor {
         iopub: (msg) => {
           if (collector.handle(msg)) idle();
         },
-        stdin: (msg) => void this.answerInput(client, handler, collector, msg),
+        // Bound to the caller's async context, so a tool run from Python nests under the caller's
+        // trace (LangSmith, LangChain callbacks) instead of the socket loop's empty context.
+        stdin: AsyncLocalStorage.bind((msg: JupyterMessage) => void this.answerInput(client, handler, collector, msg)),
       },
     );
     const timeoutMs = options.timeoutMs ?? this.options.defaultTimeoutMs;

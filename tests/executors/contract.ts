@@ -2,6 +2,7 @@
  * What every CodeExecutor must do, run against each backend with a real kernel.
  * Backend-specific faults (OOM, pids, network) live in the backend's own test file.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import type { CodeExecutor } from "../../executors/types";
 
 export function executorContract(name: string, make: () => CodeExecutor, opts: { timeoutMs?: number } = {}): void {
@@ -104,6 +105,22 @@ export function executorContract(name: string, make: () => CodeExecutor, opts: {
       }
       expect(peak - base).toBeLessThan(80 * 1024 * 1024);
     }, 240_000);
+
+    it("answers input() and the fast stdin request through the handler, in the caller's async context", async () => {
+      const als = new AsyncLocalStorage<string>();
+      await ex.setStdinHandler!({
+        prelude: () => "def ask(q):\n    return _codeact_stdin_request(q)\n",
+        handleInput: async (prompt) => ({ reply: `${prompt}|${als.getStore()}` }),
+      });
+      try {
+        const slow = await als.run("ctx-1", () => ex.execute("input('plain')"));
+        expect(slow.results[0]?.data["text/plain"]).toBe("'plain|ctx-1'");
+        const fast = await als.run("ctx-2", () => ex.execute("[ask('fast') for _ in range(3)]"));
+        expect(fast.results[0]?.data["text/plain"]).toBe("['fast|ctx-2', 'fast|ctx-2', 'fast|ctx-2']");
+      } finally {
+        await ex.setStdinHandler!(undefined);
+      }
+    });
 
     it("is usable again after restart(), with fresh state", async () => {
       await ex.execute("before_restart = 1");
