@@ -13,7 +13,7 @@ import { connectDocker } from "./docker-engine";
 import { LABEL_EXECUTOR, LABEL_THREAD, ownerLabels, reapOrphans, track, untrack } from "./docker-reaper";
 import { KernelClient } from "./jupyter/client";
 import { ipcConnection } from "./jupyter/connection";
-import { readSetupState } from "./setup-state";
+import { kernelImageName } from "./image/recipe";
 import type { ExecutorInfo, StdinHandler } from "./types";
 import { type Death, kernelCommand, KernelOptionsSchema, type LaunchedKernel, JupyterKernelExecutor } from "./kernel-executor";
 
@@ -25,7 +25,7 @@ export const DockerLimitsSchema = z.object({
 });
 
 export const DockerExecutorOptionsSchema = KernelOptionsSchema.extend({
-  /** Kernel image; default: the one setup built, else codeact-kernel:latest. */
+  /** Kernel image; default: $CODEACT_IMAGE, else the tag of the current recipe (executors/image). */
   image: z.string().optional(),
   limits: DockerLimitsSchema.default(DockerLimitsSchema.parse({})),
   /** Recorded as a container label, so `docker ps` tells which run a kernel belongs to. */
@@ -75,7 +75,7 @@ export class DockerJupyterExecutor extends JupyterKernelExecutor {
   }
 
   get image(): string {
-    return this.docker.image ?? readSetupState()?.image ?? "codeact-kernel:latest";
+    return this.docker.image ?? kernelImageName();
   }
 
   protected baseInfo(): Omit<ExecutorInfo, "description"> {
