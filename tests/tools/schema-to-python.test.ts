@@ -1,0 +1,83 @@
+import { spawnSync } from "node:child_process";
+import { tool } from "@langchain/core/tools";
+import { z } from "zod";
+import { Calculator } from "@langchain/community/tools/calculator";
+import { pythonIdentifier, pythonStub, pythonType } from "../../tools/schema-to-python";
+import { ToolBridge } from "../../tools/bridge";
+import { ToolRegistry } from "../../tools/registry";
+
+function compiles(source: string): { ok: boolean; err: string } {
+  const r = spawnSync("python3", ["-c", "import ast, sys; ast.parse(sys.stdin.read())"], { input: source, encoding: "utf8" });
+  return { ok: r.status === 0, err: r.stderr };
+}
+
+describe("JSON schema → Python", () => {
+  it("maps types, unions, enums and nullability", () => {
+    expect(pythonType({ type: "string" })).toBe("str");
+    expect(pythonType({ type: "integer" })).toBe("int");
+    expect(pythonType({ type: "number" })).toBe("float");
+    expect(pythonType({ type: "boolean" })).toBe("bool");
+    expect(pythonType({ type: "array", items: { type: "integer" } })).toBe("list[int]");
+    expect(pythonType({ type: "array", items: { type: "array", items: { type: "string" } } })).toBe("list[list[str]]");
+    expect(pythonType({ type: "object" })).toBe("dict");
+    expect(pythonType({ enum: ["a", "b"] })).toBe('Literal["a", "b"]');
+    expect(pythonType({ anyOf: [{ type: "string" }, { type: "null" }] })).toBe("Optional[str]");
+    expect(pythonType({ anyOf: [{ type: "string" }, { type: "number" }] })).toBe("Union[str, float]");
+    expect(pythonType({ type: ["integer", "null"] })).toBe("Optional[int]");
+    expect(pythonType({})).toBe("Any");
+  });
+
+  it("makes safe identifiers", () => {
+    expect(pythonIdentifier("get-weather")).toBe("get_weather");
+    expect(pythonIdentifier("class")).toBe("class_");
+    expect(pythonIdentifier("from", "parameter")).toBe("from_");
+    expect(pythonIdentifier("3d")).toBe("_3d");
+    expect(pythonIdentifier("print")).toBe("print_");
+    expect(pythonIdentifier("input", "parameter")).toBe("input");
+    expect(pythonIdentifier("type", "parameter")).toBe("type");
+  });
+
+  it("writes a stub with required parameters first, optional ones defaulting to None, and a docstring", () => {
+    const source = pythonStub({
+      toolName: "search-db",
+      pythonName: "search_db",
+      description: 'Finds rows. Quotes """ and back\\slashes survive.',
+      schema: {
+        type: "object",
+        properties: {
+          limit: { type: "integer", description: "Max rows", default: 10 },
+          query: { type: "string", description: "What to find" },
+          from: { type: "string", description: "Start date" },
+          filters: { type: "object", properties: { a: { type: "number" } } },
+        },
+        required: ["query"],
+      },
+    });
+    expect(source).toContain("def search_db(query: str, limit: Optional[int] = None, from_: Optional[str] = None, filters: Optional[dict] = None) -> Any:");
+    expect(source).toContain("query (str): What to find");
+    expect(source).toContain("limit (int, optional): Max rows Default: 10.");
+    expect(source).toContain('_args = {"query": query, "limit": limit, "from": from_, "filters": filters}');
+    expect(source).toContain('return _codeact_call("search-db", _args)');
+    expect(compiles(source)).toEqual({ ok: true, err: "" });
+  });
+
+  it("renders a whole prelude that Python accepts, for zod tools and for Calculator", () => {
+    const weather = tool(async () => "sunny", {
+      name: "weather",
+      description: "Weather.\nSecond line.",
+      schema: z.object({ city: z.string(), days: z.array(z.number()).optional(), mode: z.enum(["fast", "slow"]) }),
+    });
+    const bridge = new ToolBridge([weather, new Calculator()]);
+    const prelude = bridge.prelude();
+    expect(prelude).toContain('def weather(city: str, mode: Literal["fast", "slow"], days: Optional[list[float]] = None) -> Any:');
+    expect(prelude).toContain("def calculator(input: Optional[str] = None) -> Any:");
+    expect(compiles(prelude)).toEqual({ ok: true, err: "" });
+  });
+
+  it("refuses duplicate tool names and Python name clashes", () => {
+    const a = tool(async () => 1, { name: "a-b", description: "", schema: z.object({}) });
+    const b = tool(async () => 1, { name: "a_b", description: "", schema: z.object({}) });
+    expect(() => new ToolRegistry([a, a])).toThrow(/unique/);
+    expect(() => new ToolRegistry([a, b])).toThrow(/a_b\(\)/);
+  });
+});

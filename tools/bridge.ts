@@ -1,0 +1,141 @@
+/**
+ * The host side of the tool bridge: the Python prelude with one stub per LangChain tool, and the
+ * stdin handler that runs a tool when a stub asks. Every call is recorded; `withReplay` answers
+ * from recordings instead, so kernel rehydration never runs a tool (or its side effects) twice.
+ */
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { StructuredToolInterface } from "@langchain/core/tools";
+import { z } from "zod";
+import type { StdinHandler, ToolCallRecord } from "../executors/types";
+import { ToolRegistry } from "./registry";
+import { pythonParams, pythonStub } from "./schema-to-python";
+
+/** Marks an input() prompt as a tool request; anything else is a plain input() from user code. */
+export const TOOL_PREFIX = "\u001ecodeact-tool\u001e";
+
+const RequestSchema = z.object({ name: z.string(), args: z.record(z.string(), z.unknown()).default({}) });
+
+const TEMPLATE = readFileSync(join(__dirname, "prelude.py"), "utf8");
+
+type Reply = { ok: true; result: unknown } | { ok: false; error: string };
+
+/** JSON-safe form of whatever a tool returned. */
+function jsonSafe(value: unknown): unknown {
+  if (value === undefined) return null;
+  if (typeof value === "string" || typeof value === "number" || typeof value === "boolean" || value === null) return value;
+  try {
+    return JSON.parse(JSON.stringify(value)) as unknown;
+  } catch {
+    return String(value);
+  }
+}
+
+function parseRequest(prompt: string): z.infer<typeof RequestSchema> | { invalid: string } {
+  try {
+    const parsed = RequestSchema.safeParse(JSON.parse(prompt.slice(TOOL_PREFIX.length)));
+    return parsed.success ? parsed.data : { invalid: parsed.error.message };
+  } catch (err) {
+    return { invalid: (err as Error).message };
+  }
+}
+
+abstract class BridgeBase implements StdinHandler {
+  constructor(protected readonly registry: ToolRegistry) {}
+
+  private preludeSource: string | undefined;
+
+  prelude(): string {
+    this.preludeSource ??= TEMPLATE.replace("__PREFIX__", JSON.stringify(TOOL_PREFIX))
+      .replace("__SIGNATURES__", JSON.stringify(this.registry.entries().map((e) => signatureLine(e.pythonName, e.tool))))
+      .replace(
+        "__STUBS__",
+        this.registry
+          .entries()
+          .map((e) => pythonStub({ toolName: e.tool.name, pythonName: e.pythonName, description: e.tool.description, schema: e.schema }))
+          .join("\n\n"),
+      );
+    return this.preludeSource;
+  }
+
+  async handleInput(prompt: string): Promise<{ reply: string; record?: ToolCallRecord }> {
+    // input() from user code: there is no person at this stdin. An empty line, as from a closed terminal.
+    if (!prompt.startsWith(TOOL_PREFIX)) return { reply: "" };
+    const started = performance.now();
+    const request = parseRequest(prompt);
+    if ("invalid" in request) {
+      return { reply: JSON.stringify({ ok: false, error: `malformed tool request: ${request.invalid}` } satisfies Reply) };
+    }
+    const { reply, replayed } = await this.answer(request.name, request.args);
+    const record: ToolCallRecord = { id: randomUUID(), name: request.name, args: request.args, durationMs: performance.now() - started };
+    if (reply.ok) record.result = reply.result;
+    else record.error = reply.error;
+    if (replayed) record.replayed = true;
+    return { reply: JSON.stringify(reply), record };
+  }
+
+  protected abstract answer(name: string, args: Record<string, unknown>): Promise<{ reply: Reply; replayed?: boolean }>;
+}
+
+function signatureLine(pythonName: string, tool: StructuredToolInterface): string {
+  const params = pythonParams(ToolRegistry.schemaOf(tool));
+  const args = params.map((p) => `${p.name}: ${p.annotation}${p.required ? "" : " = None"}`).join(", ");
+  const summary = tool.description.trim().split("\n")[0] ?? "";
+  return `${pythonName}(${args}) — ${summary}`;
+}
+
+/** Runs the real tools. */
+export class ToolBridge extends BridgeBase {
+  constructor(tools: StructuredToolInterface[] | ToolRegistry) {
+    super(tools instanceof ToolRegistry ? tools : new ToolRegistry(tools));
+  }
+
+  get tools(): StructuredToolInterface[] {
+    return this.registry.entries().map((e) => e.tool);
+  }
+
+  protected async answer(name: string, args: Record<string, unknown>): Promise<{ reply: Reply }> {
+    const entry = this.registry.byToolName(name);
+    if (!entry) return { reply: { ok: false, error: `no tool named "${name}"; call list_tools() to see what exists` } };
+    try {
+      // invoke() validates args against the tool's own schema and throws a readable error when they don't fit.
+      return { reply: { ok: true, result: jsonSafe(await entry.tool.invoke(args)) } };
+    } catch (err) {
+      return { reply: { ok: false, error: err instanceof Error ? err.message : String(err) } };
+    }
+  }
+
+  /** A handler with the same stubs that answers, in order, from recorded calls (no tool runs). */
+  withReplay(records: ToolCallRecord[]): ReplayBridge {
+    return new ReplayBridge(this.registry, records);
+  }
+}
+
+/** Answers tool calls from recordings, in order; a call that differs from the recording is refused. */
+export class ReplayBridge extends BridgeBase {
+  private next = 0;
+
+  constructor(
+    registry: ToolRegistry,
+    private readonly records: ToolCallRecord[],
+  ) {
+    super(registry);
+  }
+
+  /** Recorded calls not yet replayed. */
+  get remaining(): number {
+    return this.records.length - this.next;
+  }
+
+  protected async answer(name: string, args: Record<string, unknown>): Promise<{ reply: Reply; replayed: true }> {
+    const rec = this.records[this.next];
+    if (!rec || rec.name !== name || JSON.stringify(rec.args) !== JSON.stringify(args)) {
+      const expected = rec ? `${rec.name}(${JSON.stringify(rec.args)})` : "no further call";
+      return { reply: { ok: false, error: `replay diverged: the recording has ${expected} here, the code called ${name}(${JSON.stringify(args)})` }, replayed: true };
+    }
+    this.next++;
+    const reply: Reply = rec.error !== undefined ? { ok: false, error: rec.error } : { ok: true, result: rec.result ?? null };
+    return { reply, replayed: true };
+  }
+}

@@ -1,0 +1,60 @@
+# codeact tool bridge: each host (TypeScript) tool becomes a Python function below. Calling one
+# sends a marked JSON request over the kernel's stdin channel; the host runs the tool and answers
+# with a JSON envelope, which becomes the return value or a ToolError. No network is involved.
+import json as _codeact_json
+from typing import Any, Literal, Optional, Union
+
+
+class ToolError(Exception):
+    """A host tool failed. `tool` names it; the message is the tool's own error."""
+
+    def __init__(self, message, tool=None):
+        super().__init__(message)
+        self.tool = tool
+
+
+def _codeact_jsonable(value):
+    # numpy scalars and arrays, pandas frames and series: what data code naturally passes along.
+    for attr in ("item", "tolist"):
+        if hasattr(value, attr) and callable(getattr(value, attr)):
+            try:
+                return getattr(value, attr)()
+            except Exception:
+                pass
+    if hasattr(value, "to_dict"):
+        try:
+            return value.to_dict(orient="records")
+        except TypeError:
+            return value.to_dict()
+    if isinstance(value, (set, tuple)):
+        return list(value)
+    return str(value)
+
+
+def _codeact_call(tool, args):
+    request = __PREFIX__ + _codeact_json.dumps({"name": tool, "args": args}, default=_codeact_jsonable)
+    ask = globals().get("_codeact_stdin_request")
+    if ask is None:
+        import builtins
+
+        ask = builtins.input
+    raw = ask(request)
+    try:
+        reply = _codeact_json.loads(raw)
+    except ValueError:
+        raise ToolError("no tool bridge answered the call to %s (is this kernel driven by codeact?)" % tool, tool) from None
+    if reply.get("ok"):
+        return reply.get("result")
+    raise ToolError(reply.get("error") or "tool failed", tool)
+
+
+_CODEACT_TOOLS = __SIGNATURES__
+
+
+def list_tools():
+    """Prints the host tools this kernel can call, with their signatures. Use help(name) for details."""
+    for line in _CODEACT_TOOLS:
+        print(line)
+
+
+__STUBS__
