@@ -1,0 +1,19 @@
+#!/usr/bin/env node
+/** The `codeact` command. Each subcommand lives in its own module. */
+import { Command } from "commander";
+import { registerImage } from "./image";
+
+export function buildProgram(): Command {
+  const program = new Command("codeact").description("CodeAct agents on LangGraph.js: Python code actions in a sandboxed Jupyter kernel");
+  registerImage(program);
+  return program;
+}
+
+if (require.main === module) {
+  buildProgram()
+    .parseAsync(process.argv)
+    .catch((err: Error) => {
+      console.error(`codeact: ${err.message}`);
+      process.exit(1);
+    });
+}
