@@ -59,6 +59,11 @@ abstract class BridgeBase implements StdinHandler {
     return this.preludeSource;
   }
 
+  /** One line per tool, `name(params) — summary`, for prompts that tell the model what it can call. */
+  signatures(): string[] {
+    return this.registry.entries().map((e) => signatureLine(e.pythonName, e.tool));
+  }
+
   async handleInput(prompt: string): Promise<{ reply: string; record?: ToolCallRecord }> {
     // input() from user code: there is no person at this stdin. An empty line, as from a closed terminal.
     if (!prompt.startsWith(TOOL_PREFIX)) return { reply: "" };

@@ -1,0 +1,74 @@
+/**
+ * The CodeAct graph:
+ *
+ *   START → planner → coder → executor ─ok──→ critic ─next──→ coder
+ *                       ↑         │              ├─replan──→ planner
+ *                       └─error───┘              └─done────→ END
+ *            (self-debug, bounded by maxDebugAttempts; exhausted → critic)
+ *
+ * Budgets (iterations, tokens, wall clock, malformed replies, replans) end a run by setting a
+ * status that routes to END, never by throwing.
+ */
+import { type BaseCheckpointSaver, END, START, StateGraph } from "@langchain/langgraph";
+import type { CodeExecutor } from "../executors/types";
+import type { NodeContext } from "../nodes/context";
+import { coderNode } from "../nodes/coder";
+import { criticNode } from "../nodes/critic";
+import { executorNode } from "../nodes/executor";
+import type { RoleModels } from "../nodes/models";
+import { plannerNode } from "../nodes/planner";
+import type { ToolBridge } from "../tools/bridge";
+import { type Limits, type LimitsInput, LimitsSchema, recursionLimitFor } from "./limits";
+import { CodeActState, type CodeActStateValue } from "./state";
+
+export interface CodeActGraphOptions {
+  models: RoleModels;
+  executor: CodeExecutor;
+  tools?: ToolBridge;
+  limits?: LimitsInput;
+  checkpointer?: BaseCheckpointSaver;
+}
+
+export function routeAfterCoder(state: CodeActStateValue): "executor" | "critic" | "coder" | typeof END {
+  if (state.status !== "running") return END;
+  switch (state.pendingAction?.kind) {
+    case "code":
+      return "executor";
+    case "answer":
+      return "critic";
+    default:
+      return "coder";
+  }
+}
+
+export function routeAfterExecutor(limits: Limits) {
+  return (state: CodeActStateValue): "critic" | "coder" => {
+    // The self-debug edge: a failed action goes straight back to the coder while retries remain.
+    if (state.debugAttempts > 0 && state.debugAttempts <= limits.maxDebugAttempts) return "coder";
+    return "critic";
+  };
+}
+
+export function routeAfterCritic(state: CodeActStateValue): "coder" | "planner" | typeof END {
+  if (state.status !== "running") return END;
+  return state.critiques.at(-1)?.verdict === "replan" ? "planner" : "coder";
+}
+
+export function createCodeActGraph(options: CodeActGraphOptions) {
+  const limits = LimitsSchema.parse(options.limits ?? {});
+  const ctx: NodeContext = { models: options.models, executor: options.executor, tools: options.tools, limits };
+  const graph = new StateGraph(CodeActState)
+    .addNode("planner", plannerNode(ctx))
+    .addNode("coder", coderNode(ctx))
+    .addNode("executor", executorNode(ctx))
+    .addNode("critic", criticNode(ctx))
+    .addEdge(START, "planner")
+    .addEdge("planner", "coder")
+    .addConditionalEdges("coder", routeAfterCoder, ["executor", "critic", "coder", END])
+    .addConditionalEdges("executor", routeAfterExecutor(limits), ["critic", "coder"])
+    .addConditionalEdges("critic", routeAfterCritic, ["coder", "planner", END])
+    .compile({ checkpointer: options.checkpointer, name: "codeact" });
+  return Object.assign(graph, { limits, recursionLimit: recursionLimitFor(limits) });
+}
+
+export type CodeActGraph = ReturnType<typeof createCodeActGraph>;

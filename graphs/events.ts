@@ -1,0 +1,27 @@
+/**
+ * Events the nodes write to LangGraph's custom stream (`streamMode: "custom"`), for live progress
+ * in the CLI, `--json` output, and any SDK client.
+ */
+import type { OutputEvent } from "../executors/types";
+import type { Cell } from "./cell";
+import type { PlanStep, RunStatus } from "./state";
+
+export type CodeActEvent =
+  | { type: "plan"; steps: PlanStep[]; replan: boolean }
+  | { type: "thinking"; role: "planner" | "coder" | "critic" }
+  | { type: "action"; step: number; attempt: number; code: string; thought: string }
+  | { type: "invalid_output"; reason: string; count: number }
+  | { type: "output"; event: OutputEvent }
+  | { type: "cell"; cell: Cell }
+  | { type: "self_debug"; step: number; attempt: number; error: string }
+  | { type: "proposed_answer"; answer: string }
+  | { type: "critique"; step: number; verdict: "next" | "replan" | "done"; feedback: string }
+  | { type: "finished"; status: RunStatus; answer: string | null; detail: string };
+
+export type EventWriter = (event: CodeActEvent) => void;
+
+/** The custom-stream writer of a node's config, or a no-op when nobody listens. */
+export function writerOf(config: { writer?: (chunk: unknown) => void } | undefined): EventWriter {
+  const w = config?.writer;
+  return w ? (event) => w(event) : () => undefined;
+}

@@ -1,0 +1,26 @@
+/** Run limits. Each one ends a run with its own status, never with an exception. */
+import { z } from "zod";
+
+export const LimitsSchema = z.object({
+  /** Coder turns (model replies, malformed ones included). */
+  maxIterations: z.number().int().positive().default(30),
+  /** Self-debug retries per step after a failed execution; then the critic decides. */
+  maxDebugAttempts: z.number().int().min(0).default(3),
+  /** Malformed coder replies in a row before the run gives up on the model. */
+  maxInvalidOutputs: z.number().int().positive().default(3),
+  maxReplans: z.number().int().min(0).default(2),
+  cellTimeoutMs: z.number().int().positive().default(120_000),
+  wallClockMs: z.number().int().positive().default(60 * 60_000),
+  tokenBudget: z.number().int().positive().default(2_000_000),
+  /** Characters of a cell's output the coder sees as observation (head and tail kept). */
+  observationChars: z.number().int().positive().default(4_000),
+  /** Recent cells shown to the coder in full; older ones only by their code's first line. */
+  historyCells: z.number().int().positive().default(6),
+});
+export type Limits = z.output<typeof LimitsSchema>;
+export type LimitsInput = z.input<typeof LimitsSchema>;
+
+/** LangGraph's recursion limit counts node runs; a coder turn costs at most three (coder, executor, critic). */
+export function recursionLimitFor(limits: Limits): number {
+  return limits.maxIterations * 3 + limits.maxReplans * 2 + 20;
+}

@@ -1,0 +1,70 @@
+/**
+ * The graph's state, in zod. Cells and critiques grow with the run, so they live in DeltaValue
+ * channels: a checkpoint stores only the step's new entries, not the whole history again.
+ */
+import { DeltaValue, StateSchema } from "@langchain/langgraph";
+import { z } from "zod";
+import { CellSchema } from "./cell";
+
+export const PlanStepSchema = z.object({
+  description: z.string().min(1),
+  doneCriterion: z.string().default(""),
+});
+export type PlanStep = z.infer<typeof PlanStepSchema>;
+
+export const ActionSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("code"), code: z.string(), thought: z.string().default("") }),
+  z.object({ kind: z.literal("answer"), answer: z.string(), thought: z.string().default("") }),
+  z.object({ kind: z.literal("invalid"), reason: z.string() }),
+]);
+export type PendingAction = z.infer<typeof ActionSchema>;
+
+export const CritiqueSchema = z.object({
+  step: z.number().int(),
+  verdict: z.enum(["next", "replan", "done"]),
+  feedback: z.string().default(""),
+});
+export type Critique = z.infer<typeof CritiqueSchema>;
+
+export const RUN_STATUSES = [
+  "running",
+  "done",
+  "max_iterations",
+  "debug_exhausted",
+  "wall_clock",
+  "token_budget",
+  "invalid_output",
+  "max_replans",
+] as const;
+export const RunStatusSchema = z.enum(RUN_STATUSES);
+export type RunStatus = z.infer<typeof RunStatusSchema>;
+
+const append = <T>(current: T[], writes: T[]) => current.concat(writes);
+
+export const CodeActState = new StateSchema({
+  task: z.string(),
+  plan: z.array(PlanStepSchema).default(() => []),
+  currentStep: z.number().int().default(0),
+  cells: new DeltaValue(z.array(CellSchema).default(() => []), { inputSchema: CellSchema, reducer: append }),
+  critiques: new DeltaValue(z.array(CritiqueSchema).default(() => []), { inputSchema: CritiqueSchema, reducer: append }),
+  pendingAction: ActionSchema.nullable().default(null),
+  /** What the coder sees next: the last cell's observation or a request for a proper action. */
+  observation: z.string().default(""),
+  /** Failed executions in a row for the current step (the self-debug counter). */
+  debugAttempts: z.number().int().default(0),
+  /** Coder turns so far (every model reply counts, malformed ones included). */
+  iterations: z.number().int().default(0),
+  invalidOutputs: z.number().int().default(0),
+  replans: z.number().int().default(0),
+  /** The critic's feedback for the planner when it asks for a new plan. */
+  feedback: z.string().default(""),
+  tokens: z.number().int().default(0),
+  /** Epoch ms of the run's first node, for the wall-clock budget. */
+  startedAt: z.number().default(0),
+  status: RunStatusSchema.default("running"),
+  /** Why the run stopped when it did not finish with an answer. */
+  statusDetail: z.string().default(""),
+  answer: z.string().nullable().default(null),
+});
+export type CodeActStateValue = typeof CodeActState.State;
+export type CodeActUpdate = typeof CodeActState.Update;

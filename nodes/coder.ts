@@ -1,0 +1,86 @@
+/**
+ * coder: plan, current step, recent cells and their observations → exactly one code action or a
+ * final answer. Also where the run's budgets are checked, since every loop passes through here.
+ */
+import { HumanMessage, SystemMessage } from "@langchain/core/messages";
+import type { LangGraphRunnableConfig } from "@langchain/langgraph";
+import type { Cell } from "../graphs/cell";
+import { writerOf } from "../graphs/events";
+import type { Limits } from "../graphs/limits";
+import type { CodeActStateValue, CodeActUpdate, RunStatus } from "../graphs/state";
+import { callModel, type NodeContext, planText, toolsSection } from "./context";
+import { parseAction } from "./parse";
+import { prompt } from "./prompts";
+
+/** The first budget the run has used up, if any. */
+export function exhaustedBudget(state: CodeActStateValue, limits: Limits): { status: RunStatus; detail: string } | undefined {
+  if (state.iterations >= limits.maxIterations) return { status: "max_iterations", detail: `reached the limit of ${limits.maxIterations} coder turns` };
+  if (state.tokens >= limits.tokenBudget) return { status: "token_budget", detail: `used ${state.tokens} tokens of a ${limits.tokenBudget} budget` };
+  if (state.startedAt && Date.now() - state.startedAt > limits.wallClockMs) {
+    return { status: "wall_clock", detail: `ran longer than the ${Math.round(limits.wallClockMs / 1000)} s wall-clock limit` };
+  }
+  return undefined;
+}
+
+function cellText(cell: Cell, last: boolean): string {
+  const head = last ? "Your last action" : `Action (step ${cell.step + 1}${cell.attempt ? `, retry ${cell.attempt}` : ""})`;
+  return `${head}:\n<execute>\n${cell.code}\n</execute>\nOutput:\n${cell.observation}`;
+}
+
+export function historyText(cells: Cell[], keep: number): string {
+  if (!cells.length) return "No code has run yet.";
+  const older = cells.slice(0, -keep);
+  const recent = cells.slice(-keep);
+  const summary = older.length
+    ? `Earlier actions (${older.length}, their variables still exist): ${older.map((c) => `[${c.result.status}] ${c.code.split("\n")[0]!.slice(0, 80)}`).join(" | ")}\n\n`
+    : "";
+  return summary + recent.map((c, i) => cellText(c, i === recent.length - 1)).join("\n\n");
+}
+
+export function coderNode(ctx: NodeContext) {
+  return async (state: CodeActStateValue, config: LangGraphRunnableConfig): Promise<CodeActUpdate> => {
+    const emit = writerOf(config);
+    const over = exhaustedBudget(state, ctx.limits);
+    if (over) return { status: over.status, statusDetail: over.detail };
+    const allDone = state.currentStep >= state.plan.length;
+    const step = state.plan[state.currentStep];
+    const focus = allDone
+      ? "All steps are done. Give the final answer to the task now in <solution>…</solution>."
+      : `Current step ${state.currentStep + 1}: ${step!.description}${step!.doneCriterion ? `\nDone when: ${step!.doneCriterion}` : ""}`;
+    emit({ type: "thinking", role: "coder" });
+    const { text, tokens } = await callModel(
+      ctx.models.coder,
+      [
+        new SystemMessage(prompt("coder", { tools: toolsSection(ctx) })),
+        new HumanMessage(
+          prompt("coder_turn", {
+            task: state.task,
+            plan: planText(state.plan, state.currentStep),
+            focus,
+            history: historyText(state.cells, ctx.limits.historyCells),
+            observation: state.observation ? `Note: ${state.observation}` : "",
+          }),
+        ),
+      ],
+      config,
+    );
+    const action = parseAction(text);
+    const update: CodeActUpdate = { pendingAction: action, iterations: state.iterations + 1, tokens: state.tokens + tokens };
+    if (action.kind === "invalid") {
+      const count = state.invalidOutputs + 1;
+      emit({ type: "invalid_output", reason: action.reason, count });
+      update.invalidOutputs = count;
+      update.observation = `Your last reply could not be used: ${action.reason}`;
+      if (count >= ctx.limits.maxInvalidOutputs) {
+        update.status = "invalid_output";
+        update.statusDetail = `the model gave ${count} unusable replies in a row; last problem: ${action.reason}`;
+      }
+      return update;
+    }
+    update.invalidOutputs = 0;
+    update.observation = "";
+    if (action.kind === "code") emit({ type: "action", step: state.currentStep, attempt: state.debugAttempts, code: action.code, thought: action.thought });
+    else emit({ type: "proposed_answer", answer: action.answer });
+    return update;
+  };
+}

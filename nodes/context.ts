@@ -1,0 +1,47 @@
+/** What every node needs besides state: models, the kernel, tools, limits. Held in closures, never in state. */
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import type { BaseMessage } from "@langchain/core/messages";
+import type { RunnableConfig } from "@langchain/core/runnables";
+import type { CodeExecutor } from "../executors/types";
+import type { Limits } from "../graphs/limits";
+import type { ToolBridge } from "../tools/bridge";
+import type { RoleModels } from "./models";
+
+export interface NodeContext {
+  models: RoleModels;
+  executor: CodeExecutor;
+  tools?: ToolBridge;
+  limits: Limits;
+}
+
+export interface ModelReply {
+  text: string;
+  tokens: number;
+}
+
+function contentText(content: unknown): string {
+  if (typeof content === "string") return content;
+  if (Array.isArray(content)) return content.map((c) => (typeof c === "string" ? c : ((c as { text?: string }).text ?? ""))).join("");
+  return String(content ?? "");
+}
+
+/** One model call; the config carries callbacks so the call nests under the node in traces. */
+export async function callModel(model: BaseChatModel, messages: BaseMessage[], config?: RunnableConfig): Promise<ModelReply> {
+  const reply = await model.invoke(messages, config);
+  const text = contentText(reply.content);
+  const usage = (reply as { usage_metadata?: { total_tokens?: number } }).usage_metadata;
+  return { text, tokens: usage?.total_tokens ?? Math.ceil(text.length / 4) };
+}
+
+/** The tool section of a prompt: nothing when there are no tools. */
+export function toolsSection(ctx: NodeContext): string {
+  const lines = ctx.tools?.signatures() ?? [];
+  if (!lines.length) return "";
+  return `\nPython functions that call the host's tools (already defined in the kernel; use help(name) for details):\n${lines.map((l) => `- ${l}`).join("\n")}\n`;
+}
+
+export function planText(steps: { description: string; doneCriterion: string }[], current: number): string {
+  return steps
+    .map((s, i) => `${i === current ? "→" : i < current ? "✓" : " "} ${i + 1}. ${s.description}${s.doneCriterion ? ` (done when: ${s.doneCriterion})` : ""}`)
+    .join("\n");
+}

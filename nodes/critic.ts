@@ -1,0 +1,80 @@
+/**
+ * critic: judges the step (or the proposed answer) from the evidence — next step, replan, or done
+ * with the answer. It also decides what happens when the self-debug budget of a step runs out.
+ */
+import { HumanMessage, SystemMessage } from "@langchain/core/messages";
+import type { LangGraphRunnableConfig } from "@langchain/langgraph";
+import { z } from "zod";
+import { writerOf } from "../graphs/events";
+import type { CodeActStateValue, CodeActUpdate } from "../graphs/state";
+import { type NodeContext, planText } from "./context";
+import { prompt } from "./prompts";
+import { askForJson } from "./structured";
+
+const VerdictSchema = z.object({
+  verdict: z.enum(["next", "replan", "done"]),
+  feedback: z.string().default(""),
+  answer: z.string().nullish(),
+});
+
+export function criticNode(ctx: NodeContext) {
+  return async (state: CodeActStateValue, config: LangGraphRunnableConfig): Promise<CodeActUpdate> => {
+    const emit = writerOf(config);
+    const proposed = state.pendingAction?.kind === "answer" ? state.pendingAction.answer : undefined;
+    const exhausted = state.debugAttempts > ctx.limits.maxDebugAttempts;
+    const stepCells = state.cells.filter((c) => c.step === state.currentStep).slice(-3);
+    const evidence = [
+      ...stepCells.map((c) => `Code:\n${c.code}\nOutput (${c.result.status}):\n${c.observation}`),
+      exhausted ? `The agent failed ${state.debugAttempts} times in a row on this step and has no retries left. Decide: "replan" (a different approach) or "done" (give up, explaining why in "answer").` : "",
+      proposed !== undefined ? `The agent proposes this final answer:\n${proposed}` : "",
+    ]
+      .filter(Boolean)
+      .join("\n\n");
+    const step = state.plan[state.currentStep];
+    emit({ type: "thinking", role: "critic" });
+    const { value, tokens } = await askForJson(
+      ctx.models.critic,
+      [
+        new SystemMessage(prompt("critic")),
+        new HumanMessage(
+          prompt("critic_turn", {
+            task: state.task,
+            plan: planText(state.plan, state.currentStep),
+            step: step ? `${state.currentStep + 1}. ${step.description}` : "(all steps done)",
+            evidence: evidence || "(no code has run for this step)",
+          }),
+        ),
+      ],
+      VerdictSchema,
+      // Unusable critic replies: accept a proposed answer, otherwise move on rather than stall.
+      () => (proposed !== undefined ? { verdict: "done" as const, feedback: "", answer: proposed } : { verdict: exhausted ? ("replan" as const) : ("next" as const), feedback: "" }),
+      config,
+    );
+    emit({ type: "critique", step: state.currentStep, verdict: value.verdict, feedback: value.feedback });
+    const base: CodeActUpdate = {
+      tokens: state.tokens + tokens,
+      critiques: { step: state.currentStep, verdict: value.verdict, feedback: value.feedback },
+      pendingAction: null,
+    };
+    if (value.verdict === "done") {
+      const answer = value.answer?.trim() || proposed?.trim() || "";
+      if (!answer && exhausted) return { ...base, status: "debug_exhausted", statusDetail: `step ${state.currentStep + 1} failed ${state.debugAttempts} times; ${value.feedback}`.trim() };
+      return { ...base, status: "done", answer: answer || value.feedback };
+    }
+    if (value.verdict === "replan") {
+      if (state.replans >= ctx.limits.maxReplans) {
+        const status = exhausted ? "debug_exhausted" : "max_replans";
+        return { ...base, status, statusDetail: `no replans left (${ctx.limits.maxReplans}); last feedback: ${value.feedback}` };
+      }
+      return { ...base, feedback: value.feedback || "the current approach is not working" };
+    }
+    const rejected = proposed !== undefined ? `Your answer was not accepted: ${value.feedback || "it is not supported by the output so far"}` : "";
+    const nextStep = proposed !== undefined ? state.currentStep : state.currentStep + 1;
+    return {
+      ...base,
+      currentStep: Math.min(nextStep, state.plan.length),
+      debugAttempts: 0,
+      observation: rejected || (value.feedback ? `Reviewer: ${value.feedback}` : ""),
+    };
+  };
+}
