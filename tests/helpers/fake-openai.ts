@@ -1,0 +1,68 @@
+/**
+ * A local OpenAI-compatible server (POST /v1/chat/completions, JSON and SSE streaming) answering
+ * from a script, so tests exercise the real ChatOpenAI client path with no model reachable.
+ */
+import { createServer, type IncomingMessage, type Server } from "node:http";
+
+export interface FakeOpenAI {
+  baseUrl: string;
+  /** Bodies of every request received. */
+  requests: { model: string; stream?: boolean; messages: { role: string; content: string }[] }[];
+  close(): Promise<void>;
+}
+
+export type Reply = string | ((req: FakeOpenAI["requests"][number]) => string);
+
+function body(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let data = "";
+    req.on("data", (c: Buffer) => (data += c.toString()));
+    req.on("end", () => resolve(data));
+    req.on("error", reject);
+  });
+}
+
+export async function startFakeOpenAI(script: Reply[], options: { repeatLast?: boolean } = {}): Promise<FakeOpenAI> {
+  const requests: FakeOpenAI["requests"] = [];
+  let next = 0;
+  const server: Server = createServer(async (req, res) => {
+    if (req.method !== "POST" || !req.url?.endsWith("/chat/completions")) {
+      res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: { message: `no route ${req.url}` } }));
+      return;
+    }
+    const parsed = JSON.parse(await body(req)) as FakeOpenAI["requests"][number] & { stream_options?: { include_usage?: boolean } };
+    requests.push(parsed);
+    let step = script[next];
+    if (step === undefined && options.repeatLast) step = script[script.length - 1];
+    else next++;
+    if (step === undefined) {
+      res.writeHead(500, { "content-type": "application/json" }).end(JSON.stringify({ error: { message: "fake-openai: script exhausted" } }));
+      return;
+    }
+    const text = typeof step === "function" ? step(parsed) : step;
+    const usage = { prompt_tokens: 50, completion_tokens: Math.ceil(text.length / 4), total_tokens: 50 + Math.ceil(text.length / 4) };
+    const id = `chatcmpl-${requests.length}`;
+    const created = Math.floor(Date.now() / 1000);
+    if (!parsed.stream) {
+      res.writeHead(200, { "content-type": "application/json" }).end(
+        JSON.stringify({ id, object: "chat.completion", created, model: parsed.model, choices: [{ index: 0, message: { role: "assistant", content: text }, finish_reason: "stop" }], usage }),
+      );
+      return;
+    }
+    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
+    const chunk = (delta: object, finish: string | null, extra: object = {}) =>
+      res.write(`data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model: parsed.model, choices: [{ index: 0, delta, finish_reason: finish }], ...extra })}\n\n`);
+    chunk({ role: "assistant", content: "" }, null);
+    for (const piece of text.match(/[\s\S]{1,12}/g) ?? []) chunk({ content: piece }, null);
+    chunk({}, "stop");
+    if (parsed.stream_options?.include_usage) res.write(`data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model: parsed.model, choices: [], usage })}\n\n`);
+    res.end("data: [DONE]\n\n");
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    baseUrl: `http://127.0.0.1:${port}/v1`,
+    requests,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}

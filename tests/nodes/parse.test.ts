@@ -1,0 +1,60 @@
+import { extractJson, parseAction } from "../../nodes/parse";
+
+describe("parseAction", () => {
+  it("reads the CodeAct paper's <execute> format with the thought before it", () => {
+    const a = parseAction("I'll load the file first.\n<execute>\nimport pandas as pd\ndf = pd.read_csv('x.csv')\n</execute>");
+    expect(a).toEqual({ kind: "code", code: "import pandas as pd\ndf = pd.read_csv('x.csv')", thought: "I'll load the file first." });
+  });
+
+  it("reads fenced python blocks from chat models (python, py, ipython, bare)", () => {
+    expect(parseAction("Sure:\n```python\nprint(1)\n```")).toMatchObject({ kind: "code", code: "print(1)" });
+    expect(parseAction("```py\nx = 2\n```")).toMatchObject({ kind: "code", code: "x = 2" });
+    expect(parseAction("```ipython\n%timeit 1\n```")).toMatchObject({ kind: "code", code: "%timeit 1" });
+    expect(parseAction("```\nprint('bare')\n```")).toMatchObject({ kind: "code", code: "print('bare')" });
+  });
+
+  it("strips a fence nested inside <execute>", () => {
+    expect(parseAction("<execute>\n```python\nprint(3)\n```\n</execute>")).toMatchObject({ kind: "code", code: "print(3)" });
+  });
+
+  it("reads a final answer", () => {
+    expect(parseAction("Done.\n<solution>\nThe mean is 4.2\n</solution>")).toEqual({ kind: "answer", answer: "The mean is 4.2", thought: "Done." });
+  });
+
+  it("ignores JSON shown in a bare fence (it is not code)", () => {
+    expect(parseAction("The result looks like\n```\n{\"a\": 1}\n```\n<solution>a is 1</solution>")).toMatchObject({ kind: "answer", answer: "a is 1" });
+  });
+
+  it.each([
+    ["", /no action/],
+    ["Let me think about this problem step by step.", /no action/],
+    ["<execute>\nprint(1)\n", /<execute> tag was not closed/],
+    ["<solution>42", /<solution> tag was not closed/],
+    ["```python\nprint(1)\n", /fence was not closed/],
+    ["<execute>a=1</execute> then <execute>b=2</execute>", /2 code blocks/],
+    ["```python\na=1\n```\nand\n```python\nb=2\n```", /2 code blocks/],
+    ["<execute>print(1)</execute>\n<solution>1</solution>", /both code to run and a final answer/],
+    ["<solution>1</solution><solution>2</solution>", /several <solution>/],
+    ["<solution>   </solution>", /empty/],
+    ["<execute>   </execute>", /no action/],
+  ])("refuses malformed output %j", (text, reason) => {
+    const a = parseAction(text);
+    expect(a.kind).toBe("invalid");
+    expect((a as { reason: string }).reason).toMatch(reason);
+  });
+
+  it("refuses a huge response instead of running it", () => {
+    const a = parseAction(`<execute>\n${"x = 1\n".repeat(20_000)}</execute>`, { maxChars: 40_000 });
+    expect(a).toMatchObject({ kind: "invalid" });
+    expect((a as { reason: string }).reason).toMatch(/over the 40000 limit/);
+  });
+});
+
+describe("extractJson", () => {
+  it("finds JSON in fences or prose", () => {
+    expect(extractJson('```json\n{"steps": []}\n```')).toEqual({ steps: [] });
+    expect(extractJson('Here is the plan: {"steps": [{"description": "a"}]} hope it helps')).toEqual({ steps: [{ description: "a" }] });
+    expect(() => extractJson("no json here")).toThrow(/no JSON/);
+    expect(() => extractJson('{"a": ')).toThrow();
+  });
+});
