@@ -1,10 +1,14 @@
 #!/usr/bin/env node
 /** The `codeact` command. Each subcommand lives in its own module. */
 import { Command } from "commander";
+import { registerExport } from "./export";
 import { registerImage } from "./image";
+import { registerRun } from "./run";
 
 export function buildProgram(): Command {
   const program = new Command("codeact").description("CodeAct agents on LangGraph.js: Python code actions in a sandboxed Jupyter kernel");
+  registerRun(program);
+  registerExport(program);
   registerImage(program);
   return program;
 }

@@ -1,0 +1,90 @@
+/**
+ * Checkpointers: SQLite file by default (under CODEACT_HOME), Postgres for shared deployments,
+ * memory for tests. A file that is not a codeact checkpoint database is refused, never overwritten.
+ */
+import { closeSync, existsSync, mkdirSync, openSync, readSync } from "node:fs";
+import { dirname, join } from "node:path";
+import Database from "better-sqlite3";
+import { type BaseCheckpointSaver, MemorySaver } from "@langchain/langgraph";
+import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
+import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
+import { z } from "zod";
+import { codeactHome } from "../executors/setup-state";
+
+export const CheckpointerConfigSchema = z.object({
+  kind: z.enum(["sqlite", "postgres", "memory"]).default("sqlite"),
+  /** SQLite file; default $CODEACT_HOME/checkpoints.sqlite. */
+  path: z.string().optional(),
+  /** Postgres connection string. */
+  connectionString: z.string().optional(),
+});
+export type CheckpointerConfig = z.input<typeof CheckpointerConfigSchema>;
+
+export interface Checkpointer {
+  saver: BaseCheckpointSaver;
+  kind: "sqlite" | "postgres" | "memory";
+  /** Where the checkpoints live, for messages ("resume with …"). */
+  location: string;
+  close(): Promise<void>;
+}
+
+export function checkpointerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): CheckpointerConfig {
+  const url = env.CODEACT_POSTGRES_URL ?? env.DATABASE_URL;
+  const kind = (env.CODEACT_CHECKPOINTER as CheckpointerConfig["kind"]) ?? (url ? "postgres" : "sqlite");
+  return { kind, connectionString: url, path: env.CODEACT_CHECKPOINTS };
+}
+
+export function defaultSqlitePath(): string {
+  return join(codeactHome(), "checkpoints.sqlite");
+}
+
+const SQLITE_MAGIC = "SQLite format 3\u0000";
+/** Tables @langchain/langgraph-checkpoint-sqlite creates; an existing database must have exactly these. */
+const OUR_TABLES = ["checkpoints", "writes"];
+
+/** Throws a clear error when `path` exists but is not (or not only) a codeact checkpoint database. */
+export function checkSqliteFile(path: string): void {
+  if (!existsSync(path)) return;
+  const fd = openSync(path, "r");
+  const head = Buffer.alloc(16);
+  const read = readSync(fd, head, 0, 16, 0);
+  closeSync(fd);
+  if (read === 0) return; // an empty file: SQLite treats it as a new database
+  const move = `Move it away or point CODEACT_HOME (or --checkpoints) elsewhere; codeact will not overwrite it.`;
+  if (read < 16 || head.toString("latin1") !== SQLITE_MAGIC) {
+    throw new Error(`${path} is not a SQLite database (corrupt, or another kind of file). ${move}`);
+  }
+  let tables: string[];
+  try {
+    const db = new Database(path, { readonly: true, fileMustExist: true });
+    try {
+      db.pragma("quick_check");
+      tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name);
+    } finally {
+      db.close();
+    }
+  } catch (err) {
+    throw new Error(`${path} is a damaged SQLite database (${(err as Error).message}). ${move}`);
+  }
+  const foreign = tables.filter((t) => !OUR_TABLES.includes(t) && !t.startsWith("sqlite_") && !t.startsWith("codeact_"));
+  if (foreign.length) throw new Error(`${path} is a SQLite database of something else (tables: ${foreign.join(", ")}). ${move}`);
+}
+
+export async function createCheckpointer(config: CheckpointerConfig = checkpointerConfigFromEnv()): Promise<Checkpointer> {
+  const c = CheckpointerConfigSchema.parse(config);
+  if (c.kind === "memory") return { saver: new MemorySaver(), kind: "memory", location: "memory", close: async () => undefined };
+  if (c.kind === "postgres") {
+    if (!c.connectionString) throw new Error("Postgres checkpoints need a connection string: set CODEACT_POSTGRES_URL (or DATABASE_URL) or pass --postgres.");
+    const saver = PostgresSaver.fromConnString(c.connectionString);
+    await saver.setup();
+    return { saver, kind: "postgres", location: c.connectionString.replace(/:[^:@/]*@/, ":***@"), close: () => saver.end() };
+  }
+  const path = c.path ?? defaultSqlitePath();
+  mkdirSync(dirname(path), { recursive: true });
+  checkSqliteFile(path);
+  const db = new Database(path);
+  // WAL lets a reader (codeact history/export) work while a run writes.
+  db.pragma("journal_mode = WAL");
+  const saver = new SqliteSaver(db);
+  return { saver, kind: "sqlite", location: path, close: async () => void db.close() };
+}

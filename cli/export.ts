@@ -1,0 +1,36 @@
+/** `codeact export <thread> --format ipynb|html`. */
+import { writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import type { Command } from "commander";
+import { createCheckpointer } from "../checkpoints/savers";
+import { readThreadState } from "../checkpoints/threads";
+import { toHtml } from "./html";
+import { toNotebook } from "./notebook";
+import { checkpointerFromFlags, type RunFlags } from "./run";
+
+export async function exportThread(threadId: string, format: "ipynb" | "html", out: string | undefined, flags: Pick<RunFlags, "checkpoints" | "postgres">): Promise<string> {
+  const store = await createCheckpointer(checkpointerFromFlags(flags as RunFlags));
+  try {
+    const state = await readThreadState(store.saver, threadId);
+    const path = resolve(out ?? `${threadId}.${format}`);
+    writeFileSync(path, format === "ipynb" ? `${JSON.stringify(toNotebook(state, threadId), null, 1)}\n` : toHtml(state, threadId));
+    return path;
+  } finally {
+    await store.close();
+  }
+}
+
+export function registerExport(program: Command): void {
+  program
+    .command("export")
+    .argument("<thread>", "thread id")
+    .description("write a run as a Jupyter notebook or an HTML page")
+    .option("--format <format>", "ipynb | html", "ipynb")
+    .option("-o, --out <file>", "output path (default <thread>.<format>)")
+    .option("--checkpoints <file>", "SQLite checkpoint file")
+    .option("--postgres <url>", "Postgres checkpoint store")
+    .action(async (thread: string, opts: { format: string; out?: string; checkpoints?: string; postgres?: string }) => {
+      if (opts.format !== "ipynb" && opts.format !== "html") throw new Error(`--format must be ipynb or html, not "${opts.format}"`);
+      console.log(await exportThread(thread, opts.format, opts.out, opts));
+    });
+}

@@ -1,0 +1,64 @@
+/**
+ * A run as a Jupyter notebook (nbformat 4.5): the task, plan and critiques as markdown cells, each
+ * code action as a code cell with its outputs (images included), and the answer. Opens in Jupyter,
+ * VS Code or Colab exactly as the kernel saw it.
+ */
+import type * as nb from "@jupyterlab/nbformat";
+import type { Cell } from "../graphs/cell";
+import type { CodeActStateValue } from "../graphs/state";
+
+function markdown(id: string, source: string): nb.IMarkdownCell {
+  return { cell_type: "markdown", id, metadata: {}, source };
+}
+
+function outputsOf(cell: Cell): nb.IOutput[] {
+  const r = cell.result;
+  const outputs: nb.IOutput[] = [];
+  if (r.stdout) outputs.push({ output_type: "stream", name: "stdout", text: r.stdout });
+  if (r.stderr) outputs.push({ output_type: "stream", name: "stderr", text: r.stderr });
+  for (const o of r.results) {
+    if (o.kind === "execute_result") {
+      outputs.push({ output_type: "execute_result", execution_count: r.executionCount ?? null, data: o.data, metadata: (o.metadata ?? {}) as nb.OutputMetadata });
+    } else outputs.push({ output_type: "display_data", data: o.data, metadata: (o.metadata ?? {}) as nb.OutputMetadata });
+  }
+  if (r.error) outputs.push({ output_type: "error", ename: r.error.ename, evalue: r.error.evalue, traceback: r.error.traceback });
+  if (r.status === "died") outputs.push({ output_type: "error", ename: "KernelDied", evalue: `${r.died?.reason}: ${r.died?.detail}`, traceback: [] });
+  return outputs;
+}
+
+export function toNotebook(state: CodeActStateValue, threadId: string): nb.INotebookContent {
+  const cells: nb.ICell[] = [];
+  cells.push(markdown("task", `# ${state.task.split("\n")[0]}\n\n${state.task}\n\n*codeact run \`${threadId}\` — status: **${state.status}***`));
+  if (state.plan.length) cells.push(markdown("plan", `## Plan\n\n${state.plan.map((s, i) => `${i + 1}. ${s.description}${s.doneCriterion ? ` — *done when:* ${s.doneCriterion}` : ""}`).join("\n")}`));
+  let step = -1;
+  for (const [i, cell] of state.cells.entries()) {
+    if (cell.step !== step) {
+      step = cell.step;
+      const s = state.plan[step];
+      cells.push(markdown(`step-${i}`, `### Step ${step + 1}${s ? `: ${s.description}` : ""}`));
+    }
+    if (cell.attempt > 0) cells.push(markdown(`debug-${i}`, `*Self-debug attempt ${cell.attempt}*`));
+    cells.push({
+      cell_type: "code",
+      id: cell.id,
+      execution_count: cell.result.executionCount ?? null,
+      metadata: { codeact: { step: cell.step, attempt: cell.attempt, status: cell.result.status, duration_ms: Math.round(cell.result.durationMs), edited: cell.edited ?? false, tool_calls: cell.result.toolCalls } },
+      source: cell.code,
+      outputs: outputsOf(cell),
+    } as nb.ICodeCell);
+  }
+  if (state.critiques.length) {
+    cells.push(markdown("critiques", `## Critiques\n\n${state.critiques.map((c) => `- step ${c.step + 1}: **${c.verdict}**${c.feedback ? ` — ${c.feedback}` : ""}`).join("\n")}`));
+  }
+  cells.push(markdown("answer", state.answer ? `## Answer\n\n${state.answer}` : `## No answer\n\nThe run ended with status **${state.status}**. ${state.statusDetail}`));
+  return {
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: {
+      kernelspec: { name: "python3", display_name: "Python 3", language: "python" },
+      language_info: { name: "python" },
+      codeact: { thread_id: threadId, status: state.status, tokens: state.tokens, iterations: state.iterations },
+    },
+    cells,
+  };
+}

@@ -1,0 +1,110 @@
+/**
+ * What a person (or a program, with --json) sees while a run goes: plan, each code action, its
+ * output as it streams, saved plots, self-debug turns, critic verdicts, the answer.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import ora, { type Ora } from "ora";
+import pc from "picocolors";
+import type { CodeActEvent } from "../graphs/events";
+import type { Cell } from "../graphs/cell";
+
+export type Renderer = (event: CodeActEvent) => void;
+
+/** Writes the cell's images to `dir` and returns their paths (plots survive the terminal). */
+export function saveImages(cell: Cell, dir: string): string[] {
+  const paths: string[] = [];
+  cell.result.results.forEach((o, i) => {
+    for (const [mime, ext] of [["image/png", "png"], ["image/jpeg", "jpg"], ["image/svg+xml", "svg"]] as const) {
+      const data = o.data[mime];
+      if (!data) continue;
+      mkdirSync(dir, { recursive: true });
+      const path = resolve(join(dir, `${cell.id.slice(0, 8)}-${i}.${ext}`));
+      writeFileSync(path, mime === "image/svg+xml" ? data : Buffer.from(data, "base64"));
+      paths.push(path);
+    }
+  });
+  return paths;
+}
+
+/** One JSON object per line on stdout; images are saved and referenced by path instead of inlined. */
+export function jsonRenderer(imageDir: string): Renderer {
+  return (event) => {
+    if (event.type === "cell") {
+      const images = saveImages(event.cell, imageDir);
+      const results = event.cell.result.results.map((o) => ({ ...o, data: Object.fromEntries(Object.entries(o.data).filter(([m]) => !m.startsWith("image/"))) }));
+      process.stdout.write(`${JSON.stringify({ ...event, cell: { ...event.cell, result: { ...event.cell.result, results } }, images })}\n`);
+    } else process.stdout.write(`${JSON.stringify(event)}\n`);
+  };
+}
+
+const indent = (text: string, prefix: string) => text.replace(/\n$/, "").split("\n").map((l) => prefix + l).join("\n");
+
+export function terminalRenderer(imageDir: string, out: NodeJS.WritableStream = process.stdout): Renderer {
+  const tty = Boolean((out as NodeJS.WriteStream).isTTY);
+  let spinner: Ora | undefined;
+  let streaming = false;
+  const stop = () => {
+    spinner?.stop();
+    spinner = undefined;
+  };
+  const line = (text = "") => {
+    stop();
+    if (streaming) {
+      out.write("\n");
+      streaming = false;
+    }
+    out.write(`${text}\n`);
+  };
+  return (event) => {
+    switch (event.type) {
+      case "thinking":
+        stop();
+        if (tty) spinner = ora({ text: pc.dim(`${event.role} is thinking…`), stream: out as NodeJS.WriteStream }).start();
+        break;
+      case "plan":
+        line(pc.bold(event.replan ? "\nNew plan" : "Plan"));
+        event.steps.forEach((s, i) => line(`  ${i + 1}. ${s.description}${s.doneCriterion ? pc.dim(`  (done when: ${s.doneCriterion})`) : ""}`));
+        break;
+      case "action":
+        line(pc.cyan(`\n▶ step ${event.step + 1}${event.attempt ? ` · retry ${event.attempt}` : ""}`) + (event.thought ? pc.dim(`  ${event.thought.split("\n")[0]!.slice(0, 100)}`) : ""));
+        line(pc.dim(indent(event.code, "  │ ")));
+        break;
+      case "output":
+        if (event.event.type === "stream") {
+          stop();
+          const text = event.event.text;
+          out.write(event.event.name === "stderr" ? pc.yellow(text) : text);
+          streaming = !text.endsWith("\n");
+        }
+        break;
+      case "cell": {
+        const r = event.cell.result;
+        for (const o of r.results) if (o.kind === "execute_result" && o.data["text/plain"] && !o.data["image/png"]) line(`Out: ${o.data["text/plain"]}`);
+        for (const path of saveImages(event.cell, imageDir)) line(pc.magenta(`  plot saved: ${path}`));
+        for (const call of r.toolCalls) line(pc.dim(`  tool ${call.name}(${JSON.stringify(call.args).slice(0, 80)}) ${call.error ? pc.red(`failed: ${call.error}`) : "ok"}`));
+        if (r.status === "ok") line(pc.green(`  ✓ ok`) + pc.dim(` ${Math.round(r.durationMs)} ms`));
+        else if (r.status === "error") line(pc.red(`  ✗ ${r.error?.ename}: ${r.error?.evalue}`));
+        else line(pc.red(`  ✗ ${r.status}: ${r.died?.detail ?? r.error?.evalue ?? ""}`));
+        break;
+      }
+      case "self_debug":
+        line(pc.yellow(`  ↻ self-debug: back to the coder (attempt ${event.attempt})`));
+        break;
+      case "invalid_output":
+        line(pc.yellow(`⚠ unusable model reply (${event.count}): ${event.reason}`));
+        break;
+      case "proposed_answer":
+        line(pc.cyan(`\nproposed answer: `) + event.answer);
+        break;
+      case "critique":
+        line(`${pc.blue(`critic: ${event.verdict}`)}${event.feedback ? pc.dim(` — ${event.feedback}`) : ""}`);
+        break;
+      case "finished":
+        stop();
+        if (event.status === "done") line(`\n${pc.bold(pc.green("Answer:"))} ${event.answer}`);
+        else line(`\n${pc.bold(pc.red(`Stopped (${event.status}):`))} ${event.detail}`);
+        break;
+    }
+  };
+}

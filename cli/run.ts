@@ -1,0 +1,136 @@
+/** `codeact run "<task>"` and `codeact resume <thread>`. */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Command } from "commander";
+import pc from "picocolors";
+import { z } from "zod";
+import { codeactHome } from "../executors/setup-state";
+import { createRoleModels, modelConfigFromEnv, type RoleModels } from "../nodes/models";
+import { ScriptedChatModel } from "../nodes/scripted-model";
+import type { CheckpointerConfig } from "../checkpoints/savers";
+import { checkpointerConfigFromEnv } from "../checkpoints/savers";
+import { jsonRenderer, terminalRenderer } from "./render";
+import { newThreadId, runSession, type SessionOptions } from "./session";
+
+export const TrajectorySchema = z.object({
+  task: z.string().optional(),
+  planner: z.array(z.string()),
+  coder: z.array(z.string()),
+  critic: z.array(z.string()),
+});
+
+/** Role models that replay a recorded trajectory file (the offline demo; reproducible bug reports). */
+export function scriptedModels(path: string, delayMs = 0): RoleModels {
+  const t = TrajectorySchema.parse(JSON.parse(readFileSync(path, "utf8")));
+  return {
+    planner: new ScriptedChatModel({ script: t.planner, delayMs }),
+    coder: new ScriptedChatModel({ script: t.coder, delayMs }),
+    critic: new ScriptedChatModel({ script: t.critic, delayMs }),
+  };
+}
+
+export interface RunFlags {
+  model?: string;
+  baseUrl?: string;
+  apiKey?: string;
+  executor: "auto" | "docker" | "local" | "remote";
+  remoteUrl?: string;
+  remoteToken?: string;
+  maxIterations?: number;
+  maxDebug?: number;
+  cellTimeout?: number;
+  wallClock?: number;
+  tokenBudget?: number;
+  thread?: string;
+  json?: boolean;
+  out?: string;
+  checkpoints?: string;
+  postgres?: string;
+  memory?: boolean;
+  scripted?: string;
+}
+
+export function addRunFlags(cmd: Command): Command {
+  const int = (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`expected a whole number, got "${v}"`);
+    return n;
+  };
+  return cmd
+    .option("--model <name>", "model name (default $CODEACT_MODEL or gpt-4o-mini)")
+    .option("--base-url <url>", "OpenAI-compatible endpoint (default $OPENAI_BASE_URL)")
+    .option("--api-key <key>", "API key (default $OPENAI_API_KEY)")
+    .option("--executor <kind>", "docker | local | remote | auto", "auto")
+    .option("--remote-url <url>", "Jupyter Server / Gateway URL for --executor remote")
+    .option("--remote-token <token>", "token for the remote Jupyter server (default $JUPYTER_TOKEN)")
+    .option("--max-iterations <n>", "coder turns before giving up", int)
+    .option("--max-debug <n>", "self-debug retries per step", int)
+    .option("--cell-timeout <seconds>", "time limit per code action", int)
+    .option("--wall-clock <seconds>", "time limit for the whole run", int)
+    .option("--token-budget <n>", "model tokens for the whole run", int)
+    .option("--json", "one JSON event per line on stdout, nothing else")
+    .option("--out <dir>", "where plots are saved (default $CODEACT_HOME/runs/<thread>)")
+    .option("--checkpoints <file>", "SQLite checkpoint file (default $CODEACT_HOME/checkpoints.sqlite)")
+    .option("--postgres <url>", "keep checkpoints in Postgres instead of SQLite")
+    .option("--memory", "keep checkpoints in memory only (no resume)")
+    .option("--scripted <file>", "replay a recorded trajectory (JSON: planner/coder/critic replies) instead of calling a model");
+}
+
+export function checkpointerFromFlags(f: RunFlags): CheckpointerConfig {
+  if (f.memory) return { kind: "memory" };
+  if (f.postgres) return { kind: "postgres", connectionString: f.postgres };
+  if (f.checkpoints) return { kind: "sqlite", path: f.checkpoints };
+  return checkpointerConfigFromEnv();
+}
+
+export function sessionFromFlags(f: RunFlags, threadId: string): SessionOptions {
+  const env = modelConfigFromEnv();
+  const models = f.scripted
+    ? scriptedModels(f.scripted)
+    : createRoleModels({ ...env, model: f.model ?? env.model, baseUrl: f.baseUrl ?? env.baseUrl, apiKey: f.apiKey ?? env.apiKey });
+  const imageDir = f.out ?? join(codeactHome(), "runs", threadId);
+  const seconds = (s?: number) => (s === undefined ? undefined : s * 1000);
+  const limits = Object.fromEntries(
+    Object.entries({
+      maxIterations: f.maxIterations,
+      maxDebugAttempts: f.maxDebug,
+      cellTimeoutMs: seconds(f.cellTimeout),
+      wallClockMs: seconds(f.wallClock),
+      tokenBudget: f.tokenBudget,
+    }).filter(([, v]) => v !== undefined),
+  );
+  return {
+    models,
+    executor: { kind: f.executor, remoteUrl: f.remoteUrl, remoteToken: f.remoteToken },
+    checkpointer: checkpointerFromFlags(f),
+    limits,
+    render: f.json ? jsonRenderer(imageDir) : terminalRenderer(imageDir),
+    log: (line) => process.stderr.write(`${line}\n`),
+  };
+}
+
+/** Runs and reports; returns the process exit code (0 only for a finished task with an answer). */
+export async function runAndReport(task: string | null, threadId: string, flags: RunFlags): Promise<number> {
+  const opts = sessionFromFlags(flags, threadId);
+  if (!flags.json) opts.log(pc.dim(`thread ${threadId}`));
+  const result = await runSession(task, threadId, opts);
+  if (result.paused) {
+    opts.log(`Paused. Resume with: codeact resume ${threadId}`);
+    return 130;
+  }
+  if (!flags.json) opts.log(pc.dim(`thread ${threadId} — export with: codeact export ${threadId} --format ipynb`));
+  return result.state?.status === "done" && result.state.answer ? 0 : 2;
+}
+
+export function registerRun(program: Command): void {
+  addRunFlags(program.command("run").argument("<task>", "what the agent should do").description("run a task").option("--thread <id>", "thread id (default: a new one)")).action(
+    async (task: string, flags: RunFlags) => {
+      process.exitCode = await runAndReport(task, flags.thread ?? newThreadId(), flags);
+    },
+  );
+  addRunFlags(program.command("resume").argument("<thread>", "thread id").description("continue a paused or crashed run from its last checkpoint")).action(
+    async (thread: string, flags: RunFlags) => {
+      process.exitCode = await runAndReport(null, thread, flags);
+    },
+  );
+}
