@@ -1,0 +1,102 @@
+/** The `codeact` command as a user runs it: a child process, a real kernel, ChatOpenAI against a local fake server. */
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type FakeOpenAI, startFakeOpenAI } from "../helpers/fake-openai";
+
+const root = join(__dirname, "..", "..");
+const tsx = join(root, "node_modules", ".bin", "tsx");
+
+function codeact(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(tsx, [join(root, "cli", "main.ts"), ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("exit", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const SCRIPT = [
+  '{"steps": [{"description": "compute the mean of 1..10 and plot it", "doneCriterion": "mean printed, figure shown"}]}',
+  "<execute>\nimport statistics\nimport matplotlib.pyplot as plt\nm = statistics.mean(range(1, 11))\nprint('mean', m)\nplt.bar(['mean'], [m]); plt.show()\n</execute>",
+  '{"verdict": "next", "feedback": "mean printed"}',
+  "<solution>5.5</solution>",
+  '{"verdict": "done", "feedback": "", "answer": "5.5"}',
+];
+
+describe("codeact CLI", () => {
+  let home: string;
+  let server: FakeOpenAI;
+  beforeEach(() => {
+    home = mkdtempSync(join(tmpdir(), "codeact-cli-"));
+  });
+  afterEach(async () => {
+    await server?.close();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it("runs a task: plan, action, output, saved plot, answer, thread id; exit 0; export makes a valid notebook", async () => {
+    server = await startFakeOpenAI(SCRIPT);
+    const env = { CODEACT_HOME: home, OPENAI_BASE_URL: server.baseUrl, OPENAI_API_KEY: "", CODEACT_MODEL: "fake-model" };
+    const run = await codeact(["run", "Mean of 1..10?", "--executor", "docker", "--thread", "cli-test-1"], env);
+    expect(run.stderr).not.toMatch(/Error:/);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("Plan");
+    expect(run.stdout).toContain("compute the mean of 1..10");
+    expect(run.stdout).toContain("│ print('mean', m)");
+    expect(run.stdout).toContain("mean 5.5");
+    expect(run.stdout).toMatch(/plot saved: .*cli-test-1.*\.png/);
+    expect(run.stdout).toContain("critic: next");
+    expect(run.stdout).toContain("Answer: 5.5");
+    expect(run.stderr).toContain("cli-test-1");
+    expect(server.requests.every((r) => r.model === "fake-model")).toBe(true);
+
+    const nbPath = join(home, "out.ipynb");
+    const exp = await codeact(["export", "cli-test-1", "--format", "ipynb", "-o", nbPath], env);
+    expect(exp.code).toBe(0);
+    const check = spawnSync("/usr/bin/python3", ["-c", "import nbformat, sys; nb = nbformat.read(sys.argv[1], as_version=4); nbformat.validate(nb); print(len(nb.cells))", nbPath], { encoding: "utf8" });
+    expect(check.stderr).toBe("");
+    expect(Number(check.stdout)).toBeGreaterThanOrEqual(5);
+    const nb = JSON.parse(readFileSync(nbPath, "utf8"));
+    const code = nb.cells.find((c: { cell_type: string }) => c.cell_type === "code");
+    expect(code.outputs.some((o: { data?: Record<string, string> }) => o.data?.["image/png"])).toBe(true);
+
+    const htmlPath = join(home, "out.html");
+    expect((await codeact(["export", "cli-test-1", "--format", "html", "-o", htmlPath], env)).code).toBe(0);
+    const html = readFileSync(htmlPath, "utf8");
+    expect(html).toContain("data:image/png;base64,");
+    expect(html).toContain("print('mean', m)");
+  }, 120_000);
+
+  it("--json prints only JSON lines, one event each", async () => {
+    server = await startFakeOpenAI(SCRIPT);
+    const run = await codeact(["run", "Mean of 1..10?", "--json", "--memory", "--executor", "docker"], { CODEACT_HOME: home, OPENAI_BASE_URL: server.baseUrl });
+    expect(run.code).toBe(0);
+    const lines = run.stdout.trim().split("\n");
+    const events = lines.map((l) => JSON.parse(l) as { type: string; images?: string[] });
+    expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(["plan", "action", "output", "cell", "critique", "finished"]));
+    expect(events.at(-1)).toMatchObject({ type: "finished", status: "done", answer: "5.5" });
+    const cell = events.find((e) => e.type === "cell")!;
+    expect(cell.images?.[0]).toMatch(/\.png$/);
+  }, 120_000);
+
+  it("exits non-zero with a clear status when the budget runs out", async () => {
+    const loop = await startFakeOpenAI([SCRIPT[0]!, ...Array(6).fill(null).flatMap(() => ["<execute>\nprint('working')\n</execute>", '{"verdict": "next", "feedback": ""}'])]);
+    try {
+      const run = await codeact(["run", "never ends", "--max-iterations", "2", "--memory", "--executor", "docker"], { CODEACT_HOME: home, OPENAI_BASE_URL: loop.baseUrl });
+      expect(run.code).toBe(2);
+      expect(run.stdout).toMatch(/Stopped \(max_iterations\): reached the limit of 2 coder turns/);
+    } finally {
+      await loop.close();
+    }
+  }, 120_000);
+
+  it("says what to do when no model endpoint is configured", async () => {
+    const run = await codeact(["run", "x", "--memory"], { CODEACT_HOME: home, OPENAI_API_KEY: "", OPENAI_BASE_URL: "" });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/set OPENAI_API_KEY.*OPENAI_BASE_URL/);
+  }, 60_000);
+});
