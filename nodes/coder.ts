@@ -29,10 +29,12 @@ function cellText(cell: Cell, last: boolean): string {
 
 export function historyText(cells: Cell[], keep: number): string {
   if (!cells.length) return "No code has run yet.";
-  const older = cells.slice(0, -keep);
   const recent = cells.slice(-keep);
-  const summary = older.length
-    ? `Earlier actions (${older.length}, their variables still exist): ${older.map((c) => `[${c.result.status}] ${c.code.split("\n")[0]!.slice(0, 80)}`).join(" | ")}\n\n`
+  const olderCount = Math.max(0, cells.length - keep);
+  // Only the latest older actions are named: a long run must not grow every prompt without bound.
+  const named = cells.slice(Math.max(0, olderCount - 10), olderCount);
+  const summary = olderCount
+    ? `Earlier actions (${olderCount}, their variables still exist${olderCount > named.length ? "; the latest shown" : ""}): ${named.map((c) => `[${c.result.status}] ${c.code.split("\n")[0]!.slice(0, 80)}`).join(" | ")}\n\n`
     : "";
   return summary + recent.map((c, i) => cellText(c, i === recent.length - 1)).join("\n\n");
 }

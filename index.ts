@@ -1,0 +1,34 @@
+/** codeact's library surface. */
+export { createCodeActGraph, routeAfterCoder, routeAfterCritic, routeAfterExecutor } from "./graphs/codeact";
+export type { CodeActGraph, CodeActGraphOptions } from "./graphs/codeact";
+export { runCodeAct } from "./graphs/run";
+export type { RunOptions } from "./graphs/run";
+export { CodeActState } from "./graphs/state";
+export type { CodeActStateValue, PlanStep, RunStatus } from "./graphs/state";
+export type { Cell } from "./graphs/cell";
+export type { CodeActEvent } from "./graphs/events";
+export { LimitsSchema } from "./graphs/limits";
+export type { Limits, LimitsInput } from "./graphs/limits";
+
+export { createRoleModels, modelConfigFromEnv, hasModelEndpoint } from "./nodes/models";
+export type { ModelConfig, Role, RoleModels } from "./nodes/models";
+export { ScriptedChatModel } from "./nodes/scripted-model";
+export { parseAction } from "./nodes/parse";
+
+export type { CodeExecutor, ExecutionResult, ExecuteOptions, OutputEvent, StdinHandler, ToolCallRecord } from "./executors/types";
+export { ExecutorUnavailableError } from "./executors/types";
+export { DockerJupyterExecutor } from "./executors/docker";
+export type { DockerExecutorOptions } from "./executors/docker";
+export { LocalJupyterExecutor } from "./executors/local";
+export { RemoteJupyterExecutor } from "./executors/remote";
+export { KernelPool } from "./executors/pool";
+export { createExecutor } from "./executors/factory";
+export { ensureKernelImage, kernelImageName } from "./executors/image";
+
+export { ToolBridge, ReplayBridge } from "./tools/bridge";
+export { ToolRegistry } from "./tools/registry";
+
+export { createCheckpointer } from "./checkpoints/savers";
+export type { Checkpointer, CheckpointerConfig } from "./checkpoints/savers";
+export { rehydrate } from "./checkpoints/rehydrate";
+export { readThreadState } from "./checkpoints/threads";
