@@ -5,4 +5,5 @@ module.exports = {
   testMatch: ["**/*.test.ts"],
   transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json", diagnostics: { warnOnly: false, ignoreCodes: [151002] } }] },
   testTimeout: 120000,
+  reporters: ["default", "<rootDir>/tests/summary-reporter.js"],
 };
