@@ -25,6 +25,8 @@ export interface Checkpointer {
   kind: "sqlite" | "postgres" | "memory";
   /** Where the checkpoints live, for messages ("resume with …"). */
   location: string;
+  /** SQLite file path or Postgres connection string (for locks); undefined for memory. */
+  target?: string;
   close(): Promise<void>;
 }
 
@@ -77,7 +79,7 @@ export async function createCheckpointer(config: CheckpointerConfig = checkpoint
     if (!c.connectionString) throw new Error("Postgres checkpoints need a connection string: set CODEACT_POSTGRES_URL (or DATABASE_URL) or pass --postgres.");
     const saver = PostgresSaver.fromConnString(c.connectionString);
     await saver.setup();
-    return { saver, kind: "postgres", location: c.connectionString.replace(/:[^:@/]*@/, ":***@"), close: () => saver.end() };
+    return { saver, kind: "postgres", location: c.connectionString.replace(/:[^:@/]*@/, ":***@"), target: c.connectionString, close: () => saver.end() };
   }
   const path = c.path ?? defaultSqlitePath();
   mkdirSync(dirname(path), { recursive: true });
@@ -86,5 +88,5 @@ export async function createCheckpointer(config: CheckpointerConfig = checkpoint
   // WAL lets a reader (codeact history/export) work while a run writes.
   db.pragma("journal_mode = WAL");
   const saver = new SqliteSaver(db);
-  return { saver, kind: "sqlite", location: path, close: async () => void db.close() };
+  return { saver, kind: "sqlite", location: path, target: path, close: async () => void db.close() };
 }

@@ -9,6 +9,7 @@ import { createRoleModels, modelConfigFromEnv, type RoleModels } from "../nodes/
 import { ScriptedChatModel } from "../nodes/scripted-model";
 import type { CheckpointerConfig } from "../checkpoints/savers";
 import { checkpointerConfigFromEnv } from "../checkpoints/savers";
+import { terminalApprover } from "./approve";
 import { jsonRenderer, terminalRenderer } from "./render";
 import { newThreadId, runSession, type SessionOptions } from "./session";
 
@@ -48,6 +49,7 @@ export interface RunFlags {
   postgres?: string;
   memory?: boolean;
   scripted?: string;
+  approve?: boolean;
 }
 
 export function addRunFlags(cmd: Command): Command {
@@ -73,6 +75,7 @@ export function addRunFlags(cmd: Command): Command {
     .option("--checkpoints <file>", "SQLite checkpoint file (default $CODEACT_HOME/checkpoints.sqlite)")
     .option("--postgres <url>", "keep checkpoints in Postgres instead of SQLite")
     .option("--memory", "keep checkpoints in memory only (no resume)")
+    .option("--approve", "stop before each code action to approve, edit or reject it")
     .option("--scripted <file>", "replay a recorded trajectory (JSON: planner/coder/critic replies) instead of calling a model");
 }
 
@@ -97,6 +100,7 @@ export function sessionFromFlags(f: RunFlags, threadId: string): SessionOptions 
       cellTimeoutMs: seconds(f.cellTimeout),
       wallClockMs: seconds(f.wallClock),
       tokenBudget: f.tokenBudget,
+      approve: f.approve,
     }).filter(([, v]) => v !== undefined),
   );
   return {
@@ -105,6 +109,7 @@ export function sessionFromFlags(f: RunFlags, threadId: string): SessionOptions 
     checkpointer: checkpointerFromFlags(f),
     limits,
     render: f.json ? jsonRenderer(imageDir) : terminalRenderer(imageDir),
+    onApproval: f.approve ? terminalApprover() : undefined,
     log: (line) => process.stderr.write(`${line}\n`),
   };
 }

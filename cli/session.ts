@@ -5,11 +5,12 @@
 import { randomBytes } from "node:crypto";
 import { createCodeActGraph } from "../graphs/codeact";
 import type { LimitsInput } from "../graphs/limits";
-import { runCodeAct } from "../graphs/run";
+import { runCodeAct, type RunOptions } from "../graphs/run";
 import type { CodeActStateValue } from "../graphs/state";
 import { createExecutor, type ExecutorChoice } from "../executors/factory";
 import type { RoleModels } from "../nodes/models";
 import { type CheckpointerConfig, createCheckpointer } from "../checkpoints/savers";
+import { lockThread, type ThreadLock } from "../checkpoints/lock";
 import { rehydrate } from "../checkpoints/rehydrate";
 import { readThreadState } from "../checkpoints/threads";
 import type { ToolBridge } from "../tools/bridge";
@@ -23,6 +24,7 @@ export interface SessionOptions {
   tools?: ToolBridge;
   render: Renderer;
   log: (line: string) => void;
+  onApproval?: RunOptions["onApproval"];
 }
 
 export function newThreadId(): string {
@@ -39,7 +41,18 @@ export interface SessionResult {
 /** Starts `task` on a new thread, or (task null) continues `threadId` after rehydrating its kernel. */
 export async function runSession(task: string | null, threadId: string, opts: SessionOptions): Promise<SessionResult> {
   const store = await createCheckpointer(opts.checkpointer);
-  const executor = await createExecutor({ ...opts.executor, threadId }, opts.tools);
+  let lock: ThreadLock;
+  try {
+    lock = await lockThread(store, threadId);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const executor = await createExecutor({ ...opts.executor, threadId }, opts.tools).catch(async (err: Error) => {
+    await lock.release().catch(() => undefined);
+    await store.close();
+    throw err;
+  });
   const abort = new AbortController();
   let paused = false;
   const onSigint = () => {
@@ -61,7 +74,7 @@ export async function runSession(task: string | null, threadId: string, opts: Se
       opts.log(`Kernel rehydrated: ${report.replayed} cells replayed${report.failed.length ? `, ${report.failed.length} failed on replay` : ""} in ${Math.round(report.durationMs)} ms.`);
     }
     try {
-      const state = await runCodeAct(graph, task, { threadId, onEvent: opts.render, signal: abort.signal });
+      const state = await runCodeAct(graph, task, { threadId, onEvent: opts.render, signal: abort.signal, onApproval: opts.onApproval });
       return { threadId, state, paused: false };
     } catch (err) {
       if (paused) return { threadId, paused: true };
@@ -70,6 +83,7 @@ export async function runSession(task: string | null, threadId: string, opts: Se
   } finally {
     process.removeListener("SIGINT", onSigint);
     await executor.shutdown().catch(() => undefined);
+    await lock.release().catch(() => undefined);
     await store.close();
   }
 }

@@ -43,6 +43,7 @@ export function routeAfterCoder(state: CodeActStateValue): "executor" | "critic"
 
 export function routeAfterExecutor(limits: Limits) {
   return (state: CodeActStateValue): "critic" | "coder" => {
+    if (state.rejected) return "coder";
     // The self-debug edge: a failed action goes straight back to the coder while retries remain.
     if (state.debugAttempts > 0 && state.debugAttempts <= limits.maxDebugAttempts) return "coder";
     return "critic";

@@ -16,6 +16,8 @@ export const LimitsSchema = z.object({
   observationChars: z.number().int().positive().default(4_000),
   /** Recent cells shown to the coder in full; older ones only by their code's first line. */
   historyCells: z.number().int().positive().default(6),
+  /** Stop before every execution for a person to approve, edit or reject the code (needs a checkpointer). */
+  approve: z.boolean().default(false),
 });
 export type Limits = z.output<typeof LimitsSchema>;
 export type LimitsInput = z.input<typeof LimitsSchema>;

@@ -1,29 +1,51 @@
 /** Runs (or resumes) a task on a compiled CodeAct graph, streaming its events. */
+import { Command } from "@langchain/langgraph";
 import type { CodeActGraph } from "./codeact";
 import type { CodeActEvent } from "./events";
-import type { CodeActStateValue } from "./state";
+import type { Approval, ApprovalRequest, CodeActStateValue } from "./state";
 
 export interface RunOptions {
   threadId?: string;
   onEvent?: (event: CodeActEvent) => void;
   signal?: AbortSignal;
+  /**
+   * Approval mode: called with each code action before it runs. Without it, a graph compiled with
+   * `approve` pauses at the first action: resume it with `graph.stream(new Command({ resume }), config)`.
+   */
+  onApproval?: (request: ApprovalRequest) => Promise<Approval>;
+}
+
+export interface RunResult extends CodeActStateValue {
+  /** Set when the run stopped to wait for a person's approval. */
+  awaitingApproval?: ApprovalRequest;
 }
 
 /** `task` starts a run; `null` continues the thread from its latest checkpoint. */
-export async function runCodeAct(graph: CodeActGraph, task: string | null, options: RunOptions = {}): Promise<CodeActStateValue> {
+export async function runCodeAct(graph: CodeActGraph, task: string | null, options: RunOptions = {}): Promise<RunResult> {
   const config = {
     configurable: { thread_id: options.threadId ?? "default" },
     recursionLimit: graph.recursionLimit,
-    streamMode: ["custom", "values"] as ("custom" | "values")[],
+    streamMode: ["custom", "values", "updates"] as ("custom" | "values" | "updates")[],
     signal: options.signal,
   };
+  let input: { task: string } | Command | null = task === null ? null : { task };
   let last: CodeActStateValue | undefined;
-  const stream = await graph.stream(task === null ? null : { task }, config);
-  for await (const [mode, data] of stream as AsyncIterable<[string, unknown]>) {
-    if (mode === "custom") options.onEvent?.(data as CodeActEvent);
-    else last = data as CodeActStateValue;
+  for (;;) {
+    let pending: ApprovalRequest | undefined;
+    const stream = await graph.stream(input as Parameters<CodeActGraph["stream"]>[0], config);
+    for await (const [mode, data] of stream as AsyncIterable<[string, unknown]>) {
+      if (mode === "custom") options.onEvent?.(data as CodeActEvent);
+      else if (mode === "values") last = data as CodeActStateValue;
+      else {
+        const interrupts = (data as { __interrupt__?: { value: unknown }[] }).__interrupt__;
+        if (interrupts?.length) pending = interrupts[0]!.value as ApprovalRequest;
+      }
+    }
+    if (!last) last = (await graph.getState(config)).values as CodeActStateValue;
+    if (!pending) break;
+    if (!options.onApproval) return { ...last, awaitingApproval: pending };
+    input = new Command({ resume: await options.onApproval(pending) });
   }
-  if (!last) throw new Error("The graph produced no state.");
   options.onEvent?.({ type: "finished", status: last.status, answer: last.answer, detail: last.statusDetail });
   return last;
 }

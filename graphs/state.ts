@@ -65,6 +65,25 @@ export const CodeActState = new StateSchema({
   /** Why the run stopped when it did not finish with an answer. */
   statusDetail: z.string().default(""),
   answer: z.string().nullable().default(null),
+  /** Set when a person rejected the pending action in approval mode: it goes back to the coder. */
+  rejected: z.boolean().default(false),
 });
+/** What a person decides about a code action in approval mode (the value to resume with). */
+export const ApprovalSchema = z.discriminatedUnion("action", [
+  z.object({ action: z.literal("approve") }),
+  z.object({ action: z.literal("edit"), code: z.string().min(1) }),
+  z.object({ action: z.literal("reject"), feedback: z.string().default("") }),
+]);
+export type Approval = z.infer<typeof ApprovalSchema>;
+
+/** The interrupt payload shown to a person before a code action runs. */
+export interface ApprovalRequest {
+  kind: "approve_code";
+  step: number;
+  attempt: number;
+  code: string;
+  thought: string;
+}
+
 export type CodeActStateValue = typeof CodeActState.State;
 export type CodeActUpdate = typeof CodeActState.Update;

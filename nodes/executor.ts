@@ -1,9 +1,9 @@
 /** executor: runs the pending code action in the kernel and records it as a Cell. */
 import { randomUUID } from "node:crypto";
-import type { LangGraphRunnableConfig } from "@langchain/langgraph";
+import { interrupt, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import type { Cell } from "../graphs/cell";
 import { writerOf } from "../graphs/events";
-import type { CodeActStateValue, CodeActUpdate } from "../graphs/state";
+import { ApprovalSchema, type ApprovalRequest, type CodeActStateValue, type CodeActUpdate } from "../graphs/state";
 import type { NodeContext } from "./context";
 import { formatObservation } from "./observation";
 
@@ -13,10 +13,26 @@ export function executorNode(ctx: NodeContext) {
     const emit = writerOf(config);
     const action = state.pendingAction;
     if (action?.kind !== "code") throw new Error("executor reached without a code action (routing bug)");
+    let code = action.code;
+    let edited = false;
+    if (ctx.limits.approve) {
+      // The run stops here until resumed with Command({ resume: Approval }); on resume the node
+      // starts again and interrupt() returns the decision, so nothing below runs twice.
+      const request: ApprovalRequest = { kind: "approve_code", step: state.currentStep, attempt: state.debugAttempts, code, thought: action.thought };
+      const decision = ApprovalSchema.parse(interrupt(request));
+      if (decision.action === "reject") {
+        const why = decision.feedback ? `: ${decision.feedback}` : "";
+        return { pendingAction: null, rejected: true, observation: `A person rejected your last action without running it${why}. Propose a different action.` };
+      }
+      if (decision.action === "edit") {
+        edited = decision.code !== code;
+        code = decision.code;
+      }
+    }
     if (ctx.tools && ctx.executor.setStdinHandler) toolsInstalled ??= ctx.executor.start().then(() => ctx.executor.setStdinHandler!(ctx.tools));
     await toolsInstalled;
     const startedAt = new Date().toISOString();
-    const result = await ctx.executor.execute(action.code, {
+    const result = await ctx.executor.execute(code, {
       timeoutMs: ctx.limits.cellTimeoutMs,
       onOutput: (event) => emit({ type: "output", event }),
     });
@@ -26,7 +42,8 @@ export function executorNode(ctx: NodeContext) {
       id: randomUUID(),
       step: state.currentStep,
       attempt: state.debugAttempts,
-      code: action.code,
+      code,
+      ...(edited ? { edited: true } : {}),
       result,
       observation: formatObservation(result, ctx.limits.observationChars),
       startedAt,
@@ -37,6 +54,6 @@ export function executorNode(ctx: NodeContext) {
     if (failed && debugAttempts <= ctx.limits.maxDebugAttempts) {
       emit({ type: "self_debug", step: state.currentStep, attempt: debugAttempts, error: cell.observation.split("\n").filter(Boolean).pop() ?? result.status });
     }
-    return { cells: cell, debugAttempts, pendingAction: null, observation: "" };
+    return { cells: cell, debugAttempts, pendingAction: null, rejected: false, observation: edited ? "A person edited your action before it ran; the code shown is what ran." : "" };
   };
 }
