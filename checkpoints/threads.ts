@@ -17,3 +17,65 @@ export async function readThreadState(saver: BaseCheckpointSaver, threadId: stri
   if (!values || !values.task) throw new Error(`No run with thread id "${threadId}" in this checkpoint store. \`codeact threads\` lists the runs.`);
   return values;
 }
+
+export interface ThreadSummary {
+  threadId: string;
+  task: string;
+  status: string;
+  steps: number;
+  updated: string;
+}
+
+/** Every thread in the store, newest first (one pass over the checkpoint index). */
+export async function listThreads(saver: BaseCheckpointSaver): Promise<ThreadSummary[]> {
+  const seen = new Map<string, ThreadSummary>();
+  for await (const t of saver.list({ configurable: {} })) {
+    const id = t.config.configurable?.thread_id as string | undefined;
+    if (!id || seen.has(id)) continue;
+    const v = t.checkpoint.channel_values as Record<string, unknown>;
+    seen.set(id, {
+      threadId: id,
+      task: String(v.task ?? ""),
+      status: String(v.status ?? (v.task ? "running" : "empty")),
+      steps: Number(t.metadata?.step ?? 0),
+      updated: t.checkpoint.ts,
+    });
+  }
+  return [...seen.values()].sort((a, b) => b.updated.localeCompare(a.updated));
+}
+
+export interface HistoryEntry {
+  checkpointId: string;
+  step: number;
+  source: string;
+  next: string[];
+  createdAt: string;
+  summary: string;
+}
+
+/** A thread's checkpoints, oldest first, each with what had just happened. */
+export async function threadHistory(saver: BaseCheckpointSaver, threadId: string): Promise<HistoryEntry[]> {
+  const entries: HistoryEntry[] = [];
+  for await (const snap of readerGraph(saver).getStateHistory({ configurable: { thread_id: threadId } })) {
+    const v = snap.values as CodeActStateValue;
+    const last = v.cells?.at(-1);
+    const summary = [
+      v.plan?.length ? `plan ${v.plan.length} steps, at ${Math.min(v.currentStep + 1, v.plan.length)}` : "",
+      last ? `${v.cells.length} cells, last ${last.result.status}: ${last.code.split("\n")[0]!.slice(0, 50)}` : "",
+      v.pendingAction ? `pending ${v.pendingAction.kind}` : "",
+      v.status && v.status !== "running" ? `status ${v.status}` : "",
+    ]
+      .filter(Boolean)
+      .join("; ");
+    entries.push({
+      checkpointId: String(snap.config.configurable?.checkpoint_id),
+      step: Number(snap.metadata?.step ?? -1),
+      source: String(snap.metadata?.source ?? ""),
+      next: [...snap.next],
+      createdAt: snap.createdAt ?? "",
+      summary: summary || (v.task ? `task: ${v.task.slice(0, 60)}` : "(start)"),
+    });
+  }
+  if (!entries.length) throw new Error(`No checkpoints for thread "${threadId}". \`codeact threads\` lists the runs.`);
+  return entries.reverse();
+}

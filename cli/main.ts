@@ -4,10 +4,12 @@ import { Command } from "commander";
 import { registerExport } from "./export";
 import { registerImage } from "./image";
 import { registerRun } from "./run";
+import { registerThreads } from "./threads";
 
 export function buildProgram(): Command {
   const program = new Command("codeact").description("CodeAct agents on LangGraph.js: Python code actions in a sandboxed Jupyter kernel");
   registerRun(program);
+  registerThreads(program);
   registerExport(program);
   registerImage(program);
   return program;

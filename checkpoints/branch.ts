@@ -1,0 +1,59 @@
+/**
+ * Branching: a new thread that starts from any checkpoint of another, optionally with a new
+ * instruction for the coder or edited code for the pending action. The original thread is not
+ * touched; the branch's kernel is rehydrated from its own cells when it is resumed.
+ */
+import { randomBytes } from "node:crypto";
+import { type BaseCheckpointSaver, Overwrite } from "@langchain/langgraph";
+import type { CodeActStateValue } from "../graphs/state";
+import { readerGraph } from "./threads";
+
+export interface BranchOptions {
+  /** A note for the coder, shown as its next observation. */
+  instruction?: string;
+  /** Replaces the code of the pending action (when the checkpoint is just before the executor). */
+  code?: string;
+  newThreadId?: string;
+}
+
+/** The node whose outgoing routing reproduces `next` from these values. */
+function asNodeFor(next: readonly string[], values: CodeActStateValue): string {
+  switch (next[0]) {
+    case "executor":
+      return "coder";
+    case "critic":
+      return values.pendingAction?.kind === "answer" ? "coder" : "executor";
+    case "planner":
+      return "critic";
+    default:
+      return "planner"; // planner → coder is a plain edge
+  }
+}
+
+export async function branchThread(saver: BaseCheckpointSaver, threadId: string, checkpointId: string, options: BranchOptions = {}): Promise<string> {
+  const graph = readerGraph(saver);
+  const snap = await graph.getState({ configurable: { thread_id: threadId, checkpoint_id: checkpointId } });
+  const values = snap.values as CodeActStateValue;
+  if (!values?.task || snap.config.configurable?.checkpoint_id !== checkpointId) {
+    throw new Error(`Thread "${threadId}" has no checkpoint "${checkpointId}". \`codeact history ${threadId}\` lists them.`);
+  }
+  if (!snap.next.length) throw new Error(`Checkpoint ${checkpointId} is the end of the run; branch from an earlier one.`);
+  const newThreadId = options.newThreadId ?? `${threadId.replace(/-b[0-9a-f]{4}$/, "")}-b${randomBytes(2).toString("hex")}`;
+  const update: Record<string, unknown> = {
+    ...values,
+    cells: new Overwrite(values.cells),
+    critiques: new Overwrite(values.critiques),
+    status: "running",
+  };
+  if (options.instruction) update.observation = `Instruction from the user: ${options.instruction}`;
+  if (options.code !== undefined) {
+    if (values.pendingAction?.kind !== "code") throw new Error(`Checkpoint ${checkpointId} has no pending code action to edit (next: ${snap.next.join(", ")}).`);
+    update.pendingAction = { ...values.pendingAction, code: options.code };
+  }
+  await graph.updateState({ configurable: { thread_id: newThreadId } }, update, asNodeFor(snap.next, values));
+  const check = await graph.getState({ configurable: { thread_id: newThreadId } });
+  if (check.next.join() !== snap.next.join()) {
+    throw new Error(`Branch ${newThreadId} would continue at ${check.next.join(", ") || "the end"} instead of ${snap.next.join(", ")}.`);
+  }
+  return newThreadId;
+}
