@@ -35,8 +35,10 @@ export async function runCodeAct(graph: CodeActGraph, task: string | null, optio
     const stream = await graph.stream(input as Parameters<CodeActGraph["stream"]>[0], config);
     for await (const [mode, data] of stream as AsyncIterable<[string, unknown]>) {
       if (mode === "custom") options.onEvent?.(data as CodeActEvent);
-      else if (mode === "values") last = data as CodeActStateValue;
-      else {
+      else if (mode === "values") {
+        // When the graph pauses, its last "values" chunk is the interrupt itself, not a state.
+        if (!(data as { __interrupt__?: unknown }).__interrupt__) last = data as CodeActStateValue;
+      } else {
         const interrupts = (data as { __interrupt__?: { value: unknown }[] }).__interrupt__;
         if (interrupts?.length) pending = interrupts[0]!.value as ApprovalRequest;
       }
