@@ -1,0 +1,101 @@
+/**
+ * Crash and concurrency, with real processes: a run killed with SIGKILL in the middle of a cell is
+ * finished by `codeact resume` in a new process with no cell lost or duplicated; a second process
+ * resuming a thread that is running is refused.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Docker from "dockerode";
+import { createCheckpointer } from "../../checkpoints/savers";
+import { readThreadState } from "../../checkpoints/threads";
+
+const root = join(__dirname, "..", "..");
+const plan = JSON.stringify({ steps: [{ description: "three cells", doneCriterion: "all printed" }] });
+const next = JSON.stringify({ verdict: "next", feedback: "" });
+
+function start(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string; exit: Promise<number | null> } {
+  // One process (no tsx wrapper process), so SIGKILL hits the run itself.
+  const child = spawn(process.execPath, ["--import", "tsx", join(root, "cli", "main.ts"), ...args], {
+    cwd: root,
+    env: { ...process.env, NO_COLOR: "1", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+  const exit = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return { child, output: () => out, exit };
+}
+
+async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe("crash and concurrent resume (child processes, SQLite, Docker)", () => {
+  let home: string;
+  beforeEach(() => (home = mkdtempSync(join(tmpdir(), "codeact-crash-"))));
+  afterEach(() => rmSync(home, { recursive: true, force: true }));
+
+  it("SIGKILL during a cell, then `codeact resume` finishes the run with every cell exactly once", async () => {
+    const first = join(home, "first.json");
+    writeFileSync(first, JSON.stringify({
+      planner: [plan],
+      coder: ["<execute>\nrows = [1, 2, 3]\nprint('cell-1')\n</execute>", "<execute>\nimport time\nprint('cell-2 start', flush=True)\ntime.sleep(4)\ntotal = sum(rows)\nprint('cell-2 end')\n</execute>", "<execute>\nprint('cell-3', total)\n</execute>", "<solution>6</solution>"],
+      critic: [next, next, next, JSON.stringify({ verdict: "done", answer: "6" })],
+    }));
+    const env = { CODEACT_HOME: home };
+    const run = start(["run", "sum rows", "--scripted", first, "--thread", "crash-1", "--executor", "docker"], env);
+    await waitFor(() => run.output().includes("cell-2 start"), 60_000, "the second cell to start");
+    run.child.kill("SIGKILL");
+    expect(await run.exit).toBeNull();
+
+    // The resumed process gets the rest of the conversation: cell 2 runs again (it never finished),
+    // then the critic, cell 3 and the answer.
+    const rest = join(home, "rest.json");
+    writeFileSync(rest, JSON.stringify({
+      planner: [],
+      coder: ["<execute>\nprint('cell-3', total)\n</execute>", "<solution>6</solution>"],
+      critic: [next, next, JSON.stringify({ verdict: "done", answer: "6" })],
+    }));
+    const resume = start(["resume", "crash-1", "--scripted", rest, "--executor", "docker"], env);
+    expect(await resume.exit).toBe(0);
+    expect(resume.output()).toMatch(/Kernel rehydrated: 1 cells replayed/);
+    expect(resume.output()).toContain("cell-3 6");
+
+    const store = await createCheckpointer({ kind: "sqlite", path: join(home, "checkpoints.sqlite") });
+    try {
+      const state = await readThreadState(store.saver, "crash-1");
+      expect(state.status).toBe("done");
+      const prints = state.cells.map((c) => c.result.stdout.trim().split("\n")[0]);
+      expect(prints).toEqual(["cell-1", "cell-2 start", "cell-3 6"]);
+      expect(new Set(state.cells.map((c) => c.id)).size).toBe(3);
+    } finally {
+      await store.close();
+    }
+    // The killed process's kernel container was reaped by the next start.
+    const orphans = await new Docker().listContainers({ all: true, filters: { label: [`codeact.owner.pid=${run.child.pid}`] } });
+    expect(orphans).toHaveLength(0);
+  }, 180_000);
+
+  it("refuses a second process resuming a thread that is running", async () => {
+    const slow = join(home, "slow.json");
+    writeFileSync(slow, JSON.stringify({
+      planner: [plan],
+      coder: ["<execute>\nimport time\nprint('busy', flush=True)\ntime.sleep(6)\n</execute>", "<solution>ok</solution>"],
+      critic: [next, JSON.stringify({ verdict: "done", answer: "ok" })],
+    }));
+    const env = { CODEACT_HOME: home };
+    const a = start(["run", "be slow", "--scripted", slow, "--thread", "busy-1", "--executor", "docker"], env);
+    await waitFor(() => a.output().includes("busy"), 60_000, "the first run to be busy");
+    const b = start(["resume", "busy-1", "--scripted", slow, "--executor", "docker"], env);
+    expect(await b.exit).toBe(1);
+    expect(b.output()).toMatch(/Thread busy-1 is being run by pid \d+ on .* since .*Wait for that run to finish/);
+    expect(await a.exit).toBe(0);
+  }, 180_000);
+});
