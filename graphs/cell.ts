@@ -1,6 +1,7 @@
 /**
  * A Cell is one executed code action: the unit that the cells channel appends, that kernel
- * rehydration replays and that the notebook export turns into a code cell.
+ * rehydration replays and that the notebook export turns into a code cell. What the coder saw of
+ * it (the observation) is derived from `result` when needed, not stored twice.
  */
 import { z } from "zod";
 import { ExecutionResultSchema } from "../executors/types";
@@ -16,8 +17,6 @@ export const CellSchema = z.object({
   /** True when a person edited the code in approval mode before it ran. */
   edited: z.boolean().optional(),
   result: ExecutionResultSchema,
-  /** The truncated text the coder saw as observation. */
-  observation: z.string(),
   startedAt: z.string(),
 });
 export type Cell = z.infer<typeof CellSchema>;

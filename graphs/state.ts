@@ -40,13 +40,19 @@ export const RunStatusSchema = z.enum(RUN_STATUSES);
 export type RunStatus = z.infer<typeof RunStatusSchema>;
 
 const append = <T>(current: T[], writes: T[]) => current.concat(writes);
+/**
+ * A full snapshot of a delta channel costs O(history); taking one every 100 cells (the default)
+ * makes the bytes written per step grow with the run. Replaying writes on load is cheap by
+ * comparison, and LangGraph still bounds replay depth by its superstep limit.
+ */
+const SNAPSHOT_EVERY = 10_000;
 
 export const CodeActState = new StateSchema({
   task: z.string(),
   plan: z.array(PlanStepSchema).default(() => []),
   currentStep: z.number().int().default(0),
-  cells: new DeltaValue(z.array(CellSchema).default(() => []), { inputSchema: CellSchema, reducer: append }),
-  critiques: new DeltaValue(z.array(CritiqueSchema).default(() => []), { inputSchema: CritiqueSchema, reducer: append }),
+  cells: new DeltaValue(z.array(CellSchema).default(() => []), { inputSchema: CellSchema, reducer: append, snapshotFrequency: SNAPSHOT_EVERY }),
+  critiques: new DeltaValue(z.array(CritiqueSchema).default(() => []), { inputSchema: CritiqueSchema, reducer: append, snapshotFrequency: SNAPSHOT_EVERY }),
   pendingAction: ActionSchema.nullable().default(null),
   /** What the coder sees next: the last cell's observation or a request for a proper action. */
   observation: z.string().default(""),

@@ -8,7 +8,8 @@ import type { Cell } from "../graphs/cell";
 import { writerOf } from "../graphs/events";
 import type { Limits } from "../graphs/limits";
 import type { CodeActStateValue, CodeActUpdate, RunStatus } from "../graphs/state";
-import { callModel, type NodeContext, planText, toolsSection } from "./context";
+import { callModel, type NodeContext, planText, toolsSection, onlyChanges } from "./context";
+import { formatObservation } from "./observation";
 import { parseAction } from "./parse";
 import { prompt } from "./prompts";
 
@@ -22,12 +23,12 @@ export function exhaustedBudget(state: CodeActStateValue, limits: Limits): { sta
   return undefined;
 }
 
-function cellText(cell: Cell, last: boolean): string {
+function cellText(cell: Cell, last: boolean, limit: number): string {
   const head = last ? "Your last action" : `Action (step ${cell.step + 1}${cell.attempt ? `, retry ${cell.attempt}` : ""})`;
-  return `${head}:\n<execute>\n${cell.code}\n</execute>\nOutput:\n${cell.observation}`;
+  return `${head}:\n<execute>\n${cell.code}\n</execute>\nOutput:\n${formatObservation(cell.result, limit)}`;
 }
 
-export function historyText(cells: Cell[], keep: number): string {
+export function historyText(cells: Cell[], keep: number, observationChars: number): string {
   if (!cells.length) return "No code has run yet.";
   const recent = cells.slice(-keep);
   const olderCount = Math.max(0, cells.length - keep);
@@ -36,11 +37,11 @@ export function historyText(cells: Cell[], keep: number): string {
   const summary = olderCount
     ? `Earlier actions (${olderCount}, their variables still exist${olderCount > named.length ? "; the latest shown" : ""}): ${named.map((c) => `[${c.result.status}] ${c.code.split("\n")[0]!.slice(0, 80)}`).join(" | ")}\n\n`
     : "";
-  return summary + recent.map((c, i) => cellText(c, i === recent.length - 1)).join("\n\n");
+  return summary + recent.map((c, i) => cellText(c, i === recent.length - 1, observationChars)).join("\n\n");
 }
 
 export function coderNode(ctx: NodeContext) {
-  return async (state: CodeActStateValue, config: LangGraphRunnableConfig): Promise<CodeActUpdate> => {
+  const node = async (state: CodeActStateValue, config: LangGraphRunnableConfig): Promise<CodeActUpdate> => {
     const emit = writerOf(config);
     const over = exhaustedBudget(state, ctx.limits);
     if (over) return { status: over.status, statusDetail: over.detail };
@@ -59,7 +60,7 @@ export function coderNode(ctx: NodeContext) {
             task: state.task,
             plan: planText(state.plan, state.currentStep),
             focus,
-            history: historyText(state.cells, ctx.limits.historyCells),
+            history: historyText(state.cells, ctx.limits.historyCells, ctx.limits.observationChars),
             observation: state.observation ? `Note: ${state.observation}` : "",
           }),
         ),
@@ -85,4 +86,5 @@ export function coderNode(ctx: NodeContext) {
     else emit({ type: "proposed_answer", answer: action.answer });
     return update;
   };
+  return async (state: CodeActStateValue, config: LangGraphRunnableConfig): Promise<CodeActUpdate> => onlyChanges(state, await node(state, config));
 }

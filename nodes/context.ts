@@ -45,3 +45,18 @@ export function planText(steps: { description: string; doneCriterion: string }[]
     .map((s, i) => `${i === current ? "→" : i < current ? "✓" : " "} ${i + 1}. ${s.description}${s.doneCriterion ? ` (done when: ${s.doneCriterion})` : ""}`)
     .join("\n");
 }
+
+/**
+ * Drops scalar fields that would not change the state. Every written channel is a row in the
+ * checkpointer's writes table, so unchanged writes cost bytes on every step of a long run.
+ */
+export function onlyChanges<S extends object, U extends object>(state: S, update: U): U {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(update)) {
+    const current = (state as Record<string, unknown>)[key];
+    const scalar = value === null || typeof value !== "object";
+    if (scalar && current === value) continue;
+    out[key] = value;
+  }
+  return out as U;
+}

@@ -7,7 +7,8 @@ import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { z } from "zod";
 import { writerOf } from "../graphs/events";
 import type { CodeActStateValue, CodeActUpdate } from "../graphs/state";
-import { type NodeContext, planText } from "./context";
+import { type NodeContext, planText, onlyChanges } from "./context";
+import { formatObservation } from "./observation";
 import { prompt } from "./prompts";
 import { askForJson } from "./structured";
 
@@ -18,13 +19,13 @@ const VerdictSchema = z.object({
 });
 
 export function criticNode(ctx: NodeContext) {
-  return async (state: CodeActStateValue, config: LangGraphRunnableConfig): Promise<CodeActUpdate> => {
+  const node = async (state: CodeActStateValue, config: LangGraphRunnableConfig): Promise<CodeActUpdate> => {
     const emit = writerOf(config);
     const proposed = state.pendingAction?.kind === "answer" ? state.pendingAction.answer : undefined;
     const exhausted = state.debugAttempts > ctx.limits.maxDebugAttempts;
     const stepCells = state.cells.filter((c) => c.step === state.currentStep).slice(-3);
     const evidence = [
-      ...stepCells.map((c) => `Code:\n${c.code}\nOutput (${c.result.status}):\n${c.observation}`),
+      ...stepCells.map((c) => `Code:\n${c.code}\nOutput (${c.result.status}):\n${formatObservation(c.result, ctx.limits.observationChars)}`),
       exhausted ? `The agent failed ${state.debugAttempts} times in a row on this step and has no retries left. Decide: "replan" (a different approach) or "done" (give up, explaining why in "answer").` : "",
       proposed !== undefined ? `The agent proposes this final answer:\n${proposed}` : "",
     ]
@@ -77,4 +78,5 @@ export function criticNode(ctx: NodeContext) {
       observation: rejected || (value.feedback ? `Reviewer: ${value.feedback}` : ""),
     };
   };
+  return async (state: CodeActStateValue, config: LangGraphRunnableConfig): Promise<CodeActUpdate> => onlyChanges(state, await node(state, config));
 }

@@ -4,12 +4,12 @@ import { interrupt, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import type { Cell } from "../graphs/cell";
 import { writerOf } from "../graphs/events";
 import { ApprovalSchema, type ApprovalRequest, type CodeActStateValue, type CodeActUpdate } from "../graphs/state";
-import type { NodeContext } from "./context";
+import { type NodeContext, onlyChanges } from "./context";
 import { formatObservation } from "./observation";
 
 export function executorNode(ctx: NodeContext) {
   let toolsInstalled: Promise<void> | undefined;
-  return async (state: CodeActStateValue, config: LangGraphRunnableConfig): Promise<CodeActUpdate> => {
+  const node = async (state: CodeActStateValue, config: LangGraphRunnableConfig): Promise<CodeActUpdate> => {
     const emit = writerOf(config);
     const action = state.pendingAction;
     if (action?.kind !== "code") throw new Error("executor reached without a code action (routing bug)");
@@ -45,15 +45,15 @@ export function executorNode(ctx: NodeContext) {
       code,
       ...(edited ? { edited: true } : {}),
       result,
-      observation: formatObservation(result, ctx.limits.observationChars),
       startedAt,
     };
     emit({ type: "cell", cell });
     const failed = result.status !== "ok";
     const debugAttempts = failed ? state.debugAttempts + 1 : 0;
     if (failed && debugAttempts <= ctx.limits.maxDebugAttempts) {
-      emit({ type: "self_debug", step: state.currentStep, attempt: debugAttempts, error: cell.observation.split("\n").filter(Boolean).pop() ?? result.status });
+      emit({ type: "self_debug", step: state.currentStep, attempt: debugAttempts, error: formatObservation(result, ctx.limits.observationChars).split("\n").filter(Boolean).pop() ?? result.status });
     }
     return { cells: cell, debugAttempts, pendingAction: null, rejected: false, observation: edited ? "A person edited your action before it ran; the code shown is what ran." : "" };
   };
+  return async (state: CodeActStateValue, config: LangGraphRunnableConfig): Promise<CodeActUpdate> => onlyChanges(state, await node(state, config));
 }

@@ -4,14 +4,14 @@ import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { z } from "zod";
 import { writerOf } from "../graphs/events";
 import { type CodeActStateValue, type CodeActUpdate, PlanStepSchema } from "../graphs/state";
-import { type NodeContext, planText, toolsSection } from "./context";
+import { type NodeContext, planText, toolsSection, onlyChanges } from "./context";
 import { prompt } from "./prompts";
 import { askForJson } from "./structured";
 
 const PlanSchema = z.object({ steps: z.array(PlanStepSchema).min(1).max(12) });
 
 export function plannerNode(ctx: NodeContext) {
-  return async (state: CodeActStateValue, config: LangGraphRunnableConfig): Promise<CodeActUpdate> => {
+  const node = async (state: CodeActStateValue, config: LangGraphRunnableConfig): Promise<CodeActUpdate> => {
     const emit = writerOf(config);
     const replanning = state.plan.length > 0;
     emit({ type: "thinking", role: "planner" });
@@ -38,4 +38,5 @@ export function plannerNode(ctx: NodeContext) {
       startedAt: state.startedAt || Date.now(),
     };
   };
+  return async (state: CodeActStateValue, config: LangGraphRunnableConfig): Promise<CodeActUpdate> => onlyChanges(state, await node(state, config));
 }

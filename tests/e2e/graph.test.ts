@@ -47,7 +47,7 @@ describe("CodeAct graph (scripted models, Docker kernel)", () => {
     expect(state.status).toBe("done");
     expect(state.answer).toBe("6");
     expect(state.cells.map((c) => [c.result.status, c.attempt])).toEqual([["error", 0], ["ok", 1]]);
-    expect(state.cells[0]!.observation).toContain("NameError: name 'zero' is not defined");
+    expect(state.cells[0]!.result.error?.evalue).toBe("name 'zero' is not defined");
     expect(events.filter((e) => e.type === "self_debug")).toHaveLength(1);
     // The retry prompt showed the coder its error; the critic was not consulted about the failure.
     const retryPrompt = JSON.stringify(models.coder.calls[1]!.map((m) => m.content));
