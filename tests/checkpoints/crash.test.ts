@@ -10,6 +10,7 @@ import { join } from "node:path";
 import Docker from "dockerode";
 import { createCheckpointer } from "../../checkpoints/savers";
 import { readThreadState } from "../../checkpoints/threads";
+import { createTestDatabase, type TestDatabase } from "../helpers/postgres";
 
 const root = join(__dirname, "..", "..");
 const plan = JSON.stringify({ steps: [{ description: "three cells", doneCriterion: "all printed" }] });
@@ -37,10 +38,20 @@ async function waitFor(check: () => boolean, timeoutMs: number, what: string): P
   }
 }
 
-describe("crash and concurrent resume (child processes, SQLite, Docker)", () => {
+describe.each(["sqlite", "postgres"] as const)("crash and concurrent resume (child processes, %s, Docker)", (kind) => {
   let home: string;
-  beforeEach(() => (home = mkdtempSync(join(tmpdir(), "codeact-crash-"))));
-  afterEach(() => rmSync(home, { recursive: true, force: true }));
+  let db: TestDatabase | undefined;
+  /** Flags that point a child process at this test's store. */
+  let store: string[] = [];
+  beforeEach(() => {
+    home = mkdtempSync(join(tmpdir(), "codeact-crash-"));
+    db = kind === "postgres" ? createTestDatabase() : undefined;
+    store = db ? ["--postgres", db.url] : [];
+  });
+  afterEach(() => {
+    db?.drop();
+    rmSync(home, { recursive: true, force: true });
+  });
 
   it("SIGKILL during a cell, then `codeact resume` finishes the run with every cell exactly once", async () => {
     const first = join(home, "first.json");
@@ -50,7 +61,7 @@ describe("crash and concurrent resume (child processes, SQLite, Docker)", () => 
       critic: [next, next, next, JSON.stringify({ verdict: "done", answer: "6" })],
     }));
     const env = { CODEACT_HOME: home };
-    const run = start(["run", "sum rows", "--scripted", first, "--thread", "crash-1", "--executor", "docker"], env);
+    const run = start(["run", "sum rows", "--scripted", first, "--thread", "crash-1", "--executor", "docker", ...store], env);
     await waitFor(() => run.output().includes("cell-2 start"), 60_000, "the second cell to start");
     run.child.kill("SIGKILL");
     expect(await run.exit).toBeNull();
@@ -63,20 +74,20 @@ describe("crash and concurrent resume (child processes, SQLite, Docker)", () => 
       coder: ["<execute>\nprint('cell-3', total)\n</execute>", "<solution>6</solution>"],
       critic: [next, next, JSON.stringify({ verdict: "done", answer: "6" })],
     }));
-    const resume = start(["resume", "crash-1", "--scripted", rest, "--executor", "docker"], env);
+    const resume = start(["resume", "crash-1", "--scripted", rest, "--executor", "docker", ...store], env);
     expect(await resume.exit).toBe(0);
     expect(resume.output()).toMatch(/Kernel rehydrated: 1 cells replayed/);
     expect(resume.output()).toContain("cell-3 6");
 
-    const store = await createCheckpointer({ kind: "sqlite", path: join(home, "checkpoints.sqlite") });
+    const cp = await createCheckpointer(db ? { kind: "postgres", connectionString: db.url } : { kind: "sqlite", path: join(home, "checkpoints.sqlite") });
     try {
-      const state = await readThreadState(store.saver, "crash-1");
+      const state = await readThreadState(cp.saver, "crash-1");
       expect(state.status).toBe("done");
       const prints = state.cells.map((c) => c.result.stdout.trim().split("\n")[0]);
       expect(prints).toEqual(["cell-1", "cell-2 start", "cell-3 6"]);
       expect(new Set(state.cells.map((c) => c.id)).size).toBe(3);
     } finally {
-      await store.close();
+      await cp.close();
     }
     // The killed process's kernel container was reaped by the next start.
     const orphans = await new Docker().listContainers({ all: true, filters: { label: [`codeact.owner.pid=${run.child.pid}`] } });
@@ -91,11 +102,11 @@ describe("crash and concurrent resume (child processes, SQLite, Docker)", () => 
       critic: [next, JSON.stringify({ verdict: "done", answer: "ok" })],
     }));
     const env = { CODEACT_HOME: home };
-    const a = start(["run", "be slow", "--scripted", slow, "--thread", "busy-1", "--executor", "docker"], env);
+    const a = start(["run", "be slow", "--scripted", slow, "--thread", "busy-1", "--executor", "docker", ...store], env);
     await waitFor(() => a.output().includes("busy"), 60_000, "the first run to be busy");
-    const b = start(["resume", "busy-1", "--scripted", slow, "--executor", "docker"], env);
+    const b = start(["resume", "busy-1", "--scripted", slow, "--executor", "docker", ...store], env);
     expect(await b.exit).toBe(1);
-    expect(b.output()).toMatch(/Thread busy-1 is being run by pid \d+ on .* since .*Wait for that run to finish/);
+    expect(b.output()).toMatch(/Thread busy-1 is being run by (pid \d+ on .* since|Postgres backend \d+).*Wait for that run to finish/);
     expect(await a.exit).toBe(0);
   }, 180_000);
 });

@@ -15,6 +15,7 @@ import { runCodeAct } from "../../graphs/run";
 import type { Approval } from "../../graphs/state";
 import { ScriptedChatModel } from "../../nodes/scripted-model";
 import { ToolBridge } from "../../tools/bridge";
+import { createTestDatabase, type TestDatabase } from "../helpers/postgres";
 
 const plan = JSON.stringify({ steps: [{ description: "do it", doneCriterion: "printed" }] });
 const next = JSON.stringify({ verdict: "next", feedback: "" });
@@ -37,8 +38,16 @@ function countingTool() {
   return { counter, bridge: new ToolBridge([charge]) };
 }
 
-describe("durability", () => {
+describe.each(["sqlite", "postgres"] as const)("durability on %s", (kind) => {
   let dir: string;
+  const dbs: TestDatabase[] = [];
+  afterAll(() => dbs.forEach((d) => d.drop()));
+  const openStore = () => {
+    if (kind === "sqlite") return createCheckpointer({ kind, path: join(dir, "cp.sqlite") });
+    const db = createTestDatabase();
+    dbs.push(db);
+    return createCheckpointer({ kind, connectionString: db.url });
+  };
   const executors: DockerJupyterExecutor[] = [];
   const kernel = () => {
     const ex = new DockerJupyterExecutor();
@@ -53,7 +62,7 @@ describe("durability", () => {
 
   it("rehydration replays successful cells: variables are back, tools answered from the record", async () => {
     const { counter, bridge } = countingTool();
-    const store = await createCheckpointer({ kind: "sqlite", path: join(dir, "cp.sqlite") });
+    const store = await openStore();
     try {
       const graph = createCodeActGraph({
         models: models(
@@ -123,7 +132,7 @@ describe("durability", () => {
   }, 90_000);
 
   it("branches from an earlier checkpoint into a new thread, leaving the original intact", async () => {
-    const store = await createCheckpointer({ kind: "sqlite", path: join(dir, "cp.sqlite") });
+    const store = await openStore();
     try {
       const graph = createCodeActGraph({
         models: models(["<execute>\nx = 5\n</execute>", "<execute>\ny = x * 2\nprint(y)\n</execute>", "<solution>10</solution>"], [next, next, done("10")]),
