@@ -58,12 +58,12 @@ async function removeAll(): Promise<void> {
 }
 
 function onSignal(signal: NodeJS.Signals): void {
+  // Someone else handles this signal (the CLI pauses a run and shuts its kernel down itself):
+  // leave the containers to them; the 'exit' hook is the backstop.
+  if (process.listenerCount(signal) > 1) return;
   void removeAll().finally(() => {
-    // Only act as the default handler when nobody else (e.g. the CLI's pause logic) handles it.
-    if (process.listenerCount(signal) === 1) {
-      process.removeListener(signal, onSignal);
-      process.kill(process.pid, signal);
-    }
+    process.removeListener(signal, onSignal);
+    process.kill(process.pid, signal);
   });
 }
 

@@ -97,6 +97,8 @@ export abstract class JupyterKernelExecutor implements CodeExecutor {
   /** Serialises executions: a kernel runs one cell at a time and so must we. */
   private queue: Promise<unknown> = Promise.resolve();
   private stdinHandler: StdinHandler | undefined;
+  /** Set by shutdown(): a shut-down executor never starts a kernel again (no container leaks after exit). */
+  private closed = false;
 
   constructor(options: KernelOptions = {}, stdinHandler?: StdinHandler) {
     this.options = KernelOptionsSchema.parse(options);
@@ -121,6 +123,7 @@ export abstract class JupyterKernelExecutor implements CodeExecutor {
   }
 
   start(): Promise<void> {
+    if (this.closed) return Promise.reject(new Error(`Executor ${this.id} was shut down; create a new one.`));
     if (this.client && !this.death) return Promise.resolve();
     this.starting ??= this.boot().finally(() => {
       this.starting = undefined;
@@ -195,7 +198,7 @@ export abstract class JupyterKernelExecutor implements CodeExecutor {
 
   execute(code: string, options: ExecuteOptions = {}): Promise<ExecutionResult> {
     const next = this.queue.then(async () => {
-      if (!this.client && !this.death) await this.start();
+      if (!this.client && !this.death && !this.closed) await this.start();
       const client = this.client;
       if (!client || this.death || client.isClosed) {
         const death = this.death ?? { reason: "unknown" as const, detail: "kernel is not running" };
@@ -311,6 +314,7 @@ export abstract class JupyterKernelExecutor implements CodeExecutor {
   }
 
   private async restartKernel(): Promise<void> {
+    if (this.closed) return;
     await this.teardown();
     await this.start();
   }
@@ -330,6 +334,7 @@ export abstract class JupyterKernelExecutor implements CodeExecutor {
   }
 
   async shutdown(): Promise<void> {
+    this.closed = true;
     await this.starting?.catch(() => undefined);
     await this.teardown();
   }

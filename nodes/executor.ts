@@ -37,7 +37,7 @@ export function executorNode(ctx: NodeContext) {
       onOutput: (event) => emit({ type: "output", event }),
     });
     // A dead kernel is replaced at once so the agent can go on; the observation says what was lost.
-    if (result.status === "died") await ctx.executor.restart();
+    if (result.status === "died" && !config.signal?.aborted) await ctx.executor.restart();
     const cell: Cell = {
       id: randomUUID(),
       step: state.currentStep,

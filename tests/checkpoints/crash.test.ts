@@ -110,3 +110,41 @@ describe.each(["sqlite", "postgres"] as const)("crash and concurrent resume (chi
     expect(await a.exit).toBe(0);
   }, 180_000);
 });
+
+describe("Ctrl-C", () => {
+  it("pauses cleanly: checkpoint kept, kernel removed, resume command printed; resume finishes", async () => {
+    const home = mkdtempSync(join(tmpdir(), "codeact-pause-"));
+    try {
+      const traj = join(home, "t.json");
+      writeFileSync(traj, JSON.stringify({
+        planner: [plan],
+        coder: ["<execute>\nkept = 41\nprint('one')\n</execute>", "<execute>\nimport time\nprint('two', flush=True)\ntime.sleep(30)\n</execute>"],
+        critic: [next],
+      }));
+      const run = start(["run", "pause me", "--scripted", traj, "--thread", "pause-1", "--executor", "docker"], { CODEACT_HOME: home });
+      await waitFor(() => run.output().includes("two"), 60_000, "the second cell");
+      run.child.kill("SIGINT");
+      expect(await run.exit).toBe(130);
+      expect(run.output()).toContain("Paused. Resume with: codeact resume pause-1");
+      const left = await new Docker().listContainers({ all: true, filters: { label: [`codeact.owner.pid=${run.child.pid}`] } });
+      expect(left).toHaveLength(0);
+
+      const rest = join(home, "rest.json");
+      writeFileSync(rest, JSON.stringify({ planner: [], coder: ["<solution>41</solution>"], critic: [JSON.stringify({ verdict: "done", answer: "41" })] }));
+      // The interrupted action is still pending, so resume runs it again; a short cell limit ends it quickly.
+      const resume = start(["resume", "pause-1", "--scripted", rest, "--executor", "docker", "--cell-timeout", "2"], { CODEACT_HOME: home });
+      expect(await resume.exit).toBe(0);
+      expect(resume.output()).toMatch(/Kernel rehydrated: 1 cells replayed/);
+      const cp = await createCheckpointer({ kind: "sqlite", path: join(home, "checkpoints.sqlite") });
+      try {
+        const state = await readThreadState(cp.saver, "pause-1");
+        expect(state.cells.map((c) => c.result.status)).toEqual(["ok", "timeout"]);
+        expect(state.answer).toBe("41");
+      } finally {
+        await cp.close();
+      }
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  }, 180_000);
+});
