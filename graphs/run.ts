@@ -1,5 +1,6 @@
 /** Runs (or resumes) a task on a compiled CodeAct graph, streaming its events. */
 import { Command } from "@langchain/langgraph";
+import { flushTraces } from "../nodes/tracing";
 import type { CodeActGraph } from "./codeact";
 import type { CodeActEvent } from "./events";
 import type { Approval, ApprovalRequest, CodeActStateValue } from "./state";
@@ -48,6 +49,7 @@ export async function runCodeAct(graph: CodeActGraph, task: string | null, optio
     if (!options.onApproval) return { ...last, awaitingApproval: pending };
     input = new Command({ resume: await options.onApproval(pending) });
   }
+  await flushTraces();
   options.onEvent?.({ type: "finished", status: last.status, answer: last.answer, detail: last.statusDetail });
   return last;
 }

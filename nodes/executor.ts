@@ -6,6 +6,7 @@ import { writerOf } from "../graphs/events";
 import { ApprovalSchema, type ApprovalRequest, type CodeActStateValue, type CodeActUpdate } from "../graphs/state";
 import { type NodeContext, onlyChanges } from "./context";
 import { formatObservation } from "./observation";
+import { currentCheckpointId, tracedExecute, tracingEnabled } from "./tracing";
 
 export function executorNode(ctx: NodeContext) {
   let toolsInstalled: Promise<void> | undefined;
@@ -32,7 +33,14 @@ export function executorNode(ctx: NodeContext) {
     if (ctx.tools && ctx.executor.setStdinHandler) toolsInstalled ??= ctx.executor.start().then(() => ctx.executor.setStdinHandler!(ctx.tools));
     await toolsInstalled;
     const startedAt = new Date().toISOString();
-    const result = await ctx.executor.execute(code, {
+    const execute = tracedExecute((c, o) => ctx.executor.execute(c, o), {
+      thread_id: config.configurable?.thread_id,
+      checkpoint_id: tracingEnabled() ? await currentCheckpointId(config) : undefined,
+      step: state.currentStep,
+      attempt: state.debugAttempts,
+      executor: ctx.executor.info.kind,
+    });
+    const result = await execute(code, {
       timeoutMs: ctx.limits.cellTimeoutMs,
       onOutput: (event) => emit({ type: "output", event }),
     });

@@ -1,0 +1,66 @@
+/**
+ * LangSmith: with the standard env (LANGSMITH_TRACING=true, LANGSMITH_API_KEY, LANGSMITH_ENDPOINT,
+ * LANGSMITH_PROJECT) every node and model call is traced by LangChain; code executions are traced
+ * here as their own runs (code in, outputs or error out) so bridge tool calls nest under them.
+ * Tracing is off by default and never fails or stalls a run.
+ */
+import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
+import { getEnvironmentVariable } from "@langchain/core/utils/env";
+import type { BaseCheckpointSaver } from "@langchain/langgraph";
+import { traceable } from "langsmith/traceable";
+import type { ExecuteOptions, ExecutionResult } from "../executors/types";
+
+export function tracingEnabled(): boolean {
+  const on = (v?: string) => v === "true" || v === "1";
+  return on(getEnvironmentVariable("LANGSMITH_TRACING")) || on(getEnvironmentVariable("LANGCHAIN_TRACING_V2"));
+}
+
+/** What a trace shows of a result: everything but image bytes. */
+function summarize(result: ExecutionResult): Record<string, unknown> {
+  return {
+    status: result.status,
+    stdout: result.stdout,
+    stderr: result.stderr,
+    results: result.results.map((r) => Object.fromEntries(Object.entries(r.data).map(([m, v]) => [m, m.startsWith("image/") ? `[${m}, ${v.length} base64 chars]` : v]))),
+    error: result.error,
+    died: result.died,
+    tool_calls: result.toolCalls.map((c) => ({ name: c.name, args: c.args, error: c.error })),
+    duration_ms: Math.round(result.durationMs),
+  };
+}
+
+export type Execute = (code: string, options: ExecuteOptions) => Promise<ExecutionResult>;
+
+/** Wraps a kernel execution as a LangSmith "tool" run named execute_code, when tracing is on. */
+export function tracedExecute(execute: Execute, metadata: Record<string, unknown>): Execute {
+  if (!tracingEnabled()) return execute;
+  // One traceable per call: its single argument is exactly the run's inputs ({ code }); the
+  // options (a live output callback) stay out of the trace.
+  return (code, options) =>
+    traceable(async (input: { code: string }) => execute(input.code, options), {
+      name: "execute_code",
+      run_type: "tool",
+      metadata,
+      processOutputs: (outputs) => summarize(outputs as unknown as ExecutionResult),
+    })({ code });
+}
+
+/**
+ * The checkpoint this step started from (its writes attach to it): LangGraph does not hand it to
+ * nodes, so it is read from the thread's checkpointer. Only used for trace metadata.
+ */
+export async function currentCheckpointId(config: { configurable?: Record<string, unknown> }): Promise<string | undefined> {
+  const saver = config.configurable?.__pregel_checkpointer as BaseCheckpointSaver | undefined;
+  const threadId = config.configurable?.thread_id;
+  if (!saver || !threadId) return undefined;
+  const tuple = await saver.getTuple({ configurable: { thread_id: threadId, checkpoint_ns: "" } }).catch(() => undefined);
+  return tuple?.checkpoint.id;
+}
+
+/** Sends queued traces, waiting at most `timeoutMs`: an unreachable endpoint must not hold a run. */
+export async function flushTraces(timeoutMs = 3000): Promise<void> {
+  if (!tracingEnabled()) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([awaitAllCallbacks().catch(() => undefined), new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)))]);
+  clearTimeout(timer);
+}
