@@ -75,8 +75,15 @@ async function postgresLock(connectionString: string, threadId: string): Promise
   const client = new pg.Client({ connectionString });
   await client.connect();
   const key = `codeact-thread:${threadId}`;
-  const { rows } = await client.query<{ ok: boolean }>("SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok", [key]);
-  if (!rows[0]?.ok) {
+  const tryLock = async () => (await client.query<{ ok: boolean }>("SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok", [key])).rows[0]?.ok === true;
+  // A holder that was just killed keeps its lock until the server notices the dead connection:
+  // give that a moment before calling the thread busy.
+  let locked = await tryLock();
+  for (let i = 0; !locked && i < 15; i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    locked = await tryLock();
+  }
+  if (!locked) {
     const who = await client
       .query<{ pid: number; client_addr: string | null; backend_start: Date }>(
         "SELECT a.pid, a.client_addr, a.backend_start FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.objid = (hashtextextended($1, 0) & x'ffffffff'::bigint)::oid LIMIT 1",

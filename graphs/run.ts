@@ -27,6 +27,9 @@ export async function runCodeAct(graph: CodeActGraph, task: string | null, optio
     configurable: { thread_id: options.threadId ?? "default" },
     recursionLimit: graph.recursionLimit,
     streamMode: ["custom", "values", "updates"] as ("custom" | "values" | "updates")[],
+    // Each checkpoint is on disk before the next step starts: after a kill -9 the run resumes from
+    // the step it was in, never from an older one (its model replies and cells would be redone).
+    durability: "sync" as const,
     signal: options.signal,
   };
   let input: { task: string } | Command | null = task === null ? null : { task };

@@ -75,7 +75,8 @@ describe.each(["sqlite", "postgres"] as const)("crash and concurrent resume (chi
       critic: [next, next, JSON.stringify({ verdict: "done", answer: "6" })],
     }));
     const resume = start(["resume", "crash-1", "--scripted", rest, "--executor", "docker", ...store], env);
-    expect(await resume.exit).toBe(0);
+    const resumed = await resume.exit;
+    if (resumed !== 0) throw new Error(`resume exited ${resumed}: ${resume.output()}`);
     expect(resume.output()).toMatch(/Kernel rehydrated: 1 cells replayed/);
     expect(resume.output()).toContain("cell-3 6");
 
