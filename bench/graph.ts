@@ -41,7 +41,7 @@ async function ourGraph(dir: string, executor: DockerJupyterExecutor, round: num
   return { perStep: (total - kernel) / steps, steps };
 }
 
-async function bareLoop(dir: string, round: number): Promise<number> {
+async function bareLoop(dir: string, round: number, durability: "sync" | "async" = "sync"): Promise<number> {
   const State = Annotation.Root({ n: Annotation<number>({ reducer: (_, b) => b, default: () => 0 }) });
   const { saver: cp, db } = saver(dir, `bare-${round}`);
   const graph = new StateGraph(State)
@@ -54,7 +54,7 @@ async function bareLoop(dir: string, round: number): Promise<number> {
     .addConditionalEdges("c", (s) => (s.n < TURNS ? "a" : END), ["a", END])
     .compile({ checkpointer: cp });
   const started = performance.now();
-  await graph.invoke({ n: 0 }, { configurable: { thread_id: `bare-${round}` }, recursionLimit: TURNS * 3 + 10 });
+  await graph.invoke({ n: 0 }, { configurable: { thread_id: `bare-${round}-${durability}` }, recursionLimit: TURNS * 3 + 10, durability });
   const total = performance.now() - started;
   db.close();
   return total / (TURNS * 3);
@@ -70,17 +70,25 @@ async function main(): Promise<void> {
     await ourGraph(dir, executor, -1);
     const ours: number[] = [];
     const bare: number[] = [];
+    const bareAsync: number[] = [];
     let steps = 0;
     for (let r = 0; r < ROUNDS; r++) {
       bare.push(await bareLoop(dir, r));
+      bareAsync.push(await bareLoop(dir, r, "async"));
       const o = await ourGraph(dir, executor, r);
       ours.push(o.perStep);
       steps = o.steps;
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-    const result = { step_overhead_ms: round2(median(ours)), steps, bare_step_ms: round2(median(bare)), rounds: ROUNDS };
+    // Both sides write checkpoints synchronously, as codeact runs do (crash safety); the bare loop
+    // with LangGraph's default (async) durability is reported beside it for reference.
+    const result = { step_overhead_ms: round2(median(ours)), steps, bare_step_ms: round2(median(bare)), bare_async_step_ms: round2(median(bareAsync)), rounds: ROUNDS };
     console.log("\ncodeact graph overhead per node run (SQLite checkpointer, scripted instant models, kernel time subtracted)\n");
-    console.table({ "CodeAct graph": { ms_per_step: result.step_overhead_ms }, "bare 3-node loop": { ms_per_step: result.bare_step_ms } });
+    console.table({
+      "CodeAct graph (sync checkpoints)": { ms_per_step: result.step_overhead_ms },
+      "bare 3-node loop (sync checkpoints)": { ms_per_step: result.bare_step_ms },
+      "bare 3-node loop (async, LangGraph default)": { ms_per_step: result.bare_async_step_ms },
+    });
     const met = result.step_overhead_ms <= 1.5 * result.bare_step_ms;
     console.log(`${met ? "met    " : "NOT MET"}  step_overhead_ms ≤ 1.5 × bare_step_ms (ratio ${(result.step_overhead_ms / result.bare_step_ms).toFixed(2)})`);
     console.log(JSON.stringify(result));

@@ -26,7 +26,8 @@ export async function runCodeAct(graph: CodeActGraph, task: string | null, optio
   const config = {
     configurable: { thread_id: options.threadId ?? "default" },
     recursionLimit: graph.recursionLimit,
-    streamMode: ["custom", "values", "updates"] as ("custom" | "values" | "updates")[],
+    // With a checkpointer the final state is read once at the end instead of streamed every step.
+    streamMode: (graph.checkpointer ? ["custom", "updates"] : ["custom", "values", "updates"]) as ("custom" | "values" | "updates")[],
     // Each checkpoint is on disk before the next step starts: after a kill -9 the run resumes from
     // the step it was in, never from an older one (its model replies and cells would be redone).
     durability: "sync" as const,
@@ -47,12 +48,16 @@ export async function runCodeAct(graph: CodeActGraph, task: string | null, optio
         if (interrupts?.length) pending = interrupts[0]!.value as ApprovalRequest;
       }
     }
-    if (!last) last = (await graph.getState(config)).values as CodeActStateValue;
+    if (graph.checkpointer) last = (await graph.getState(config)).values as CodeActStateValue;
     if (!pending) break;
-    if (!options.onApproval) return { ...last, awaitingApproval: pending };
+    if (!options.onApproval) {
+      if (!last) throw new Error("The graph paused before producing any state.");
+      return { ...last, awaitingApproval: pending };
+    }
     input = new Command({ resume: await options.onApproval(pending) });
   }
   await flushTraces();
+  if (!last) throw new Error("The graph produced no state.");
   options.onEvent?.({ type: "finished", status: last.status, answer: last.answer, detail: last.statusDetail });
   return last;
 }
