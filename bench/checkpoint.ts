@@ -9,7 +9,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
-import { rehydrate } from "../checkpoints/rehydrate";
 import { readThreadState } from "../checkpoints/threads";
 import { DockerJupyterExecutor } from "../executors/docker";
 import { createCodeActGraph } from "../graphs/codeact";
@@ -79,12 +78,11 @@ async function main(): Promise<void> {
     let resumeMs = 0;
     try {
       const rest = createCodeActGraph({ models: models(1, 50), executor: fresh, checkpointer: rsaver, limits: { maxIterations: 100 } });
-      await fresh.start();
-      const report = await rehydrate(fresh, paused.cells);
-      if (report.failed.length) throw new Error(`replay failed: ${JSON.stringify(report.failed[0])}`);
+      // The executor node starts the kernel and replays the 50 cells before the next action.
       await runCodeAct(rest, null, {
         threadId: "resume",
         onEvent: (e) => {
+          if (e.type === "rehydrated" && e.failed) throw new Error(`replay failed for ${e.failed} cells`);
           if (e.type === "cell" && !resumeMs) resumeMs = performance.now() - t0;
         },
       });

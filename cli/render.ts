@@ -88,6 +88,9 @@ export function terminalRenderer(imageDir: string, out: NodeJS.WritableStream = 
         else line(pc.red(`  ✗ ${r.status}: ${r.died?.detail ?? r.error?.evalue ?? ""}`));
         break;
       }
+      case "rehydrated":
+        line(pc.dim(`Kernel rehydrated: ${event.replayed} cells replayed${event.failed ? `, ${event.failed} failed on replay` : ""} in ${Math.round(event.durationMs)} ms.`));
+        break;
       case "self_debug":
         line(pc.yellow(`  ↻ self-debug: back to the coder (attempt ${event.attempt})`));
         break;

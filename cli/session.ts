@@ -11,7 +11,6 @@ import { createExecutor, type ExecutorChoice } from "../executors/factory";
 import type { RoleModels } from "../nodes/models";
 import { type CheckpointerConfig, createCheckpointer } from "../checkpoints/savers";
 import { lockThread, type ThreadLock } from "../checkpoints/lock";
-import { rehydrate } from "../checkpoints/rehydrate";
 import { readThreadState } from "../checkpoints/threads";
 import type { ToolBridge } from "../tools/bridge";
 import type { Renderer } from "./render";
@@ -70,8 +69,7 @@ export async function runSession(task: string | null, threadId: string, opts: Se
         opts.log(`Thread ${threadId} already ended (${previous.status}); nothing to resume.`);
         return { threadId, state: previous, paused: false };
       }
-      const report = await rehydrate(executor, previous.cells, opts.tools);
-      opts.log(`Kernel rehydrated: ${report.replayed} cells replayed${report.failed.length ? `, ${report.failed.length} failed on replay` : ""} in ${Math.round(report.durationMs)} ms.`);
+      // The executor node rebuilds the kernel from the thread's cells before its next action.
     }
     try {
       const state = await runCodeAct(graph, task, { threadId, onEvent: opts.render, signal: abort.signal, onApproval: opts.onApproval });

@@ -13,6 +13,7 @@ export type CodeActEvent =
   | { type: "invalid_output"; reason: string; count: number }
   | { type: "output"; event: OutputEvent }
   | { type: "cell"; cell: Cell }
+  | { type: "rehydrated"; replayed: number; failed: number; durationMs: number }
   | { type: "self_debug"; step: number; attempt: number; error: string }
   | { type: "proposed_answer"; answer: string }
   | { type: "critique"; step: number; verdict: "next" | "replan" | "done"; feedback: string }

@@ -5,11 +5,28 @@ import type { Cell } from "../graphs/cell";
 import { writerOf } from "../graphs/events";
 import { ApprovalSchema, type ApprovalRequest, type CodeActStateValue, type CodeActUpdate } from "../graphs/state";
 import { type NodeContext, onlyChanges } from "./context";
+import { rehydrate } from "../checkpoints/rehydrate";
 import { formatObservation } from "./observation";
 import { currentCheckpointId, tracedExecute, tracingEnabled } from "./tracing";
 
 export function executorNode(ctx: NodeContext) {
   let toolsInstalled: Promise<void> | undefined;
+  /**
+   * The last cell this kernel has run (or replayed). When the state's history ends elsewhere — a
+   * resume in a new process, a fork from an older checkpoint, a kernel that died — the kernel is
+   * rebuilt from the state's cells before the action runs (kernel rehydration), in this one place.
+   */
+  let syncedCellId: string | undefined;
+  let kernelUsed = false;
+  const sync = async (cells: Cell[], emit: ReturnType<typeof writerOf>) => {
+    const want = cells.at(-1)?.id;
+    if (want === syncedCellId) return;
+    if (kernelUsed) await ctx.executor.restart();
+    const report = await rehydrate(ctx.executor, cells, ctx.tools);
+    emit({ type: "rehydrated", replayed: report.replayed, failed: report.failed.length, durationMs: report.durationMs });
+    syncedCellId = want;
+    kernelUsed = true;
+  };
   const node = async (state: CodeActStateValue, config: LangGraphRunnableConfig): Promise<CodeActUpdate> => {
     const emit = writerOf(config);
     const action = state.pendingAction;
@@ -32,6 +49,7 @@ export function executorNode(ctx: NodeContext) {
     }
     if (ctx.tools && ctx.executor.setStdinHandler) toolsInstalled ??= ctx.executor.start().then(() => ctx.executor.setStdinHandler!(ctx.tools));
     await toolsInstalled;
+    await sync(state.cells, emit);
     const startedAt = new Date().toISOString();
     const execute = tracedExecute((c, o) => ctx.executor.execute(c, o), {
       thread_id: config.configurable?.thread_id,
@@ -44,8 +62,13 @@ export function executorNode(ctx: NodeContext) {
       timeoutMs: ctx.limits.cellTimeoutMs,
       onOutput: (event) => emit({ type: "output", event }),
     });
-    // A dead kernel is replaced at once so the agent can go on; the observation says what was lost.
-    if (result.status === "died" && !config.signal?.aborted) await ctx.executor.restart();
+    kernelUsed = true;
+    // A dead kernel is replaced at once, with the earlier successful cells replayed, so the agent
+    // can go on; the observation says what was lost.
+    if (result.status === "died" && !config.signal?.aborted) {
+      syncedCellId = "(died)";
+      await sync(state.cells, emit);
+    }
     const cell: Cell = {
       id: randomUUID(),
       step: state.currentStep,
@@ -55,6 +78,7 @@ export function executorNode(ctx: NodeContext) {
       result,
       startedAt,
     };
+    syncedCellId = cell.id;
     emit({ type: "cell", cell });
     const failed = result.status !== "ok";
     const debugAttempts = failed ? state.debugAttempts + 1 : 0;

@@ -20,7 +20,7 @@ export function formatObservation(result: ExecutionResult, limit: number): strin
   }
   if (result.status === "timeout") parts.push(`TimeoutError: ${result.error?.evalue ?? "the cell ran too long"}`);
   if (result.status === "died") {
-    parts.push(`The kernel died (${result.died?.reason ?? "unknown"}: ${result.died?.detail ?? ""}). A fresh kernel was started: all variables, imports and files in memory are gone; re-create what you need.`);
+    parts.push(`The kernel died (${result.died?.reason ?? "unknown"}: ${result.died?.detail ?? ""}). A fresh kernel was started and the earlier successful actions were replayed, so their variables are back; whatever this action did is gone.`);
   }
   const text = parts.join("\n") || (result.status === "ok" ? "[no output]" : `[${result.status}]`);
   const buf = new HeadTailBuffer(limit);

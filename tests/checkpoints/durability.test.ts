@@ -148,8 +148,10 @@ describe.each(["sqlite", "postgres"] as const)("durability on %s", (kind) => {
       const branch = await branchThread(store.saver, "orig", at.checkpointId, { code: "y = x * 3\nprint(y)", instruction: "triple instead" });
       const ex = kernel();
       const bgraph = createCodeActGraph({ models: models(["<solution>15</solution>"], [next, done("15")]), executor: ex, checkpointer: store.saver });
-      await rehydrate(ex, (await readThreadState(store.saver, branch)).cells);
-      const b = await runCodeAct(bgraph, null, { threadId: branch });
+      // No explicit rehydration: the executor node rebuilds the kernel from the branch's cells.
+      const events: string[] = [];
+      const b = await runCodeAct(bgraph, null, { threadId: branch, onEvent: (e) => e.type === "rehydrated" && events.push(`${e.replayed}`) });
+      expect(events).toEqual(["1"]);
       expect(b.status).toBe("done");
       expect(b.answer).toBe("15");
       expect(b.cells.map((c) => c.code)).toEqual(["x = 5", "y = x * 3\nprint(y)"]);

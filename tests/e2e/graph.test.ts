@@ -146,4 +146,32 @@ describe("CodeAct graph (scripted models, Docker kernel)", () => {
     expect(state.iterations).toBe(3);
     expect(state.statusDetail).toMatch(/3 coder turns/);
   }, 60_000);
+
+  it("survives a kernel killed for memory: a fresh kernel with the earlier variables, and the agent goes on", async () => {
+    const small = new DockerJupyterExecutor({ limits: { memoryMb: 256 } });
+    try {
+      const models = {
+        planner: new ScriptedChatModel({ script: [plan("build data, then summarise")] }),
+        coder: new ScriptedChatModel({
+          script: [
+            "<execute>\ndata = list(range(100))\n</execute>",
+            "<execute>\nhog = bytearray(1024 ** 3)\nhog[::4096] = b'x' * len(hog[::4096])\n</execute>",
+            "<execute>\nprint(sum(data))\n</execute>",
+            "<solution>4950</solution>",
+          ],
+        }),
+        critic: new ScriptedChatModel({ script: [verdict("next"), verdict("next"), verdict("done", "", "4950")] }),
+      };
+      const events: CodeActEvent[] = [];
+      const graph = createCodeActGraph({ models, executor: small, checkpointer: new MemorySaver() });
+      const state = await runCodeAct(graph, "sum", { threadId: "oom", onEvent: (e) => events.push(e) });
+      expect(state.status).toBe("done");
+      expect(state.cells.map((c) => c.result.status)).toEqual(["ok", "died", "ok"]);
+      expect(state.cells[1]!.result.died?.reason).toBe("oom");
+      expect(state.cells[2]!.result.stdout).toBe("4950\n");
+      expect(events.some((e) => e.type === "rehydrated" && e.replayed === 1)).toBe(true);
+    } finally {
+      await small.shutdown();
+    }
+  }, 90_000);
 });
