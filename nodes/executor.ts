@@ -9,6 +9,14 @@ import { rehydrate } from "../checkpoints/rehydrate";
 import { formatObservation } from "./observation";
 import { currentCheckpointId, tracedExecute, tracingEnabled } from "./tracing";
 
+/** Kept per kernel, not per compiled graph: a server builds a graph per request around one kernel. */
+const synced = new WeakMap<object, { syncedCellId?: string; used: boolean }>();
+function kernelSync(executor: object): { syncedCellId?: string; used: boolean } {
+  let s = synced.get(executor);
+  if (!s) synced.set(executor, (s = { used: false }));
+  return s;
+}
+
 export function executorNode(ctx: NodeContext) {
   let toolsInstalled: Promise<void> | undefined;
   /**
@@ -16,16 +24,15 @@ export function executorNode(ctx: NodeContext) {
    * resume in a new process, a fork from an older checkpoint, a kernel that died — the kernel is
    * rebuilt from the state's cells before the action runs (kernel rehydration), in this one place.
    */
-  let syncedCellId: string | undefined;
-  let kernelUsed = false;
   const sync = async (cells: Cell[], emit: ReturnType<typeof writerOf>) => {
+    const k = kernelSync(ctx.executor);
     const want = cells.at(-1)?.id;
-    if (want === syncedCellId) return;
-    if (kernelUsed) await ctx.executor.restart();
+    if (want === k.syncedCellId) return;
+    if (k.used) await ctx.executor.restart();
     const report = await rehydrate(ctx.executor, cells, ctx.tools);
     emit({ type: "rehydrated", replayed: report.replayed, failed: report.failed.length, durationMs: report.durationMs });
-    syncedCellId = want;
-    kernelUsed = true;
+    k.syncedCellId = want;
+    k.used = true;
   };
   const node = async (state: CodeActStateValue, config: LangGraphRunnableConfig): Promise<CodeActUpdate> => {
     const emit = writerOf(config);
@@ -62,11 +69,11 @@ export function executorNode(ctx: NodeContext) {
       timeoutMs: ctx.limits.cellTimeoutMs,
       onOutput: (event) => emit({ type: "output", event }),
     });
-    kernelUsed = true;
+    kernelSync(ctx.executor).used = true;
     // A dead kernel is replaced at once, with the earlier successful cells replayed, so the agent
     // can go on; the observation says what was lost.
     if (result.status === "died" && !config.signal?.aborted) {
-      syncedCellId = "(died)";
+      kernelSync(ctx.executor).syncedCellId = "(died)";
       await sync(state.cells, emit);
     }
     const cell: Cell = {
@@ -78,7 +85,7 @@ export function executorNode(ctx: NodeContext) {
       result,
       startedAt,
     };
-    syncedCellId = cell.id;
+    kernelSync(ctx.executor).syncedCellId = cell.id;
     emit({ type: "cell", cell });
     const failed = result.status !== "ok";
     const debugAttempts = failed ? state.debugAttempts + 1 : 0;
