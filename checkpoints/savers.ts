@@ -8,6 +8,7 @@ import Database from "better-sqlite3";
 import { type BaseCheckpointSaver, MemorySaver } from "@langchain/langgraph";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
+import pg from "pg";
 import { z } from "zod";
 import { codeactHome } from "../executors/setup-state";
 
@@ -72,13 +73,29 @@ export function checkSqliteFile(path: string): void {
   if (foreign.length) throw new Error(`${path} is a SQLite database of something else (tables: ${foreign.join(", ")}). ${move}`);
 }
 
+/**
+ * Several workers starting at once on a fresh database would race in the saver's
+ * CREATE TABLE IF NOT EXISTS (Postgres can fail one with a duplicate pg_type key): take turns.
+ */
+async function setupSerialized(connectionString: string, setup: () => Promise<void>): Promise<void> {
+  const client = new pg.Client({ connectionString });
+  await client.connect();
+  try {
+    await client.query("SELECT pg_advisory_lock(hashtextextended('codeact-checkpoint-setup', 0))");
+    await setup();
+  } finally {
+    await client.query("SELECT pg_advisory_unlock(hashtextextended('codeact-checkpoint-setup', 0))").catch(() => undefined);
+    await client.end();
+  }
+}
+
 export async function createCheckpointer(config: CheckpointerConfig = checkpointerConfigFromEnv()): Promise<Checkpointer> {
   const c = CheckpointerConfigSchema.parse(config);
   if (c.kind === "memory") return { saver: new MemorySaver(), kind: "memory", location: "memory", close: async () => undefined };
   if (c.kind === "postgres") {
     if (!c.connectionString) throw new Error("Postgres checkpoints need a connection string: set CODEACT_POSTGRES_URL (or DATABASE_URL) or pass --postgres.");
     const saver = PostgresSaver.fromConnString(c.connectionString);
-    await saver.setup();
+    await setupSerialized(c.connectionString, () => saver.setup());
     return { saver, kind: "postgres", location: c.connectionString.replace(/:[^:@/]*@/, ":***@"), target: c.connectionString, close: () => saver.end() };
   }
   const path = c.path ?? defaultSqlitePath();
