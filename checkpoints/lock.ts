@@ -8,6 +8,7 @@ import { hostname } from "node:os";
 import Database from "better-sqlite3";
 import pg from "pg";
 import type { Checkpointer } from "./savers";
+import { pidAlive } from "../executors/pid";
 
 export interface ThreadLock {
   release(): Promise<void>;
@@ -22,15 +23,6 @@ export class ThreadBusyError extends Error {
 
 const LEASE_MS = 30_000;
 const memoryLocks = new Set<string>();
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 function sqliteLock(path: string, threadId: string): ThreadLock {
   const db = new Database(path);

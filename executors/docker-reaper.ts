@@ -5,6 +5,7 @@
 import { spawnSync } from "node:child_process";
 import { hostname } from "node:os";
 import type Docker from "dockerode";
+import { pidAlive } from "./pid";
 
 export const LABEL_APP = "codeact.kernel";
 export const LABEL_OWNER_HOST = "codeact.owner.host";
@@ -16,15 +17,6 @@ export function ownerLabels(): Record<string, string> {
   return { [LABEL_APP]: "1", [LABEL_OWNER_HOST]: hostname(), [LABEL_OWNER_PID]: String(process.pid) };
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /** Removes kernel containers whose owning process on this host no longer exists. Returns their ids. */
 export async function reapOrphans(docker: Docker): Promise<string[]> {
   const containers = await docker.listContainers({
@@ -33,7 +25,7 @@ export async function reapOrphans(docker: Docker): Promise<string[]> {
   });
   const orphans = containers.filter((c) => {
     const pid = Number(c.Labels[LABEL_OWNER_PID]);
-    return !Number.isInteger(pid) || !alive(pid);
+    return !Number.isInteger(pid) || !pidAlive(pid);
   });
   await Promise.all(orphans.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
   return orphans.map((c) => c.Id);
