@@ -49,7 +49,7 @@ async function main(): Promise<void> {
     log("!!! No Docker engine: runs will use the LOCAL kernel, which is NOT a sandbox (code runs with your rights). !!!");
   }
   // The local kernel is the fallback without Docker, and its tests run everywhere.
-  if (!pythonWithIpykernel()) aptEnsure(["python3-ipykernel", "python3-matplotlib"], "the local kernel");
+  if (!pythonWithIpykernel() || forTests) aptEnsure(["python3-ipykernel", "python3-matplotlib"], "the local kernel");
   state.localPython = pythonWithIpykernel();
   if (!state.docker && !state.localPython) {
     log("Neither Docker nor a local Python with ipykernel is available: codeact cannot run code here. Install one of them.");
