@@ -7,6 +7,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import Docker from "dockerode";
+import { pidAlive } from "./pid";
 import { codeactHome } from "./setup-state";
 import { ExecutorUnavailableError } from "./types";
 
@@ -50,11 +51,9 @@ export async function dockerAnswers(timeoutMs = 3000): Promise<boolean> {
   }
 }
 
-function pidAlive(file: string): boolean {
+function pidFileAlive(file: string): boolean {
   try {
-    const pid = Number(readFileSync(file, "utf8").trim());
-    process.kill(pid, 0);
-    return true;
+    return pidAlive(Number(readFileSync(file, "utf8").trim()));
   } catch {
     return false;
   }
@@ -89,7 +88,7 @@ export async function ensureDockerEngine(log: (line: string) => void): Promise<b
     }
   }
   // A daemon that is still starting has written its pid file: wait for it rather than start another.
-  if (!pidAlive("/var/run/docker.pid")) {
+  if (!pidFileAlive("/var/run/docker.pid")) {
     mkdirSync(codeactHome(), { recursive: true });
     const logFile = join(codeactHome(), "dockerd.log");
     log(`Starting dockerd (overlay2, --iptables=false); its log: ${logFile}`);

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { connectDocker, ensureDockerEngine } from "../executors/docker-engine";
 import { ensureKernelImage } from "../executors/image";
+import { findKernelPython } from "../executors/local";
 import { type SetupState, setupStatePath } from "../executors/setup-state";
 
 const quiet = process.argv.includes("--quiet");
@@ -34,10 +35,11 @@ function aptEnsure(packages: string[], why: string): boolean {
 }
 
 function pythonWithIpykernel(): string | undefined {
-  for (const py of [process.env.CODEACT_PYTHON, "/usr/bin/python3", "python3"]) {
-    if (py && spawnSync(py, ["-c", "import ipykernel"], { stdio: "ignore" }).status === 0) return py;
+  try {
+    return findKernelPython();
+  } catch {
+    return undefined;
   }
-  return undefined;
 }
 
 async function main(): Promise<void> {

@@ -6,6 +6,7 @@
 import { closeSync, openSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type Docker from "dockerode";
+import { pidAlive } from "../pid";
 import { codeactHome } from "../setup-state";
 import { buildOffline, type Log } from "./offline";
 import { IMAGE_REPO, kernelImageName, RECIPE_LABEL, recipeHash } from "./recipe";
@@ -85,14 +86,8 @@ async function withBuildLock<T>(fn: () => Promise<T>, log: Log): Promise<T> {
       break;
     } catch {
       const owner = Number(readFileSync(lock, "utf8").trim());
-      let alive = false;
-      try {
-        process.kill(owner, 0);
-        alive = true;
-      } catch {
-        /* owner gone: stale lock */
-      }
-      if (!alive) {
+      if (!pidAlive(owner)) {
+        // The builder that held the lock is gone: a stale lock.
         rmSync(lock, { force: true });
         continue;
       }
