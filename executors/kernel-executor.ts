@@ -97,6 +97,7 @@ export abstract class JupyterKernelExecutor implements CodeExecutor {
   /** Serialises executions: a kernel runs one cell at a time and so must we. */
   private queue: Promise<unknown> = Promise.resolve();
   private stdinHandler: StdinHandler | undefined;
+  private kernelGeneration = 0;
   /** Set by shutdown(): a shut-down executor never starts a kernel again (no container leaks after exit). */
   private closed = false;
 
@@ -110,6 +111,10 @@ export abstract class JupyterKernelExecutor implements CodeExecutor {
 
   get info(): ExecutorInfo {
     return { ...this.baseInfo(), description: this.kernel?.description ?? "not started" };
+  }
+
+  get generation(): number {
+    return this.kernelGeneration;
   }
 
   /** Host path of the running kernel's connection file (its sockets are reachable from the host). */
@@ -133,6 +138,7 @@ export abstract class JupyterKernelExecutor implements CodeExecutor {
 
   private async boot(): Promise<void> {
     const kernel = await this.launch();
+    this.kernelGeneration++;
     this.kernel = kernel;
     this.death = undefined;
     const client = kernel.connect();

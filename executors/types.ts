@@ -96,6 +96,8 @@ export interface StdinHandler {
 export interface CodeExecutor {
   readonly id: string;
   readonly info: ExecutorInfo;
+  /** Increases every time a new kernel process starts: its Python state is then empty. */
+  readonly generation?: number;
   /** Starts the kernel and runs the prelude; resolves once a cell can run. Idempotent. */
   start(): Promise<void>;
   execute(code: string, options?: ExecuteOptions): Promise<ExecutionResult>;

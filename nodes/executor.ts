@@ -6,15 +6,31 @@ import { writerOf } from "../graphs/events";
 import { ApprovalSchema, type ApprovalRequest, type CodeActStateValue, type CodeActUpdate } from "../graphs/state";
 import { type NodeContext, onlyChanges } from "./context";
 import { rehydrate } from "../checkpoints/rehydrate";
+import type { CodeExecutor } from "../executors/types";
 import { formatObservation } from "./observation";
 import { currentCheckpointId, tracedExecute, tracingEnabled } from "./tracing";
 
-/** Kept per kernel, not per compiled graph: a server builds a graph per request around one kernel. */
-const synced = new WeakMap<object, { syncedCellId?: string; used: boolean }>();
-function kernelSync(executor: object): { syncedCellId?: string; used: boolean } {
+/**
+ * Kept per kernel, not per compiled graph (a server builds a graph per request around one kernel),
+ * and forgotten when the executor starts a new kernel process (a restart from anywhere).
+ */
+interface KernelSync {
+  syncedCellId?: string;
+  used: boolean;
+  generation?: number;
+}
+const synced = new WeakMap<CodeExecutor, KernelSync>();
+function kernelSync(executor: CodeExecutor): KernelSync {
   let s = synced.get(executor);
-  if (!s) synced.set(executor, (s = { used: false }));
+  if (!s || (s.generation !== undefined && executor.generation !== undefined && s.generation !== executor.generation)) {
+    synced.set(executor, (s = { used: false }));
+  }
   return s;
+}
+
+/** Records that the executor's current kernel has run everything up to `cellId`. */
+function markSynced(executor: CodeExecutor, cellId: string | undefined): void {
+  synced.set(executor, { syncedCellId: cellId, used: true, generation: executor.generation });
 }
 
 export function executorNode(ctx: NodeContext) {
@@ -31,8 +47,7 @@ export function executorNode(ctx: NodeContext) {
     if (k.used) await ctx.executor.restart();
     const report = await rehydrate(ctx.executor, cells, ctx.tools);
     emit({ type: "rehydrated", replayed: report.replayed, failed: report.failed.length, durationMs: report.durationMs });
-    k.syncedCellId = want;
-    k.used = true;
+    markSynced(ctx.executor, want);
   };
   const node = async (state: CodeActStateValue, config: LangGraphRunnableConfig): Promise<CodeActUpdate> => {
     const emit = writerOf(config);
@@ -65,16 +80,20 @@ export function executorNode(ctx: NodeContext) {
       attempt: state.debugAttempts,
       executor: ctx.executor.info.kind,
     });
+    const generation = ctx.executor.generation;
     const result = await execute(code, {
       timeoutMs: ctx.limits.cellTimeoutMs,
       onOutput: (event) => emit({ type: "output", event }),
     });
-    kernelSync(ctx.executor).used = true;
-    // A dead kernel is replaced at once, with the earlier successful cells replayed, so the agent
-    // can go on; the observation says what was lost.
-    if (result.status === "died" && !config.signal?.aborted) {
-      kernelSync(ctx.executor).syncedCellId = "(died)";
-      await sync(state.cells, emit);
+    // A dead kernel, or one the executor restarted because an interrupt did not stop a runaway cell,
+    // is rebuilt at once from the earlier successful cells, so the agent can go on.
+    if (!config.signal?.aborted) {
+      if (result.status === "died") {
+        markSynced(ctx.executor, "(died)");
+        await sync(state.cells, emit);
+      } else if (ctx.executor.generation !== generation) {
+        await sync(state.cells, emit);
+      }
     }
     const cell: Cell = {
       id: randomUUID(),
@@ -85,7 +104,7 @@ export function executorNode(ctx: NodeContext) {
       result,
       startedAt,
     };
-    kernelSync(ctx.executor).syncedCellId = cell.id;
+    markSynced(ctx.executor, cell.id);
     emit({ type: "cell", cell });
     const failed = result.status !== "ok";
     const debugAttempts = failed ? state.debugAttempts + 1 : 0;
