@@ -174,4 +174,31 @@ describe("CodeAct graph (scripted models, Docker kernel)", () => {
       await small.shutdown();
     }
   }, 90_000);
+  it("rebuilds a kernel restarted under a runaway cell that ignored the interrupt, so earlier variables are back", async () => {
+    const stubborn = new DockerJupyterExecutor({ interruptGraceMs: 1_000 });
+    try {
+      const models = {
+        planner: new ScriptedChatModel({ script: [plan("build data, then summarise")] }),
+        coder: new ScriptedChatModel({
+          script: [
+            "<execute>\ndata = list(range(10))\n</execute>",
+            "<execute>\nimport signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass\n</execute>",
+            "<execute>\nprint(sum(data))\n</execute>",
+            "<solution>45</solution>",
+          ],
+        }),
+        critic: new ScriptedChatModel({ script: [verdict("next"), verdict("next"), verdict("done", "", "45")] }),
+      };
+      const events: CodeActEvent[] = [];
+      const graph = createCodeActGraph({ models, executor: stubborn, limits: { cellTimeoutMs: 1_500 }, checkpointer: new MemorySaver() });
+      const state = await runCodeAct(graph, "sum", { threadId: "runaway", onEvent: (e) => events.push(e) });
+      expect(state.status).toBe("done");
+      expect(state.cells.map((c) => c.result.status)).toEqual(["ok", "timeout", "ok"]);
+      expect(state.cells[1]!.result.error?.evalue).toContain("restarted");
+      expect(state.cells[2]!.result.stdout).toBe("45\n");
+      expect(events.some((e) => e.type === "rehydrated" && e.replayed === 1)).toBe(true);
+    } finally {
+      await stubborn.shutdown();
+    }
+  }, 90_000);
 });
