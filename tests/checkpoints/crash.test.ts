@@ -57,11 +57,13 @@ describe.each(["sqlite", "postgres"] as const)("crash and concurrent resume (chi
     const first = join(home, "first.json");
     writeFileSync(first, JSON.stringify({
       planner: [plan],
-      coder: ["<execute>\nrows = [1, 2, 3]\nprint('cell-1')\n</execute>", "<execute>\nimport time\nprint('cell-2 start', flush=True)\ntime.sleep(4)\ntotal = sum(rows)\nprint('cell-2 end')\n</execute>", "<execute>\nprint('cell-3', total)\n</execute>", "<solution>6</solution>"],
+      coder: ["<execute>\nrows = [1, 2, 3]\nprint('cell-1')\n</execute>", "<execute>\nimport time\nprint('cell-2', 'start', flush=True)\ntime.sleep(4)\ntotal = sum(rows)\nprint('cell-2 end')\n</execute>", "<execute>\nprint('cell-3', total)\n</execute>", "<solution>6</solution>"],
       critic: [next, next, next, JSON.stringify({ verdict: "done", answer: "6" })],
     }));
     const env = { CODEACT_HOME: home };
     const run = start(["run", "sum rows", "--scripted", first, "--thread", "crash-1", "--executor", "docker", ...store], env);
+    // Wait for the kernel's output, not the rendered code (the action is shown before its checkpoint
+    // is written; a kill then would rightly lose the coder's turn, and this script assumes it kept).
     await waitFor(() => run.output().includes("cell-2 start"), 60_000, "the second cell to start");
     run.child.kill("SIGKILL");
     expect(await run.exit).toBeNull();
@@ -99,7 +101,7 @@ describe.each(["sqlite", "postgres"] as const)("crash and concurrent resume (chi
     const slow = join(home, "slow.json");
     writeFileSync(slow, JSON.stringify({
       planner: [plan],
-      coder: ["<execute>\nimport time\nprint('busy', flush=True)\ntime.sleep(6)\n</execute>", "<solution>ok</solution>"],
+      coder: ["<execute>\nimport time\nprint('bu' + 'sy', flush=True)\ntime.sleep(6)\n</execute>", "<solution>ok</solution>"],
       critic: [next, JSON.stringify({ verdict: "done", answer: "ok" })],
     }));
     const env = { CODEACT_HOME: home };
@@ -119,7 +121,7 @@ describe("Ctrl-C", () => {
       const traj = join(home, "t.json");
       writeFileSync(traj, JSON.stringify({
         planner: [plan],
-        coder: ["<execute>\nkept = 41\nprint('one')\n</execute>", "<execute>\nimport time\nprint('two', flush=True)\ntime.sleep(30)\n</execute>"],
+        coder: ["<execute>\nkept = 41\nprint('one')\n</execute>", "<execute>\nimport time\nprint('t' + 'wo', flush=True)\ntime.sleep(30)\n</execute>"],
         critic: [next],
       }));
       const run = start(["run", "pause me", "--scripted", traj, "--thread", "pause-1", "--executor", "docker"], { CODEACT_HOME: home });
