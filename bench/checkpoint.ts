@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
+import { createCheckpointer } from "../checkpoints/savers";
 import { readThreadState } from "../checkpoints/threads";
 import { DockerJupyterExecutor } from "../executors/docker";
 import { createCodeActGraph } from "../graphs/codeact";
@@ -33,10 +33,12 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "codeact-bench-cp-"));
   const executor = new DockerJupyterExecutor();
   try {
+    // The checkpointer codeact ships (SQLite, compressed blobs), as `codeact run` uses it.
     const path = join(dir, "growth.sqlite");
-    const db = new Database(path);
-    const saver = new SqliteSaver(db);
-    // Bytes the saver has written so far: every stored blob and key, read through its own connection.
+    const store = await createCheckpointer({ kind: "sqlite", path });
+    const saver = store.saver;
+    const db = new Database(path, { readonly: true });
+    // Bytes the saver has written so far: every stored blob and key, read through a second connection.
     const written = () =>
       (db.prepare("SELECT (SELECT COALESCE(SUM(LENGTH(checkpoint) + LENGTH(metadata) + LENGTH(thread_id) + LENGTH(checkpoint_id) + COALESCE(LENGTH(parent_checkpoint_id), 0)), 0) FROM checkpoints) + (SELECT COALESCE(SUM(LENGTH(value) + LENGTH(channel) + LENGTH(task_id) + LENGTH(thread_id) + LENGTH(checkpoint_id)), 0) FROM writes) AS n").get() as { n: number }).n;
     const sizes: number[] = [];
@@ -54,13 +56,13 @@ async function main(): Promise<void> {
     const at10 = perTurn(10, 20);
     const at500 = perTurn(TURNS - 10, TURNS);
     const cellBytes = state.cells.reduce((s, c) => s + Buffer.byteLength(c.code) + Buffer.byteLength(c.result.stdout) + Buffer.byteLength(c.result.stderr) + c.result.results.reduce((r, o) => r + Object.values(o.data).reduce((x, v) => x + Buffer.byteLength(v), 0), 0), 0);
-    db.close(); // checkpoints the WAL into the main file
+    db.close();
+    await store.close(); // the last connection to close checkpoints the WAL into the main file
     const dbBytes = statSync(path).size;
 
     // Resume: a thread paused after 50 cells, continued by a new kernel (cold start + replay + next action).
-    const rpath = join(dir, "resume.sqlite");
-    const rdb = new Database(rpath);
-    const rsaver = new SqliteSaver(rdb);
+    const rstore = await createCheckpointer({ kind: "sqlite", path: join(dir, "resume.sqlite") });
+    const rsaver = rstore.saver;
     const abort = new AbortController();
     const first = createCodeActGraph({ models: models(60), executor, checkpointer: rsaver, limits: { maxIterations: 100 } });
     await executor.restart();
@@ -88,7 +90,7 @@ async function main(): Promise<void> {
       });
     } finally {
       await fresh.shutdown();
-      rdb.close();
+      await rstore.close();
     }
 
     const result = {
