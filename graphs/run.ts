@@ -26,8 +26,10 @@ export async function runCodeAct(graph: CodeActGraph, task: string | null, optio
   const config = {
     configurable: { thread_id: options.threadId ?? "default" },
     recursionLimit: graph.recursionLimit,
-    // With a checkpointer the final state is read once at the end instead of streamed every step.
-    streamMode: (graph.checkpointer ? ["custom", "updates"] : ["custom", "values", "updates"]) as ("custom" | "values" | "updates")[],
+    // With a checkpointer the final state (and any pending approval) is read once at the end
+    // instead of streamed every step: each streamed chunk costs LangChain a context switch.
+    // Events are only streamed to a listener.
+    streamMode: [...(options.onEvent ? ["custom"] : []), ...(graph.checkpointer ? [] : ["values"])] as ("custom" | "values")[],
     // Each checkpoint is on disk before the next step starts: after a kill -9 the run resumes from
     // the step it was in, never from an older one (its model replies and cells would be redone).
     durability: "sync" as const,
@@ -40,15 +42,14 @@ export async function runCodeAct(graph: CodeActGraph, task: string | null, optio
     const stream = await graph.stream(input as Parameters<CodeActGraph["stream"]>[0], config);
     for await (const [mode, data] of stream as AsyncIterable<[string, unknown]>) {
       if (mode === "custom") options.onEvent?.(data as CodeActEvent);
-      else if (mode === "values") {
-        // When the graph pauses, its last "values" chunk is the interrupt itself, not a state.
-        if (!(data as { __interrupt__?: unknown }).__interrupt__) last = data as CodeActStateValue;
-      } else {
-        const interrupts = (data as { __interrupt__?: { value: unknown }[] }).__interrupt__;
-        if (interrupts?.length) pending = interrupts[0]!.value as ApprovalRequest;
-      }
+      else last = data as CodeActStateValue;
     }
-    if (graph.checkpointer) last = (await graph.getState(config)).values as CodeActStateValue;
+    // Only a checkpointed graph can pause (LangGraph keeps interrupts in the checkpoint).
+    if (graph.checkpointer) {
+      const snapshot = await graph.getState(config);
+      last = snapshot.values as CodeActStateValue;
+      pending = snapshot.tasks.flatMap((t) => t.interrupts)[0]?.value as ApprovalRequest | undefined;
+    }
     if (!pending) break;
     if (!options.onApproval) {
       if (!last) throw new Error("The graph paused before producing any state.");
