@@ -15,7 +15,7 @@ import { runCodeAct } from "../graphs/run";
 import { ScriptedChatModel } from "../nodes/scripted-model";
 
 const TURNS = Number(process.env.BENCH_TURNS ?? 100);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 
 function saver(dir: string, name: string) {
   const db = new Database(join(dir, `${name}.sqlite`));

@@ -26,10 +26,10 @@ export async function runCodeAct(graph: CodeActGraph, task: string | null, optio
   const config = {
     configurable: { thread_id: options.threadId ?? "default" },
     recursionLimit: graph.recursionLimit,
-    // With a checkpointer the final state (and any pending approval) is read once at the end
-    // instead of streamed every step: each streamed chunk costs LangChain a context switch.
+    // The state is taken from the "values" stream as it goes (O(1) a step), not read back at the
+    // end: getState rebuilds the cells by walking the thread's whole checkpoint history.
     // Events are only streamed to a listener.
-    streamMode: [...(options.onEvent ? ["custom"] : []), ...(graph.checkpointer ? [] : ["values"])] as ("custom" | "values")[],
+    streamMode: [...(options.onEvent ? ["custom"] : []), "values"] as ("custom" | "values")[],
     // Each checkpoint is on disk before the next step starts: after a kill -9 the run resumes from
     // the step it was in, never from an older one (its model replies and cells would be redone).
     durability: "sync" as const,
@@ -42,14 +42,15 @@ export async function runCodeAct(graph: CodeActGraph, task: string | null, optio
     const stream = await graph.stream(input as Parameters<CodeActGraph["stream"]>[0], config);
     for await (const [mode, data] of stream as AsyncIterable<[string, unknown]>) {
       if (mode === "custom") options.onEvent?.(data as CodeActEvent);
-      else last = data as CodeActStateValue;
+      else {
+        // When the graph pauses for approval, its last "values" chunk is the interrupt itself.
+        const interrupts = (data as { __interrupt__?: { value: unknown }[] }).__interrupt__;
+        if (interrupts) pending = interrupts[0]?.value as ApprovalRequest | undefined;
+        else last = data as CodeActStateValue;
+      }
     }
-    // Only a checkpointed graph can pause (LangGraph keeps interrupts in the checkpoint).
-    if (graph.checkpointer) {
-      const snapshot = await graph.getState(config);
-      last = snapshot.values as CodeActStateValue;
-      pending = snapshot.tasks.flatMap((t) => t.interrupts)[0]?.value as ApprovalRequest | undefined;
-    }
+    // A resumed thread that had nothing left to run streams no values: read its state instead.
+    if (!last && graph.checkpointer) last = (await graph.getState(config)).values as CodeActStateValue;
     if (!pending) break;
     if (!options.onApproval) {
       if (!last) throw new Error("The graph paused before producing any state.");
