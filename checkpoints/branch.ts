@@ -4,7 +4,7 @@
  * touched; the branch's kernel is rehydrated from its own cells when it is resumed.
  */
 import { randomBytes } from "node:crypto";
-import { type BaseCheckpointSaver, Overwrite } from "@langchain/langgraph";
+import { type BaseCheckpointSaver, Command, Overwrite } from "@langchain/langgraph";
 import type { CodeActStateValue } from "../graphs/state";
 import { readerGraph } from "./threads";
 
@@ -50,7 +50,11 @@ export async function branchThread(saver: BaseCheckpointSaver, threadId: string,
     if (values.pendingAction?.kind !== "code") throw new Error(`Checkpoint ${checkpointId} has no pending code action to edit (next: ${snap.next.join(", ")}).`);
     update.pendingAction = { ...values.pendingAction, code: options.code };
   }
-  await graph.updateState({ configurable: { thread_id: newThreadId } }, update, asNodeFor(snap.next, values));
+  // Written as the node that ran before `next`; the coder, executor and critic route by Command, so
+  // their update carries the destination as its goto.
+  const asNode = asNodeFor(snap.next, values);
+  const write = asNode === "planner" ? update : new Command({ update, goto: snap.next[0] });
+  await graph.updateState({ configurable: { thread_id: newThreadId } }, write, asNode);
   const check = await graph.getState({ configurable: { thread_id: newThreadId } });
   if (check.next.join() !== snap.next.join()) {
     throw new Error(`Branch ${newThreadId} would continue at ${check.next.join(", ") || "the end"} instead of ${snap.next.join(", ")}.`);

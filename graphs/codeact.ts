@@ -9,7 +9,8 @@
  * Budgets (iterations, tokens, wall clock, malformed replies, replans) end a run by setting a
  * status that routes to END, never by throwing.
  */
-import { type BaseCheckpointSaver, END, START, StateGraph } from "@langchain/langgraph";
+import { type BaseCheckpointSaver, Command, END, type LangGraphRunnableConfig, START, StateGraph } from "@langchain/langgraph";
+import type { Cell } from "./cell";
 import type { CodeExecutor } from "../executors/types";
 import type { NodeContext } from "../nodes/context";
 import { coderNode } from "../nodes/coder";
@@ -19,7 +20,7 @@ import type { RoleModels } from "../nodes/models";
 import { plannerNode } from "../nodes/planner";
 import type { ToolBridge } from "../tools/bridge";
 import { type Limits, type LimitsInput, LimitsSchema, recursionLimitFor } from "./limits";
-import { CodeActState, type CodeActStateValue } from "./state";
+import { type Critique, CodeActState, type CodeActStateValue, type CodeActUpdate } from "./state";
 
 export interface CodeActGraphOptions {
   models: RoleModels;
@@ -55,19 +56,33 @@ export function routeAfterCritic(state: CodeActStateValue): "coder" | "planner" 
   return state.critiques.at(-1)?.verdict === "replan" ? "planner" : "coder";
 }
 
+/**
+ * Routes from inside the node: it returns Command({ update, goto }) instead of leaving the choice
+ * to a conditional edge, which LangGraph evaluates as one more runnable on a fresh copy of the
+ * whole state every step. The route functions above stay the single statement of the routing.
+ */
+function routed<N extends (state: CodeActStateValue, config: LangGraphRunnableConfig) => Promise<CodeActUpdate>, G extends string>(
+  node: N,
+  route: (state: CodeActStateValue) => G,
+) {
+  return async (state: CodeActStateValue, config: LangGraphRunnableConfig) => {
+    const update = await node(state, config);
+    const critiques = update.critiques === undefined ? state.critiques : state.critiques.concat(update.critiques as Critique | Critique[]);
+    const cells = update.cells === undefined ? state.cells : state.cells.concat(update.cells as Cell | Cell[]);
+    return new Command({ update, goto: route({ ...state, ...update, critiques, cells } as CodeActStateValue) });
+  };
+}
+
 export function createCodeActGraph(options: CodeActGraphOptions) {
   const limits = LimitsSchema.parse(options.limits ?? {});
   const ctx: NodeContext = { models: options.models, executor: options.executor, tools: options.tools, limits };
   const graph = new StateGraph(CodeActState)
     .addNode("planner", plannerNode(ctx))
-    .addNode("coder", coderNode(ctx))
-    .addNode("executor", executorNode(ctx))
-    .addNode("critic", criticNode(ctx))
+    .addNode("coder", routed(coderNode(ctx), routeAfterCoder), { ends: ["executor", "critic", "coder", END] })
+    .addNode("executor", routed(executorNode(ctx), routeAfterExecutor(limits)), { ends: ["critic", "coder"] })
+    .addNode("critic", routed(criticNode(ctx), routeAfterCritic), { ends: ["coder", "planner", END] })
     .addEdge(START, "planner")
     .addEdge("planner", "coder")
-    .addConditionalEdges("coder", routeAfterCoder, ["executor", "critic", "coder", END])
-    .addConditionalEdges("executor", routeAfterExecutor(limits), ["critic", "coder"])
-    .addConditionalEdges("critic", routeAfterCritic, ["coder", "planner", END])
     .compile({ checkpointer: options.checkpointer, name: "codeact" });
   return Object.assign(graph, { limits, recursionLimit: recursionLimitFor(limits) });
 }
