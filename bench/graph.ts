@@ -15,7 +15,7 @@ import { runCodeAct } from "../graphs/run";
 import { ScriptedChatModel } from "../nodes/scripted-model";
 
 const TURNS = Number(process.env.BENCH_TURNS ?? 100);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 
 function saver(dir: string, name: string) {
   const db = new Database(join(dir, `${name}.sqlite`));
@@ -81,26 +81,39 @@ async function main(): Promise<void> {
     const ours: number[] = [];
     const bare: number[] = [];
     const bareAsync: number[] = [];
+    const ratios: number[] = [];
     let steps = 0;
     for (let r = 0; r < ROUNDS; r++) {
-      bare.push(await bareLoop(dir, r));
-      bareAsync.push(await bareLoop(dir, r, "async"));
+      // These shared machines drift by tens of percent within a minute: each round's ratio compares
+      // our run with bare runs just before and after it, and the goal is judged on their median.
+      const before = await bareLoop(dir, r);
       const o = await ourGraph(dir, r);
+      const after = await bareLoop(dir, r + 0.5);
+      bare.push(before, after);
+      bareAsync.push(await bareLoop(dir, r, "async"));
       ours.push(o.perStep);
+      ratios.push(o.perStep / ((before + after) / 2));
       steps = o.steps;
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     // Both sides write checkpoints synchronously, as codeact runs do (crash safety); the bare loop
     // with LangGraph's default (async) durability is reported beside it for reference.
-    const result = { step_overhead_ms: round2(median(ours)), steps, bare_step_ms: round2(median(bare)), bare_async_step_ms: round2(median(bareAsync)), rounds: ROUNDS };
+    const result = {
+      step_overhead_ms: round2(median(ours)),
+      steps,
+      bare_step_ms: round2(median(bare)),
+      bare_async_step_ms: round2(median(bareAsync)),
+      ratio: round2(median(ratios)),
+      rounds: ROUNDS,
+    };
     console.log("\ncodeact graph overhead per node run (SQLite checkpointer, scripted instant models, kernel time subtracted)\n");
     console.table({
       "CodeAct graph (sync checkpoints)": { ms_per_step: result.step_overhead_ms },
       "bare 3-node loop (sync checkpoints)": { ms_per_step: result.bare_step_ms },
       "bare 3-node loop (async, LangGraph default)": { ms_per_step: result.bare_async_step_ms },
     });
-    const met = result.step_overhead_ms <= 1.5 * result.bare_step_ms;
-    console.log(`${met ? "met    " : "NOT MET"}  step_overhead_ms ≤ 1.5 × bare_step_ms (ratio ${(result.step_overhead_ms / result.bare_step_ms).toFixed(2)})`);
+    const met = result.ratio <= 1.5;
+    console.log(`${met ? "met    " : "NOT MET"}  step_overhead_ms ≤ 1.5 × bare_step_ms (median of paired ratios ${result.ratio}; ratio of medians ${(result.step_overhead_ms / result.bare_step_ms).toFixed(2)})`);
     console.log(JSON.stringify(result));
   } finally {
     rmSync(dir, { recursive: true, force: true });
