@@ -21,13 +21,13 @@ beforeAll(async () => {
 afterAll(() => executor?.shutdown());
 beforeEach(() => executor.restart(), 30_000);
 
-async function run(scripts: { planner: string[]; coder: string[]; critic: string[] }, limits: LimitsInput = {}, tools?: ToolBridge) {
+async function run(scripts: { planner: string[]; coder: string[]; critic: string[] }, limits: LimitsInput = {}, tools?: ToolBridge, kernel: DockerJupyterExecutor = executor) {
   const models = {
     planner: new ScriptedChatModel({ script: scripts.planner }),
     coder: new ScriptedChatModel({ script: scripts.coder }),
     critic: new ScriptedChatModel({ script: scripts.critic }),
   };
-  const graph = createCodeActGraph({ models, executor, limits, tools, checkpointer: new MemorySaver() });
+  const graph = createCodeActGraph({ models, executor: kernel, limits, tools, checkpointer: new MemorySaver() });
   const events: CodeActEvent[] = [];
   const state = await runCodeAct(graph, "the task", { threadId: `t-${Math.random()}`, onEvent: (e) => events.push(e) });
   return { state, events, models };
@@ -147,24 +147,23 @@ describe("CodeAct graph (scripted models, Docker kernel)", () => {
     expect(state.statusDetail).toMatch(/3 coder turns/);
   }, 60_000);
 
+  /** Three actions: define data, break the kernel somehow, use the data; the run must still finish. */
+  const survives = (breaker: string, limits: LimitsInput, kernel: DockerJupyterExecutor) =>
+    run(
+      {
+        planner: [plan("build data, then summarise")],
+        coder: ["<execute>\ndata = list(range(100))\n</execute>", `<execute>\n${breaker}\n</execute>`, "<execute>\nprint(sum(data))\n</execute>", "<solution>4950</solution>"],
+        critic: [verdict("next"), verdict("next"), verdict("done", "", "4950")],
+      },
+      limits,
+      undefined,
+      kernel,
+    );
+
   it("survives a kernel killed for memory: a fresh kernel with the earlier variables, and the agent goes on", async () => {
     const small = new DockerJupyterExecutor({ limits: { memoryMb: 256 } });
     try {
-      const models = {
-        planner: new ScriptedChatModel({ script: [plan("build data, then summarise")] }),
-        coder: new ScriptedChatModel({
-          script: [
-            "<execute>\ndata = list(range(100))\n</execute>",
-            "<execute>\nhog = bytearray(1024 ** 3)\nhog[::4096] = b'x' * len(hog[::4096])\n</execute>",
-            "<execute>\nprint(sum(data))\n</execute>",
-            "<solution>4950</solution>",
-          ],
-        }),
-        critic: new ScriptedChatModel({ script: [verdict("next"), verdict("next"), verdict("done", "", "4950")] }),
-      };
-      const events: CodeActEvent[] = [];
-      const graph = createCodeActGraph({ models, executor: small, checkpointer: new MemorySaver() });
-      const state = await runCodeAct(graph, "sum", { threadId: "oom", onEvent: (e) => events.push(e) });
+      const { state, events } = await survives("hog = bytearray(1024 ** 3)\nhog[::4096] = b'x' * len(hog[::4096])", {}, small);
       expect(state.status).toBe("done");
       expect(state.cells.map((c) => c.result.status)).toEqual(["ok", "died", "ok"]);
       expect(state.cells[1]!.result.died?.reason).toBe("oom");
@@ -174,28 +173,16 @@ describe("CodeAct graph (scripted models, Docker kernel)", () => {
       await small.shutdown();
     }
   }, 90_000);
+
   it("rebuilds a kernel restarted under a runaway cell that ignored the interrupt, so earlier variables are back", async () => {
     const stubborn = new DockerJupyterExecutor({ interruptGraceMs: 1_000 });
     try {
-      const models = {
-        planner: new ScriptedChatModel({ script: [plan("build data, then summarise")] }),
-        coder: new ScriptedChatModel({
-          script: [
-            "<execute>\ndata = list(range(10))\n</execute>",
-            "<execute>\nimport signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass\n</execute>",
-            "<execute>\nprint(sum(data))\n</execute>",
-            "<solution>45</solution>",
-          ],
-        }),
-        critic: new ScriptedChatModel({ script: [verdict("next"), verdict("next"), verdict("done", "", "45")] }),
-      };
-      const events: CodeActEvent[] = [];
-      const graph = createCodeActGraph({ models, executor: stubborn, limits: { cellTimeoutMs: 1_500 }, checkpointer: new MemorySaver() });
-      const state = await runCodeAct(graph, "sum", { threadId: "runaway", onEvent: (e) => events.push(e) });
+      const runaway = "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass";
+      const { state, events } = await survives(runaway, { cellTimeoutMs: 1_500 }, stubborn);
       expect(state.status).toBe("done");
       expect(state.cells.map((c) => c.result.status)).toEqual(["ok", "timeout", "ok"]);
       expect(state.cells[1]!.result.error?.evalue).toContain("restarted");
-      expect(state.cells[2]!.result.stdout).toBe("45\n");
+      expect(state.cells[2]!.result.stdout).toBe("4950\n");
       expect(events.some((e) => e.type === "rehydrated" && e.replayed === 1)).toBe(true);
     } finally {
       await stubborn.shutdown();
