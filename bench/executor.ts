@@ -7,6 +7,8 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { tool } from "@langchain/core/tools";
 import { z } from "zod";
 import { DockerJupyterExecutor } from "../executors/docker";
@@ -75,6 +77,15 @@ async function main(): Promise<void> {
     if (toolRun.status !== "ok") throw new Error(`tool bench failed: ${JSON.stringify(toolRun.error)} ${toolRun.stderr}`);
     const toolP50 = Number(toolRun.stdout.trim());
 
+    // What the host keeps per cell once garbage is collected: a long run must not grow with it.
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    gc();
+    const heapBefore = process.memoryUsage().heapUsed;
+    await cellTimes(ipc, 2000);
+    gc();
+    const retainedPerCell = (process.memoryUsage().heapUsed - heapBefore) / 2000;
+
     const colds: number[] = [];
     for (let i = 0; i < 3; i++) {
       const ex = new DockerJupyterExecutor();
@@ -108,6 +119,7 @@ async function main(): Promise<void> {
       tool_call_p50_ms: round2(toolP50),
       cold_start_ms: Math.round(median(colds)),
       pool_acquire_ms: round2(median(acquires)),
+      retained_bytes_per_cell: Math.round(retainedPerCell),
       cells_per_path: ours.length,
     };
     const goals = [
@@ -116,6 +128,7 @@ async function main(): Promise<void> {
       ["tool_call_p50_ms ≤ 0.5", result.tool_call_p50_ms <= 0.5],
       ["cold_start_ms ≤ 600", result.cold_start_ms <= 600],
       ["pool_acquire_ms ≤ 20", result.pool_acquire_ms <= 20],
+      ["retained_bytes_per_cell ≤ 100", result.retained_bytes_per_cell <= 100],
     ] as const;
     console.log("\ncodeact executor benchmark (trivial cell `x += 1`, warm kernels, one run, interleaved rounds)\n");
     console.table({
@@ -128,6 +141,7 @@ async function main(): Promise<void> {
       "cold start: docker run → first result": { ms: result.cold_start_ms },
       "warm pool acquire": { ms: result.pool_acquire_ms },
     });
+    console.table({ "host heap kept per cell (after GC)": { bytes: result.retained_bytes_per_cell } });
     for (const [goal, met] of goals) console.log(`${met ? "met    " : "NOT MET"}  ${goal}`);
     console.log(JSON.stringify(result));
   } finally {

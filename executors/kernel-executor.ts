@@ -98,6 +98,8 @@ export abstract class JupyterKernelExecutor implements CodeExecutor {
   private queue: Promise<unknown> = Promise.resolve();
   private stdinHandler: StdinHandler | undefined;
   private kernelGeneration = 0;
+  /** Called once when the current kernel dies; each cell listens only while it runs. */
+  private deathListeners = new Set<() => void>();
   /** Set by shutdown(): a shut-down executor never starts a kernel again (no container leaks after exit). */
   private closed = false;
 
@@ -143,7 +145,9 @@ export abstract class JupyterKernelExecutor implements CodeExecutor {
     this.death = undefined;
     const client = kernel.connect();
     this.client = client;
+    const listeners = (this.deathListeners = new Set());
     void kernel.died.then((death) => {
+      for (const listener of listeners) listener();
       if (this.kernel !== kernel) return;
       this.death = death;
       client.close(`kernel died (${death.reason}): ${death.detail}`);
@@ -245,7 +249,11 @@ export abstract class JupyterKernelExecutor implements CodeExecutor {
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<"timeout">((r) => (timer = setTimeout(() => r("timeout"), timeoutMs)));
     const kernel = this.kernel!;
-    const died = kernel.died.then(() => "died" as const);
+    // Not kernel.died.then(…): on a kernel that lives for thousands of cells, every such call would
+    // keep its reaction (and the cell's reply) until the kernel dies.
+    const listeners = this.deathListeners;
+    let onDeath!: () => void;
+    const died = new Promise<"died">((resolve) => listeners.add((onDeath = () => resolve("died"))));
     const replied = reply.then(
       (msg) => msg,
       (err: Error) => (err instanceof KernelClosedError ? ("died" as const) : Promise.reject(err)),
@@ -264,7 +272,9 @@ export abstract class JupyterKernelExecutor implements CodeExecutor {
         return collector.finish({ status: "died", durationMs: performance.now() - started, died: death });
       }
       if (outcome !== "timeout") {
-        await Promise.race([idleSeen, sleep(IDLE_AFTER_REPLY_MS)]);
+        let idleTimer: NodeJS.Timeout | undefined;
+        await Promise.race([idleSeen, new Promise<void>((r) => (idleTimer = setTimeout(r, IDLE_AFTER_REPLY_MS)))]);
+        clearTimeout(idleTimer);
         collector.noteReplyError(outcome.content);
         const status = outcome.content.status === "ok" ? "ok" : "error";
         return collector.finish({ status, durationMs: performance.now() - started });
@@ -276,6 +286,7 @@ export abstract class JupyterKernelExecutor implements CodeExecutor {
       });
     } finally {
       clearTimeout(timer);
+      listeners.delete(onDeath);
       client.release(msgId);
     }
   }
