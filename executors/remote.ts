@@ -24,6 +24,21 @@ export const RemoteExecutorOptionsSchema = KernelOptionsSchema.extend({
 });
 export type RemoteExecutorOptions = z.input<typeof RemoteExecutorOptionsSchema> & { tools?: StdinHandler };
 
+/**
+ * @jupyterlab/services announces every kernel WebSocket with console.debug, which in Node writes to
+ * stdout: in the middle of a CLI's output, or of `codeact run --json`. Only that line is dropped.
+ */
+let announcementsMuted = false;
+function muteSocketAnnouncements(): void {
+  if (announcementsMuted) return;
+  announcementsMuted = true;
+  const debug = console.debug.bind(console);
+  console.debug = (...args: unknown[]) => {
+    if (typeof args[0] === "string" && args[0].startsWith("Starting WebSocket: ")) return;
+    debug(...args);
+  };
+}
+
 function toJupyter(msg: KernelMessage.IMessage): JupyterMessage {
   return msg as unknown as JupyterMessage;
 }
@@ -144,6 +159,7 @@ export class RemoteJupyterExecutor extends JupyterKernelExecutor {
         "Check that the Jupyter server / gateway is running and reachable, and that --remote-token (token auth) is right.",
       );
     }
+    muteSocketAnnouncements();
     const kernel = new KernelConnection({ model, serverSettings: this.settings, handleComms: false });
     const died = new Promise<Death>((resolve) => {
       kernel.statusChanged.connect((_, status) => {

@@ -3,7 +3,9 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DockerJupyterExecutor } from "../../executors/docker";
 import { type FakeOpenAI, startFakeOpenAI } from "../helpers/fake-openai";
+import { startJupyterServer } from "../helpers/jupyter-server";
 
 const root = join(__dirname, "..", "..");
 const tsx = join(root, "node_modules", ".bin", "tsx");
@@ -81,6 +83,23 @@ describe("codeact CLI", () => {
     expect(events.at(-1)).toMatchObject({ type: "finished", status: "done", answer: "5.5" });
     const cell = events.find((e) => e.type === "cell")!;
     expect(cell.images?.[0]).toMatch(/\.png$/);
+  }, 120_000);
+
+  it("--json stays pure JSON with the remote executor (a Jupyter Server over REST + WebSocket)", async () => {
+    const jupyter = await startJupyterServer(new DockerJupyterExecutor().image);
+    try {
+      server = await startFakeOpenAI(SCRIPT);
+      const run = await codeact(
+        ["run", "Mean of 1..10?", "--json", "--memory", "--executor", "remote", "--remote-url", jupyter.url, "--remote-token", jupyter.token],
+        { CODEACT_HOME: home, OPENAI_BASE_URL: server.baseUrl },
+      );
+      expect(run.code).toBe(0);
+      const events = run.stdout.trim().split("\n").map((l) => JSON.parse(l) as { type: string; event?: { text?: string } });
+      expect(events.some((e) => e.type === "output" && e.event?.text === "mean 5.5\n")).toBe(true);
+      expect(events.at(-1)).toMatchObject({ type: "finished", status: "done", answer: "5.5" });
+    } finally {
+      await jupyter.stop();
+    }
   }, 120_000);
 
   it("exits non-zero with a clear status when the budget runs out", async () => {
