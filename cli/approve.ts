@@ -7,12 +7,31 @@ import { createInterface } from "node:readline";
 import pc from "picocolors";
 import type { Approval, ApprovalRequest } from "../graphs/state";
 
-function ask(rl: ReturnType<typeof createInterface>, question: string): Promise<string> {
-  return new Promise((resolve) => rl.question(question, resolve));
+/**
+ * One line reader for the whole run. readline drops lines that arrive while no question is pending,
+ * which is every line after the first when the answers are piped in; its async iterator keeps them.
+ */
+class LineReader {
+  private readonly rl = createInterface({ input: process.stdin, terminal: false });
+  private readonly lines = this.rl[Symbol.asyncIterator]();
+
+  async ask(prompt: string): Promise<string> {
+    process.stderr.write(prompt);
+    const next = await this.lines.next();
+    if (next.done) {
+      throw new Error("Input ended while an action was waiting for approval. The run is paused at that action; `codeact resume <thread> --approve` continues it.");
+    }
+    return next.value;
+  }
+
+  close(): void {
+    this.rl.close();
+  }
 }
 
-async function editCode(rl: ReturnType<typeof createInterface>, code: string): Promise<string> {
-  const editor = process.env.VISUAL ?? process.env.EDITOR;
+async function editCode(input: LineReader, code: string): Promise<string> {
+  // An editor needs a terminal; with piped input (a script answering) it would hang, so read lines.
+  const editor = process.stdin.isTTY && process.stderr.isTTY ? (process.env.VISUAL ?? process.env.EDITOR) : undefined;
   if (editor) {
     const dir = mkdtempSync(join(tmpdir(), "codeact-edit-"));
     const file = join(dir, "action.py");
@@ -27,27 +46,31 @@ async function editCode(rl: ReturnType<typeof createInterface>, code: string): P
   process.stderr.write(pc.dim("Type the new code; end with a line holding only a dot (.)\n"));
   const lines: string[] = [];
   for (;;) {
-    const line = await ask(rl, "");
+    const line = await input.ask("");
     if (line === ".") break;
     lines.push(line);
   }
   return lines.join("\n");
 }
 
-export function terminalApprover(): (request: ApprovalRequest) => Promise<Approval> {
-  return async (request) => {
-    const rl = createInterface({ input: process.stdin, output: process.stderr });
-    try {
-      process.stderr.write(pc.bold(pc.yellow(`\nApproval needed — step ${request.step + 1}${request.attempt ? `, retry ${request.attempt}` : ""}:\n`)));
-      process.stderr.write(`${request.code.split("\n").map((l) => `  │ ${l}`).join("\n")}\n`);
-      for (;;) {
-        const choice = (await ask(rl, pc.bold("[a]pprove, [e]dit, [r]eject? "))).trim().toLowerCase();
-        if (choice === "a" || choice === "approve" || choice === "") return { action: "approve" };
-        if (choice === "e" || choice === "edit") return { action: "edit", code: await editCode(rl, request.code) };
-        if (choice === "r" || choice === "reject") return { action: "reject", feedback: (await ask(rl, "Why (sent to the agent)? ")).trim() };
-      }
-    } finally {
-      rl.close();
+export interface TerminalApprover {
+  (request: ApprovalRequest): Promise<Approval>;
+  /** Stops reading the terminal (the process cannot exit while it reads). */
+  close(): void;
+}
+
+export function terminalApprover(): TerminalApprover {
+  let input: LineReader | undefined;
+  const approve = async (request: ApprovalRequest): Promise<Approval> => {
+    input ??= new LineReader();
+    process.stderr.write(pc.bold(pc.yellow(`\nApproval needed — step ${request.step + 1}${request.attempt ? `, retry ${request.attempt}` : ""}:\n`)));
+    process.stderr.write(`${request.code.split("\n").map((l) => `  │ ${l}`).join("\n")}\n`);
+    for (;;) {
+      const choice = (await input.ask(pc.bold("[a]pprove, [e]dit, [r]eject? "))).trim().toLowerCase();
+      if (choice === "a" || choice === "approve" || choice === "") return { action: "approve" };
+      if (choice === "e" || choice === "edit") return { action: "edit", code: await editCode(input, request.code) };
+      if (choice === "r" || choice === "reject") return { action: "reject", feedback: (await input.ask("Why (sent to the agent)? ")).trim() };
     }
   };
+  return Object.assign(approve, { close: () => input?.close() });
 }

@@ -9,7 +9,7 @@ import { createRoleModels, modelConfigFromEnv, type RoleModels } from "../nodes/
 import { ScriptedChatModel } from "../nodes/scripted-model";
 import type { CheckpointerConfig } from "../checkpoints/savers";
 import { checkpointerConfigFromEnv } from "../checkpoints/savers";
-import { terminalApprover } from "./approve";
+import { type TerminalApprover, terminalApprover } from "./approve";
 import { jsonRenderer, terminalRenderer } from "./render";
 import { newThreadId, runSession, type SessionOptions } from "./session";
 
@@ -118,7 +118,7 @@ export function sessionFromFlags(f: RunFlags, threadId: string): SessionOptions 
 export async function runAndReport(task: string | null, threadId: string, flags: RunFlags): Promise<number> {
   const opts = sessionFromFlags(flags, threadId);
   if (!flags.json) opts.log(pc.dim(`thread ${threadId}`));
-  const result = await runSession(task, threadId, opts);
+  const result = await runSession(task, threadId, opts).finally(() => (opts.onApproval as TerminalApprover | undefined)?.close());
   if (result.paused) {
     opts.log(`Paused. Resume with: codeact resume ${threadId}`);
     return 130;

@@ -1,8 +1,10 @@
 /** The `codeact` command as a user runs it: a child process, a real kernel, ChatOpenAI against a local fake server. */
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createCheckpointer } from "../../checkpoints/savers";
+import { readThreadState } from "../../checkpoints/threads";
 import { DockerJupyterExecutor } from "../../executors/docker";
 import { type FakeOpenAI, startFakeOpenAI } from "../helpers/fake-openai";
 import { startJupyterServer } from "../helpers/jupyter-server";
@@ -10,13 +12,14 @@ import { startJupyterServer } from "../helpers/jupyter-server";
 const root = join(__dirname, "..", "..");
 const tsx = join(root, "node_modules", ".bin", "tsx");
 
-function codeact(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function codeact(args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(tsx, [join(root, "cli", "main.ts"), ...args], { cwd: root, env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(tsx, [join(root, "cli", "main.ts"), ...args], { cwd: root, env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0", ...env }, stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
+    if (input !== undefined) child.stdin!.end(input);
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
     child.on("exit", (code) => resolve({ code, stdout, stderr }));
   });
 }
@@ -100,6 +103,35 @@ describe("codeact CLI", () => {
     } finally {
       await jupyter.stop();
     }
+  }, 120_000);
+
+  it("--approve takes answers typed ahead (edit, reject with a reason, approve) and says so when input ends", async () => {
+    const script = join(home, "script.json");
+    const plan = '{"steps": [{"description": "print", "doneCriterion": "printed"}]}';
+    const next = '{"verdict": "next", "feedback": ""}';
+    writeFileSync(script, JSON.stringify({
+      planner: [plan],
+      coder: ["<execute>\nprint(1)\n</execute>", "<execute>\nprint(2)\n</execute>", "<execute>\nprint(3)\n</execute>", "<solution>done</solution>"],
+      critic: [next, next, '{"verdict": "done", "answer": "done"}'],
+    }));
+    // npm and npx set EDITOR for their children: with piped input the edit must still be read as lines.
+    const env = { CODEACT_HOME: home, EDITOR: "vi" };
+    const run = await codeact(["run", "print", "--approve", "--scripted", script, "--executor", "docker", "--thread", "ap"], env, 'e\nprint("edited")\n.\nr\nnot that one\na\n');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("edited");
+    expect(run.stdout).not.toMatch(/^2$/m);
+    expect(run.stdout).toMatch(/^3$/m);
+    const store = await createCheckpointer({ kind: "sqlite", path: join(home, "checkpoints.sqlite") });
+    try {
+      const state = await readThreadState(store.saver, "ap");
+      expect(state.cells.map((c) => [c.code, c.edited ?? false])).toEqual([['print("edited")', true], ["print(3)", false]]);
+    } finally {
+      await store.close();
+    }
+
+    const cut = await codeact(["run", "print", "--approve", "--scripted", script, "--executor", "docker", "--thread", "ap-eof"], env, "");
+    expect(cut.code).toBe(1);
+    expect(cut.stderr).toMatch(/Input ended while an action was waiting for approval.*codeact resume <thread> --approve/);
   }, 120_000);
 
   it("exits non-zero with a clear status when the budget runs out", async () => {
