@@ -76,6 +76,8 @@ export async function runSession(task: string | null, threadId: string, opts: Se
       return { threadId, state, paused: false };
     } catch (err) {
       if (paused) return { threadId, paused: true };
+      // Whatever broke (the model endpoint, the network, a bug), the finished steps are checkpointed.
+      if (store.kind !== "memory") (err as Error).message += `\nThe run is kept up to its last finished step; continue it with: codeact resume ${threadId}`;
       throw err;
     }
   } finally {

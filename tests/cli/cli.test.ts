@@ -7,7 +7,7 @@ import { createCheckpointer } from "../../checkpoints/savers";
 import { readThreadState } from "../../checkpoints/threads";
 import { DockerJupyterExecutor } from "../../executors/docker";
 import { type FakeOpenAI, startFakeOpenAI } from "../helpers/fake-openai";
-import { startJupyterServer } from "../helpers/jupyter-server";
+import { freePort, startJupyterServer } from "../helpers/jupyter-server";
 
 const root = join(__dirname, "..", "..");
 const tsx = join(root, "node_modules", ".bin", "tsx");
@@ -143,6 +143,15 @@ describe("codeact CLI", () => {
     } finally {
       await loop.close();
     }
+  }, 120_000);
+
+  it("names the endpoint and the resume command when the model cannot be reached mid-run", async () => {
+    const port = await freePort(); // nothing listens there
+    const url = `http://127.0.0.1:${port}/v1`;
+    const run = await codeact(["run", "x", "--executor", "docker", "--thread", "unreachable"], { CODEACT_HOME: home, OPENAI_BASE_URL: url });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`Could not reach the model at ${url}`);
+    expect(run.stderr).toContain("continue it with: codeact resume unreachable");
   }, 120_000);
 
   it("says what to do when no model endpoint is configured", async () => {
