@@ -73,8 +73,7 @@ export class CompactSqliteSaver extends SqliteSaver {
     const ns = config.configurable?.checkpoint_ns ?? "";
     if (!threadId) throw new Error(`Missing "thread_id" field in passed "config.configurable".`);
     const [[type, body], [, meta]] = await Promise.all([this.plain.dumpsTyped(copyCheckpoint(checkpoint)), this.plain.dumpsTyped(metadata)]);
-    const raw = body;
-    const blob = type === "json" && raw.length >= MIN_BYTES ? Buffer.concat([Buffer.of(BLOB_MARK), deflate(raw)]) : raw;
+    const blob = type === "json" && body.length >= MIN_BYTES ? Buffer.concat([Buffer.of(BLOB_MARK), deflate(body)]) : body;
     this.db
       .prepare("INSERT OR REPLACE INTO checkpoints (thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, type, checkpoint, metadata) VALUES (?, ?, ?, ?, ?, ?, ?)")
       .run(threadId, ns, checkpoint.id, config.configurable?.checkpoint_id, type, blob, meta);

@@ -19,7 +19,7 @@ class LineReader {
     process.stderr.write(prompt);
     const next = await this.lines.next();
     if (next.done) {
-      throw new Error("Input ended while an action was waiting for approval. The run is paused at that action; `codeact resume <thread> --approve` continues it.");
+      throw new Error("Input ended while an action was waiting for approval; the action has not run.");
     }
     return next.value;
   }

@@ -77,7 +77,9 @@ export async function runSession(task: string | null, threadId: string, opts: Se
     } catch (err) {
       if (paused) return { threadId, paused: true };
       // Whatever broke (the model endpoint, the network, a bug), the finished steps are checkpointed.
-      if (store.kind !== "memory") (err as Error).message += `\nThe run is kept up to its last finished step; continue it with: codeact resume ${threadId}`;
+      // Resuming without --approve would run a pending action nobody approved.
+      const flags = opts.limits?.approve ? " --approve" : "";
+      if (store.kind !== "memory") (err as Error).message += `\nThe run is kept up to its last finished step; continue it with: codeact resume ${threadId}${flags}`;
       throw err;
     }
   } finally {
