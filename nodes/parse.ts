@@ -16,13 +16,64 @@ export interface ParseOptions {
 
 const FENCE = /```[ \t]*(python3?|py|ipython)?[ \t]*\n([\s\S]*?)```/gi;
 
-function tagBlocks(text: string, tag: string): { blocks: string[]; unclosed: boolean } {
-  const open = new RegExp(`<${tag}>`, "gi");
-  const close = new RegExp(`</${tag}>`, "gi");
-  const opens = text.match(open)?.length ?? 0;
-  const closes = text.match(close)?.length ?? 0;
-  const blocks = [...text.matchAll(new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`, "gi"))].map((m) => m[1] ?? "");
-  return { blocks, unclosed: opens !== closes };
+interface Blocks {
+  blocks: string[];
+  /** Where the blocks sit in the text (so prose around them can be read apart). */
+  spans: [number, number][];
+  problem?: string;
+}
+
+/**
+ * The blocks of one tag. Code may itself contain the tag's text (a string literal that says
+ * "</execute>"), so: a ```fence right inside the tag is taken whole, whatever it contains; a lone
+ * opening tag runs to the LAST closing tag; a tag opened inside an open block is refused, never
+ * run as code of its own.
+ */
+function tagBlocks(text: string, tag: string): Blocks {
+  const openRe = new RegExp(`<${tag}>`, "gi");
+  const closeRe = new RegExp(`</${tag}>`, "gi");
+  const next = (re: RegExp, from: number) => {
+    re.lastIndex = from;
+    const m = re.exec(text);
+    return m ? m.index : -1;
+  };
+  const out: Blocks = { blocks: [], spans: [] };
+  let at = 0;
+  for (;;) {
+    const open = next(openRe, at);
+    if (open < 0) break;
+    const body = open + tag.length + 2;
+    let close: number;
+    const fenced = new RegExp(`^\\s*\`\`\`[^\\n]*\\n[\\s\\S]*?\\n[ \\t]*\`\`\`\\s*</${tag}>`, "i").exec(text.slice(body));
+    if (fenced) {
+      close = body + fenced[0].length - tag.length - 3;
+    } else {
+      close = next(closeRe, body);
+      if (close < 0) return { ...out, problem: `A <${tag}> tag was not closed.` };
+      const inner = next(openRe, body);
+      if (inner >= 0 && inner < close) {
+        return { ...out, problem: `A <${tag}> block contained another <${tag}> tag; nested tags are not run.` };
+      }
+      // The only block left: it ends at the last closing tag, so code that prints "</tag>" survives.
+      if (inner < 0) close = text.toLowerCase().lastIndexOf(`</${tag}>`);
+    }
+    out.blocks.push(text.slice(body, close));
+    const end = close + tag.length + 3;
+    out.spans.push([open, end]);
+    at = end;
+  }
+  return out;
+}
+
+function withoutSpans(text: string, spans: [number, number][]): string {
+  let out = "";
+  let at = 0;
+  for (const [a, b] of [...spans].sort((x, y) => x[0] - y[0])) {
+    if (a < at) continue;
+    out += text.slice(at, a);
+    at = b;
+  }
+  return out + text.slice(at);
 }
 
 /** `<execute>```python\nx\n```</execute>` is common: the fence inside the tag is not part of the code. */
@@ -43,10 +94,15 @@ export function parseAction(text: string, options: ParseOptions = {}): Action {
   }
   const execute = tagBlocks(text, "execute");
   const solution = tagBlocks(text, "solution");
-  if (execute.unclosed) return { kind: "invalid", reason: "An <execute> tag was not closed. Wrap the code in <execute>…</execute>." };
-  if (solution.unclosed) return { kind: "invalid", reason: "A <solution> tag was not closed. Give the final answer as <solution>…</solution>." };
+  if (execute.problem) {
+    return {
+      kind: "invalid",
+      reason: `${execute.problem} Send one <execute>…</execute> block; if the code itself must contain the text "<execute>", put it in a \`\`\`python fence inside the block.`,
+    };
+  }
+  if (solution.problem) return { kind: "invalid", reason: `${solution.problem} Give the final answer as one <solution>…</solution>.` };
 
-  const withoutTags = text.replace(/<execute>[\s\S]*?<\/execute>/gi, "").replace(/<solution>[\s\S]*?<\/solution>/gi, "");
+  const withoutTags = withoutSpans(text, [...execute.spans, ...solution.spans]);
   const fenced = execute.blocks.length ? [] : [...withoutTags.matchAll(FENCE)].filter((m) => m[1] || !/^\s*[{[]/.test(m[2] ?? "")).map((m) => m[2] ?? "");
   if (!execute.blocks.length && (withoutTags.match(/```/g)?.length ?? 0) % 2 === 1) {
     return { kind: "invalid", reason: "A ``` code fence was not closed. Send the code in one complete ```python block." };

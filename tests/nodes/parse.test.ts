@@ -17,6 +17,19 @@ describe("parseAction", () => {
     expect(parseAction("<execute>\n```python\nprint(3)\n```\n</execute>")).toMatchObject({ kind: "code", code: "print(3)" });
   });
 
+  it("sends code that contains the text </execute> (one block runs to its last closing tag)", () => {
+    expect(parseAction('Print the tag.\n<execute>\nprint("</execute>")\n</execute>')).toEqual({ kind: "code", code: 'print("</execute>")', thought: "Print the tag." });
+    const fenced = parseAction('<execute>\n```python\ns = "<execute>x</execute>"\nprint(s)\n```\n</execute>');
+    expect(fenced).toMatchObject({ kind: "code", code: 's = "<execute>x</execute>"\nprint(s)' });
+  });
+
+  it("never runs a nested <execute> tag as code of its own, and says why", () => {
+    const a = parseAction("<execute>\nx = 1\n<execute>\nimport os; os.remove('f')\n</execute>\n</execute>");
+    expect(a.kind).toBe("invalid");
+    expect((a as { reason: string }).reason).toMatch(/contained another <execute> tag/);
+    expect((a as { reason: string }).reason).not.toMatch(/not closed/);
+  });
+
   it("reads a final answer", () => {
     expect(parseAction("Done.\n<solution>\nThe mean is 4.2\n</solution>")).toEqual({ kind: "answer", answer: "The mean is 4.2", thought: "Done." });
   });
