@@ -118,15 +118,9 @@ export function sessionFromFlags(f: RunFlags, threadId: string): SessionOptions 
 export async function runAndReport(task: string | null, threadId: string, flags: RunFlags): Promise<number> {
   const opts = sessionFromFlags(flags, threadId);
   if (!flags.json) opts.log(pc.dim(`thread ${threadId}`));
+  // Model failures arrive as ModelCallError, already naming the endpoint; anything else (Docker,
+  // Postgres, a remote kernel) is reported as itself.
   const result = await runSession(task, threadId, opts)
-    .catch((err: Error) => {
-      // The OpenAI client says only "Connection error." or "Request timed out.": name the endpoint.
-      if (!flags.scripted && /connection error|timed out|ECONNREFUSED|fetch failed/i.test(err.message)) {
-        const env = modelConfigFromEnv();
-        err.message = `Could not reach the model at ${flags.baseUrl ?? env.baseUrl ?? "https://api.openai.com/v1"} (${err.message.split("\n")[0]}); check OPENAI_BASE_URL / --base-url.\n${err.message.split("\n").slice(1).join("\n")}`.trim();
-      }
-      throw err;
-    })
     .finally(() => (opts.onApproval as TerminalApprover | undefined)?.close());
   if (result.paused) {
     opts.log(`Paused. Resume with: codeact resume ${threadId}`);

@@ -16,6 +16,7 @@ import type { NodeContext } from "../nodes/context";
 import { coderNode } from "../nodes/coder";
 import { criticNode } from "../nodes/critic";
 import { executorNode } from "../nodes/executor";
+import { WallClockError } from "../nodes/model-errors";
 import type { RoleModels } from "../nodes/models";
 import { plannerNode } from "../nodes/planner";
 import type { ToolBridge } from "../tools/bridge";
@@ -73,14 +74,26 @@ function routed<N extends (state: CodeActStateValue, config: LangGraphRunnableCo
   };
 }
 
+/** A model call cut off by the wall clock ends the run with that status (checkpointed), like any other budget. */
+function stopsOnWallClock(node: (state: CodeActStateValue, config: LangGraphRunnableConfig) => Promise<CodeActUpdate>) {
+  return async (state: CodeActStateValue, config: LangGraphRunnableConfig): Promise<CodeActUpdate> => {
+    try {
+      return await node(state, config);
+    } catch (err) {
+      if (!(err instanceof WallClockError)) throw err;
+      return { status: "wall_clock", statusDetail: err.message };
+    }
+  };
+}
+
 export function createCodeActGraph(options: CodeActGraphOptions) {
   const limits = LimitsSchema.parse(options.limits ?? {});
   const ctx: NodeContext = { models: options.models, executor: options.executor, tools: options.tools, limits };
   const graph = new StateGraph(CodeActState)
-    .addNode("planner", plannerNode(ctx))
-    .addNode("coder", routed(coderNode(ctx), routeAfterCoder), { ends: ["executor", "critic", "coder", END] })
+    .addNode("planner", stopsOnWallClock(plannerNode(ctx)))
+    .addNode("coder", routed(stopsOnWallClock(coderNode(ctx)), routeAfterCoder), { ends: ["executor", "critic", "coder", END] })
     .addNode("executor", routed(executorNode(ctx), routeAfterExecutor(limits)), { ends: ["critic", "coder"] })
-    .addNode("critic", routed(criticNode(ctx), routeAfterCritic), { ends: ["coder", "planner", END] })
+    .addNode("critic", routed(stopsOnWallClock(criticNode(ctx)), routeAfterCritic), { ends: ["coder", "planner", END] })
     .addEdge(START, "planner")
     .addEdge("planner", "coder")
     .compile({ checkpointer: options.checkpointer, name: "codeact" });

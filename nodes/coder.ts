@@ -8,7 +8,7 @@ import type { Cell } from "../graphs/cell";
 import { writerOf } from "../graphs/events";
 import type { Limits } from "../graphs/limits";
 import type { CodeActStateValue, CodeActUpdate, RunStatus } from "../graphs/state";
-import { callModel, type NodeContext, planText, toolsSection, onlyChanges } from "./context";
+import { callModel, type NodeContext, planText, runDeadline, toolsSection, onlyChanges } from "./context";
 import { formatObservation } from "./observation";
 import { parseAction } from "./parse";
 import { prompt } from "./prompts";
@@ -43,6 +43,8 @@ export function historyText(cells: Cell[], keep: number, observationChars: numbe
 export function coderNode(ctx: NodeContext) {
   const node = async (state: CodeActStateValue, config: LangGraphRunnableConfig): Promise<CodeActUpdate> => {
     const emit = writerOf(config);
+    // The planner may have ended the run (its model call outlived the wall clock).
+    if (state.status !== "running") return {};
     const over = exhaustedBudget(state, ctx.limits);
     if (over) return { status: over.status, statusDetail: over.detail };
     const allDone = state.currentStep >= state.plan.length;
@@ -66,6 +68,7 @@ export function coderNode(ctx: NodeContext) {
         ),
       ],
       config,
+      runDeadline(state, ctx.limits),
     );
     const action = parseAction(text);
     const update: CodeActUpdate = { pendingAction: action, iterations: state.iterations + 1, tokens: state.tokens + tokens };

@@ -5,6 +5,7 @@ import type { RunnableConfig } from "@langchain/core/runnables";
 import type { CodeExecutor } from "../executors/types";
 import type { Limits } from "../graphs/limits";
 import type { ToolBridge } from "../tools/bridge";
+import { ModelCallError, WallClockError } from "./model-errors";
 import type { RoleModels } from "./models";
 
 export interface NodeContext {
@@ -25,9 +26,41 @@ function contentText(content: unknown): string {
   return String(content ?? "");
 }
 
-/** One model call; the config carries callbacks so the call nests under the node in traces. */
-export async function callModel(model: BaseChatModel, messages: BaseMessage[], config?: RunnableConfig): Promise<ModelReply> {
-  const reply = await model.invoke(messages, config);
+/** When the run's wall clock runs out (epoch ms), and the limit it came from. */
+export interface Deadline {
+  at: number;
+  wallClockMs: number;
+}
+
+/** The run's deadline; a run whose first node has not started yet starts now. */
+export function runDeadline(state: { startedAt: number }, limits: Limits): Deadline {
+  return { at: (state.startedAt || Date.now()) + limits.wallClockMs, wallClockMs: limits.wallClockMs };
+}
+
+/**
+ * One model call; the config carries callbacks so the call nests under the node in traces.
+ * The call (retries included) is cut off at the run's deadline with a WallClockError; any other
+ * failure becomes a ModelCallError naming the endpoint. A pause (the run's own signal) passes through.
+ */
+export async function callModel(model: BaseChatModel, messages: BaseMessage[], config?: RunnableConfig, deadline?: Deadline): Promise<ModelReply> {
+  const clock = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  if (deadline) {
+    const left = deadline.at - Date.now();
+    if (left <= 0) throw new WallClockError(deadline.wallClockMs);
+    timer = setTimeout(() => clock.abort(), left);
+  }
+  const signal = config?.signal ? AbortSignal.any([config.signal, clock.signal]) : clock.signal;
+  let reply;
+  try {
+    reply = await model.invoke(messages, { ...config, signal });
+  } catch (err) {
+    if (config?.signal?.aborted) throw err;
+    if (clock.signal.aborted && deadline) throw new WallClockError(deadline.wallClockMs);
+    throw err instanceof ModelCallError ? err : new ModelCallError(model, err);
+  } finally {
+    clearTimeout(timer);
+  }
   const text = contentText(reply.content);
   const usage = (reply as { usage_metadata?: { total_tokens?: number } }).usage_metadata;
   return { text, tokens: usage?.total_tokens ?? Math.ceil(text.length / 4) };

@@ -7,7 +7,7 @@ import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { z } from "zod";
 import { writerOf } from "../graphs/events";
 import type { CodeActStateValue, CodeActUpdate } from "../graphs/state";
-import { type NodeContext, planText, onlyChanges } from "./context";
+import { type NodeContext, planText, runDeadline, onlyChanges } from "./context";
 import { formatObservation } from "./observation";
 import { prompt } from "./prompts";
 import { askForJson } from "./structured";
@@ -50,6 +50,7 @@ export function criticNode(ctx: NodeContext) {
       // Unusable critic replies: accept a proposed answer, otherwise move on rather than stall.
       () => (proposed !== undefined ? { verdict: "done" as const, feedback: "", answer: proposed } : { verdict: exhausted ? ("replan" as const) : ("next" as const), feedback: "" }),
       config,
+      runDeadline(state, ctx.limits),
     );
     emit({ type: "critique", step: state.currentStep, verdict: value.verdict, feedback: value.feedback });
     const base: CodeActUpdate = {

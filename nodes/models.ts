@@ -2,6 +2,7 @@
  * Chat models per role. By default every role uses one ChatOpenAI configured from the environment
  * (OPENAI_API_KEY; OPENAI_BASE_URL for vLLM, Ollama or any OpenAI-compatible server; CODEACT_MODEL),
  * and each role may override the model name (CODEACT_PLANNER_MODEL, CODEACT_CODER_MODEL, CODEACT_CRITIC_MODEL).
+ * CODEACT_MODEL_TIMEOUT (seconds, default 120) limits each attempt of a call.
  */
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { ChatOpenAI } from "@langchain/openai";
@@ -18,8 +19,9 @@ export const ModelConfigSchema = z.object({
   temperature: z.number().min(0).max(2).default(0),
   /** Per-role model names; absent roles use `model`. */
   roles: z.partialRecord(z.enum(ROLES), z.string().min(1)).default({}),
+  /** Per attempt; the run's wall clock bounds a call with all its retries (see callModel). */
   timeoutMs: z.number().int().positive().default(120_000),
-  maxRetries: z.number().int().min(0).default(2),
+  maxRetries: z.number().int().min(0).max(5).default(2),
 });
 export type ModelConfig = z.input<typeof ModelConfigSchema>;
 
@@ -29,11 +31,14 @@ export function modelConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ModelC
     const name = env[`CODEACT_${role.toUpperCase()}_MODEL`];
     if (name) roles[role] = name;
   }
+  const timeout = Number(env.CODEACT_MODEL_TIMEOUT);
+  if (env.CODEACT_MODEL_TIMEOUT && !(timeout > 0)) throw new Error(`CODEACT_MODEL_TIMEOUT must be a number of seconds above 0, got "${env.CODEACT_MODEL_TIMEOUT}".`);
   return {
     model: env.CODEACT_MODEL ?? "gpt-4o-mini",
     baseUrl: env.OPENAI_BASE_URL || undefined,
     apiKey: env.OPENAI_API_KEY || undefined,
     roles,
+    ...(env.CODEACT_MODEL_TIMEOUT ? { timeoutMs: Math.round(timeout * 1000) } : {}),
   };
 }
 

@@ -6,7 +6,7 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 import { AIMessage, type BaseMessage, HumanMessage } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import type { z } from "zod";
-import { callModel } from "./context";
+import { callModel, type Deadline } from "./context";
 import { extractJson } from "./parse";
 
 export async function askForJson<S extends z.ZodType>(
@@ -15,11 +15,12 @@ export async function askForJson<S extends z.ZodType>(
   schema: S,
   fallback: () => z.output<S>,
   config?: RunnableConfig,
+  deadline?: Deadline,
 ): Promise<{ value: z.output<S>; tokens: number; repaired: boolean; fellBack: boolean }> {
   let tokens = 0;
   let convo = messages;
   for (let attempt = 0; attempt < 2; attempt++) {
-    const reply = await callModel(model, convo, config);
+    const reply = await callModel(model, convo, config, deadline);
     tokens += reply.tokens;
     let problem: string;
     try {

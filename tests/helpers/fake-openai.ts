@@ -11,7 +11,12 @@ export interface FakeOpenAI {
   close(): Promise<void>;
 }
 
-export type Reply = string | ((req: FakeOpenAI["requests"][number]) => string);
+/**
+ * A broken endpoint: "hang" accepts the request and never answers; "drop" sends half a body and
+ * closes the connection (the client says "terminated"); "truncated" sends a cut-off JSON body.
+ */
+export type Misbehaviour = { misbehave: "hang" | "drop" | "truncated" };
+export type Reply = string | ((req: FakeOpenAI["requests"][number]) => string) | Misbehaviour;
 
 function body(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -39,6 +44,17 @@ export async function startFakeOpenAI(script: Reply[], options: { repeatLast?: b
       res.writeHead(500, { "content-type": "application/json" }).end(JSON.stringify({ error: { message: "fake-openai: script exhausted" } }));
       return;
     }
+    if (typeof step === "object") {
+      if (step.misbehave === "hang") return;
+      const half = '{"id": "chatcmpl-x", "object": "chat.completion", "choices": [';
+      if (step.misbehave === "truncated") {
+        res.writeHead(200, { "content-type": "application/json" }).end(half);
+        return;
+      }
+      res.writeHead(200, { "content-type": "application/json", "content-length": String(half.length * 2) });
+      res.write(half, () => setTimeout(() => res.socket?.destroy(), 20));
+      return;
+    }
     const text = typeof step === "function" ? step(parsed) : step;
     const usage = { prompt_tokens: 50, completion_tokens: Math.ceil(text.length / 4), total_tokens: 50 + Math.ceil(text.length / 4) };
     const id = `chatcmpl-${requests.length}`;
@@ -63,6 +79,10 @@ export async function startFakeOpenAI(script: Reply[], options: { repeatLast?: b
   return {
     baseUrl: `http://127.0.0.1:${port}/v1`,
     requests,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections(); // hanging requests too
+      }),
   };
 }

@@ -1,0 +1,61 @@
+/**
+ * Failures of a model call, named by where they came from. The OpenAI client's own messages
+ * ("Connection error.", "terminated", "Unexpected end of JSON input") do not say which server was
+ * being called, and a CLI that guessed from the text blamed the model for Docker or Postgres errors.
+ */
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+
+export const DEFAULT_OPENAI_ENDPOINT = "https://api.openai.com/v1";
+
+/** Where a chat model sends its requests and which model it asks for (no key, ever). */
+export function modelTarget(model: BaseChatModel): { endpoint: string; model: string; timeoutMs?: number } {
+  const m = model as unknown as { clientConfig?: { baseURL?: string | null }; model?: string; timeout?: number };
+  if (m.clientConfig !== undefined) {
+    return { endpoint: m.clientConfig?.baseURL || DEFAULT_OPENAI_ENDPOINT, model: m.model ?? "(unknown)", timeoutMs: m.timeout };
+  }
+  return { endpoint: `${model._llmType()} model`, model: m.model ?? model.getName() };
+}
+
+function describe(err: unknown, endpoint: string, model: string, timeoutMs?: number): string {
+  const e = err as { message?: string; status?: number; name?: string; cause?: { message?: string; code?: string } };
+  const msg = String(e?.message ?? err).split("\n")[0]!;
+  const cause = e?.cause?.code ?? e?.cause?.message;
+  const detail = cause && !msg.includes(cause) ? `${msg} ${cause}` : msg;
+  if (/timed out|timeout/i.test(msg)) {
+    const within = timeoutMs ? ` within ${Math.round(timeoutMs / 1000)} s` : "";
+    return `The model at ${endpoint} did not answer${within} (model ${model}: ${detail}). Check the server, or allow longer with CODEACT_MODEL_TIMEOUT (seconds).`;
+  }
+  if (/connection error|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET|fetch failed/i.test(`${msg} ${cause ?? ""}`)) {
+    return `Could not reach the model at ${endpoint} (${detail}); check OPENAI_BASE_URL / --base-url.`;
+  }
+  if (e?.name === "SyntaxError" || /JSON/.test(msg)) {
+    return `The model endpoint ${endpoint} sent a reply that is not valid JSON (${detail}; model ${model}). Is it an OpenAI-compatible URL ending in /v1?`;
+  }
+  if (/\bterminated\b|other side closed|socket hang up/i.test(`${msg} ${cause ?? ""}`)) {
+    return `The model endpoint ${endpoint} closed the connection in the middle of its reply (${detail}; model ${model}).`;
+  }
+  if (typeof e?.status === "number") return `The model endpoint ${endpoint} answered HTTP ${e.status} for model ${model}: ${detail}`;
+  return `The call to the model at ${endpoint} (model ${model}) failed: ${detail}`;
+}
+
+/** A model call failed; the message names the endpoint and the model. */
+export class ModelCallError extends Error {
+  readonly code = "MODEL_CALL_FAILED";
+  readonly endpoint: string;
+  readonly model: string;
+  constructor(model: BaseChatModel, cause: unknown) {
+    const t = modelTarget(model);
+    super(describe(cause, t.endpoint, t.model, t.timeoutMs), { cause });
+    this.name = "ModelCallError";
+    this.endpoint = t.endpoint;
+    this.model = t.model;
+  }
+}
+
+/** The run's wall clock ran out while a model call was waiting: the run ends, it does not fail. */
+export class WallClockError extends Error {
+  constructor(readonly wallClockMs: number) {
+    super(`ran longer than the ${Math.round(wallClockMs / 1000)} s wall-clock limit (a model call was still waiting)`);
+    this.name = "WallClockError";
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * How `codeact run` reports what went wrong, as a user sees it (a child process): a hanging model
+ * endpoint is cut off by --wall-clock, and a Docker failure is reported as itself, not as the model's.
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type FakeOpenAI, startFakeOpenAI } from "../helpers/fake-openai";
+import { freePort } from "../helpers/jupyter-server";
+
+const root = join(__dirname, "..", "..");
+
+function codeact(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(join(root, "node_modules", ".bin", "tsx"), [join(root, "cli", "main.ts"), ...args], { cwd: root, env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("exit", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe("codeact run: failures named by their source", () => {
+  let home: string;
+  let server: FakeOpenAI | undefined;
+  beforeEach(() => {
+    home = mkdtempSync(join(tmpdir(), "codeact-cli-err-"));
+  });
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it("a hanging model endpoint stops at --wall-clock with status wall_clock", async () => {
+    server = await startFakeOpenAI([{ misbehave: "hang" }], { repeatLast: true });
+    const run = await codeact(["run", "x", "--wall-clock", "3", "--executor", "docker", "--thread", "hang"], { CODEACT_HOME: home, OPENAI_BASE_URL: server.baseUrl });
+    expect(run.stdout).toMatch(/Stopped \(wall_clock\)/);
+    expect(run.code).toBe(2);
+    expect(server.requests).toHaveLength(1);
+  }, 90_000);
+
+  it("a Docker engine that cannot be reached is reported as Docker's failure, not the model's", async () => {
+    server = await startFakeOpenAI(['{"steps": [{"description": "print", "doneCriterion": "printed"}]}', "<execute>\nprint(1)\n</execute>"]);
+    const dead = `tcp://127.0.0.1:${await freePort()}`;
+    const run = await codeact(["run", "x", "--executor", "docker", "--memory"], { CODEACT_HOME: home, OPENAI_BASE_URL: server.baseUrl, DOCKER_HOST: dead });
+    expect(run.code).toBe(1);
+    expect(run.stderr).not.toMatch(/model/i);
+    expect(run.stderr).toMatch(/ECONNREFUSED|Docker/);
+  }, 90_000);
+});
