@@ -4,72 +4,62 @@
  * The server supplies the checkpointer. Each thread keeps its own kernel (and, for the scripted
  * provider, its own script position) across requests, and idle kernels are shut down.
  *
- * configurable: {
- *   provider?: "openai" | "scripted",           // scripted: replies from `script` (tests, demos)
- *   script?: { planner: string[], coder: string[], critic: string[] },
- *   model?, base_url?,                           // openai provider (key from OPENAI_API_KEY)
- *   executor?: "auto" | "docker" | "local" | "remote", remote_url?, remote_token?,
- *   approve?: boolean, limits?: { maxIterations, maxDebugAttempts, cellTimeoutMs, ... }
- * }
+ * configurable (each choice only as far as the operator's policy allows: see server-policy.ts):
+ *   model?, base_url?, api_key?              the model; by default the operator's (OPENAI_API_KEY,
+ *                                            OPENAI_BASE_URL, CODEACT_MODEL)
+ *   provider?: "openai" | "scripted", script?: { planner, coder, critic }
+ *   executor?: "docker" | "local" | "remote", remote_url?, remote_token?   (default: docker)
+ *   approve?: boolean, limits?: { maxIterations, maxDebugAttempts, cellTimeoutMs, ... } (clamped)
  */
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
-import { z } from "zod";
 import { createExecutor } from "../executors/factory";
 import type { CodeExecutor } from "../executors/types";
 import { createRoleModels, modelConfigFromEnv, type RoleModels } from "../nodes/models";
 import { ScriptedChatModel } from "../nodes/scripted-model";
 import { createCodeActGraph } from "./codeact";
-import { LimitsSchema } from "./limits";
-
-const ServerConfigSchema = z.object({
-  thread_id: z.string().default("default"),
-  provider: z.enum(["openai", "scripted"]).default("openai"),
-  script: z.object({ planner: z.array(z.string()), coder: z.array(z.string()), critic: z.array(z.string()) }).optional(),
-  model: z.string().optional(),
-  base_url: z.string().optional(),
-  executor: z.enum(["auto", "docker", "local", "remote"]).default("auto"),
-  remote_url: z.string().optional(),
-  remote_token: z.string().optional(),
-  approve: z.boolean().default(false),
-  limits: LimitsSchema.partial().default({}),
-});
+import { applyPolicy, type ServerRun, serverPolicyFromEnv } from "./server-policy";
 
 interface ThreadRuntime {
   executor: CodeExecutor;
   models: RoleModels;
+  /** The model choice the models were built for: a later request choosing differently gets new ones. */
+  modelKey: string;
   idle?: NodeJS.Timeout;
 }
 
 const IDLE_MS = Number(process.env.CODEACT_SERVER_KERNEL_IDLE_MS ?? 15 * 60_000);
 const threads = new Map<string, Promise<ThreadRuntime>>();
 
-function modelsFor(c: z.output<typeof ServerConfigSchema>): RoleModels {
-  if (c.provider === "scripted") {
-    if (!c.script) throw new Error('provider "scripted" needs configurable.script = { planner, coder, critic }');
+function modelsFor(m: ServerRun["models"]): RoleModels {
+  if (m.provider === "scripted") {
     return {
-      planner: new ScriptedChatModel({ script: c.script.planner }),
-      coder: new ScriptedChatModel({ script: c.script.coder }),
-      critic: new ScriptedChatModel({ script: c.script.critic }),
+      planner: new ScriptedChatModel({ script: m.script.planner }),
+      coder: new ScriptedChatModel({ script: m.script.coder }),
+      critic: new ScriptedChatModel({ script: m.script.critic }),
     };
   }
   const env = modelConfigFromEnv();
-  return createRoleModels({ ...env, model: c.model ?? env.model, baseUrl: c.base_url ?? env.baseUrl });
+  // The operator's key goes to the operator's endpoint only; a caller's endpoint gets the caller's key or none.
+  return createRoleModels({ ...env, model: m.model ?? env.model, baseUrl: m.baseUrl ?? env.baseUrl, apiKey: m.operatorEndpoint ? env.apiKey : m.apiKey });
 }
 
-async function runtimeFor(c: z.output<typeof ServerConfigSchema>): Promise<ThreadRuntime> {
-  let rt = threads.get(c.thread_id);
+async function runtimeFor(run: ServerRun): Promise<ThreadRuntime> {
+  const modelKey = JSON.stringify(run.models);
+  let rt = threads.get(run.threadId);
   if (!rt) {
     rt = (async () => ({
-      models: modelsFor(c),
-      executor: await createExecutor({ kind: c.executor, remoteUrl: c.remote_url, remoteToken: c.remote_token, threadId: c.thread_id }),
+      models: modelsFor(run.models),
+      modelKey,
+      executor: await createExecutor({ ...run.executor, threadId: run.threadId }),
     }))();
-    threads.set(c.thread_id, rt);
-    rt.catch(() => threads.delete(c.thread_id));
+    threads.set(run.threadId, rt);
+    rt.catch(() => threads.delete(run.threadId));
   }
   const runtime = await rt;
+  if (runtime.modelKey !== modelKey) Object.assign(runtime, { models: modelsFor(run.models), modelKey });
   if (runtime.idle) clearTimeout(runtime.idle);
   runtime.idle = setTimeout(() => {
-    threads.delete(c.thread_id);
+    threads.delete(run.threadId);
     void runtime.executor.shutdown();
   }, IDLE_MS);
   runtime.idle.unref();
@@ -77,7 +67,7 @@ async function runtimeFor(c: z.output<typeof ServerConfigSchema>): Promise<Threa
 }
 
 export async function graph(config: LangGraphRunnableConfig) {
-  const c = ServerConfigSchema.parse(config?.configurable ?? {});
-  const { models, executor } = await runtimeFor(c);
-  return createCodeActGraph({ models, executor, limits: { ...c.limits, approve: c.approve } });
+  const run = applyPolicy(config?.configurable ?? {}, serverPolicyFromEnv());
+  const { models, executor } = await runtimeFor(run);
+  return createCodeActGraph({ models, executor, limits: run.limits });
 }

@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 export interface FakeOpenAI {
   baseUrl: string;
   /** Bodies of every request received. */
-  requests: { model: string; stream?: boolean; messages: { role: string; content: string }[] }[];
+  requests: { model: string; stream?: boolean; messages: { role: string; content: string }[]; authorization?: string }[];
   close(): Promise<void>;
 }
 
@@ -36,7 +36,7 @@ export async function startFakeOpenAI(script: Reply[], options: { repeatLast?: b
       return;
     }
     const parsed = JSON.parse(await body(req)) as FakeOpenAI["requests"][number] & { stream_options?: { include_usage?: boolean } };
-    requests.push(parsed);
+    requests.push({ ...parsed, authorization: req.headers.authorization });
     let step = script[next];
     if (step === undefined && options.repeatLast) step = script[script.length - 1];
     else next++;
