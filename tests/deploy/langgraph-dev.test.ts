@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "@langchain/langgraph-sdk";
+import { startFakeOpenAI } from "../helpers/fake-openai";
 import { freePort } from "../helpers/jupyter-server";
 
 const root = join(__dirname, "..", "..");
@@ -35,7 +36,8 @@ describe("langgraph dev + SDK", () => {
     const port = await freePort();
     server = spawn(join(root, "node_modules", ".bin", "langgraphjs"), ["dev", "--port", String(port), "--no-browser", "--config", join(root, "langgraph.json")], {
       cwd: root,
-      env: { ...process.env, CODEACT_HOME: home, NO_COLOR: "1", LANGSMITH_TRACING: "false" },
+      // The operator lets callers pick the scripted model (and nothing else beyond the defaults).
+      env: { ...process.env, CODEACT_HOME: home, NO_COLOR: "1", LANGSMITH_TRACING: "false", CODEACT_SERVER_POLICY: JSON.stringify({ scripted: true }), OPENAI_API_KEY: "sk-operator-secret" },
       stdio: ["ignore", "pipe", "pipe"],
       detached: true,
     });
@@ -102,4 +104,23 @@ describe("langgraph dev + SDK", () => {
     const after = await client.threads.getHistory(thread.thread_id, { limit: 200 });
     expect(after.some((h) => (h.values as { answer?: string }).answer === "21")).toBe(true);
   }, 180_000);
+
+  it("refuses a caller's base_url (the endpoint receives nothing) and executor local, with errors naming them", async () => {
+    const fake = await startFakeOpenAI(["never sent"]);
+    try {
+      const errorsOf = async (configurable: Record<string, unknown>) => {
+        const thread = await client.threads.create();
+        const errors: string[] = [];
+        for await (const chunk of client.runs.stream(thread.thread_id, "codeact", { config: { configurable }, input: { task: "hi" } })) {
+          if (chunk.event === "error") errors.push(JSON.stringify(chunk.data));
+        }
+        return errors.join("\n");
+      };
+      expect(await errorsOf({ base_url: fake.baseUrl })).toMatch(/does not let callers set base_url/);
+      expect(await errorsOf({ executor: "local" })).toMatch(/does not let callers set executor \\"local\\"/);
+      expect(fake.requests).toEqual([]);
+    } finally {
+      await fake.close();
+    }
+  }, 60_000);
 });
