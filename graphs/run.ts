@@ -1,6 +1,7 @@
 /** Runs (or resumes) a task on a compiled CodeAct graph, streaming its events. */
 import { Command } from "@langchain/langgraph";
-import { flushTraces } from "../nodes/tracing";
+import { runTracer } from "../nodes/trace-client";
+import { flushTraces, tracingEnabled } from "../nodes/tracing";
 import type { CodeActGraph } from "./codeact";
 import type { CodeActEvent } from "./events";
 import type { Approval, ApprovalRequest, CodeActStateValue } from "./state";
@@ -23,6 +24,15 @@ export interface RunResult extends CodeActStateValue {
 
 /** `task` starts a run; `null` continues the thread from its latest checkpoint. */
 export async function runCodeAct(graph: CodeActGraph, task: string | null, options: RunOptions = {}): Promise<RunResult> {
+  // Traces are flushed however the run ends (answer, approval pause, error), within a bound.
+  try {
+    return await run(graph, task, options);
+  } finally {
+    await flushTraces();
+  }
+}
+
+async function run(graph: CodeActGraph, task: string | null, options: RunOptions): Promise<RunResult> {
   const config = {
     configurable: { thread_id: options.threadId ?? "default" },
     recursionLimit: graph.recursionLimit,
@@ -34,6 +44,8 @@ export async function runCodeAct(graph: CodeActGraph, task: string | null, optio
     // the step it was in, never from an older one (its model replies and cells would be redone).
     durability: "sync" as const,
     signal: options.signal,
+    // Our own tracer (bounded requests, one warning) instead of the one LangChain adds from the env.
+    ...(tracingEnabled() ? { callbacks: [runTracer()] } : {}),
   };
   let input: { task: string } | Command | null = task === null ? null : { task };
   let last: CodeActStateValue | undefined;
@@ -58,7 +70,6 @@ export async function runCodeAct(graph: CodeActGraph, task: string | null, optio
     }
     input = new Command({ resume: await options.onApproval(pending) });
   }
-  await flushTraces();
   if (!last) throw new Error("The graph produced no state.");
   options.onEvent?.({ type: "finished", status: last.status, answer: last.answer, detail: last.statusDetail });
   return last;

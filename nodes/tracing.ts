@@ -8,6 +8,7 @@ import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
 import { getEnvironmentVariable } from "@langchain/core/utils/env";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { traceable } from "langsmith/traceable";
+import { flushSink } from "./trace-client";
 import type { ExecuteOptions, ExecutionResult } from "../executors/types";
 
 export function tracingEnabled(): boolean {
@@ -57,10 +58,11 @@ export async function currentCheckpointId(config: { configurable?: Record<string
   return tuple?.checkpoint.id;
 }
 
-/** Sends queued traces, waiting at most `timeoutMs`: an unreachable endpoint must not hold a run. */
+/**
+ * Sends queued traces, waiting at most `timeoutMs`, then stops what is left: an unreachable
+ * endpoint must neither hold a run nor keep the process alive after it.
+ */
 export async function flushTraces(timeoutMs = 3000): Promise<void> {
   if (!tracingEnabled()) return;
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([awaitAllCallbacks().catch(() => undefined), new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)))]);
-  clearTimeout(timer);
+  await flushSink(awaitAllCallbacks(), timeoutMs);
 }
