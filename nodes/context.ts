@@ -52,12 +52,13 @@ export async function callModel(model: BaseChatModel, messages: BaseMessage[], c
   }
   const signal = config?.signal ? AbortSignal.any([config.signal, clock.signal]) : clock.signal;
   let reply;
+  const started = Date.now();
   try {
     reply = await model.invoke(messages, { ...config, signal });
   } catch (err) {
     if (config?.signal?.aborted) throw err;
     if (clock.signal.aborted && deadline) throw new WallClockError(deadline.wallClockMs);
-    throw err instanceof ModelCallError ? err : new ModelCallError(model, err);
+    throw err instanceof ModelCallError ? err : new ModelCallError(model, err, Date.now() - started);
   } finally {
     clearTimeout(timer);
   }

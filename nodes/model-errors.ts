@@ -16,12 +16,15 @@ export function modelTarget(model: BaseChatModel): { endpoint: string; model: st
   return { endpoint: `${model._llmType()} model`, model: m.model ?? model.getName() };
 }
 
-function describe(err: unknown, endpoint: string, model: string, timeoutMs?: number): string {
+function describe(err: unknown, endpoint: string, model: string, timeoutMs?: number, elapsedMs?: number): string {
   const e = err as { message?: string; status?: number; name?: string; cause?: { message?: string; code?: string } };
   const msg = String(e?.message ?? err).split("\n")[0]!;
   const cause = e?.cause?.code ?? e?.cause?.message;
   const detail = cause && !msg.includes(cause) ? `${msg} ${cause}` : msg;
-  if (/timed out|timeout/i.test(msg)) {
+  // With a caller's abort signal the OpenAI client reports its own timeout as "Connection error.":
+  // a connection that failed only after the whole timeout had passed timed out.
+  const late = timeoutMs !== undefined && elapsedMs !== undefined && elapsedMs >= timeoutMs && /connection error/i.test(msg);
+  if (late || /timed out|timeout/i.test(msg)) {
     const within = timeoutMs ? ` within ${Math.round(timeoutMs / 1000)} s` : "";
     return `The model at ${endpoint} did not answer${within} (model ${model}: ${detail}). Check the server, or allow longer with CODEACT_MODEL_TIMEOUT (seconds).`;
   }
@@ -43,9 +46,9 @@ export class ModelCallError extends Error {
   readonly code = "MODEL_CALL_FAILED";
   readonly endpoint: string;
   readonly model: string;
-  constructor(model: BaseChatModel, cause: unknown) {
+  constructor(model: BaseChatModel, cause: unknown, elapsedMs?: number) {
     const t = modelTarget(model);
-    super(describe(cause, t.endpoint, t.model, t.timeoutMs), { cause });
+    super(describe(cause, t.endpoint, t.model, t.timeoutMs, elapsedMs), { cause });
     this.name = "ModelCallError";
     this.endpoint = t.endpoint;
     this.model = t.model;

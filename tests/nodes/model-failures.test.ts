@@ -9,7 +9,7 @@ import { runCodeAct } from "../../graphs/run";
 import { LocalJupyterExecutor } from "../../executors/local";
 import { callModel } from "../../nodes/context";
 import { ModelCallError } from "../../nodes/model-errors";
-import { createRoleModels } from "../../nodes/models";
+import { createRoleModels, modelConfigFromEnv } from "../../nodes/models";
 import { type FakeOpenAI, type Misbehaviour, startFakeOpenAI } from "../helpers/fake-openai";
 import { freePort } from "../helpers/jupyter-server";
 
@@ -47,6 +47,15 @@ describe("model endpoint failures", () => {
     server = await startFakeOpenAI([], { repeatLast: false }); // answers 500: script exhausted
     const http = await failure(server.baseUrl);
     expect(http.message).toMatch(new RegExp(`${server.baseUrl.replace(/[.]/g, "\\.")} answered HTTP 500 for model m-1`));
+  });
+
+  it("CODEACT_MODEL_TIMEOUT bounds each attempt; the error says so and names the endpoint", async () => {
+    server = await startFakeOpenAI([{ misbehave: "hang" }], { repeatLast: true });
+    const { coder } = createRoleModels({ ...modelConfigFromEnv({ OPENAI_BASE_URL: server.baseUrl, CODEACT_MODEL_TIMEOUT: "1", CODEACT_MODEL: "slow-model" }), maxRetries: 0 });
+    const err = await callModel(coder, [new HumanMessage("hi")]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ModelCallError);
+    expect((err as Error).message).toContain(`The model at ${server.baseUrl} did not answer within 1 s (model slow-model`);
+    expect(() => modelConfigFromEnv({ CODEACT_MODEL_TIMEOUT: "soon" })).toThrow(/CODEACT_MODEL_TIMEOUT must be a number of seconds/);
   });
 
   it("a hanging endpoint ends the run at the wall clock with status wall_clock, checkpointed", async () => {
