@@ -21,6 +21,7 @@
  * A caller asking for something the policy does not allow is refused with an error naming it, never
  * silently served something else.
  */
+import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { LimitsSchema, type LimitsInput } from "./limits";
@@ -46,7 +47,8 @@ const ThreadIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, "
 
 /** The caller-facing fields of `configurable`; anything else there belongs to the server itself. */
 const CallerConfigSchema = z.object({
-  thread_id: ThreadIdSchema.default("default"),
+  // No thread (a stateless run): a kernel of its own, never one shared with other callers.
+  thread_id: ThreadIdSchema.default(() => `stateless-${randomUUID()}`),
   provider: z.enum(["openai", "scripted"]).default("openai"),
   script: z.object({ planner: z.array(z.string()), coder: z.array(z.string()), critic: z.array(z.string()) }).optional(),
   model: z.string().min(1).optional(),

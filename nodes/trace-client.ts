@@ -19,7 +19,6 @@ const STOPPED = "AbortError: LangSmith tracing stopped";
 
 interface TraceSink {
   client: Client;
-  tracer: LangChainTracer;
   stop: AbortController;
   broken?: string;
 }
@@ -68,7 +67,6 @@ function createSink(): TraceSink {
     }
   };
   s.client = new Client({ fetchImplementation: fetchImplementation as typeof fetch, timeout_ms: REQUEST_MS });
-  s.tracer = new LangChainTracer({ client: s.client });
   return s;
 }
 
@@ -81,7 +79,8 @@ export function runTracer(): LangChainTracer {
     foldLangSmithWarnings();
   }
   sink ??= createSink();
-  return sink.tracer;
+  // A tracer per run (as LangChain makes one per call), all sending through the one bounded client.
+  return new LangChainTracer({ client: sink.client });
 }
 
 /**

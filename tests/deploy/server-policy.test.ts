@@ -86,6 +86,15 @@ describe("server policy: what a caller may choose", () => {
     expect(g.limits).toMatchObject({ maxIterations: 5, wallClockMs: 10_000 });
   });
 
+  it("runs without a thread never share a kernel or a model script", async () => {
+    process.env.CODEACT_SERVER_POLICY = JSON.stringify({ scripted: true });
+    const script = { planner: [ANSWER[0]], coder: [ANSWER[1]], critic: [ANSWER[2]] };
+    for (let i = 0; i < 2; i++) {
+      const state = await runCodeAct(await graph({ configurable: { provider: "scripted", script } }), "what is 6 x 7?");
+      expect(state.answer).toBe("42");
+    }
+  });
+
   it("says what is wrong with a malformed policy", async () => {
     process.env.CODEACT_SERVER_POLICY = '{"models": "all"}';
     await expect(build({})).rejects.toThrow(/server policy in CODEACT_SERVER_POLICY is not valid: models/);
