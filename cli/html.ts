@@ -1,12 +1,42 @@
-/** A run as one self-contained HTML page: code, outputs, inline images. */
+/**
+ * A run as one self-contained HTML page: code, outputs, inline images. Everything from the run is
+ * hostile, and opening the page must run none of it: text is escaped, images are embedded only as
+ * checked base64 (SVG too, since a script in an SVG shown as an image does not run), HTML output
+ * sits in a sandboxed frame without scripts, and a Content-Security-Policy forbids script, network
+ * and plugins for the page and its frames, should any hole be missed.
+ */
 import type { CodeActStateValue } from "../graphs/state";
+import type { Cell } from "../graphs/cell";
+import { isBase64 } from "./media";
 
-const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+const esc = (s: unknown) =>
+  String(s ?? "").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+
+// srcdoc frames inherit this policy: no script anywhere, images only from data: URLs, no requests.
+const CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; frame-src 'self'; form-action 'none'; base-uri 'none'";
 
 const STYLE = `body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
 pre{background:#f6f8fa;padding:.8rem;overflow-x:auto;border-radius:6px}pre.out{background:#fff;border-left:3px solid #ccc}
 pre.err{background:#fff5f5;border-left:3px solid #d33}.cell{margin:1.2rem 0}.meta{color:#777;font-size:.85em}
 img{max-width:100%}iframe{width:100%;border:1px solid #ddd;min-height:8rem}`;
+
+const image = (mime: string, base64: string) => `<img alt="figure" src="data:${mime};base64,${esc(base64.replace(/\s/g, ""))}">`;
+
+/** One display output, richest safe form first. */
+function output(data: Cell["result"]["results"][number]["data"]): string {
+  for (const mime of ["image/png", "image/jpeg"]) {
+    const d = data[mime];
+    if (d === undefined) continue;
+    if (isBase64(d)) return image(mime, d);
+    return `<p class="meta">(an ${esc(mime)} output that is not base64 was left out)</p>`;
+  }
+  const svg = data["image/svg+xml"];
+  if (typeof svg === "string") return image("image/svg+xml", Buffer.from(svg, "utf8").toString("base64"));
+  // Sandbox HTML is untrusted: it renders in a script-less frame, never inline.
+  if (data["text/html"] !== undefined) return `<iframe sandbox srcdoc="${esc(data["text/html"])}"></iframe>`;
+  if (data["text/plain"] !== undefined) return `<pre class="out">${esc(data["text/plain"])}</pre>`;
+  return "";
+}
 
 export function toHtml(state: CodeActStateValue, threadId: string): string {
   const parts: string[] = [`<h1>${esc(state.task.split("\n")[0]!)}</h1>`, `<p class="meta">codeact run ${esc(threadId)} — status ${esc(state.status)}</p>`, `<pre>${esc(state.task)}</pre>`];
@@ -16,16 +46,11 @@ export function toHtml(state: CodeActStateValue, threadId: string): string {
     const outs: string[] = [];
     if (r.stdout) outs.push(`<pre class="out">${esc(r.stdout)}</pre>`);
     if (r.stderr) outs.push(`<pre class="err">${esc(r.stderr)}</pre>`);
-    for (const o of r.results) {
-      if (o.data["image/png"]) outs.push(`<img alt="figure" src="data:image/png;base64,${o.data["image/png"]}">`);
-      // Sandbox HTML is untrusted: it renders in a script-less iframe, never inline.
-      else if (o.data["text/html"]) outs.push(`<iframe sandbox srcdoc="${esc(o.data["text/html"])}"></iframe>`);
-      else if (o.data["text/plain"]) outs.push(`<pre class="out">${esc(o.data["text/plain"])}</pre>`);
-    }
+    for (const o of r.results) outs.push(output(o.data));
     if (r.error) outs.push(`<pre class="err">${esc(r.error.traceback.join("\n") || `${r.error.ename}: ${r.error.evalue}`)}</pre>`);
     parts.push(`<div class="cell"><p class="meta">step ${cell.step + 1}${cell.attempt ? `, self-debug attempt ${cell.attempt}` : ""} — ${esc(r.status)}, ${Math.round(r.durationMs)} ms</p><pre><code>${esc(cell.code)}</code></pre>${outs.join("")}</div>`);
   }
   if (state.critiques.length) parts.push(`<h2>Critiques</h2><ul>${state.critiques.map((c) => `<li>step ${c.step + 1}: <b>${esc(c.verdict)}</b> ${esc(c.feedback)}</li>`).join("")}</ul>`);
   parts.push(state.answer ? `<h2>Answer</h2><pre>${esc(state.answer)}</pre>` : `<h2>No answer</h2><p>${esc(state.status)}: ${esc(state.statusDetail)}</p>`);
-  return `<!doctype html><html><head><meta charset="utf-8"><title>${esc(state.task.slice(0, 80))}</title><style>${STYLE}</style></head><body>${parts.join("\n")}</body></html>\n`;
+  return `<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="${CSP}"><meta name="referrer" content="no-referrer"><title>${esc(state.task.slice(0, 80))}</title><style>${STYLE}</style></head><body>${parts.join("\n")}</body></html>\n`;
 }

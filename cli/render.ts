@@ -8,19 +8,27 @@ import ora, { type Ora } from "ora";
 import pc from "picocolors";
 import type { CodeActEvent } from "../graphs/events";
 import type { Cell } from "../graphs/cell";
+import { inert, inertJson } from "./inert";
+import { isBase64, isInertSvg } from "./media";
 
 export type Renderer = (event: CodeActEvent) => void;
 
-/** Writes the cell's images to `dir` and returns their paths (plots survive the terminal). */
+/**
+ * Writes the cell's images to `dir` and returns their paths (plots survive the terminal). The data
+ * is hostile: an SVG that could run script or reach the network when opened is saved as .svg.txt,
+ * and binary images that are not base64 are not saved.
+ */
 export function saveImages(cell: Cell, dir: string): string[] {
   const paths: string[] = [];
   cell.result.results.forEach((o, i) => {
     for (const [mime, ext] of [["image/png", "png"], ["image/jpeg", "jpg"], ["image/svg+xml", "svg"]] as const) {
       const data = o.data[mime];
-      if (!data) continue;
+      if (typeof data !== "string" || !data) continue;
+      const svg = mime === "image/svg+xml";
+      if (!svg && !isBase64(data)) continue;
       mkdirSync(dir, { recursive: true });
-      const path = resolve(join(dir, `${cell.id.slice(0, 8)}-${i}.${ext}`));
-      writeFileSync(path, mime === "image/svg+xml" ? data : Buffer.from(data, "base64"));
+      const path = resolve(join(dir, `${cell.id.slice(0, 8)}-${i}.${svg && !isInertSvg(data) ? "svg.txt" : ext}`));
+      writeFileSync(path, svg ? data : Buffer.from(data, "base64"));
       paths.push(path);
     }
   });
@@ -33,12 +41,12 @@ export function jsonRenderer(imageDir: string): Renderer {
     if (event.type === "cell") {
       const images = saveImages(event.cell, imageDir);
       const results = event.cell.result.results.map((o) => ({ ...o, data: Object.fromEntries(Object.entries(o.data).filter(([m]) => !m.startsWith("image/"))) }));
-      process.stdout.write(`${JSON.stringify({ ...event, cell: { ...event.cell, result: { ...event.cell.result, results } }, images })}\n`);
-    } else process.stdout.write(`${JSON.stringify(event)}\n`);
+      process.stdout.write(`${inertJson(JSON.stringify({ ...event, cell: { ...event.cell, result: { ...event.cell.result, results } }, images }))}\n`);
+    } else process.stdout.write(`${inertJson(JSON.stringify(event))}\n`);
   };
 }
 
-const indent = (text: string, prefix: string) => text.replace(/\n$/, "").split("\n").map((l) => prefix + l).join("\n");
+const indent = (text: string, prefix: string) => inert(text).replace(/\n$/, "").split("\n").map((l) => prefix + l).join("\n");
 
 export function terminalRenderer(imageDir: string, out: NodeJS.WritableStream = process.stdout): Renderer {
   const tty = Boolean((out as NodeJS.WriteStream).isTTY);
@@ -60,32 +68,34 @@ export function terminalRenderer(imageDir: string, out: NodeJS.WritableStream = 
     switch (event.type) {
       case "thinking":
         stop();
-        if (tty) spinner = ora({ text: pc.dim(`${event.role} is thinking…`), stream: out as NodeJS.WriteStream }).start();
+        // discardStdin would pause stdin and leave it in raw mode under the approval prompt's line
+        // reader, so the next answer typed at a terminal never arrives.
+        if (tty) spinner = ora({ text: pc.dim(`${event.role} is thinking…`), stream: out as NodeJS.WriteStream, discardStdin: false }).start();
         break;
       case "plan":
         line(pc.bold(event.replan ? "\nNew plan" : "Plan"));
-        event.steps.forEach((s, i) => line(`  ${i + 1}. ${s.description}${s.doneCriterion ? pc.dim(`  (done when: ${s.doneCriterion})`) : ""}`));
+        event.steps.forEach((s, i) => line(`  ${i + 1}. ${inert(s.description)}${s.doneCriterion ? pc.dim(`  (done when: ${inert(s.doneCriterion)})`) : ""}`));
         break;
       case "action":
-        line(pc.cyan(`\n▶ step ${event.step + 1}${event.attempt ? ` · retry ${event.attempt}` : ""}`) + (event.thought ? pc.dim(`  ${event.thought.split("\n")[0]!.slice(0, 100)}`) : ""));
+        line(pc.cyan(`\n▶ step ${event.step + 1}${event.attempt ? ` · retry ${event.attempt}` : ""}`) + (event.thought ? pc.dim(`  ${inert(event.thought.split("\n")[0]!.slice(0, 100))}`) : ""));
         line(pc.dim(indent(event.code, "  │ ")));
         break;
       case "output":
         if (event.event.type === "stream") {
           stop();
-          const text = event.event.text;
+          const text = inert(event.event.text);
           out.write(event.event.name === "stderr" ? pc.yellow(text) : text);
           streaming = !text.endsWith("\n");
         }
         break;
       case "cell": {
         const r = event.cell.result;
-        for (const o of r.results) if (o.kind === "execute_result" && o.data["text/plain"] && !o.data["image/png"]) line(`Out: ${o.data["text/plain"]}`);
+        for (const o of r.results) if (o.kind === "execute_result" && o.data["text/plain"] && !o.data["image/png"]) line(`Out: ${inert(String(o.data["text/plain"]))}`);
         for (const path of saveImages(event.cell, imageDir)) line(pc.magenta(`  plot saved: ${path}`));
-        for (const call of r.toolCalls) line(pc.dim(`  tool ${call.name}(${JSON.stringify(call.args).slice(0, 80)}) ${call.error ? pc.red(`failed: ${call.error}`) : "ok"}`));
+        for (const call of r.toolCalls) line(pc.dim(`  tool ${inert(call.name)}(${inert(JSON.stringify(call.args) ?? "").slice(0, 80)}) ${call.error ? pc.red(`failed: ${inert(call.error)}`) : "ok"}`));
         if (r.status === "ok") line(pc.green(`  ✓ ok`) + pc.dim(` ${Math.round(r.durationMs)} ms`));
-        else if (r.status === "error") line(pc.red(`  ✗ ${r.error?.ename}: ${r.error?.evalue}`));
-        else line(pc.red(`  ✗ ${r.status}: ${r.died?.detail ?? r.error?.evalue ?? ""}`));
+        else if (r.status === "error") line(pc.red(`  ✗ ${inert(`${r.error?.ename}: ${r.error?.evalue}`)}`));
+        else line(pc.red(`  ✗ ${r.status}: ${inert(r.died?.detail ?? r.error?.evalue ?? "")}`));
         break;
       }
       case "rehydrated":
@@ -95,18 +105,18 @@ export function terminalRenderer(imageDir: string, out: NodeJS.WritableStream = 
         line(pc.yellow(`  ↻ self-debug: back to the coder (attempt ${event.attempt})`));
         break;
       case "invalid_output":
-        line(pc.yellow(`⚠ unusable model reply (${event.count}): ${event.reason}`));
+        line(pc.yellow(`⚠ unusable model reply (${event.count}): ${inert(event.reason)}`));
         break;
       case "proposed_answer":
-        line(pc.cyan(`\nproposed answer: `) + event.answer);
+        line(pc.cyan(`\nproposed answer: `) + inert(event.answer));
         break;
       case "critique":
-        line(`${pc.blue(`critic: ${event.verdict}`)}${event.feedback ? pc.dim(` — ${event.feedback}`) : ""}`);
+        line(`${pc.blue(`critic: ${event.verdict}`)}${event.feedback ? pc.dim(` — ${inert(event.feedback)}`) : ""}`);
         break;
       case "finished":
         stop();
-        if (event.status === "done") line(`\n${pc.bold(pc.green("Answer:"))} ${event.answer}`);
-        else line(`\n${pc.bold(pc.red(`Stopped (${event.status}):`))} ${event.detail}`);
+        if (event.status === "done") line(`\n${pc.bold(pc.green("Answer:"))} ${inert(event.answer ?? "")}`);
+        else line(`\n${pc.bold(pc.red(`Stopped (${event.status}):`))} ${inert(event.detail)}`);
         break;
     }
   };
