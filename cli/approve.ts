@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import pc from "picocolors";
 import type { Approval, ApprovalRequest } from "../graphs/state";
+import { inert } from "./inert";
 
 /**
  * One line reader for the whole run. readline drops lines that arrive while no question is pending,
@@ -17,6 +18,8 @@ class LineReader {
 
   async ask(prompt: string): Promise<string> {
     process.stderr.write(prompt);
+    // Whatever else touched stdin meanwhile (a spinner, an editor), the answer must be read.
+    this.rl.resume();
     const next = await this.lines.next();
     if (next.done) {
       throw new Error("Input ended while an action was waiting for approval; the action has not run.");
@@ -29,28 +32,32 @@ class LineReader {
   }
 }
 
-async function editCode(input: LineReader, code: string): Promise<string> {
+/** The edited code, or undefined when the edit gave nothing to run (empty, or the editor failed). */
+async function editCode(input: LineReader, code: string): Promise<string | undefined> {
   // An editor needs a terminal; with piped input (a script answering) it would hang, so read lines.
-  const editor = process.stdin.isTTY && process.stderr.isTTY ? (process.env.VISUAL ?? process.env.EDITOR) : undefined;
+  const editor = process.stdin.isTTY && process.stderr.isTTY ? (process.env.VISUAL || process.env.EDITOR) : undefined;
   if (editor) {
     const dir = mkdtempSync(join(tmpdir(), "codeact-edit-"));
     const file = join(dir, "action.py");
     writeFileSync(file, code);
     try {
-      spawnSync(editor, [file], { stdio: "inherit" });
-      return readFileSync(file, "utf8");
+      const run = spawnSync(editor, [file], { stdio: "inherit", shell: /\s/.test(editor) });
+      if (run.error || run.status !== 0) return undefined;
+      const edited = readFileSync(file, "utf8");
+      return edited.trim() ? edited : undefined;
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   }
-  process.stderr.write(pc.dim("Type the new code; end with a line holding only a dot (.)\n"));
+  process.stderr.write(pc.dim("Type the new code; end with a line holding only a dot (.). An empty edit keeps the action as it is.\n"));
   const lines: string[] = [];
   for (;;) {
     const line = await input.ask("");
     if (line === ".") break;
     lines.push(line);
   }
-  return lines.join("\n");
+  const edited = lines.join("\n");
+  return edited.trim() ? edited : undefined;
 }
 
 export interface TerminalApprover {
@@ -64,11 +71,18 @@ export function terminalApprover(): TerminalApprover {
   const approve = async (request: ApprovalRequest): Promise<Approval> => {
     input ??= new LineReader();
     process.stderr.write(pc.bold(pc.yellow(`\nApproval needed — step ${request.step + 1}${request.attempt ? `, retry ${request.attempt}` : ""}:\n`)));
-    process.stderr.write(`${request.code.split("\n").map((l) => `  │ ${l}`).join("\n")}\n`);
+    // Shown inert: escape sequences in the code could otherwise hide lines of what would run.
+    if (request.thought.trim()) process.stderr.write(pc.dim(`${inert(request.thought.trim()).split("\n").map((l) => `  ${l}`).join("\n")}\n`));
+    process.stderr.write(`${inert(request.code).split("\n").map((l) => `  │ ${l}`).join("\n")}\n`);
     for (;;) {
       const choice = (await input.ask(pc.bold("[a]pprove, [e]dit, [r]eject? "))).trim().toLowerCase();
       if (choice === "a" || choice === "approve" || choice === "") return { action: "approve" };
-      if (choice === "e" || choice === "edit") return { action: "edit", code: await editCode(input, request.code) };
+      if (choice === "e" || choice === "edit") {
+        const code = await editCode(input, request.code);
+        if (code !== undefined) return { action: "edit", code };
+        process.stderr.write(pc.yellow("Nothing to run from the edit (empty, or the editor failed): the action is unchanged and still waiting.\n"));
+        continue;
+      }
       if (choice === "r" || choice === "reject") return { action: "reject", feedback: (await input.ask("Why (sent to the agent)? ")).trim() };
     }
   };

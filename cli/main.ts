@@ -2,6 +2,7 @@
 /** The `codeact` command. Each subcommand lives in its own module. */
 import { Command } from "commander";
 import { registerExport } from "./export";
+import { inert } from "./inert";
 import { registerImage } from "./image";
 import { registerRun } from "./run";
 import { registerThreads } from "./threads";
@@ -19,7 +20,7 @@ if (require.main === module) {
   buildProgram()
     .parseAsync(process.argv)
     .catch((err: Error) => {
-      console.error(`codeact: ${err.message}`);
+      console.error(`codeact: ${inert(err.message)}`); // messages can quote hostile text (a server reply, a file)
       process.exit(1);
     });
 }

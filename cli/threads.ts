@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { branchThread } from "../checkpoints/branch";
 import { createCheckpointer } from "../checkpoints/savers";
 import { listThreads, threadHistory } from "../checkpoints/threads";
+import { inert } from "./inert";
 import { checkpointerFromFlags, type RunFlags } from "./run";
 
 type StoreFlags = Pick<RunFlags, "checkpoints" | "postgres"> & { json?: boolean };
@@ -24,13 +25,13 @@ export function registerThreads(program: Command): void {
     const threads = await withStore(flags, (s) => listThreads(s.saver));
     if (flags.json) return console.log(JSON.stringify(threads));
     if (!threads.length) return console.log("No runs yet.");
-    console.table(threads.map((t) => ({ thread: t.threadId, task: t.task.slice(0, 50), status: t.status, steps: t.steps, updated: t.updated })));
+    console.table(threads.map((t) => ({ thread: inert(t.threadId), task: inert(t.task.slice(0, 50)), status: inert(t.status), steps: t.steps, updated: t.updated })));
   });
 
   storeOptions(program.command("history").argument("<thread>", "thread id").description("a run's checkpoints: id, node, step, summary")).action(async (thread: string, flags: StoreFlags) => {
     const history = await withStore(flags, (s) => threadHistory(s.saver, thread));
     if (flags.json) return console.log(JSON.stringify(history));
-    console.table(history.map((h) => ({ checkpoint: h.checkpointId, step: h.step, next: h.next.join(",") || "(end)", summary: h.summary.slice(0, 90) })));
+    console.table(history.map((h) => ({ checkpoint: h.checkpointId, step: h.step, next: h.next.join(",") || "(end)", summary: inert(h.summary.slice(0, 90)) })));
   });
 
   storeOptions(
