@@ -7,6 +7,14 @@ import type * as nb from "@jupyterlab/nbformat";
 import type { Cell } from "../graphs/cell";
 import type { CodeActStateValue } from "../graphs/state";
 
+/**
+ * Run text (task, plan, critiques, answer) is hostile. Jupyter sanitises the HTML of markdown in a
+ * notebook it has not signed (untrusted: no script, no handlers), but other viewers may not: "<"
+ * and "&" written as entities keep the text as shown and make it no HTML at all. Outputs stay
+ * as the kernel produced them, which is what untrusted notebook mode exists to contain.
+ */
+const text = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
+
 function markdown(id: string, source: string): nb.IMarkdownCell {
   return { cell_type: "markdown", id, metadata: {}, source };
 }
@@ -28,14 +36,14 @@ function outputsOf(cell: Cell): nb.IOutput[] {
 
 export function toNotebook(state: CodeActStateValue, threadId: string): nb.INotebookContent {
   const cells: nb.ICell[] = [];
-  cells.push(markdown("task", `# ${state.task.split("\n")[0]}\n\n${state.task}\n\n*codeact run \`${threadId}\` — status: **${state.status}***`));
-  if (state.plan.length) cells.push(markdown("plan", `## Plan\n\n${state.plan.map((s, i) => `${i + 1}. ${s.description}${s.doneCriterion ? ` — *done when:* ${s.doneCriterion}` : ""}`).join("\n")}`));
+  cells.push(markdown("task", `# ${text(state.task.split("\n")[0]!)}\n\n${text(state.task)}\n\n*codeact run \`${threadId}\` — status: **${state.status}***`));
+  if (state.plan.length) cells.push(markdown("plan", `## Plan\n\n${state.plan.map((s, i) => `${i + 1}. ${text(s.description)}${s.doneCriterion ? ` — *done when:* ${text(s.doneCriterion)}` : ""}`).join("\n")}`));
   let step = -1;
   for (const [i, cell] of state.cells.entries()) {
     if (cell.step !== step) {
       step = cell.step;
       const s = state.plan[step];
-      cells.push(markdown(`step-${i}`, `### Step ${step + 1}${s ? `: ${s.description}` : ""}`));
+      cells.push(markdown(`step-${i}`, `### Step ${step + 1}${s ? `: ${text(s.description)}` : ""}`));
     }
     if (cell.attempt > 0) cells.push(markdown(`debug-${i}`, `*Self-debug attempt ${cell.attempt}*`));
     cells.push({
@@ -48,9 +56,9 @@ export function toNotebook(state: CodeActStateValue, threadId: string): nb.INote
     } as nb.ICodeCell);
   }
   if (state.critiques.length) {
-    cells.push(markdown("critiques", `## Critiques\n\n${state.critiques.map((c) => `- step ${c.step + 1}: **${c.verdict}**${c.feedback ? ` — ${c.feedback}` : ""}`).join("\n")}`));
+    cells.push(markdown("critiques", `## Critiques\n\n${state.critiques.map((c) => `- step ${c.step + 1}: **${c.verdict}**${c.feedback ? ` — ${text(c.feedback)}` : ""}`).join("\n")}`));
   }
-  cells.push(markdown("answer", state.answer ? `## Answer\n\n${state.answer}` : `## No answer\n\nThe run ended with status **${state.status}**. ${state.statusDetail}`));
+  cells.push(markdown("answer", state.answer ? `## Answer\n\n${text(state.answer)}` : `## No answer\n\nThe run ended with status **${state.status}**. ${text(state.statusDetail)}`));
   return {
     nbformat: 4,
     nbformat_minor: 5,

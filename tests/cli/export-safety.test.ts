@@ -60,7 +60,7 @@ from IPython.display import SVG, display
 buf = io.StringIO(); plt.plot([1, 2, 3]); plt.savefig(buf, format="svg"); plt.close()
 display(SVG(buf.getvalue()))`;
     const script = join(home, "script.json");
-    writeFileSync(script, trajectory([hostile, plot]));
+    writeFileSync(script, trajectory([hostile, plot], `<img src="x" onerror="fetch('${base}/answer')">`));
     const out = join(home, "images");
     const env = { CODEACT_HOME: home };
     const run = await codeact(["run", "hostile outputs", "--scripted", script, "--executor", "docker", "--thread", "hostile", "--out", out], env);
@@ -84,6 +84,13 @@ display(SVG(buf.getvalue()))`;
     expect(html).not.toMatch(/<script/i); // outside srcdoc everything is escaped; inside it, too
     expect(html).toMatch(/<iframe sandbox srcdoc="[^"]*&lt;script&gt;/);
     expect(html).toContain("data:image/svg+xml;base64,");
+
+    // Jupyter runs no script of an unsigned notebook; the run's own text is not HTML there at all.
+    const nbPath = join(home, "run.ipynb");
+    expect((await codeact(["export", "hostile", "--format", "ipynb", "-o", nbPath], env)).code).toBe(0);
+    const markdown = (JSON.parse(readFileSync(nbPath, "utf8")) as { cells: { cell_type: string; source: string }[] }).cells.filter((c) => c.cell_type === "markdown");
+    expect(markdown.map((c) => c.source).join("\n")).toContain('&lt;img src="x" onerror=');
+    expect(markdown.map((c) => c.source).join("\n")).not.toMatch(/<img/);
 
     if (!chromium) return; // .ci/run installs chromium; without it the structure above is the check
     // The harness must be able to see a script run: a page without the protections does reach us.
