@@ -1,5 +1,4 @@
 /** `codeact run "<task>"` and `codeact resume <thread>`. */
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
 import pc from "picocolors";
@@ -10,6 +9,7 @@ import { ScriptedChatModel } from "../nodes/scripted-model";
 import type { CheckpointerConfig } from "../checkpoints/savers";
 import { checkpointerConfigFromEnv } from "../checkpoints/savers";
 import { type TerminalApprover, terminalApprover } from "./approve";
+import { cellTimeoutSeconds, type ExecutorKind, executorKind, httpUrl, readJsonFlag, UsageError, wallClockSeconds, wholeNumber } from "./flags";
 import { jsonRenderer, terminalRenderer } from "./render";
 import { newThreadId, runSession, type SessionOptions } from "./session";
 
@@ -22,7 +22,7 @@ export const TrajectorySchema = z.object({
 
 /** Role models that replay a recorded trajectory file (the offline demo; reproducible bug reports). */
 export function scriptedModels(path: string, delayMs = 0): RoleModels {
-  const t = TrajectorySchema.parse(JSON.parse(readFileSync(path, "utf8")));
+  const t = readJsonFlag("--scripted", path, TrajectorySchema);
   return {
     planner: new ScriptedChatModel({ script: t.planner, delayMs }),
     coder: new ScriptedChatModel({ script: t.coder, delayMs }),
@@ -34,7 +34,7 @@ export interface RunFlags {
   model?: string;
   baseUrl?: string;
   apiKey?: string;
-  executor: "auto" | "docker" | "local" | "remote";
+  executor: ExecutorKind;
   remoteUrl?: string;
   remoteToken?: string;
   maxIterations?: number;
@@ -53,23 +53,19 @@ export interface RunFlags {
 }
 
 export function addRunFlags(cmd: Command): Command {
-  const int = (v: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 0) throw new Error(`expected a whole number, got "${v}"`);
-    return n;
-  };
+  // Each value is checked as it is parsed: a mistake stops here, before any store, lock or kernel.
   return cmd
     .option("--model <name>", "model name (default $CODEACT_MODEL or gpt-4o-mini)")
-    .option("--base-url <url>", "OpenAI-compatible endpoint (default $OPENAI_BASE_URL)")
+    .option("--base-url <url>", "OpenAI-compatible endpoint (default $OPENAI_BASE_URL)", httpUrl("--base-url", "http://127.0.0.1:8000/v1"))
     .option("--api-key <key>", "API key (default $OPENAI_API_KEY)")
-    .option("--executor <kind>", "docker | local | remote | auto", "auto")
-    .option("--remote-url <url>", "Jupyter Server / Gateway URL for --executor remote")
+    .option("--executor <kind>", "docker | local | remote | auto", executorKind, "auto")
+    .option("--remote-url <url>", "Jupyter Server / Gateway URL for --executor remote", httpUrl("--remote-url", "http://127.0.0.1:8888"))
     .option("--remote-token <token>", "token for the remote Jupyter server (default $JUPYTER_TOKEN)")
-    .option("--max-iterations <n>", "coder turns before giving up", int)
-    .option("--max-debug <n>", "self-debug retries per step", int)
-    .option("--cell-timeout <seconds>", "time limit per code action", int)
-    .option("--wall-clock <seconds>", "time limit for the whole run", int)
-    .option("--token-budget <n>", "model tokens for the whole run", int)
+    .option("--max-iterations <n>", "coder turns before giving up", wholeNumber("--max-iterations", 1, 100_000))
+    .option("--max-debug <n>", "self-debug retries per step", wholeNumber("--max-debug", 0, 1_000))
+    .option("--cell-timeout <seconds>", "time limit per code action (at most 86400)", cellTimeoutSeconds)
+    .option("--wall-clock <seconds>", "time limit for the whole run (at most 604800)", wallClockSeconds)
+    .option("--token-budget <n>", "model tokens for the whole run", wholeNumber("--token-budget", 1, Number.MAX_SAFE_INTEGER))
     .option("--json", "one JSON event per line on stdout, nothing else")
     .option("--out <dir>", "where plots are saved (default $CODEACT_HOME/runs/<thread>)")
     .option("--checkpoints <file>", "SQLite checkpoint file (default $CODEACT_HOME/checkpoints.sqlite)")
@@ -88,6 +84,8 @@ export function checkpointerFromFlags(f: RunFlags): CheckpointerConfig {
 
 export function sessionFromFlags(f: RunFlags, threadId: string): SessionOptions {
   const env = modelConfigFromEnv();
+  if (f.executor === "remote" && !f.remoteUrl) throw new UsageError("--executor remote needs --remote-url (a Jupyter Server, Kernel Gateway or Enterprise Gateway URL).");
+  if (!f.scripted && !f.baseUrl && env.baseUrl) httpUrl("OPENAI_BASE_URL", "http://127.0.0.1:8000/v1")(env.baseUrl);
   const models = f.scripted
     ? scriptedModels(f.scripted)
     : createRoleModels({ ...env, model: f.model ?? env.model, baseUrl: f.baseUrl ?? env.baseUrl, apiKey: f.apiKey ?? env.apiKey });

@@ -1,6 +1,13 @@
 /** Run limits. Each one ends a run with its own status, never with an exception. */
 import { z } from "zod";
 
+/**
+ * Bounds that keep every limit meaningful. Node's timers hold at most 2^31-1 ms (24.8 days): a
+ * larger delay fires at once, so an over-long cell timeout would time every cell out immediately.
+ */
+export const MAX_CELL_TIMEOUT_MS = 24 * 60 * 60_000;
+export const MAX_WALL_CLOCK_MS = 7 * 24 * 60 * 60_000;
+
 export const LimitsSchema = z.object({
   /** Coder turns (model replies, malformed ones included). */
   maxIterations: z.number().int().positive().default(30),
@@ -9,9 +16,9 @@ export const LimitsSchema = z.object({
   /** Malformed coder replies in a row before the run gives up on the model. */
   maxInvalidOutputs: z.number().int().positive().default(3),
   maxReplans: z.number().int().min(0).default(2),
-  cellTimeoutMs: z.number().int().positive().default(120_000),
-  wallClockMs: z.number().int().positive().default(60 * 60_000),
-  tokenBudget: z.number().int().positive().default(2_000_000),
+  cellTimeoutMs: z.number().int().positive().max(MAX_CELL_TIMEOUT_MS).default(120_000),
+  wallClockMs: z.number().int().positive().max(MAX_WALL_CLOCK_MS).default(60 * 60_000),
+  tokenBudget: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).default(2_000_000),
   /** Characters of a cell's output the coder sees as observation (head and tail kept). */
   observationChars: z.number().int().positive().default(4_000),
   /** Recent cells shown to the coder in full; older ones only by their code's first line. */
