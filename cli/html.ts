@@ -9,11 +9,11 @@ import type { CodeActStateValue } from "../graphs/state";
 import type { Cell } from "../graphs/cell";
 import { isBase64 } from "./media";
 
-const esc = (s: unknown) =>
-  String(s ?? "").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+// Every attribute this page writes is double-quoted, so escaping " is enough to stay inside one.
+const esc = (s: unknown) => String(s ?? "").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
 // srcdoc frames inherit this policy: no script anywhere, images only from data: URLs, no requests.
-const CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; frame-src 'self'; form-action 'none'; base-uri 'none'";
+const CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; frame-src 'none'; form-action 'none'; base-uri 'none'";
 
 const STYLE = `body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
 pre{background:#f6f8fa;padding:.8rem;overflow-x:auto;border-radius:6px}pre.out{background:#fff;border-left:3px solid #ccc}

@@ -51,7 +51,7 @@ describe("exports and saved files are inert", () => {
 from IPython.display import publish_display_data
 B = ${JSON.stringify(base)}
 publish_display_data({"image/png": 'x" onerror="fetch(\\'' + B + '/png-onerror\\')" x="', "text/plain": "png"})
-publish_display_data({"text/html": "<script>fetch('" + B + "/html-script')</script><img src='" + B + "/html-img'><b>bold</b>"})
+publish_display_data({"text/html": "<script>fetch('" + B + "/html-script')</script><img src='" + B + "/html-img'><div style='background:url(" + B + "/html-css)'>bold</div><meta http-equiv='refresh' content='0;url=" + B + "/html-refresh'>"})
 publish_display_data({"image/svg+xml": "<svg xmlns='http://www.w3.org/2000/svg' onload=\\"fetch('" + B + "/svg-onload')\\"><script>fetch('" + B + "/svg-script')</script><circle r='5'/></svg>"})
 print("</pre><script>fetch('" + B + "/stdout')</script>")`;
     const plot = `
