@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 /** The `codeact` command. Each subcommand lives in its own module. */
 import { Command } from "commander";
+import { ZodError } from "zod";
 import { registerExport } from "./export";
+import { zodIssuesText } from "./flags";
 import { inert } from "./inert";
 import { registerImage } from "./image";
 import { registerRun } from "./run";
@@ -20,7 +22,8 @@ if (require.main === module) {
   buildProgram()
     .parseAsync(process.argv)
     .catch((err: Error) => {
-      console.error(`codeact: ${inert(err.message)}`); // messages can quote hostile text (a server reply, a file)
+      // One line a person can act on: zod's issue array summarised; hostile text (a server reply, a file) inert.
+      console.error(`codeact: ${inert(err instanceof ZodError ? zodIssuesText(err) : err.message)}`);
       process.exit(1);
     });
 }

@@ -50,7 +50,17 @@ describe("codeact run flags", () => {
       expect(run.stdout).toBe("");
       expect(existsSync(store)).toBe(false); // refused before any store was opened or thread locked
     }
-  }, 180_000);
+    // The environment is checked the same way, and any schema error left is one line, not an array.
+    for (const [env, message] of [
+      [{ OPENAI_BASE_URL: "nope" }, /^codeact: OPENAI_BASE_URL must be an http:\/\/ or https:\/\/ URL/],
+      [{ OPENAI_BASE_URL: "http://127.0.0.1:9/v1", CODEACT_MODEL: "" }, /^codeact: model: /],
+    ] as const) {
+      const run = await codeact(["run", "task", "--checkpoints", store], { CODEACT_HOME: home, ...env });
+      expect([env, run.code, run.stderr.trim()]).toEqual([env, 1, expect.stringMatching(message)]);
+      expect(run.stderr.trim().split("\n")).toHaveLength(1);
+      expect(existsSync(store)).toBe(false);
+    }
+  }, 300_000);
 
   it("a long but valid cell timeout runs cells normally (no timer overflow)", async () => {
     const script = join(home, "script.json");
