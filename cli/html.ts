@@ -7,10 +7,14 @@
  */
 import type { CodeActStateValue } from "../graphs/state";
 import type { Cell } from "../graphs/cell";
+import { inert } from "./inert";
 import { isBase64 } from "./media";
 
 // Every attribute this page writes is double-quoted, so escaping " is enough to stay inside one.
 const esc = (s: unknown) => String(s ?? "").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+// Text shows control characters and bidi overrides visibly, as in the terminal: reordered code
+// (Trojan Source) must not read differently from what ran.
+const text = (s: unknown) => esc(inert(String(s ?? "")));
 
 // srcdoc frames inherit this policy: no script anywhere, images only from data: URLs, no requests.
 const CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; frame-src 'none'; form-action 'none'; base-uri 'none'";
@@ -28,29 +32,29 @@ function output(data: Cell["result"]["results"][number]["data"]): string {
     const d = data[mime];
     if (d === undefined) continue;
     if (isBase64(d)) return image(mime, d);
-    return `<p class="meta">(an ${esc(mime)} output that is not base64 was left out)</p>`;
+    return `<p class="meta">(an ${text(mime)} output that is not base64 was left out)</p>`;
   }
   const svg = data["image/svg+xml"];
   if (typeof svg === "string") return image("image/svg+xml", Buffer.from(svg, "utf8").toString("base64"));
   // Sandbox HTML is untrusted: it renders in a script-less frame, never inline.
   if (data["text/html"] !== undefined) return `<iframe sandbox srcdoc="${esc(data["text/html"])}"></iframe>`;
-  if (data["text/plain"] !== undefined) return `<pre class="out">${esc(data["text/plain"])}</pre>`;
+  if (data["text/plain"] !== undefined) return `<pre class="out">${text(data["text/plain"])}</pre>`;
   return "";
 }
 
 export function toHtml(state: CodeActStateValue, threadId: string): string {
-  const parts: string[] = [`<h1>${esc(state.task.split("\n")[0]!)}</h1>`, `<p class="meta">codeact run ${esc(threadId)} — status ${esc(state.status)}</p>`, `<pre>${esc(state.task)}</pre>`];
-  if (state.plan.length) parts.push(`<h2>Plan</h2><ol>${state.plan.map((s) => `<li>${esc(s.description)}</li>`).join("")}</ol>`);
+  const parts: string[] = [`<h1>${text(state.task.split("\n")[0]!)}</h1>`, `<p class="meta">codeact run ${text(threadId)} — status ${text(state.status)}</p>`, `<pre>${text(state.task)}</pre>`];
+  if (state.plan.length) parts.push(`<h2>Plan</h2><ol>${state.plan.map((s) => `<li>${text(s.description)}</li>`).join("")}</ol>`);
   for (const cell of state.cells) {
     const r = cell.result;
     const outs: string[] = [];
-    if (r.stdout) outs.push(`<pre class="out">${esc(r.stdout)}</pre>`);
-    if (r.stderr) outs.push(`<pre class="err">${esc(r.stderr)}</pre>`);
+    if (r.stdout) outs.push(`<pre class="out">${text(r.stdout)}</pre>`);
+    if (r.stderr) outs.push(`<pre class="err">${text(r.stderr)}</pre>`);
     for (const o of r.results) outs.push(output(o.data));
-    if (r.error) outs.push(`<pre class="err">${esc(r.error.traceback.join("\n") || `${r.error.ename}: ${r.error.evalue}`)}</pre>`);
-    parts.push(`<div class="cell"><p class="meta">step ${cell.step + 1}${cell.attempt ? `, self-debug attempt ${cell.attempt}` : ""} — ${esc(r.status)}, ${Math.round(r.durationMs)} ms</p><pre><code>${esc(cell.code)}</code></pre>${outs.join("")}</div>`);
+    if (r.error) outs.push(`<pre class="err">${text(r.error.traceback.join("\n") || `${r.error.ename}: ${r.error.evalue}`)}</pre>`);
+    parts.push(`<div class="cell"><p class="meta">step ${cell.step + 1}${cell.attempt ? `, self-debug attempt ${cell.attempt}` : ""} — ${text(r.status)}, ${Math.round(r.durationMs)} ms</p><pre><code>${text(cell.code)}</code></pre>${outs.join("")}</div>`);
   }
-  if (state.critiques.length) parts.push(`<h2>Critiques</h2><ul>${state.critiques.map((c) => `<li>step ${c.step + 1}: <b>${esc(c.verdict)}</b> ${esc(c.feedback)}</li>`).join("")}</ul>`);
-  parts.push(state.answer ? `<h2>Answer</h2><pre>${esc(state.answer)}</pre>` : `<h2>No answer</h2><p>${esc(state.status)}: ${esc(state.statusDetail)}</p>`);
-  return `<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="${CSP}"><meta name="referrer" content="no-referrer"><title>${esc(state.task.slice(0, 80))}</title><style>${STYLE}</style></head><body>${parts.join("\n")}</body></html>\n`;
+  if (state.critiques.length) parts.push(`<h2>Critiques</h2><ul>${state.critiques.map((c) => `<li>step ${c.step + 1}: <b>${text(c.verdict)}</b> ${text(c.feedback)}</li>`).join("")}</ul>`);
+  parts.push(state.answer ? `<h2>Answer</h2><pre>${text(state.answer)}</pre>` : `<h2>No answer</h2><p>${text(state.status)}: ${text(state.statusDetail)}</p>`);
+  return `<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="${CSP}"><meta name="referrer" content="no-referrer"><title>${text(state.task.slice(0, 80))}</title><style>${STYLE}</style></head><body>${parts.join("\n")}</body></html>\n`;
 }

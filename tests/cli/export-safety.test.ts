@@ -48,7 +48,7 @@ describe("exports and saved files are inert", () => {
 
   it("an HTML export of hostile outputs runs no script and makes no request; a hostile SVG is saved as text", async () => {
     const hostile = `
-from IPython.display import publish_display_data
+from IPython.display import publish_display_data  # \u202e reads reversed
 B = ${JSON.stringify(base)}
 publish_display_data({"image/png": 'x" onerror="fetch(\\'' + B + '/png-onerror\\')" x="', "text/plain": "png"})
 publish_display_data({"text/html": "<script>fetch('" + B + "/html-script')</script><img src='" + B + "/html-img'><div style='background:url(" + B + "/html-css)'>bold</div><meta http-equiv='refresh' content='0;url=" + B + "/html-refresh'>"})
@@ -84,6 +84,8 @@ display(SVG(buf.getvalue()))`;
     expect(html).not.toMatch(/<script/i); // outside srcdoc everything is escaped; inside it, too
     expect(html).toMatch(/<iframe sandbox srcdoc="[^"]*&lt;script&gt;/);
     expect(html).toContain("data:image/svg+xml;base64,");
+    expect(html).toContain("publish_display_data  # &lt;U+202E&gt; reads reversed"); // Trojan Source shown, not obeyed
+    expect(html).not.toContain("\u202e");
 
     // Jupyter runs no script of an unsigned notebook; the run's own text is not HTML there at all.
     const nbPath = join(home, "run.ipynb");
