@@ -72,7 +72,8 @@ export function terminalApprover(): TerminalApprover {
     input ??= new LineReader();
     process.stderr.write(pc.bold(pc.yellow(`\nApproval needed — step ${request.step + 1}${request.attempt ? `, retry ${request.attempt}` : ""}:\n`)));
     // Shown inert: escape sequences in the code could otherwise hide lines of what would run.
-    if (request.thought.trim()) process.stderr.write(pc.dim(`${inert(request.thought.trim()).split("\n").map((l) => `  ${l}`).join("\n")}\n`));
+    const thought = (request.thought ?? "").trim(); // absent in requests saved by older versions
+    if (thought) process.stderr.write(pc.dim(`${inert(thought).split("\n").map((l) => `  ${l}`).join("\n")}\n`));
     process.stderr.write(`${inert(request.code).split("\n").map((l) => `  │ ${l}`).join("\n")}\n`);
     for (;;) {
       const choice = (await input.ask(pc.bold("[a]pprove, [e]dit, [r]eject? "))).trim().toLowerCase();
