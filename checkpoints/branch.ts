@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { type BaseCheckpointSaver, Command, Overwrite } from "@langchain/langgraph";
 import type { CodeActStateValue } from "../graphs/state";
+import { checkThreadId } from "./thread-id";
 import { readerGraph } from "./threads";
 
 export interface BranchOptions {
@@ -31,6 +32,8 @@ function asNodeFor(next: readonly string[], values: CodeActStateValue): string {
 }
 
 export async function branchThread(saver: BaseCheckpointSaver, threadId: string, checkpointId: string, options: BranchOptions = {}): Promise<string> {
+  checkThreadId(threadId);
+  if (options.newThreadId !== undefined) checkThreadId(options.newThreadId);
   const graph = readerGraph(saver);
   const snap = await graph.getState({ configurable: { thread_id: threadId, checkpoint_id: checkpointId } });
   const values = snap.values as CodeActStateValue;
@@ -38,7 +41,7 @@ export async function branchThread(saver: BaseCheckpointSaver, threadId: string,
     throw new Error(`Thread "${threadId}" has no checkpoint "${checkpointId}". \`codeact history ${threadId}\` lists them.`);
   }
   if (!snap.next.length) throw new Error(`Checkpoint ${checkpointId} is the end of the run; branch from an earlier one.`);
-  const newThreadId = options.newThreadId ?? `${threadId.replace(/-b[0-9a-f]{4}$/, "")}-b${randomBytes(2).toString("hex")}`;
+  const newThreadId = options.newThreadId ?? `${threadId.replace(/-b[0-9a-f]{4}$/, "").slice(0, 122)}-b${randomBytes(2).toString("hex")}`;
   const update: Record<string, unknown> = {
     ...values,
     cells: new Overwrite(values.cells),

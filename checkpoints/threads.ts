@@ -4,6 +4,7 @@ import { createCodeActGraph } from "../graphs/codeact";
 import type { CodeActStateValue } from "../graphs/state";
 import { DockerJupyterExecutor } from "../executors/docker";
 import { ScriptedChatModel } from "../nodes/scripted-model";
+import { checkThreadId } from "./thread-id";
 
 /** A graph bound to the saver whose nodes are never run: models and kernel are inert placeholders. */
 export function readerGraph(saver: BaseCheckpointSaver) {
@@ -12,6 +13,7 @@ export function readerGraph(saver: BaseCheckpointSaver) {
 }
 
 export async function readThreadState(saver: BaseCheckpointSaver, threadId: string): Promise<CodeActStateValue> {
+  checkThreadId(threadId);
   const snapshot = await readerGraph(saver).getState({ configurable: { thread_id: threadId } });
   const values = snapshot.values as CodeActStateValue;
   if (!values || !values.task) throw new Error(`No run with thread id "${threadId}" in this checkpoint store. \`codeact threads\` lists the runs.`);
@@ -55,6 +57,7 @@ export interface HistoryEntry {
 
 /** A thread's checkpoints, oldest first, each with what had just happened. */
 export async function threadHistory(saver: BaseCheckpointSaver, threadId: string): Promise<HistoryEntry[]> {
+  checkThreadId(threadId);
   const entries: HistoryEntry[] = [];
   for await (const snap of readerGraph(saver).getStateHistory({ configurable: { thread_id: threadId } })) {
     const v = snap.values as CodeActStateValue;

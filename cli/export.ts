@@ -3,16 +3,18 @@ import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { createCheckpointer } from "../checkpoints/savers";
+import { checkThreadId } from "../checkpoints/thread-id";
 import { readThreadState } from "../checkpoints/threads";
 import { toHtml } from "./html";
 import { toNotebook } from "./notebook";
 import { checkpointerFromFlags, type RunFlags } from "./run";
 
 export async function exportThread(threadId: string, format: "ipynb" | "html", out: string | undefined, flags: Pick<RunFlags, "checkpoints" | "postgres">): Promise<string> {
+  checkThreadId(threadId);
   const store = await createCheckpointer(checkpointerFromFlags(flags as RunFlags));
   try {
     const state = await readThreadState(store.saver, threadId);
-    const path = resolve(out ?? `${threadId}.${format}`);
+    const path = resolve(out ?? `${checkThreadId(threadId)}.${format}`);
     writeFileSync(path, format === "ipynb" ? `${JSON.stringify(toNotebook(state, threadId), null, 1)}\n` : toHtml(state, threadId));
     return path;
   } finally {

@@ -8,6 +8,7 @@ import { createRoleModels, modelConfigFromEnv, type RoleModels } from "../nodes/
 import { ScriptedChatModel } from "../nodes/scripted-model";
 import type { CheckpointerConfig } from "../checkpoints/savers";
 import { checkpointerConfigFromEnv } from "../checkpoints/savers";
+import { checkThreadId } from "../checkpoints/thread-id";
 import { type TerminalApprover, terminalApprover } from "./approve";
 import { cellTimeoutSeconds, type ExecutorKind, executorKind, httpUrl, readJsonFlag, UsageError, wallClockSeconds, wholeNumber } from "./flags";
 import { jsonRenderer, terminalRenderer } from "./render";
@@ -89,7 +90,7 @@ export function sessionFromFlags(f: RunFlags, threadId: string): SessionOptions 
   const models = f.scripted
     ? scriptedModels(f.scripted)
     : createRoleModels({ ...env, model: f.model ?? env.model, baseUrl: f.baseUrl ?? env.baseUrl, apiKey: f.apiKey ?? env.apiKey });
-  const imageDir = f.out ?? join(codeactHome(), "runs", threadId);
+  const imageDir = f.out ?? join(codeactHome(), "runs", checkThreadId(threadId));
   const seconds = (s?: number) => (s === undefined ? undefined : s * 1000);
   const limits = Object.fromEntries(
     Object.entries({

@@ -11,6 +11,7 @@ import { createExecutor, type ExecutorChoice } from "../executors/factory";
 import type { RoleModels } from "../nodes/models";
 import { type CheckpointerConfig, createCheckpointer } from "../checkpoints/savers";
 import { lockThread, type ThreadLock } from "../checkpoints/lock";
+import { checkThreadId } from "../checkpoints/thread-id";
 import { readThreadState } from "../checkpoints/threads";
 import type { ToolBridge } from "../tools/bridge";
 import type { Renderer } from "./render";
@@ -39,6 +40,7 @@ export interface SessionResult {
 
 /** Starts `task` on a new thread, or (task null) continues `threadId` after rehydrating its kernel. */
 export async function runSession(task: string | null, threadId: string, opts: SessionOptions): Promise<SessionResult> {
+  checkThreadId(threadId);
   const store = await createCheckpointer(opts.checkpointer);
   let lock: ThreadLock;
   try {

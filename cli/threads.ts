@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { branchThread } from "../checkpoints/branch";
 import { createCheckpointer } from "../checkpoints/savers";
+import { checkThreadId } from "../checkpoints/thread-id";
 import { listThreads, threadHistory } from "../checkpoints/threads";
 import { inert } from "./inert";
 import { checkpointerFromFlags, type RunFlags } from "./run";
@@ -29,6 +30,7 @@ export function registerThreads(program: Command): void {
   });
 
   storeOptions(program.command("history").argument("<thread>", "thread id").description("a run's checkpoints: id, node, step, summary")).action(async (thread: string, flags: StoreFlags) => {
+    checkThreadId(thread);
     const history = await withStore(flags, (s) => threadHistory(s.saver, thread));
     if (flags.json) return console.log(JSON.stringify(history));
     console.table(history.map((h) => ({ checkpoint: h.checkpointId, step: h.step, next: h.next.join(",") || "(end)", summary: inert(h.summary.slice(0, 90)) })));
@@ -44,6 +46,8 @@ export function registerThreads(program: Command): void {
       .option("--name <thread>", "id for the new thread")
       .description("start a new thread from any checkpoint; the original stays as it was"),
   ).action(async (thread: string, flags: StoreFlags & { at: string; instruction?: string; code?: string; name?: string }) => {
+    checkThreadId(thread);
+    if (flags.name !== undefined) checkThreadId(flags.name);
     const id = await withStore(flags, (s) => branchThread(s.saver, thread, flags.at, { instruction: flags.instruction, code: flags.code, newThreadId: flags.name }));
     if (flags.json) return console.log(JSON.stringify({ thread: id }));
     console.log(id);

@@ -1,0 +1,29 @@
+/** Runs the `codeact` command as a child process, the way a user does. */
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+
+export const root = join(__dirname, "..", "..");
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function codeact(args: string[], env: NodeJS.ProcessEnv = {}, cwd = root): Promise<CliResult> {
+  return new Promise((resolve) => {
+    // One process (no tsx wrapper), so signals sent to it reach the run itself.
+    const child = spawn(process.execPath, ["--import", pathToFileURL(require.resolve("tsx")).href, join(root, "cli", "main.ts"), ...args], {
+      cwd,
+      env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("exit", (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
