@@ -12,12 +12,26 @@ import { pidAlive } from "../executors/pid";
 
 export interface ThreadLock {
   release(): Promise<void>;
+  /**
+   * Calls `listener` once if the lock is lost while held (its Postgres connection dropped: the
+   * server has released it, so another worker may take the thread). The holder must stop at once.
+   */
+  onLost(listener: (err: Error) => void): void;
 }
+
+const never = () => undefined;
 
 export class ThreadBusyError extends Error {
   constructor(threadId: string, holder: string) {
     super(`Thread ${threadId} is being run by ${holder}. Wait for that run to finish (or stop it) before resuming; a second run would duplicate its cells.`);
     this.name = "ThreadBusyError";
+  }
+}
+
+export class LockLostError extends Error {
+  constructor(threadId: string, why: string) {
+    super(`Lost the database connection that holds thread ${threadId}'s lock (${why}); the run stopped so that no other worker runs it at the same time.`);
+    this.name = "LockLostError";
   }
 }
 
@@ -55,6 +69,7 @@ function sqliteLock(path: string, threadId: string): ThreadLock {
   }, LEASE_MS / 3);
   beat.unref();
   return {
+    onLost: never,
     release: async () => {
       clearInterval(beat);
       db.prepare("DELETE FROM codeact_locks WHERE thread_id = ? AND pid = ? AND host = ?").run(threadId, me.pid, me.host);
@@ -64,7 +79,20 @@ function sqliteLock(path: string, threadId: string): ThreadLock {
 }
 
 async function postgresLock(connectionString: string, threadId: string): Promise<ThreadLock> {
-  const client = new pg.Client({ connectionString });
+  // Named, so an operator (or a test) can see which backend holds which thread's lock.
+  const client = new pg.Client({ connectionString, application_name: `codeact-lock:${threadId}`.slice(0, 63) });
+  // pg emits 'error' on the client when its connection breaks (server stopped, backend terminated,
+  // network gone); unhandled, that event kills the process with a stack. Here it means the lock is gone.
+  let lost: Error | undefined;
+  let releasing = false;
+  const listeners: ((err: Error) => void)[] = [];
+  const loseLock = (why: Error | undefined) => {
+    if (lost || releasing) return;
+    lost = new LockLostError(threadId, why?.message ?? "connection closed");
+    for (const l of listeners.splice(0)) l(lost);
+  };
+  client.on("error", loseLock);
+  client.on("end", () => loseLock(undefined));
   await client.connect();
   const key = `codeact-thread:${threadId}`;
   const tryLock = async () => (await client.query<{ ok: boolean }>("SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok", [key])).rows[0]?.ok === true;
@@ -87,9 +115,15 @@ async function postgresLock(connectionString: string, threadId: string): Promise
     throw new ThreadBusyError(threadId, h ? `Postgres backend ${h.pid} (${h.client_addr ?? "local"}) since ${h.backend_start.toISOString()}` : "another process");
   }
   return {
+    onLost: (listener) => {
+      if (lost) listener(lost);
+      else listeners.push(listener);
+    },
     release: async () => {
+      releasing = true;
+      if (lost) return void (await client.end().catch(() => undefined));
       await client.query("SELECT pg_advisory_unlock(hashtextextended($1, 0))", [key]).catch(() => undefined);
-      await client.end();
+      await client.end().catch(() => undefined);
     },
   };
 }
@@ -99,5 +133,5 @@ export async function lockThread(store: Checkpointer, threadId: string): Promise
   if (store.kind === "postgres") return postgresLock(store.target!, threadId);
   if (memoryLocks.has(threadId)) throw new ThreadBusyError(threadId, "this process");
   memoryLocks.add(threadId);
-  return { release: async () => void memoryLocks.delete(threadId) };
+  return { onLost: never, release: async () => void memoryLocks.delete(threadId) };
 }

@@ -79,6 +79,7 @@ export function checkSqliteFile(path: string): void {
  */
 async function setupSerialized(connectionString: string, setup: () => Promise<void>): Promise<void> {
   const client = new pg.Client({ connectionString });
+  client.on("error", () => undefined); // its queries fail on their own; no unhandled 'error' event
   await client.connect();
   try {
     await client.query("SELECT pg_advisory_lock(hashtextextended('codeact-checkpoint-setup', 0))");
@@ -94,7 +95,15 @@ export async function createCheckpointer(config: CheckpointerConfig = checkpoint
   if (c.kind === "memory") return { saver: new MemorySaver(), kind: "memory", location: "memory", close: async () => undefined };
   if (c.kind === "postgres") {
     if (!c.connectionString) throw new Error("Postgres checkpoints need a connection string: set CODEACT_POSTGRES_URL (or DATABASE_URL) or pass --postgres.");
-    const saver = PostgresSaver.fromConnString(c.connectionString);
+    const pool = new pg.Pool({ connectionString: c.connectionString, application_name: "codeact" });
+    // An idle pooled connection that breaks (server restart, terminated backend) makes the pool emit
+    // 'error'; unhandled, that kills the process with a stack. The pool drops that client by itself,
+    // and the next query gets a working one or fails with an error the run reports.
+    pool.on("error", () => undefined);
+    // A client checked out by the saver has no pool listener: its query rejects, and this keeps the
+    // same break from also surfacing as an unhandled 'error' event.
+    pool.on("connect", (client) => void client.on("error", () => undefined));
+    const saver = new PostgresSaver(pool);
     await setupSerialized(c.connectionString, () => saver.setup());
     return { saver, kind: "postgres", location: c.connectionString.replace(/:[^:@/]*@/, ":***@"), target: c.connectionString, close: () => saver.end() };
   }

@@ -12,7 +12,7 @@ import { checkThreadId } from "../checkpoints/thread-id";
 import { type TerminalApprover, terminalApprover } from "./approve";
 import { cellTimeoutSeconds, type ExecutorKind, executorKind, httpUrl, readJsonFlag, UsageError, wallClockSeconds, wholeNumber } from "./flags";
 import { jsonRenderer, terminalRenderer } from "./render";
-import { newThreadId, runSession, type SessionOptions } from "./session";
+import { newThreadId, runSession, type SessionOptions, signalExitCode } from "./session";
 
 export const TrajectorySchema = z.object({
   task: z.string().optional(),
@@ -123,7 +123,7 @@ export async function runAndReport(task: string | null, threadId: string, flags:
     .finally(() => (opts.onApproval as TerminalApprover | undefined)?.close());
   if (result.paused) {
     opts.log(`Paused. Resume with: codeact resume ${threadId}`);
-    return 130;
+    return signalExitCode(result.pausedBy ?? "SIGINT");
   }
   if (!flags.json) opts.log(pc.dim(`thread ${threadId} — export with: codeact export ${threadId} --format ipynb`));
   return result.state?.status === "done" && result.state.answer ? 0 : 2;

@@ -36,33 +36,67 @@ export interface SessionResult {
   threadId: string;
   state?: CodeActStateValue;
   paused: boolean;
+  /** The signal that paused the run (Ctrl-C is SIGINT; a service manager or a closed terminal send SIGTERM / SIGHUP). */
+  pausedBy?: PauseSignal;
 }
+
+/** Each of these pauses the run the same way: the last finished step is kept, the kernel removed. */
+const PAUSE_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+export type PauseSignal = (typeof PAUSE_SIGNALS)[number];
+/** The shell's convention: 128 + the signal's number. */
+export const signalExitCode = (s: PauseSignal): number => 128 + ({ SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const)[s];
 
 /** Starts `task` on a new thread, or (task null) continues `threadId` after rehydrating its kernel. */
 export async function runSession(task: string | null, threadId: string, opts: SessionOptions): Promise<SessionResult> {
   checkThreadId(threadId);
-  const store = await createCheckpointer(opts.checkpointer);
+  // Listening from the very start, so a signal that comes while the store, the lock or the kernel is
+  // being set up still pauses cleanly instead of killing the process halfway.
+  const abort = new AbortController();
+  let pausedBy: PauseSignal | undefined;
+  let lockLost: Error | undefined;
+  const onSignal = (signal: PauseSignal) => {
+    if (pausedBy) process.exit(signalExitCode(signal)); // a second signal: leave at once
+    pausedBy = signal;
+    const again = signal === "SIGINT" ? "; Ctrl-C again to quit now" : "";
+    opts.log(`\nPausing on ${signal}… (the last finished step is checkpointed${again})`);
+    abort.abort();
+  };
+  const handlers = PAUSE_SIGNALS.map((s) => [s, () => onSignal(s)] as const);
+  for (const [s, h] of handlers) process.on(s, h);
+  const removeHandlers = () => {
+    for (const [s, h] of handlers) process.removeListener(s, h);
+  };
+  let store: Awaited<ReturnType<typeof createCheckpointer>>;
   let lock: ThreadLock;
+  let executor: Awaited<ReturnType<typeof createExecutor>>;
+  try {
+    store = await createCheckpointer(opts.checkpointer);
+  } catch (err) {
+    removeHandlers();
+    throw err;
+  }
   try {
     lock = await lockThread(store, threadId);
   } catch (err) {
+    removeHandlers();
     await store.close();
     throw err;
   }
-  const executor = await createExecutor({ ...opts.executor, threadId }, opts.tools).catch(async (err: Error) => {
+  // Without the lock, another worker may take the thread: stop before this one writes anything more.
+  lock.onLost((err) => {
+    lockLost = err;
+    abort.abort();
+  });
+  try {
+    if (abort.signal.aborted) throw new Error("stopped before the kernel was started");
+    executor = await createExecutor({ ...opts.executor, threadId }, opts.tools);
+  } catch (err) {
+    removeHandlers();
     await lock.release().catch(() => undefined);
     await store.close();
-    throw err;
-  });
-  const abort = new AbortController();
-  let paused = false;
-  const onSigint = () => {
-    if (paused) process.exit(130); // a second Ctrl-C: leave at once
-    paused = true;
-    opts.log(`\nPausing… (the last finished step is checkpointed; Ctrl-C again to quit now)`);
-    abort.abort();
-  };
-  process.on("SIGINT", onSigint);
+    if (pausedBy) return { threadId, paused: true, pausedBy };
+    throw lockLost ?? err;
+  }
   try {
     const graph = createCodeActGraph({ models: opts.models, executor, tools: opts.tools, limits: opts.limits, checkpointer: store.saver });
     if (task === null) {
@@ -76,16 +110,17 @@ export async function runSession(task: string | null, threadId: string, opts: Se
     try {
       const state = await runCodeAct(graph, task, { threadId, onEvent: opts.render, signal: abort.signal, onApproval: opts.onApproval });
       return { threadId, state, paused: false };
-    } catch (err) {
-      if (paused) return { threadId, paused: true };
-      // Whatever broke (the model endpoint, the network, a bug), the finished steps are checkpointed.
-      // Resuming without --approve would run a pending action nobody approved.
+    } catch (caught) {
+      if (pausedBy && !lockLost) return { threadId, paused: true, pausedBy };
+      // Whatever broke (the model endpoint, the network, the database, a bug), the finished steps are
+      // checkpointed. Resuming without --approve would run a pending action nobody approved.
+      const err = (lockLost ?? caught) as Error;
       const flags = opts.limits?.approve ? " --approve" : "";
-      if (store.kind !== "memory") (err as Error).message += `\nThe run is kept up to its last finished step; continue it with: codeact resume ${threadId}${flags}`;
+      if (store.kind !== "memory") err.message += `\nThe run is kept up to its last finished step; continue it with: codeact resume ${threadId}${flags}`;
       throw err;
     }
   } finally {
-    process.removeListener("SIGINT", onSigint);
+    removeHandlers();
     await executor.shutdown().catch(() => undefined);
     await lock.release().catch(() => undefined);
     await store.close();

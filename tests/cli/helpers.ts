@@ -1,5 +1,5 @@
 /** Runs the `codeact` command as a child process, the way a user does. */
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 
@@ -26,4 +26,32 @@ export function codeact(args: string[], env: NodeJS.ProcessEnv = {}, cwd = root)
     child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
     child.on("exit", (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
+}
+
+export interface Running {
+  child: ChildProcess;
+  output: () => string;
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Starts `codeact` and returns at once, for tests that signal or kill it mid-run. */
+export function startCodeact(args: string[], env: NodeJS.ProcessEnv = {}): Running {
+  const child = spawn(process.execPath, ["--import", pathToFileURL(require.resolve("tsx")).href, join(root, "cli", "main.ts"), ...args], {
+    cwd: root,
+    env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
+  return { child, output: () => out, exit };
+}
+
+export async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
