@@ -35,7 +35,17 @@ export async function branchThread(saver: BaseCheckpointSaver, threadId: string,
   checkThreadId(threadId);
   if (options.newThreadId !== undefined) checkThreadId(options.newThreadId);
   const graph = readerGraph(saver);
-  const snap = await graph.getState({ configurable: { thread_id: threadId, checkpoint_id: checkpointId } });
+  let snap = await graph.getState({ configurable: { thread_id: threadId, checkpoint_id: checkpointId } });
+  if (snap.config.configurable?.checkpoint_id === checkpointId && snap.next.includes("__start__") && !(snap.values as CodeActStateValue)?.task) {
+    // The run's input checkpoint (older versions of `codeact history` listed it as "(start)"):
+    // branching there means running again from the beginning, i.e. from the first checkpoint with the task.
+    let first: typeof snap | undefined;
+    for await (const s of graph.getStateHistory({ configurable: { thread_id: threadId } })) if ((s.values as CodeActStateValue)?.task) first = s;
+    if (first) {
+      snap = first;
+      checkpointId = String(first.config.configurable?.checkpoint_id);
+    }
+  }
   const values = snap.values as CodeActStateValue;
   if (!values?.task || snap.config.configurable?.checkpoint_id !== checkpointId) {
     throw new Error(`Thread "${threadId}" has no checkpoint "${checkpointId}". \`codeact history ${threadId}\` lists them.`);

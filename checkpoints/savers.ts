@@ -2,15 +2,16 @@
  * Checkpointers: SQLite file by default (under CODEACT_HOME), Postgres for shared deployments,
  * memory for tests. A file that is not a codeact checkpoint database is refused, never overwritten.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readSync } from "node:fs";
-import { dirname, join } from "node:path";
-import Database from "better-sqlite3";
+import { join } from "node:path";
 import { type BaseCheckpointSaver, MemorySaver } from "@langchain/langgraph";
 import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import pg from "pg";
 import { z } from "zod";
 import { codeactHome } from "../executors/setup-state";
 import { CompactSqliteSaver } from "./compact-sqlite";
+import { openSqliteForReading, openSqliteForWriting } from "./sqlite-file";
+
+export { checkSqliteFile } from "./sqlite-file";
 
 export const CheckpointerConfigSchema = z.object({
   kind: z.enum(["sqlite", "postgres", "memory"]).default("sqlite"),
@@ -18,6 +19,8 @@ export const CheckpointerConfigSchema = z.object({
   path: z.string().optional(),
   /** Postgres connection string. */
   connectionString: z.string().optional(),
+  /** For commands that only read (threads, history, export): never creates or changes the SQLite file. */
+  readOnly: z.boolean().default(false),
 });
 export type CheckpointerConfig = z.input<typeof CheckpointerConfigSchema>;
 
@@ -39,38 +42,6 @@ export function checkpointerConfigFromEnv(env: NodeJS.ProcessEnv = process.env):
 
 export function defaultSqlitePath(): string {
   return join(codeactHome(), "checkpoints.sqlite");
-}
-
-const SQLITE_MAGIC = "SQLite format 3\u0000";
-/** Tables @langchain/langgraph-checkpoint-sqlite creates; an existing database must have exactly these. */
-const OUR_TABLES = ["checkpoints", "writes"];
-
-/** Throws a clear error when `path` exists but is not (or not only) a codeact checkpoint database. */
-export function checkSqliteFile(path: string): void {
-  if (!existsSync(path)) return;
-  const fd = openSync(path, "r");
-  const head = Buffer.alloc(16);
-  const read = readSync(fd, head, 0, 16, 0);
-  closeSync(fd);
-  if (read === 0) return; // an empty file: SQLite treats it as a new database
-  const move = `Move it away or point CODEACT_HOME (or --checkpoints) elsewhere; codeact will not overwrite it.`;
-  if (read < 16 || head.toString("latin1") !== SQLITE_MAGIC) {
-    throw new Error(`${path} is not a SQLite database (corrupt, or another kind of file). ${move}`);
-  }
-  let tables: string[];
-  try {
-    const db = new Database(path, { readonly: true, fileMustExist: true });
-    try {
-      db.pragma("quick_check");
-      tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name);
-    } finally {
-      db.close();
-    }
-  } catch (err) {
-    throw new Error(`${path} is a damaged SQLite database (${(err as Error).message}). ${move}`);
-  }
-  const foreign = tables.filter((t) => !OUR_TABLES.includes(t) && !t.startsWith("sqlite_") && !t.startsWith("codeact_"));
-  if (foreign.length) throw new Error(`${path} is a SQLite database of something else (tables: ${foreign.join(", ")}). ${move}`);
 }
 
 /**
@@ -108,9 +79,12 @@ export async function createCheckpointer(config: CheckpointerConfig = checkpoint
     return { saver, kind: "postgres", location: c.connectionString.replace(/:[^:@/]*@/, ":***@"), target: c.connectionString, close: () => saver.end() };
   }
   const path = c.path ?? defaultSqlitePath();
-  mkdirSync(dirname(path), { recursive: true });
-  checkSqliteFile(path);
-  const db = new Database(path);
+  if (c.readOnly) {
+    const { db, note } = openSqliteForReading(path);
+    if (note) process.stderr.write(`${note}\n`);
+    return { saver: new CompactSqliteSaver(db), kind: "sqlite", location: path, target: path, close: async () => void db.close() };
+  }
+  const db = openSqliteForWriting(path);
   // Rows of a CodeAct run are ~0.1-1.5 KB; 8 KB pages leave less unused space than 4 KB ones
   // (takes effect for a new file only).
   db.pragma("page_size = 8192");

@@ -61,6 +61,9 @@ export async function threadHistory(saver: BaseCheckpointSaver, threadId: string
   const entries: HistoryEntry[] = [];
   for await (const snap of readerGraph(saver).getStateHistory({ configurable: { thread_id: threadId } })) {
     const v = snap.values as CodeActStateValue;
+    // The input checkpoint holds only the pending task (no state yet); the next one, with the task and
+    // the planner next, is where "from the beginning" starts. Listing both would offer one point twice.
+    if (!v.task && snap.next.includes("__start__")) continue;
     const last = v.cells?.at(-1);
     const summary = [
       v.plan?.length ? `plan ${v.plan.length} steps, at ${Math.min(v.currentStep + 1, v.plan.length)}` : "",
@@ -76,7 +79,7 @@ export async function threadHistory(saver: BaseCheckpointSaver, threadId: string
       source: String(snap.metadata?.source ?? ""),
       next: [...snap.next],
       createdAt: snap.createdAt ?? "",
-      summary: summary || (v.task ? `task: ${v.task.slice(0, 60)}` : "(start)"),
+      summary: summary || `task: ${v.task.slice(0, 60)}`,
     });
   }
   if (!entries.length) throw new Error(`No checkpoints for thread "${threadId}". \`codeact threads\` lists the runs.`);

@@ -11,7 +11,7 @@ import { checkpointerFromFlags, type RunFlags } from "./run";
 
 export async function exportThread(threadId: string, format: "ipynb" | "html", out: string | undefined, flags: Pick<RunFlags, "checkpoints" | "postgres">): Promise<string> {
   checkThreadId(threadId);
-  const store = await createCheckpointer(checkpointerFromFlags(flags as RunFlags));
+  const store = await createCheckpointer({ ...checkpointerFromFlags(flags as RunFlags), readOnly: true });
   try {
     const state = await readThreadState(store.saver, threadId);
     const path = resolve(out ?? `${checkThreadId(threadId)}.${format}`);

@@ -9,8 +9,8 @@ import { checkpointerFromFlags, type RunFlags } from "./run";
 
 type StoreFlags = Pick<RunFlags, "checkpoints" | "postgres"> & { json?: boolean };
 
-async function withStore<T>(flags: StoreFlags, fn: (store: Awaited<ReturnType<typeof createCheckpointer>>) => Promise<T>): Promise<T> {
-  const store = await createCheckpointer(checkpointerFromFlags(flags as RunFlags));
+async function withStore<T>(flags: StoreFlags, fn: (store: Awaited<ReturnType<typeof createCheckpointer>>) => Promise<T>, readOnly = false): Promise<T> {
+  const store = await createCheckpointer({ ...checkpointerFromFlags(flags as RunFlags), readOnly });
   try {
     return await fn(store);
   } finally {
@@ -23,7 +23,7 @@ const storeOptions = (cmd: Command) =>
 
 export function registerThreads(program: Command): void {
   storeOptions(program.command("threads").description("list runs: id, task, status, steps, last update")).action(async (flags: StoreFlags) => {
-    const threads = await withStore(flags, (s) => listThreads(s.saver));
+    const threads = await withStore(flags, (s) => listThreads(s.saver), true);
     if (flags.json) return console.log(JSON.stringify(threads));
     if (!threads.length) return console.log("No runs yet.");
     console.table(threads.map((t) => ({ thread: inert(t.threadId), task: inert(t.task.slice(0, 50)), status: inert(t.status), steps: t.steps, updated: t.updated })));
@@ -31,7 +31,7 @@ export function registerThreads(program: Command): void {
 
   storeOptions(program.command("history").argument("<thread>", "thread id").description("a run's checkpoints: id, node, step, summary")).action(async (thread: string, flags: StoreFlags) => {
     checkThreadId(thread);
-    const history = await withStore(flags, (s) => threadHistory(s.saver, thread));
+    const history = await withStore(flags, (s) => threadHistory(s.saver, thread), true);
     if (flags.json) return console.log(JSON.stringify(history));
     console.table(history.map((h) => ({ checkpoint: h.checkpointId, step: h.step, next: h.next.join(",") || "(end)", summary: inert(h.summary.slice(0, 90)) })));
   });
