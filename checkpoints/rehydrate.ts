@@ -1,23 +1,55 @@
 /**
  * Kernel rehydration: the Python kernel is not in the checkpoint, so on resume or branch a fresh
  * kernel replays the run's successful cells in order. Tool calls are answered from the recorded
- * results, so no tool — and no external side effect — runs twice.
+ * results, so no tool — and no external side effect — runs twice. The kernel starts from a fixed
+ * random state (executors/python/seed.py), so most cells print again what they printed; those that
+ * do not (the clock, os.urandom, a reseeded generator) are reported: the agent saw other values.
  */
 import type { CodeExecutor } from "../executors/types";
 import type { Cell } from "../graphs/cell";
+import type { ExecutionResult } from "../executors/types";
 import { ReplayBridge, ToolBridge } from "../tools/bridge";
 import { ToolRegistry } from "../tools/registry";
+
+/** A replayed cell whose output differs from the recorded one: the first differing line of each. */
+export interface Divergence {
+  cellId: string;
+  /** 0-based plan step of the cell. */
+  step: number;
+  recorded: string;
+  replayed: string;
+}
 
 export interface RehydrationReport {
   replayed: number;
   skipped: number;
   failed: { cellId: string; error: string }[];
+  diverged: Divergence[];
   durationMs: number;
+}
+
+/** What a cell showed: stdout and text/plain results, without trailing spaces per line. */
+function shown(r: ExecutionResult): string {
+  const plain = r.results.map((o) => o.data["text/plain"] ?? "").filter(Boolean);
+  return [r.stdout, ...plain].join("\n").replace(/[ \t]+$/gm, "").trimEnd();
+}
+
+const clip = (s: string) => (s.length > 120 ? `${s.slice(0, 120)}…` : s);
+
+function compare(cell: Cell, replayed: ExecutionResult): Divergence | undefined {
+  const before = shown(cell.result);
+  const after = shown(replayed);
+  if (before === after) return undefined;
+  const a = before.split("\n");
+  const b = after.split("\n");
+  let i = 0;
+  while (i < a.length && a[i] === b[i]) i++;
+  return { cellId: cell.id, step: cell.step, recorded: clip(a[i] ?? "(nothing)"), replayed: clip(b[i] ?? "(nothing)") };
 }
 
 export async function rehydrate(executor: CodeExecutor, cells: Cell[], tools?: ToolBridge): Promise<RehydrationReport> {
   const started = performance.now();
-  const report: RehydrationReport = { replayed: 0, skipped: 0, failed: [], durationMs: 0 };
+  const report: RehydrationReport = { replayed: 0, skipped: 0, failed: [], diverged: [], durationMs: 0 };
   const ok = cells.filter((c) => c.result.status === "ok");
   report.skipped = cells.length - ok.length;
   if (!ok.length) return { ...report, durationMs: performance.now() - started };
@@ -28,8 +60,11 @@ export async function rehydrate(executor: CodeExecutor, cells: Cell[], tools?: T
   try {
     for (const cell of ok) {
       const r = await executor.execute(cell.code);
-      if (r.status === "ok") report.replayed++;
-      else report.failed.push({ cellId: cell.id, error: r.error ? `${r.error.ename}: ${r.error.evalue}` : r.status });
+      if (r.status === "ok") {
+        report.replayed++;
+        const d = compare(cell, r);
+        if (d) report.diverged.push(d);
+      } else report.failed.push({ cellId: cell.id, error: r.error ? `${r.error.ename}: ${r.error.evalue}` : r.status });
     }
   } finally {
     await executor.setStdinHandler(tools);

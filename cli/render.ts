@@ -92,6 +92,7 @@ export function terminalRenderer(imageDir: string, out: NodeJS.WritableStream = 
         const r = event.cell.result;
         for (const o of r.results) if (o.kind === "execute_result" && o.data["text/plain"] && !o.data["image/png"]) line(`Out: ${inert(String(o.data["text/plain"]))}`);
         for (const path of saveImages(event.cell, imageDir)) line(pc.magenta(`  plot saved: ${path}`));
+        for (const note of event.cell.notes ?? []) line(pc.yellow(`  note: ${inert(note)}`));
         for (const call of r.toolCalls) line(pc.dim(`  tool ${inert(call.name)}(${inert(JSON.stringify(call.args) ?? "").slice(0, 80)}) ${call.error ? pc.red(`failed: ${inert(call.error)}`) : "ok"}`));
         if (r.status === "ok") line(pc.green(`  ✓ ok`) + pc.dim(` ${Math.round(r.durationMs)} ms`));
         else if (r.status === "error") line(pc.red(`  ✗ ${inert(`${r.error?.ename}: ${r.error?.evalue}`)}`));
@@ -100,6 +101,7 @@ export function terminalRenderer(imageDir: string, out: NodeJS.WritableStream = 
       }
       case "rehydrated":
         line(pc.dim(`Kernel rehydrated: ${event.replayed} cells replayed${event.failed ? `, ${event.failed} failed on replay` : ""} in ${Math.round(event.durationMs)} ms.`));
+        for (const d of event.diverged ?? []) line(pc.yellow(`  ⚠ replayed cell of step ${d.step + 1} printed different output: was ${JSON.stringify(d.recorded)}, now ${JSON.stringify(d.replayed)}`));
         break;
       case "self_debug":
         line(pc.yellow(`  ↻ self-debug: back to the coder (attempt ${event.attempt})`));

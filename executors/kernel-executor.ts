@@ -84,6 +84,8 @@ export function kernelCommand(connectionFile: string): string[] {
 
 const GUARD_SOURCE = readFileSync(join(__dirname, "python", "output_guard.py"), "utf8");
 const STDIN_SOURCE = readFileSync(join(__dirname, "python", "stdin_request.py"), "utf8");
+/** Fixed random state per kernel, so a rebuilt kernel reproduces what the recorded run printed. */
+const SEED_SOURCE = readFileSync(join(__dirname, "python", "seed.py"), "utf8").replace("__SEED__", "20240214");
 /** After execute_reply, how long to wait for the iopub `idle` that proves all output arrived. */
 const IDLE_AFTER_REPLY_MS = 5_000;
 
@@ -190,7 +192,7 @@ export abstract class JupyterKernelExecutor implements CodeExecutor {
     // host's own buffer and the sandbox's marker (with the true count of dropped characters) survives.
     const half = String(Math.floor(limit / 2));
     const guard = GUARD_SOURCE.replace("__HEAD_LIMIT__", half).replace("__TAIL_LIMIT__", half);
-    const code = [guard, STDIN_SOURCE, this.stdinHandler?.prelude() ?? ""].join("\n");
+    const code = [guard, STDIN_SOURCE, SEED_SOURCE, this.stdinHandler?.prelude() ?? ""].join("\n");
     const result = await this.run(client, code, { timeoutMs: this.options.startTimeoutMs }, true);
     if (result.status !== "ok") {
       const why = result.error ? `${result.error.ename}: ${result.error.evalue}` : result.status;

@@ -17,6 +17,8 @@ export const CellSchema = z.object({
   /** True when a person edited the code in approval mode before it ran. */
   edited: z.boolean().optional(),
   result: ExecutionResultSchema,
+  /** Notes from the host that the agent saw with this cell (a rebuilt kernel that diverged, a rerun). */
+  notes: z.array(z.string()).optional(),
   startedAt: z.string(),
 });
 export type Cell = z.infer<typeof CellSchema>;

@@ -13,7 +13,14 @@ export type CodeActEvent =
   | { type: "invalid_output"; reason: string; count: number }
   | { type: "output"; event: OutputEvent }
   | { type: "cell"; cell: Cell }
-  | { type: "rehydrated"; replayed: number; failed: number; durationMs: number }
+  | {
+      type: "rehydrated";
+      replayed: number;
+      failed: number;
+      /** Replayed cells whose output differs from the recorded run: first differing line of each. */
+      diverged: { cellId: string; step: number; recorded: string; replayed: string }[];
+      durationMs: number;
+    }
   | { type: "self_debug"; step: number; attempt: number; error: string }
   | { type: "proposed_answer"; answer: string }
   | { type: "critique"; step: number; verdict: "next" | "replan" | "done"; feedback: string }

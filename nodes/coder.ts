@@ -25,7 +25,8 @@ export function exhaustedBudget(state: CodeActStateValue, limits: Limits): { sta
 
 function cellText(cell: Cell, last: boolean, limit: number): string {
   const head = last ? "Your last action" : `Action (step ${cell.step + 1}${cell.attempt ? `, retry ${cell.attempt}` : ""})`;
-  return `${head}:\n<execute>\n${cell.code}\n</execute>\nOutput:\n${formatObservation(cell.result, limit)}`;
+  const notes = cell.notes?.length ? `\n${cell.notes.map((n) => `Note: ${n}`).join("\n")}` : "";
+  return `${head}:\n<execute>\n${cell.code}\n</execute>\nOutput:\n${formatObservation(cell.result, limit)}${notes}`;
 }
 
 export function historyText(cells: Cell[], keep: number, observationChars: number): string {

@@ -40,14 +40,17 @@ export function executorNode(ctx: NodeContext) {
    * resume in a new process, a fork from an older checkpoint, a kernel that died — the kernel is
    * rebuilt from the state's cells before the action runs (kernel rehydration), in this one place.
    */
-  const sync = async (cells: Cell[], emit: ReturnType<typeof writerOf>) => {
+  const sync = async (cells: Cell[], emit: ReturnType<typeof writerOf>): Promise<string[]> => {
     const k = kernelSync(ctx.executor);
     const want = cells.at(-1)?.id;
-    if (want === k.syncedCellId) return;
+    if (want === k.syncedCellId) return [];
     if (k.used) await ctx.executor.restart();
     const report = await rehydrate(ctx.executor, cells, ctx.tools);
-    emit({ type: "rehydrated", replayed: report.replayed, failed: report.failed.length, durationMs: report.durationMs });
+    emit({ type: "rehydrated", replayed: report.replayed, failed: report.failed.length, diverged: report.diverged, durationMs: report.durationMs });
     markSynced(ctx.executor, want);
+    if (!report.diverged.length) return [];
+    const which = report.diverged.map((d) => `step ${d.step + 1}: before ${JSON.stringify(d.recorded)}, now ${JSON.stringify(d.replayed)}`).join("; ");
+    return [`The kernel was rebuilt by replaying earlier cells, and ${report.diverged.length} of them printed different output than before (${which}). Values you saw earlier may have changed: print again what you rely on.`];
   };
   const node = async (state: CodeActStateValue, config: LangGraphRunnableConfig): Promise<CodeActUpdate> => {
     const emit = writerOf(config);
@@ -69,9 +72,15 @@ export function executorNode(ctx: NodeContext) {
         code = decision.code;
       }
     }
+    // A resumed run whose first action was pending: it may have started before the run stopped (a
+    // crash, a pause). It runs again from its start, so tool calls it made then run again: at-least-once.
+    const notes: string[] = [];
+    if (!kernelSync(ctx.executor).used && config.configurable?.__pregel_resuming === true && !ctx.limits.approve) {
+      notes.push("This action was pending when the run stopped and ran again from its start on resume; tool calls it made before the stop (if any) ran again (at-least-once).");
+    }
     if (ctx.tools && ctx.executor.setStdinHandler) toolsInstalled ??= ctx.executor.start().then(() => ctx.executor.setStdinHandler!(ctx.tools));
     await toolsInstalled;
-    await sync(state.cells, emit);
+    notes.push(...(await sync(state.cells, emit)));
     const startedAt = new Date().toISOString();
     const execute = tracedExecute((c, o) => ctx.executor.execute(c, o), {
       thread_id: config.configurable?.thread_id,
@@ -90,9 +99,9 @@ export function executorNode(ctx: NodeContext) {
     if (!config.signal?.aborted) {
       if (result.status === "died") {
         markSynced(ctx.executor, "(died)");
-        await sync(state.cells, emit);
+        notes.push(...(await sync(state.cells, emit)));
       } else if (ctx.executor.generation !== generation) {
-        await sync(state.cells, emit);
+        notes.push(...(await sync(state.cells, emit)));
       }
     }
     const cell: Cell = {
@@ -102,6 +111,7 @@ export function executorNode(ctx: NodeContext) {
       code,
       ...(edited ? { edited: true } : {}),
       result,
+      ...(notes.length ? { notes } : {}),
       startedAt,
     };
     markSynced(ctx.executor, cell.id);
