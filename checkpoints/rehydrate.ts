@@ -28,10 +28,13 @@ export interface RehydrationReport {
   durationMs: number;
 }
 
-/** What a cell showed: stdout and text/plain results, without trailing spaces per line. */
+/**
+ * What a cell showed: stdout and text/plain results, without trailing spaces per line, and with
+ * object addresses (`<Foo object at 0x7f…>`) masked: they change with every process and mean nothing.
+ */
 function shown(r: ExecutionResult): string {
   const plain = r.results.map((o) => o.data["text/plain"] ?? "").filter(Boolean);
-  return [r.stdout, ...plain].join("\n").replace(/[ \t]+$/gm, "").trimEnd();
+  return [r.stdout, ...plain].join("\n").replace(/[ \t]+$/gm, "").replace(/ at 0x[0-9a-f]+>/g, " at 0x…>").trimEnd();
 }
 
 const clip = (s: string) => (s.length > 120 ? `${s.slice(0, 120)}…` : s);

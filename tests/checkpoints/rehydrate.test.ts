@@ -1,0 +1,42 @@
+/**
+ * Rehydration against a real Docker kernel: a fresh kernel replaying recorded cells reproduces the
+ * random state (a failed cell skipped), and reports exactly the cells whose output changed.
+ */
+import { rehydrate } from "../../checkpoints/rehydrate";
+import { DockerJupyterExecutor } from "../../executors/docker";
+import type { Cell } from "../../graphs/cell";
+
+const CODE = [
+  "import random, time\nclass Thing: pass\nprint(random.random())",
+  "print(Thing())", // an object address differs in every process: not a real divergence
+  "random.random(); 1/0", // fails: not replayed, and leaves no trace in the random state
+  "import numpy as np\nnp.random.rand(2)", // a text/plain result, NumPy seeded on first import
+  "print('clock', time.time_ns())",
+  "print(random.random())",
+];
+
+describe("rehydrate (Docker)", () => {
+  it("reproduces random values and reports only the cells that printed something else", async () => {
+    const first = new DockerJupyterExecutor();
+    const cells: Cell[] = [];
+    try {
+      for (const [i, code] of CODE.entries()) {
+        cells.push({ id: `c${i}`, step: i, attempt: 0, code, result: await first.execute(code), startedAt: new Date().toISOString() });
+      }
+    } finally {
+      await first.shutdown();
+    }
+    expect(cells.map((c) => c.result.status)).toEqual(["ok", "ok", "error", "ok", "ok", "ok"]);
+
+    const second = new DockerJupyterExecutor();
+    try {
+      const report = await rehydrate(second, cells);
+      expect(report).toMatchObject({ replayed: 5, skipped: 1, failed: [] });
+      expect(report.diverged.map((d) => d.cellId)).toEqual(["c4"]);
+      expect(report.diverged[0]!.recorded).toMatch(/^clock \d+$/);
+      expect(report.diverged[0]!.replayed).not.toBe(report.diverged[0]!.recorded);
+    } finally {
+      await second.shutdown();
+    }
+  }, 120_000);
+});
