@@ -97,7 +97,11 @@ export function openSqliteForReading(path: string): { db: Database.Database; not
     try {
       db.prepare("SELECT count(*) FROM sqlite_master").get();
       checkTables(db, path);
-      return { db };
+      // The saver switches the file to WAL on first use, a write a read-only connection cannot do;
+      // a file not yet in WAL mode has no -wal to miss, so the copy below reads all of it.
+      if (db.pragma("journal_mode", { simple: true }) === "wal") return { db };
+      db.close();
+      return copyInMemory(path);
     } catch (err) {
       db.close();
       const code = (err as { code?: string }).code;
@@ -107,6 +111,10 @@ export function openSqliteForReading(path: string): { db: Database.Database; not
     const code = (err as { code?: string }).code;
     if (code !== "SQLITE_CANTOPEN" && code !== "SQLITE_READONLY") throw err;
   }
+  return copyInMemory(path);
+}
+
+function copyInMemory(path: string): { db: Database.Database; note?: string } {
   const bytes = readFileSync(path);
   // Bytes 18-19 of the header say "WAL"; an in-memory copy has no WAL, so mark it rollback-journal.
   if (bytes[18] === 2) bytes[18] = bytes[19] = 1;
