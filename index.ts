@@ -32,3 +32,4 @@ export { createCheckpointer } from "./checkpoints/savers";
 export type { Checkpointer, CheckpointerConfig } from "./checkpoints/savers";
 export { rehydrate } from "./checkpoints/rehydrate";
 export { readThreadState } from "./checkpoints/threads";
+export { checkThreadId, isValidThreadId, InvalidThreadIdError } from "./checkpoints/thread-id";

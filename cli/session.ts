@@ -57,6 +57,8 @@ export async function runSession(task: string | null, threadId: string, opts: Se
   const onSignal = (signal: PauseSignal) => {
     if (pausedBy) process.exit(signalExitCode(signal)); // a second signal: leave at once
     pausedBy = signal;
+    // After a hang-up the terminal is gone: a failed write must not end the pause halfway.
+    if (signal === "SIGHUP") for (const s of [process.stdout, process.stderr]) s.on("error", () => undefined);
     const again = signal === "SIGINT" ? "; Ctrl-C again to quit now" : "";
     opts.log(`\nPausing on ${signal}… (the last finished step is checkpointed${again})`);
     abort.abort();
