@@ -4,6 +4,7 @@
  * The CLI stops with a clear message and the resume command, not an unhandled 'error' event; a lost
  * lock stops the run, since the server has already released the thread to any other worker.
  */
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -62,6 +63,7 @@ describe.each([
     expect(out).toContain(`The run is kept up to its last finished step; continue it with: codeact resume ${thread}`);
     expect(out).not.toMatch(/\n\s+at /);
     expect(out).not.toMatch(/Unhandled 'error' event/);
+    expect(execFileSync("docker", ["ps", "-a", "-q", "--filter", `label=codeact.thread=${thread}`], { encoding: "utf8" }).trim()).toBe("");
 
     const rest = join(home, "rest.json");
     writeFileSync(rest, JSON.stringify({ planner: [], coder: ["<solution>41</solution>"], critic: [JSON.stringify({ verdict: "done", answer: "41" })] }));
