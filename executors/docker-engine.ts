@@ -11,10 +11,11 @@ import { pidAlive } from "./pid";
 import { codeactHome } from "./setup-state";
 import { ExecutorUnavailableError } from "./types";
 
-const HOW_TO_START =
+export const HOW_TO_START =
   "Start one (`sudo systemctl start docker`, or as root `dockerd --iptables=false --storage-driver=overlay2 &`), " +
   "run `npm run setup` (as root on Debian/Ubuntu it installs and starts one), or set DOCKER_HOST to a reachable engine. " +
-  "Without Docker, `--executor local` runs an unsandboxed local kernel.";
+  "Without Docker, only an explicit `--executor local` runs code: an UNSANDBOXED local kernel, with your user's rights " +
+  "(it can read your files and your other processes' environments).";
 
 async function ping(docker: Docker, timeoutMs: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;

@@ -1,10 +1,13 @@
 /**
- * A local ipykernel subprocess, for machines without Docker. NOT a sandbox: code runs with the
- * rights of the user running codeact, so choosing it always says so on stderr.
+ * A local ipykernel subprocess, for machines without Docker, only ever chosen explicitly. NOT a
+ * sandbox: code runs with the rights of the user running codeact, so starting it always says so.
+ * Its environment is scrubbed to a short allowlist (no API keys inherited), but the same user can
+ * still read this process's environment through /proc/<pid>/environ: nothing short of a sandbox
+ * hides it, which is why the warning names it.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KernelClient } from "./jupyter/client";
@@ -20,11 +23,14 @@ export interface LocalExecutorOptions extends KernelOptions {
   /** Working directory of the kernel (default: a fresh temp dir, removed on shutdown). */
   cwd?: string;
   tools?: StdinHandler;
-  /** Suppresses the "not a sandbox" warning (tests, or a user who has read it). */
-  quiet?: boolean;
+  /** Where the "not a sandbox" warning goes (default: stderr). It is always emitted, once per executor. */
+  warn?: (line: string) => void;
 }
 
-let warned = false;
+export const LOCAL_KERNEL_WARNING =
+  "codeact: WARNING: the local kernel is NOT a sandbox. The model's code runs with your user's rights: it can read and " +
+  "change your files, reach the network, and read the environment of your other processes (API keys included) " +
+  "through /proc/<pid>/environ. Use the Docker executor (the default) for sandboxed runs.";
 
 function hasIpykernel(python: string): boolean {
   const probe = spawnSync(python, ["-c", "import ipykernel"], { stdio: "ignore", timeout: 15_000 });
@@ -44,6 +50,7 @@ export function findKernelPython(explicit?: string): string {
 export class LocalJupyterExecutor extends JupyterKernelExecutor {
   readonly id = `local-${randomUUID().slice(0, 8)}`;
   private python: string | undefined;
+  private warned = false;
 
   constructor(private readonly local: LocalExecutorOptions = {}) {
     super(local, local.tools);
@@ -54,9 +61,9 @@ export class LocalJupyterExecutor extends JupyterKernelExecutor {
   }
 
   protected async launch(): Promise<LaunchedKernel> {
-    if (!warned && !this.local.quiet) {
-      warned = true;
-      process.stderr.write("codeact: WARNING: the local kernel is NOT a sandbox: code runs with your user's rights on this machine.\n");
+    if (!this.warned) {
+      this.warned = true;
+      (this.local.warn ?? ((line: string) => process.stderr.write(`${line}\n`)))(LOCAL_KERNEL_WARNING);
     }
     this.python ??= findKernelPython(this.local.python);
     // Short path: unix socket paths are limited to ~107 bytes.
@@ -65,15 +72,19 @@ export class LocalJupyterExecutor extends JupyterKernelExecutor {
     const connFile = join(dir, "connection.json");
     writeFileSync(connFile, JSON.stringify(info), { mode: 0o600 });
     const cwd = this.local.cwd ?? mkdtempSync(join(tmpdir(), "codeact-work-"));
+    // Its own HOME: IPython and matplotlib write their state there, not into the user's.
+    const home = join(dir, "home");
+    mkdirSync(home, { mode: 0o700 });
     const child = spawn(this.python, kernelCommand(connFile), {
       cwd,
       // Own process group: the kernel's interrupt signals its group, which must not include us.
       detached: true,
       stdio: ["ignore", "ignore", "pipe"],
+      // An allowlist, never a copy of ours: API keys and tokens must not reach the model's code.
       env: {
         PATH: process.env.PATH ?? "/usr/bin:/bin",
-        HOME: process.env.HOME ?? cwd,
-        LANG: process.env.LANG ?? "C.UTF-8",
+        HOME: home,
+        LANG: "C.UTF-8",
         MPLBACKEND: "module://matplotlib_inline.backend_inline",
         PYTHONUNBUFFERED: "1",
       },

@@ -48,9 +48,12 @@ async function main(): Promise<void> {
     state.docker = true;
     state.image = await ensureKernelImage({ docker: await connectDocker(), log });
   } else {
-    log("!!! No Docker engine: runs will use the LOCAL kernel, which is NOT a sandbox (code runs with your rights). !!!");
+    log(
+      "!!! No Docker engine: runs will FAIL until one answers (start dockerd, rerun `npm run setup` as root, or set DOCKER_HOST). " +
+        "Only an explicit `--executor local` runs code without it, in an UNSANDBOXED local kernel with your rights. !!!",
+    );
   }
-  // The local kernel is the fallback without Docker, and its tests run everywhere.
+  // The local kernel (explicit `--executor local` only) is set up too: its tests run everywhere.
   if (!pythonWithIpykernel() || forTests) aptEnsure(["python3-ipykernel", "python3-matplotlib"], "the local kernel");
   state.localPython = pythonWithIpykernel();
   if (!state.docker && !state.localPython) {

@@ -1,11 +1,11 @@
 import { LocalJupyterExecutor } from "../../executors/local";
 import { executorContract } from "./contract";
 
-executorContract("LocalJupyterExecutor", () => new LocalJupyterExecutor({ quiet: true }));
+executorContract("LocalJupyterExecutor", () => new LocalJupyterExecutor({ warn: () => undefined }));
 
 describe("LocalJupyterExecutor", () => {
   it("reports a kernel that exits as died, and restart() brings a working one", async () => {
-    const ex = new LocalJupyterExecutor({ quiet: true });
+    const ex = new LocalJupyterExecutor({ warn: () => undefined });
     try {
       const r = await ex.execute("import os\nos._exit(3)");
       expect(r.status).toBe("died");
@@ -22,6 +22,6 @@ describe("LocalJupyterExecutor", () => {
   });
 
   it("says it is not a sandbox", () => {
-    expect(new LocalJupyterExecutor({ quiet: true }).info).toMatchObject({ kind: "local", sandboxed: false });
+    expect(new LocalJupyterExecutor({ warn: () => undefined }).info).toMatchObject({ kind: "local", sandboxed: false });
   });
 });

@@ -39,7 +39,7 @@ afterAll(() => server?.stop());
 
 const backends: [string, (tools: ToolBridge) => CodeExecutor][] = [
   ["docker", (tools) => new DockerJupyterExecutor({ tools })],
-  ["local", (tools) => new LocalJupyterExecutor({ tools, quiet: true })],
+  ["local", (tools) => new LocalJupyterExecutor({ tools, warn: () => undefined })],
   ["remote", (tools) => new RemoteJupyterExecutor({ url: server.url, token: server.token, tools })],
 ];
 
