@@ -4,13 +4,13 @@
  * unix sockets in a per-kernel host directory bind-mounted at /kernel, so no TCP port is opened.
  */
 import { randomUUID } from "node:crypto";
-import { chmodSync, chownSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, chownSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type Docker from "dockerode";
 import { z } from "zod";
 import { connectDocker } from "./docker-engine";
-import { LABEL_EXECUTOR, LABEL_THREAD, ownerLabels, reapOrphans, track, untrack } from "./docker-reaper";
+import { LABEL_DIR, LABEL_EXECUTOR, LABEL_THREAD, ownerLabels, reapOrphans, track, trackCreation, untrack } from "./docker-reaper";
+import { makeKernelDir, removeKernelDir } from "./kernel-dir";
 import { KernelClient } from "./jupyter/client";
 import { ipcConnection } from "./jupyter/connection";
 import { kernelImageName } from "./image/recipe";
@@ -59,6 +59,34 @@ function sandboxUser(): { uid: number; gid: number } {
   return uid === 0 ? { uid: 1000, gid: 1000 } : { uid, gid };
 }
 
+/**
+ * The host directory of one kernel: `dir` (0700, ours, with the owner marker) holding `kernelDir`,
+ * which is bind-mounted at /kernel. The kernel must create its sockets there while it starts; after
+ * that nothing in it may be writable, or a cell could fill the host's disk through the mount.
+ *
+ * As root: kernelDir is root:<sandbox gid> 0770 while the kernel starts, then `seal()` makes it 0750.
+ * The sandbox user is not the owner, so it cannot chmod it back; the sockets it already bound keep
+ * working (we connect as root). The 0700 parent keeps other host users (even one whose gid happens
+ * to be the sandbox's) out of the key and the sockets.
+ *
+ * Not root: the container runs as our own uid (so its sockets are ours to connect to), which makes
+ * it the directory's owner: `seal()` drops the write bit, so an ordinary write fails, but a cell that
+ * chmods the directory back can still write to it. Run codeact as root (or with rootful Docker and
+ * a distinct sandbox uid) for the hard bound.
+ */
+function prepareKernelDir(gid: number): { dir: string; kernelDir: string; seal: () => void } {
+  const dir = makeKernelDir();
+  const kernelDir = join(dir, "kernel");
+  mkdirSync(kernelDir, { mode: 0o700 });
+  const root = process.getuid?.() === 0;
+  if (root) {
+    chownSync(kernelDir, 0, gid);
+    chmodSync(kernelDir, 0o770);
+  }
+  const seal = () => chmodSync(kernelDir, root ? 0o750 : 0o500);
+  return { dir, kernelDir, seal };
+}
+
 let reaped: Promise<unknown> | undefined;
 
 export class DockerJupyterExecutor extends JupyterKernelExecutor {
@@ -88,14 +116,13 @@ export class DockerJupyterExecutor extends JupyterKernelExecutor {
     await reaped;
 
     const { uid, gid } = sandboxUser();
-    const dir = mkdtempSync(join(tmpdir(), "ca-"));
+    const { dir, kernelDir, seal } = prepareKernelDir(gid);
     const info = ipcConnection("/kernel/k");
-    writeFileSync(join(dir, "connection.json"), JSON.stringify(info), { mode: 0o600 });
+    writeFileSync(join(kernelDir, "connection.json"), JSON.stringify(info), { mode: 0o600 });
     if (process.getuid?.() === 0) {
-      chownSync(dir, uid, gid);
-      chownSync(join(dir, "connection.json"), uid, gid);
+      chownSync(join(kernelDir, "connection.json"), 0, gid);
+      chmodSync(join(kernelDir, "connection.json"), 0o640);
     }
-    chmodSync(dir, 0o700);
 
     const { memoryMb, pidsLimit, cpus, workspaceMb } = this.docker.limits;
     const env = {
@@ -110,13 +137,18 @@ export class DockerJupyterExecutor extends JupyterKernelExecutor {
     };
     let container: Docker.Container;
     try {
-      container = await docker.createContainer({
+      container = await trackCreation(docker.createContainer({
         Image: this.image,
         Cmd: ["python3", ...kernelCommand("/kernel/connection.json")],
         User: `${uid}:${gid}`,
         WorkingDir: "/workspace",
         Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
-        Labels: { ...ownerLabels(), [LABEL_EXECUTOR]: this.id, ...(this.docker.threadId ? { [LABEL_THREAD]: this.docker.threadId } : {}) },
+        Labels: {
+          ...ownerLabels(),
+          [LABEL_EXECUTOR]: this.id,
+          [LABEL_DIR]: dir,
+          ...(this.docker.threadId ? { [LABEL_THREAD]: this.docker.threadId } : {}),
+        },
         NetworkDisabled: true,
         StopTimeout: 1,
         HostConfig: {
@@ -126,7 +158,10 @@ export class DockerJupyterExecutor extends JupyterKernelExecutor {
             "/workspace": `rw,size=${workspaceMb}m,uid=${uid},gid=${gid},mode=0755`,
             "/tmp": "rw,size=256m,mode=1777",
           },
-          Binds: [`${dir}:/kernel`],
+          Binds: [`${kernelDir}:/kernel`],
+          // Whatever the kernel writes to fd 1/2 (os.write(1, …), subprocesses) lands in this log:
+          // bounded, so a cell cannot fill the host's disk through it. Its tail explains deaths.
+          LogConfig: { Type: "json-file", Config: { "max-size": "1m", "max-file": "1" } },
           Memory: memoryMb * 1024 * 1024,
           MemorySwap: memoryMb * 1024 * 1024,
           PidsLimit: pidsLimit,
@@ -136,16 +171,16 @@ export class DockerJupyterExecutor extends JupyterKernelExecutor {
           // A real PID 1 reaps the kernel's zombies and forwards signals.
           Init: true,
         },
-      });
+      }));
     } catch (err) {
-      rmSync(dir, { recursive: true, force: true });
+      removeKernelDir(dir);
       const msg = (err as Error).message;
       if (/No such image/i.test(msg)) {
         throw new Error(`Kernel image ${this.image} is missing. Build it with \`npx codeact image build\` (or \`npm run setup\`).`);
       }
       throw err;
     }
-    track(docker, container.id);
+    track(docker, container.id, dir);
     // "next-exit": the default condition ("not-running") would answer at once for a created container.
     const died: Promise<Death> = container
       .wait({ condition: "next-exit" })
@@ -161,7 +196,7 @@ export class DockerJupyterExecutor extends JupyterKernelExecutor {
     const stop = async () => {
       untrack(container.id);
       await container.remove({ force: true }).catch(() => undefined);
-      rmSync(dir, { recursive: true, force: true });
+      removeKernelDir(dir);
     };
     try {
       await container.start();
@@ -170,10 +205,11 @@ export class DockerJupyterExecutor extends JupyterKernelExecutor {
       throw err;
     }
     return {
-      connect: () => new KernelClient(info, { hostPrefix: join(dir, "k") }),
-      connectionFile: join(dir, "connection.json"),
+      connect: () => new KernelClient(info, { hostPrefix: join(kernelDir, "k") }),
+      connectionFile: join(kernelDir, "connection.json"),
       died,
       stop,
+      sealed: seal,
       description: `${this.image} container ${container.id.slice(0, 12)}`,
     };
   }

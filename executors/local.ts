@@ -11,6 +11,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KernelClient } from "./jupyter/client";
+import { makeKernelDir, removeKernelDir } from "./kernel-dir";
 import { ipcConnection } from "./jupyter/connection";
 import { readSetupState } from "./setup-state";
 import type { ExecutorInfo, StdinHandler } from "./types";
@@ -66,8 +67,7 @@ export class LocalJupyterExecutor extends JupyterKernelExecutor {
       (this.local.warn ?? ((line: string) => process.stderr.write(`${line}\n`)))(LOCAL_KERNEL_WARNING);
     }
     this.python ??= findKernelPython(this.local.python);
-    // Short path: unix socket paths are limited to ~107 bytes.
-    const dir = mkdtempSync(join(tmpdir(), "ca-"));
+    const dir = makeKernelDir();
     const info = ipcConnection(join(dir, "k"));
     const connFile = join(dir, "connection.json");
     writeFileSync(connFile, JSON.stringify(info), { mode: 0o600 });
@@ -108,7 +108,7 @@ export class LocalJupyterExecutor extends JupyterKernelExecutor {
         }
         await Promise.race([died, new Promise((r) => setTimeout(r, 2000))]);
       }
-      rmSync(dir, { recursive: true, force: true });
+      removeKernelDir(dir);
       if (!this.local.cwd) rmSync(cwd, { recursive: true, force: true });
     };
     return { connect: () => new KernelClient(info), died, stop, connectionFile: connFile, description: `local ipykernel pid ${child.pid} (${this.python}), unsandboxed` };
