@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { OutputCollector } from "./collector";
-import { KernelClosedError, type MessageHandler } from "./jupyter/client";
+import { KernelClosedError, MAX_MESSAGE_BYTES, type MessageHandler } from "./jupyter/client";
 import type { JupyterMessage } from "./jupyter/messages";
 import type {
   CodeExecutor,
@@ -67,6 +67,8 @@ export interface LaunchedKernel {
   description: string;
   /** Host path of the connection file, e.g. for `jupyter console --existing` while debugging. */
   connectionFile?: string;
+  /** Called once the kernel answers (its sockets exist) and before any code runs in it. */
+  sealed?: () => void | Promise<void>;
 }
 
 /**
@@ -76,8 +78,11 @@ export interface LaunchedKernel {
  * start or to write after every cell, and nothing of a run's code left behind on disk.
  */
 export function kernelCommand(connectionFile: string): string[] {
+  // ipykernel rewrites its connection file at start; ours is complete already, and the directory
+  // that holds it is made read-only to the kernel once it runs (see docker.ts), so it must not.
   const boot =
     "import sys; sys.modules['debugpy'] = None; sys.modules['jedi'] = None; " +
+    "from ipykernel.kernelapp import IPKernelApp; IPKernelApp.write_connection_file = lambda self: None; " +
     "from ipykernel.kernelapp import launch_new_instance; launch_new_instance()";
   return ["-c", boot, "-f", connectionFile, "--HistoryManager.enabled=False"];
 }
@@ -156,6 +161,7 @@ export abstract class JupyterKernelExecutor implements CodeExecutor {
     });
     try {
       await this.waitForReady(client, kernel);
+      await kernel.sealed?.();
       await this.runPrelude(client);
     } catch (err) {
       await this.teardown();
@@ -191,7 +197,9 @@ export abstract class JupyterKernelExecutor implements CodeExecutor {
     // The sandbox keeps half the limit as head and half as tail, so what reaches the host fits the
     // host's own buffer and the sandbox's marker (with the true count of dropped characters) survives.
     const half = String(Math.floor(limit / 2));
-    const guard = GUARD_SOURCE.replace("__HEAD_LIMIT__", half).replace("__TAIL_LIMIT__", half);
+    const guard = GUARD_SOURCE.replace("__HEAD_LIMIT__", half)
+      .replace("__TAIL_LIMIT__", half)
+      .replace("__MAX_MESSAGE_BYTES__", String(MAX_MESSAGE_BYTES / 2));
     const code = [guard, STDIN_SOURCE, SEED_SOURCE, this.stdinHandler?.prelude() ?? ""].join("\n");
     const result = await this.run(client, code, { timeoutMs: this.options.startTimeoutMs }, true);
     if (result.status !== "ok") {

@@ -33,6 +33,13 @@ class SendQueue {
   }
 }
 
+/**
+ * The largest message frame the host accepts from a kernel; ZeroMQ drops a bigger one (and resets
+ * that connection) before it reaches our memory. The kernel's own guard keeps honest messages
+ * under half of it (executors/python/output_guard.py), so only crafted ones ever hit it.
+ */
+export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
 export interface KernelClientOptions {
   /** Path prefix the host uses for ipc sockets when it differs from the one in the connection file. */
   hostPrefix?: string;
@@ -58,16 +65,22 @@ export class KernelClient {
     // ipykernel answers stdin requests to the identity of the shell request that asked; the stdin
     // DEALER must therefore carry the same routing id as the shell DEALER.
     const routingId = randomBytes(8).toString("hex");
-    const common = { linger: 0, reconnectInterval: 10, reconnectMaxInterval: 200 };
+    const common = { linger: 0, reconnectInterval: 10, reconnectMaxInterval: 200, maxMessageSize: MAX_MESSAGE_BYTES };
     this.shell = new Dealer({ ...common, routingId });
     this.stdin = new Dealer({ ...common, routingId });
     this.control = new Dealer({ ...common, routingId: `${routingId}-ctl` });
     this.iopub = new Subscriber({ ...common });
     this.queues = { shell: new SendQueue(this.shell), control: new SendQueue(this.control), stdin: new SendQueue(this.stdin) };
-    this.shell.connect(this.ep("shell"));
-    this.stdin.connect(this.ep("stdin"));
-    this.control.connect(this.ep("control"));
-    this.iopub.connect(this.ep("iopub"));
+    const sockets: [Dealer | Subscriber, Channel][] = [
+      [this.shell, "shell"],
+      [this.stdin, "stdin"],
+      [this.control, "control"],
+      [this.iopub, "iopub"],
+    ];
+    for (const [socket, channel] of sockets) {
+      socket.connect(this.ep(channel));
+      void this.reconnectAfterDrop(socket, channel);
+    }
     this.iopub.subscribe();
     void this.pump(this.shell, (m) => this.settle(m));
     void this.pump(this.control, (m) => this.settle(m));
@@ -97,6 +110,28 @@ export class KernelClient {
     } catch (err) {
       // Closing the socket ends the iterator with an error; only report it when unexpected.
       if (!this.closed) this.close(`socket failed: ${(err as Error).message}`);
+    }
+  }
+
+  /**
+   * A frame over maxMessageSize makes ZeroMQ drop the connection as a protocol error, and it does
+   * not reconnect by itself after one: without this, one crafted message would silence the channel
+   * for good. (A kernel that died also disconnects; reconnecting then just retries until close().)
+   */
+  private async reconnectAfterDrop(socket: Dealer | Subscriber, channel: Channel): Promise<void> {
+    try {
+      for await (const event of socket.events) {
+        if (this.closed) return;
+        if (event.type !== "disconnect") continue;
+        try {
+          socket.disconnect(this.ep(channel));
+        } catch {
+          /* already forgotten by ZeroMQ */
+        }
+        socket.connect(this.ep(channel));
+      }
+    } catch {
+      /* the socket was closed */
     }
   }
 
@@ -154,7 +189,7 @@ export class KernelClient {
 
   /** One heartbeat round trip; false when the kernel does not echo within the timeout. */
   async heartbeat(timeoutMs = 1000): Promise<boolean> {
-    const hb = new Request({ linger: 0, receiveTimeout: timeoutMs, sendTimeout: timeoutMs });
+    const hb = new Request({ linger: 0, receiveTimeout: timeoutMs, sendTimeout: timeoutMs, maxMessageSize: 1024 });
     try {
       hb.connect(this.ep("hb"));
       const ping = Buffer.from("ping");

@@ -4,11 +4,13 @@ import { DockerJupyterExecutor } from "../../executors/docker";
 import { LABEL_APP, LABEL_OWNER_HOST, LABEL_OWNER_PID } from "../../executors/docker-reaper";
 import { reapOrphans } from "../../executors/docker-reaper";
 import { executorContract } from "./contract";
+import { outputContract } from "./output-contract";
 import { hostname } from "node:os";
 
 const docker = new Docker();
 
 executorContract("DockerJupyterExecutor", () => new DockerJupyterExecutor());
+outputContract("DockerJupyterExecutor", () => new DockerJupyterExecutor(), { zmq: true });
 
 describe("DockerJupyterExecutor sandbox", () => {
   let ex: DockerJupyterExecutor;

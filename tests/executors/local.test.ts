@@ -1,7 +1,9 @@
 import { LocalJupyterExecutor } from "../../executors/local";
 import { executorContract } from "./contract";
+import { outputContract } from "./output-contract";
 
 executorContract("LocalJupyterExecutor", () => new LocalJupyterExecutor({ warn: () => undefined }));
+outputContract("LocalJupyterExecutor", () => new LocalJupyterExecutor({ warn: () => undefined }), { zmq: true });
 
 describe("LocalJupyterExecutor", () => {
   it("reports a kernel that exits as died, and restart() brings a working one", async () => {

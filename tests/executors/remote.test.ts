@@ -1,5 +1,6 @@
 import { RemoteJupyterExecutor } from "../../executors/remote";
 import { executorContract } from "./contract";
+import { outputContract } from "./output-contract";
 import { type RunningJupyterServer, startJupyterServer } from "../helpers/jupyter-server";
 
 let server: RunningJupyterServer;
@@ -11,6 +12,7 @@ afterAll(async () => {
 });
 
 executorContract("RemoteJupyterExecutor", () => new RemoteJupyterExecutor({ url: server.url, token: server.token }));
+outputContract("RemoteJupyterExecutor", () => new RemoteJupyterExecutor({ url: server.url, token: server.token }), { zmq: false });
 
 describe("RemoteJupyterExecutor", () => {
   it("refuses a wrong token with a clear error", async () => {
