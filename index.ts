@@ -33,3 +33,12 @@ export type { Checkpointer, CheckpointerConfig } from "./checkpoints/savers";
 export { rehydrate } from "./checkpoints/rehydrate";
 export { readThreadState } from "./checkpoints/threads";
 export { checkThreadId, isValidThreadId, InvalidThreadIdError } from "./checkpoints/thread-id";
+
+export type { ArtifactStore, ArtifactLimits, ArtifactInfo } from "./checkpoints/artifacts/store";
+export { ArtifactLimitError } from "./checkpoints/artifacts/store";
+export { MemoryArtifactStore } from "./checkpoints/artifacts/memory";
+export { SqliteArtifactStore } from "./checkpoints/artifacts/sqlite";
+export { PostgresArtifactStore } from "./checkpoints/artifacts/postgres";
+export { resolveCellOutputs, resolveCells, resolveToolCall, storeCellOutputs } from "./checkpoints/artifacts/cells";
+export type { ArtifactScope } from "./checkpoints/artifacts/cells";
+export { CheckpointWriteError, GuardedSerializer } from "./checkpoints/guard";

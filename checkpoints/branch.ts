@@ -8,6 +8,7 @@ import { type BaseCheckpointSaver, Command, Overwrite } from "@langchain/langgra
 import type { CodeActStateValue } from "../graphs/state";
 import { checkThreadId } from "./thread-id";
 import { readerGraph } from "./threads";
+import type { ArtifactStore } from "./artifacts/store";
 
 export interface BranchOptions {
   /** A note for the coder, shown as its next observation. */
@@ -15,6 +16,18 @@ export interface BranchOptions {
   /** Replaces the code of the pending action (when the checkpoint is just before the executor). */
   code?: string;
   newThreadId?: string;
+  /** The artifact store of the saver: the branch gets access to the artifacts its cells reference. */
+  artifacts?: ArtifactStore;
+}
+
+/** Artifacts the cells reference (outputs and tool call records). */
+function referencedArtifacts(values: CodeActStateValue): string[] {
+  const shas = new Set<string>();
+  for (const cell of values.cells ?? []) {
+    for (const o of cell.result.results) for (const ref of Object.values(o.artifacts ?? {})) shas.add(ref.sha256);
+    for (const call of cell.result.toolCalls) for (const ref of Object.values(call.artifacts ?? {})) if (ref) shas.add(ref.sha256);
+  }
+  return [...shas];
 }
 
 /** The node whose outgoing routing reproduces `next` from these values. */
@@ -66,6 +79,9 @@ export async function branchThread(saver: BaseCheckpointSaver, threadId: string,
   // Written as the node that ran before `next`; the coder, executor and critic route by Command, so
   // their update carries the destination as its goto.
   const asNode = asNodeFor(snap.next, values);
+  // Before the branch exists, so it never has a cell whose bytes it cannot read.
+  const shared = referencedArtifacts(values);
+  if (options.artifacts && shared.length) await options.artifacts.share(threadId, newThreadId, shared);
   const write = asNode === "planner" ? update : new Command({ update, goto: snap.next[0] });
   await graph.updateState({ configurable: { thread_id: newThreadId } }, write, asNode);
   const check = await graph.getState({ configurable: { thread_id: newThreadId } });

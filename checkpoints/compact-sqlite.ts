@@ -12,6 +12,7 @@ import { type Checkpoint, type CheckpointMetadata, copyCheckpoint, type Serializ
 import { JsonPlusSerializer } from "@langchain/langgraph-checkpoint";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import type Database from "better-sqlite3";
+import { DEFAULT_MAX_WRITE_BYTES, GuardedSerializer } from "./guard";
 
 /** Below this many bytes deflate saves too little to pay for itself. */
 const MIN_BYTES = 384;
@@ -40,7 +41,8 @@ const deflate = (data: Uint8Array) => deflateRawSync(data, { dictionary: DICTION
 const inflate = (data: Uint8Array) => inflateRawSync(data, { dictionary: DICTIONARY });
 
 class CompressingSerde implements SerializerProtocol {
-  private readonly json = new JsonPlusSerializer();
+  /** Refuses what would not read back, before anything is compressed or stored. */
+  constructor(private readonly json: SerializerProtocol) {}
 
   async dumpsTyped(obj: unknown): Promise<[string, Uint8Array]> {
     const [type, data] = await this.json.dumpsTyped(obj);
@@ -60,10 +62,12 @@ class CompressingSerde implements SerializerProtocol {
 }
 
 export class CompactSqliteSaver extends SqliteSaver {
-  private readonly plain = new JsonPlusSerializer();
+  private readonly plain: GuardedSerializer;
 
-  constructor(db: Database.Database) {
-    super(db, new CompressingSerde());
+  constructor(db: Database.Database, options: { maxWriteBytes?: number } = {}) {
+    const guarded = new GuardedSerializer(new JsonPlusSerializer(), options.maxWriteBytes ?? DEFAULT_MAX_WRITE_BYTES);
+    super(db, new CompressingSerde(guarded));
+    this.plain = guarded;
   }
 
   /** As SqliteSaver.put, but the checkpoint blob is deflated (metadata stays queryable JSON). */

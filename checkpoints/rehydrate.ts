@@ -10,6 +10,7 @@ import type { Cell } from "../graphs/cell";
 import type { ExecutionResult } from "../executors/types";
 import { ReplayBridge, ToolBridge } from "../tools/bridge";
 import { ToolRegistry } from "../tools/registry";
+import { type ArtifactScope, resolveToolCall } from "./artifacts/cells";
 
 /** A replayed cell whose output differs from the recorded one: the first differing line of each. */
 export interface Divergence {
@@ -50,7 +51,8 @@ function compare(cell: Cell, replayed: ExecutionResult): Divergence | undefined 
   return { cellId: cell.id, step: cell.step, recorded: clip(a[i] ?? "(nothing)"), replayed: clip(b[i] ?? "(nothing)") };
 }
 
-export async function rehydrate(executor: CodeExecutor, cells: Cell[], tools?: ToolBridge): Promise<RehydrationReport> {
+/** `artifacts`: where large recorded tool arguments/results were kept, so replay answers them exactly. */
+export async function rehydrate(executor: CodeExecutor, cells: Cell[], tools?: ToolBridge, artifacts?: ArtifactScope): Promise<RehydrationReport> {
   const started = performance.now();
   const report: RehydrationReport = { replayed: 0, skipped: 0, failed: [], diverged: [], durationMs: 0 };
   const ok = cells.filter((c) => c.result.status === "ok");
@@ -58,7 +60,10 @@ export async function rehydrate(executor: CodeExecutor, cells: Cell[], tools?: T
   if (!ok.length) return { ...report, durationMs: performance.now() - started };
   if (!executor.setStdinHandler) throw new Error(`Executor ${executor.id} cannot swap its stdin handler, so it cannot replay tool calls.`);
   await executor.start();
-  const replay: ReplayBridge = (tools ?? new ToolBridge(new ToolRegistry([]))).withReplay(ok.flatMap((c) => c.result.toolCalls));
+  const replay: ReplayBridge = (tools ?? new ToolBridge(new ToolRegistry([]))).withReplay(
+    ok.flatMap((c) => c.result.toolCalls),
+    (record) => resolveToolCall(record, artifacts),
+  );
   await executor.setStdinHandler(replay);
   try {
     for (const cell of ok) {

@@ -4,14 +4,20 @@
  */
 import { join } from "node:path";
 import { type BaseCheckpointSaver, MemorySaver } from "@langchain/langgraph";
+import { JsonPlusSerializer } from "@langchain/langgraph-checkpoint";
 import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import pg from "pg";
 import { z } from "zod";
 import { codeactHome } from "../executors/setup-state";
+import { MemoryArtifactStore } from "./artifacts/memory";
+import { PostgresArtifactStore } from "./artifacts/postgres";
+import { SqliteArtifactStore } from "./artifacts/sqlite";
+import { type ArtifactStore, artifactLimitsFromEnv } from "./artifacts/store";
 import { CompactSqliteSaver } from "./compact-sqlite";
 import { openSqliteForReading, openSqliteForWriting } from "./sqlite-file";
 
 export { checkSqliteFile } from "./sqlite-file";
+import { GuardedSerializer, maxWriteBytesFromEnv } from "./guard";
 
 export const CheckpointerConfigSchema = z.object({
   kind: z.enum(["sqlite", "postgres", "memory"]).default("sqlite"),
@@ -26,6 +32,8 @@ export type CheckpointerConfig = z.input<typeof CheckpointerConfigSchema>;
 
 export interface Checkpointer {
   saver: BaseCheckpointSaver;
+  /** Large cell outputs and tool records, beside the checkpoints (same file / database / process). */
+  artifacts: ArtifactStore;
   kind: "sqlite" | "postgres" | "memory";
   /** Where the checkpoints live, for messages ("resume with …"). */
   location: string;
@@ -63,7 +71,13 @@ async function setupSerialized(connectionString: string, setup: () => Promise<vo
 
 export async function createCheckpointer(config: CheckpointerConfig = checkpointerConfigFromEnv()): Promise<Checkpointer> {
   const c = CheckpointerConfigSchema.parse(config);
-  if (c.kind === "memory") return { saver: new MemorySaver(), kind: "memory", location: "memory", close: async () => undefined };
+  // Every saver refuses a write that would not read back or is past the size limit (checkpoints/guard.ts).
+  const maxWriteBytes = maxWriteBytesFromEnv();
+  const limits = artifactLimitsFromEnv();
+  if (c.kind === "memory") {
+    const saver = new MemorySaver(new GuardedSerializer(new JsonPlusSerializer(), maxWriteBytes));
+    return { saver, artifacts: new MemoryArtifactStore(limits), kind: "memory", location: "memory", close: async () => undefined };
+  }
   if (c.kind === "postgres") {
     if (!c.connectionString) throw new Error("Postgres checkpoints need a connection string: set CODEACT_POSTGRES_URL (or DATABASE_URL) or pass --postgres.");
     const pool = new pg.Pool({ connectionString: c.connectionString, application_name: "codeact" });
@@ -74,15 +88,23 @@ export async function createCheckpointer(config: CheckpointerConfig = checkpoint
     // A client checked out by the saver has no pool listener: its query rejects, and this keeps the
     // same break from also surfacing as an unhandled 'error' event.
     pool.on("connect", (client) => void client.on("error", () => undefined));
-    const saver = new PostgresSaver(pool);
-    await setupSerialized(c.connectionString, () => saver.setup());
-    return { saver, kind: "postgres", location: c.connectionString.replace(/:[^:@/]*@/, ":***@"), target: c.connectionString, close: () => saver.end() };
+    const saver = new PostgresSaver(pool, new GuardedSerializer(new JsonPlusSerializer(), maxWriteBytes));
+    const artifacts = new PostgresArtifactStore(c.connectionString, limits);
+    try {
+      await setupSerialized(c.connectionString, () => saver.setup());
+      await artifacts.setup();
+    } catch (err) {
+      await Promise.all([saver.end(), artifacts.close()]).catch(() => undefined);
+      throw err;
+    }
+    const close = async () => void (await Promise.all([saver.end(), artifacts.close()]));
+    return { saver, artifacts, kind: "postgres", location: c.connectionString.replace(/:[^:@/]*@/, ":***@"), target: c.connectionString, close };
   }
   const path = c.path ?? defaultSqlitePath();
   if (c.readOnly) {
     const { db, note } = openSqliteForReading(path);
     if (note) process.stderr.write(`${note}\n`);
-    return { saver: new CompactSqliteSaver(db), kind: "sqlite", location: path, target: path, close: async () => void db.close() };
+    return { saver: new CompactSqliteSaver(db), artifacts: new SqliteArtifactStore(db, limits), kind: "sqlite", location: path, target: path, close: async () => void db.close() };
   }
   const db = openSqliteForWriting(path);
   // Rows of a CodeAct run are ~0.1-1.5 KB; 8 KB pages leave less unused space than 4 KB ones
@@ -90,6 +112,8 @@ export async function createCheckpointer(config: CheckpointerConfig = checkpoint
   db.pragma("page_size = 8192");
   // WAL lets a reader (codeact history/export) work while a run writes.
   db.pragma("journal_mode = WAL");
-  const saver = new CompactSqliteSaver(db);
-  return { saver, kind: "sqlite", location: path, target: path, close: async () => void db.close() };
+  const saver = new CompactSqliteSaver(db, { maxWriteBytes });
+  // Same file as the checkpoints (see checkpoints/artifacts/sqlite.ts for why).
+  const artifacts = new SqliteArtifactStore(db, limits);
+  return { saver, artifacts, kind: "sqlite", location: path, target: path, close: async () => void db.close() };
 }

@@ -2,6 +2,7 @@
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
+import { resolveCells } from "../checkpoints/artifacts/cells";
 import { createCheckpointer } from "../checkpoints/savers";
 import { checkThreadId } from "../checkpoints/thread-id";
 import { readThreadState } from "../checkpoints/threads";
@@ -13,7 +14,9 @@ export async function exportThread(threadId: string, format: "ipynb" | "html", o
   checkThreadId(threadId);
   const store = await createCheckpointer({ ...checkpointerFromFlags(flags as RunFlags), readOnly: true });
   try {
-    const state = await readThreadState(store.saver, threadId);
+    const stored = await readThreadState(store.saver, threadId);
+    // Images and other large outputs are in the artifact store: both formats embed them.
+    const state = { ...stored, cells: await resolveCells(stored.cells, { store: store.artifacts, threadId }) };
     const path = resolve(out ?? `${checkThreadId(threadId)}.${format}`);
     writeFileSync(path, format === "ipynb" ? `${JSON.stringify(toNotebook(state, threadId), null, 1)}\n` : toHtml(state, threadId));
     return path;

@@ -100,7 +100,7 @@ export async function runSession(task: string | null, threadId: string, opts: Se
     throw lockLost ?? err;
   }
   try {
-    const graph = createCodeActGraph({ models: opts.models, executor, tools: opts.tools, limits: opts.limits, checkpointer: store.saver });
+    const graph = createCodeActGraph({ models: opts.models, executor, tools: opts.tools, limits: opts.limits, checkpointer: store.saver, artifacts: store.artifacts });
     if (task === null) {
       const previous = await readThreadState(store.saver, threadId);
       if (previous.status !== "running") {

@@ -48,7 +48,7 @@ export function registerThreads(program: Command): void {
   ).action(async (thread: string, flags: StoreFlags & { at: string; instruction?: string; code?: string; name?: string }) => {
     checkThreadId(thread);
     if (flags.name !== undefined) checkThreadId(flags.name);
-    const id = await withStore(flags, (s) => branchThread(s.saver, thread, flags.at, { instruction: flags.instruction, code: flags.code, newThreadId: flags.name }));
+    const id = await withStore(flags, (s) => branchThread(s.saver, thread, flags.at, { instruction: flags.instruction, code: flags.code, newThreadId: flags.name, artifacts: s.artifacts }));
     if (flags.json) return console.log(JSON.stringify({ thread: id }));
     console.log(id);
     console.error(`Branched ${thread}@${flags.at} into ${id}. Continue it with: codeact resume ${id}`);

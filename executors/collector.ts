@@ -4,6 +4,7 @@
  * a few hundred KB. Shared by every executor, because iopub content is the same whatever carried it.
  */
 import stripAnsi from "strip-ansi";
+import { RichBudget } from "./rich-budget";
 import type { ExecutionError, ExecutionResult, OutputEvent, RichOutput, ToolCallRecord } from "./types";
 
 /** MIME types kept from display_data/execute_result; everything else (widgets, …) is dropped. */
@@ -22,11 +23,6 @@ const SANDBOX_MARKER = /\.\.\. \[\d+ characters truncated in the sandbox\] \.\.\
 const MARKER_SLACK = 200;
 /** Binary images are capped separately from text: a plot is worth keeping whole. */
 const MAX_IMAGE_CHARS = 8 * 1024 * 1024;
-/**
- * All rich outputs of one cell together: beyond it they are dropped and counted. Streams need no
- * such budget (their buffers keep a head and a tail), but each kept display is held whole.
- */
-export const MAX_RICH_CHARS_PER_CELL = 4 * MAX_IMAGE_CHARS;
 
 /** Keeps the first and last `limit/2` characters of everything appended, and counts the rest. */
 export class HeadTailBuffer {
@@ -124,8 +120,8 @@ export class OutputCollector {
   private executionCount: number | undefined;
   private clearPending = false;
   private cut = false;
-  private richChars = 0;
-  private richDropped = 0;
+  /** Figures and display bytes per cell: outputs past it are dropped as they arrive, never held. */
+  private readonly rich = new RichBudget();
   readonly toolCalls: ToolCallRecord[] = [];
 
   constructor(
@@ -158,13 +154,10 @@ export class OutputCollector {
         const { data, cut } = keepMime((c.data ?? {}) as Record<string, unknown>, this.limit);
         this.cut ||= cut;
         if (Object.keys(data).length === 0) return false;
-        const size = Object.values(data).reduce((n, v) => n + v.length, 0);
-        if (this.richChars + size > MAX_RICH_CHARS_PER_CELL) {
-          this.richDropped++;
+        if (!this.rich.admit(data)) {
           this.cut = true;
           return false;
         }
-        this.richChars += size;
         const output: RichOutput = { kind: msg.header.msg_type as RichOutput["kind"], data };
         if (c.metadata && Object.keys(c.metadata as object).length) output.metadata = c.metadata as Record<string, unknown>;
         this.results.push(output);
@@ -202,10 +195,10 @@ export class OutputCollector {
 
   private clearAll(): void {
     this.clearPending = false;
-    this.richChars = 0;
     this.stdout.clear();
     this.stderr.clear();
     this.results = [];
+    this.rich.reset();
   }
 
   /** Error content from an execute_reply, used when iopub's error message did not arrive. */
@@ -219,17 +212,11 @@ export class OutputCollector {
   }
 
   finish(parts: Pick<ExecutionResult, "status" | "durationMs"> & Partial<Pick<ExecutionResult, "died" | "error">>): ExecutionResult {
-    if (this.richDropped) {
-      this.stderr.append(
-        `\n[codeact: ${this.richDropped} rich output(s) dropped: this cell's displays exceeded ${MAX_RICH_CHARS_PER_CELL / (1024 * 1024)} M characters]\n`,
-      );
-      this.richDropped = 0;
-    }
     const result: ExecutionResult = {
       status: parts.status,
       stdout: this.stdout.toString(),
       stderr: this.stderr.toString(),
-      results: this.results,
+      results: this.rich.withNote(this.results),
       toolCalls: this.toolCalls,
       durationMs: parts.durationMs,
       truncated: this.cut || this.stdout.truncated || this.stderr.truncated,

@@ -17,13 +17,28 @@ export const ExecutionErrorSchema = z.object({
 export type ExecutionError = z.infer<typeof ExecutionErrorSchema>;
 
 /**
+ * Where a large value went: the artifact store (checkpoints/artifacts/), content-addressed by the
+ * sha256 of the stored bytes. `encoding` says how to turn those bytes back into the exact value:
+ * "base64" (binary images, stored decoded), "utf8" (text), "json" (a JSON value, stored as its text).
+ */
+export const ArtifactRefSchema = z.object({
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  bytes: z.number().int().nonnegative(),
+  encoding: z.enum(["base64", "utf8", "json"]),
+});
+export type ArtifactRef = z.infer<typeof ArtifactRefSchema>;
+
+/**
  * A display_data / execute_result output. `data` keeps only the MIME types we render
  * (text/plain, text/html, text/markdown, image/png, image/svg+xml, image/jpeg, application/json).
+ * A large value is moved to the artifact store before the cell is checkpointed: its MIME type then
+ * leaves `data` and appears in `artifacts`. Cells written before the store existed have only `data`.
  */
 export const RichOutputSchema = z.object({
   kind: z.enum(["execute_result", "display_data"]),
   data: z.record(z.string(), z.string()),
   metadata: z.record(z.string(), z.unknown()).optional(),
+  artifacts: z.record(z.string(), ArtifactRefSchema).optional(),
 });
 export type RichOutput = z.infer<typeof RichOutputSchema>;
 
@@ -38,6 +53,11 @@ export const ToolCallRecordSchema = z.object({
   durationMs: z.number(),
   /** True when the answer came from a recording (kernel rehydration) instead of running the tool. */
   replayed: z.boolean().optional(),
+  /**
+   * Large args/result/error moved to the artifact store: the field then holds a short preview
+   * string, and replay reads the exact value back from the store.
+   */
+  artifacts: z.object({ args: ArtifactRefSchema, result: ArtifactRefSchema, error: ArtifactRefSchema }).partial().optional(),
 });
 export type ToolCallRecord = z.infer<typeof ToolCallRecordSchema>;
 

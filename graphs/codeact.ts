@@ -9,7 +9,9 @@
  * Budgets (iterations, tokens, wall clock, malformed replies, replans) end a run by setting a
  * status that routes to END, never by throwing.
  */
-import { type BaseCheckpointSaver, Command, END, type LangGraphRunnableConfig, START, StateGraph } from "@langchain/langgraph";
+import { type BaseCheckpointSaver, Command, END, type LangGraphRunnableConfig, MemorySaver, START, StateGraph } from "@langchain/langgraph";
+import { MemoryArtifactStore } from "../checkpoints/artifacts/memory";
+import type { ArtifactStore } from "../checkpoints/artifacts/store";
 import type { Cell } from "./cell";
 import type { CodeExecutor } from "../executors/types";
 import type { NodeContext } from "../nodes/context";
@@ -29,6 +31,19 @@ export interface CodeActGraphOptions {
   tools?: ToolBridge;
   limits?: LimitsInput;
   checkpointer?: BaseCheckpointSaver;
+  /**
+   * Where large outputs (images, big tool arguments/results) are kept instead of the checkpoint:
+   * `createCheckpointer` returns one beside its saver. Left out, a MemorySaver gets an in-memory
+   * store (both live as long as the process); any other checkpointer keeps them inline, within a
+   * per-cell budget (checkpoints/artifacts/cells.ts), since an in-memory store would not outlive it.
+   * `null`: always inline.
+   */
+  artifacts?: ArtifactStore | null;
+}
+
+function defaultArtifacts(options: CodeActGraphOptions): ArtifactStore | undefined {
+  if (options.artifacts !== undefined) return options.artifacts ?? undefined;
+  return options.checkpointer instanceof MemorySaver ? new MemoryArtifactStore() : undefined;
 }
 
 export function routeAfterCoder(state: CodeActStateValue): "executor" | "critic" | "coder" | typeof END {
@@ -88,7 +103,7 @@ function stopsOnWallClock(node: (state: CodeActStateValue, config: LangGraphRunn
 
 export function createCodeActGraph(options: CodeActGraphOptions) {
   const limits = LimitsSchema.parse(options.limits ?? {});
-  const ctx: NodeContext = { models: options.models, executor: options.executor, tools: options.tools, limits };
+  const ctx: NodeContext = { models: options.models, executor: options.executor, tools: options.tools, limits, artifacts: defaultArtifacts(options) };
   const graph = new StateGraph(CodeActState)
     .addNode("planner", stopsOnWallClock(plannerNode(ctx)))
     .addNode("coder", routed(stopsOnWallClock(coderNode(ctx)), routeAfterCoder), { ends: ["executor", "critic", "coder", END] })

@@ -2,6 +2,7 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import type { BaseMessage } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
+import type { ArtifactStore } from "../checkpoints/artifacts/store";
 import type { CodeExecutor } from "../executors/types";
 import type { Limits } from "../graphs/limits";
 import type { ToolBridge } from "../tools/bridge";
@@ -13,6 +14,8 @@ export interface NodeContext {
   executor: CodeExecutor;
   tools?: ToolBridge;
   limits: Limits;
+  /** Where large cell outputs and tool records go instead of the checkpoint; none: kept inline, bounded. */
+  artifacts?: ArtifactStore;
 }
 
 export interface ModelReply {

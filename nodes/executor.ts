@@ -6,6 +6,7 @@ import { writerOf } from "../graphs/events";
 import { ApprovalSchema, type ApprovalRequest, type CodeActStateValue, type CodeActUpdate } from "../graphs/state";
 import { type NodeContext, onlyChanges } from "./context";
 import { rehydrate } from "../checkpoints/rehydrate";
+import { type ArtifactScope, storeCellOutputs } from "../checkpoints/artifacts/cells";
 import type { CodeExecutor } from "../executors/types";
 import { formatObservation } from "./observation";
 import { currentCheckpointId, tracedExecute, tracingEnabled } from "./tracing";
@@ -40,12 +41,12 @@ export function executorNode(ctx: NodeContext) {
    * resume in a new process, a fork from an older checkpoint, a kernel that died — the kernel is
    * rebuilt from the state's cells before the action runs (kernel rehydration), in this one place.
    */
-  const sync = async (cells: Cell[], emit: ReturnType<typeof writerOf>): Promise<string[]> => {
+  const sync = async (cells: Cell[], emit: ReturnType<typeof writerOf>, artifacts: ArtifactScope | undefined): Promise<string[]> => {
     const k = kernelSync(ctx.executor);
     const want = cells.at(-1)?.id;
     if (want === k.syncedCellId) return [];
     if (k.used) await ctx.executor.restart();
-    const report = await rehydrate(ctx.executor, cells, ctx.tools);
+    const report = await rehydrate(ctx.executor, cells, ctx.tools, artifacts);
     emit({ type: "rehydrated", replayed: report.replayed, failed: report.failed.length, diverged: report.diverged, durationMs: report.durationMs });
     markSynced(ctx.executor, want);
     if (!report.diverged.length) return [];
@@ -54,6 +55,7 @@ export function executorNode(ctx: NodeContext) {
   };
   const node = async (state: CodeActStateValue, config: LangGraphRunnableConfig): Promise<CodeActUpdate> => {
     const emit = writerOf(config);
+    const artifacts: ArtifactScope | undefined = ctx.artifacts ? { store: ctx.artifacts, threadId: String(config.configurable?.thread_id ?? "default") } : undefined;
     const action = state.pendingAction;
     if (action?.kind !== "code") throw new Error("executor reached without a code action (routing bug)");
     let code = action.code;
@@ -80,7 +82,7 @@ export function executorNode(ctx: NodeContext) {
     }
     if (ctx.tools && ctx.executor.setStdinHandler) toolsInstalled ??= ctx.executor.start().then(() => ctx.executor.setStdinHandler!(ctx.tools));
     await toolsInstalled;
-    notes.push(...(await sync(state.cells, emit)));
+    notes.push(...(await sync(state.cells, emit, artifacts)));
     const startedAt = new Date().toISOString();
     const execute = tracedExecute((c, o) => ctx.executor.execute(c, o), {
       thread_id: config.configurable?.thread_id,
@@ -99,9 +101,9 @@ export function executorNode(ctx: NodeContext) {
     if (!config.signal?.aborted) {
       if (result.status === "died") {
         markSynced(ctx.executor, "(died)");
-        notes.push(...(await sync(state.cells, emit)));
+        notes.push(...(await sync(state.cells, emit, artifacts)));
       } else if (ctx.executor.generation !== generation) {
-        notes.push(...(await sync(state.cells, emit)));
+        notes.push(...(await sync(state.cells, emit, artifacts)));
       }
     }
     const cell: Cell = {
@@ -115,13 +117,15 @@ export function executorNode(ctx: NodeContext) {
       startedAt,
     };
     markSynced(ctx.executor, cell.id);
+    // Live listeners get the bytes (the CLI saves plots from this event); the checkpoint gets references.
     emit({ type: "cell", cell });
+    const kept = await storeCellOutputs(cell, artifacts);
     const failed = result.status !== "ok";
     const debugAttempts = failed ? state.debugAttempts + 1 : 0;
     if (failed && debugAttempts <= ctx.limits.maxDebugAttempts) {
       emit({ type: "self_debug", step: state.currentStep, attempt: debugAttempts, error: formatObservation(result, ctx.limits.observationChars).split("\n").filter(Boolean).pop() ?? result.status });
     }
-    return { cells: cell, debugAttempts, pendingAction: null, rejected: false, observation: edited ? "A person edited your action before it ran; the code shown is what ran." : "" };
+    return { cells: kept, debugAttempts, pendingAction: null, rejected: false, observation: edited ? "A person edited your action before it ran; the code shown is what ran." : "" };
   };
   return async (state: CodeActStateValue, config: LangGraphRunnableConfig): Promise<CodeActUpdate> => onlyChanges(state, await node(state, config));
 }

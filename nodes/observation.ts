@@ -1,4 +1,5 @@
 /** The text the coder sees of an execution: outputs or the traceback, cut to a budget (head and tail kept). */
+import { outputMimes } from "../checkpoints/artifacts/cells";
 import { HeadTailBuffer } from "../executors/collector";
 import type { ExecutionResult } from "../executors/types";
 
@@ -7,9 +8,11 @@ export function formatObservation(result: ExecutionResult, limit: number): strin
   if (result.stdout) parts.push(result.stdout.trimEnd());
   if (result.stderr) parts.push(`[stderr]\n${result.stderr.trimEnd()}`);
   for (const r of result.results) {
-    if (r.data["image/png"] || r.data["image/jpeg"] || r.data["image/svg+xml"]) parts.push("[a figure was displayed]");
+    // A large output may be in the artifact store: what it was is in its MIME types, inline or not.
+    const mimes = outputMimes(r);
+    if (mimes.some((m) => m.startsWith("image/"))) parts.push("[a figure was displayed]");
     else if (r.data["text/plain"]) parts.push(r.kind === "execute_result" ? `Out: ${r.data["text/plain"]}` : r.data["text/plain"]);
-    else if (r.data["text/html"]) parts.push("[HTML output]");
+    else if (mimes.includes("text/html")) parts.push("[HTML output]");
   }
   for (const call of result.toolCalls) {
     if (call.error) parts.push(`[tool ${call.name} failed: ${call.error}]`);

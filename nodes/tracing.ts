@@ -16,16 +16,29 @@ export function tracingEnabled(): boolean {
   return on(getEnvironmentVariable("LANGSMITH_TRACING")) || on(getEnvironmentVariable("LANGCHAIN_TRACING_V2"));
 }
 
-/** What a trace shows of a result: everything but image bytes. */
+/** Above this many characters a value is shown in a trace by its size (and start), not whole. */
+const TRACE_VALUE_CHARS = 16 * 1024;
+
+function bounded(value: unknown): unknown {
+  const text = typeof value === "string" ? value : JSON.stringify(value);
+  if (text === undefined || text.length <= TRACE_VALUE_CHARS) return value;
+  return `${text.slice(0, 1024)}… [${text.length} chars]`;
+}
+
+/** What a trace shows of a result: everything but image bytes and other large values. */
 function summarize(result: ExecutionResult): Record<string, unknown> {
   return {
     status: result.status,
     stdout: result.stdout,
     stderr: result.stderr,
-    results: result.results.map((r) => Object.fromEntries(Object.entries(r.data).map(([m, v]) => [m, m.startsWith("image/") ? `[${m}, ${v.length} base64 chars]` : v]))),
+    results: result.results.map((r) => ({
+      ...Object.fromEntries(Object.entries(r.data).map(([m, v]) => [m, m.startsWith("image/") ? `[${m}, ${v.length} base64 chars]` : bounded(v)])),
+      // Outputs already moved to the artifact store are named by reference.
+      ...Object.fromEntries(Object.entries(r.artifacts ?? {}).map(([m, ref]) => [m, `[${m}, ${ref.bytes} bytes in artifact ${ref.sha256.slice(0, 12)}]`])),
+    })),
     error: result.error,
     died: result.died,
-    tool_calls: result.toolCalls.map((c) => ({ name: c.name, args: c.args, error: c.error })),
+    tool_calls: result.toolCalls.map((c) => ({ name: c.name, args: bounded(c.args), error: c.error === undefined ? undefined : bounded(c.error) })),
     duration_ms: Math.round(result.durationMs),
   };
 }

@@ -111,11 +111,17 @@ export class ToolBridge extends BridgeBase {
     }
   }
 
-  /** A handler with the same stubs that answers, in order, from recorded calls (no tool runs). */
-  withReplay(records: ToolCallRecord[]): ReplayBridge {
-    return new ReplayBridge(this.registry, records);
+  /**
+   * A handler with the same stubs that answers, in order, from recorded calls (no tool runs).
+   * `resolve` gives a record's exact args/result back when large ones were moved to the artifact
+   * store; it is called one record at a time, as the replay reaches it.
+   */
+  withReplay(records: ToolCallRecord[], resolve?: RecordResolver): ReplayBridge {
+    return new ReplayBridge(this.registry, records, resolve);
   }
 }
+
+export type RecordResolver = (record: ToolCallRecord) => Promise<ToolCallRecord>;
 
 /** Answers tool calls from recordings, in order; a call that differs from the recording is refused. */
 export class ReplayBridge extends BridgeBase {
@@ -124,6 +130,7 @@ export class ReplayBridge extends BridgeBase {
   constructor(
     registry: ToolRegistry,
     private readonly records: ToolCallRecord[],
+    private readonly resolve: RecordResolver = async (r) => r,
   ) {
     super(registry);
   }
@@ -134,7 +141,14 @@ export class ReplayBridge extends BridgeBase {
   }
 
   protected async answer(name: string, args: Record<string, unknown>): Promise<{ reply: Reply; replayed: true }> {
-    const rec = this.records[this.next];
+    let rec = this.records[this.next];
+    if (rec) {
+      try {
+        rec = await this.resolve(rec);
+      } catch (err) {
+        return { reply: { ok: false, error: `replay failed: ${(err as Error).message}` }, replayed: true };
+      }
+    }
     if (!rec || rec.name !== name || JSON.stringify(rec.args) !== JSON.stringify(args)) {
       const expected = rec ? `${rec.name}(${JSON.stringify(rec.args)})` : "no further call";
       return { reply: { ok: false, error: `replay diverged: the recording has ${expected} here, the code called ${name}(${JSON.stringify(args)})` }, replayed: true };

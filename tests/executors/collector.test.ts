@@ -1,4 +1,7 @@
-import { MAX_RICH_CHARS_PER_CELL, OutputCollector } from "../../executors/collector";
+import { OutputCollector } from "../../executors/collector";
+import { DEFAULT_RICH_LIMITS } from "../../executors/rich-budget";
+
+const MAX_RICH_CHARS_PER_CELL = DEFAULT_RICH_LIMITS.maxChars;
 
 describe("OutputCollector per-cell budget", () => {
   it("drops rich outputs beyond the cell's budget, counts them and says so", () => {
@@ -11,6 +14,6 @@ describe("OutputCollector per-cell budget", () => {
     expect(kept).toBeLessThanOrEqual(MAX_RICH_CHARS_PER_CELL);
     expect(r.results.length).toBeLessThan(n);
     expect(r.truncated).toBe(true);
-    expect(r.stderr).toMatch(/rich output\(s\) dropped/);
+    expect(r.results.at(-1)?.data["text/plain"]).toMatch(/more outputs \(0 figures\) not kept: per-cell limit/);
   });
 });
