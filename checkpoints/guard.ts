@@ -6,7 +6,8 @@
  * This serializer refuses instead, and bounds what one write may hold, so the step fails with a
  * clear error and the thread stays readable up to its previous step.
  */
-import { JsonPlusSerializer, type SerializerProtocol } from "@langchain/langgraph-checkpoint";
+import type { RunnableConfig } from "@langchain/core/runnables";
+import { JsonPlusSerializer, MemorySaver, type PendingWrite, type SerializerProtocol } from "@langchain/langgraph-checkpoint";
 
 /** What fast-safe-stringify (inside JsonPlusSerializer) returns when stringify throws. */
 const UNSERIALIZABLE = JSON.stringify("[unable to serialize, circular reference is too complex to analyze]");
@@ -63,5 +64,20 @@ export class GuardedSerializer implements SerializerProtocol {
 
   loadsTyped(type: string, data: Uint8Array | string): Promise<unknown> {
     return this.inner.loadsTyped(type, data);
+  }
+}
+
+/**
+ * MemorySaver stores each write of a step as soon as it is serialized, so one refused write would
+ * leave its siblings behind: half a step. This one checks them all before storing any.
+ */
+export class GuardedMemorySaver extends MemorySaver {
+  constructor(maxBytes: number = DEFAULT_MAX_WRITE_BYTES) {
+    super(new GuardedSerializer(new JsonPlusSerializer(), maxBytes));
+  }
+
+  override async putWrites(config: RunnableConfig, writes: PendingWrite[], taskId: string, taskPath?: string): Promise<void> {
+    for (const [, value] of writes) await this.serde.dumpsTyped(value);
+    return super.putWrites(config, writes, taskId, taskPath);
   }
 }

@@ -3,7 +3,7 @@
  * memory for tests. A file that is not a codeact checkpoint database is refused, never overwritten.
  */
 import { join } from "node:path";
-import { type BaseCheckpointSaver, MemorySaver } from "@langchain/langgraph";
+import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { JsonPlusSerializer } from "@langchain/langgraph-checkpoint";
 import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import pg from "pg";
@@ -17,7 +17,7 @@ import { CompactSqliteSaver } from "./compact-sqlite";
 import { openSqliteForReading, openSqliteForWriting } from "./sqlite-file";
 
 export { checkSqliteFile } from "./sqlite-file";
-import { GuardedSerializer, maxWriteBytesFromEnv } from "./guard";
+import { GuardedMemorySaver, GuardedSerializer, maxWriteBytesFromEnv } from "./guard";
 
 export const CheckpointerConfigSchema = z.object({
   kind: z.enum(["sqlite", "postgres", "memory"]).default("sqlite"),
@@ -75,7 +75,7 @@ export async function createCheckpointer(config: CheckpointerConfig = checkpoint
   const maxWriteBytes = maxWriteBytesFromEnv();
   const limits = artifactLimitsFromEnv();
   if (c.kind === "memory") {
-    const saver = new MemorySaver(new GuardedSerializer(new JsonPlusSerializer(), maxWriteBytes));
+    const saver = new GuardedMemorySaver(maxWriteBytes);
     return { saver, artifacts: new MemoryArtifactStore(limits), kind: "memory", location: "memory", close: async () => undefined };
   }
   if (c.kind === "postgres") {
