@@ -121,6 +121,9 @@ export class ToolBridge extends BridgeBase {
   }
 }
 
+/** Arguments can be megabytes: an error message shows their start. */
+const preview = (json: string) => (json.length > 300 ? `${json.slice(0, 300)}… (${json.length} chars)` : json);
+
 export type RecordResolver = (record: ToolCallRecord) => Promise<ToolCallRecord>;
 
 /** Answers tool calls from recordings, in order; a call that differs from the recording is refused. */
@@ -149,9 +152,11 @@ export class ReplayBridge extends BridgeBase {
         return { reply: { ok: false, error: `replay failed: ${(err as Error).message}` }, replayed: true };
       }
     }
-    if (!rec || rec.name !== name || JSON.stringify(rec.args) !== JSON.stringify(args)) {
-      const expected = rec ? `${rec.name}(${JSON.stringify(rec.args)})` : "no further call";
-      return { reply: { ok: false, error: `replay diverged: the recording has ${expected} here, the code called ${name}(${JSON.stringify(args)})` }, replayed: true };
+    const called = JSON.stringify(args);
+    const recorded = rec ? JSON.stringify(rec.args) : undefined;
+    if (!rec || rec.name !== name || recorded !== called) {
+      const expected = rec ? `${rec.name}(${preview(recorded!)})` : "no further call";
+      return { reply: { ok: false, error: `replay diverged: the recording has ${expected} here, the code called ${name}(${preview(called)})` }, replayed: true };
     }
     this.next++;
     const reply: Reply = rec.error !== undefined ? { ok: false, error: rec.error } : { ok: true, result: rec.result ?? null };
