@@ -1,6 +1,7 @@
 /** Reading a thread's state without running anything: for export, history and status commands. */
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { createCodeActGraph } from "../graphs/codeact";
+import type { Cell } from "../graphs/cell";
 import type { CodeActStateValue } from "../graphs/state";
 import { DockerJupyterExecutor } from "../executors/docker";
 import { ScriptedChatModel } from "../nodes/scripted-model";
@@ -12,12 +13,33 @@ export function readerGraph(saver: BaseCheckpointSaver) {
   return createCodeActGraph({ models: { planner: inert, coder: inert, critic: inert }, executor: new DockerJupyterExecutor(), checkpointer: saver });
 }
 
+/**
+ * Versions before the checkpoint write guard could store a cell as the literal string
+ * "[unable to serialize, …]" (85 large images in one cell). Such an entry is shown as a failed cell
+ * that says so, so history, export and resume still work on the rest of the thread.
+ */
+function readableCells(cells: unknown[] | undefined): Cell[] {
+  return (cells ?? []).map((c, i) => {
+    const cell = c as Cell;
+    if (cell && typeof cell === "object" && cell.result && typeof cell.result === "object") return cell;
+    const what = typeof c === "string" ? c.slice(0, 120) : typeof c;
+    return {
+      id: `unreadable-${i}`,
+      step: 0,
+      attempt: 0,
+      code: `# This cell was stored unreadable by an older codeact version: ${what}`,
+      result: { status: "error", stdout: "", stderr: "", results: [], toolCalls: [], durationMs: 0, truncated: false, error: { ename: "UnreadableCell", evalue: `stored as ${what}`, traceback: [] } },
+      startedAt: "",
+    };
+  });
+}
+
 export async function readThreadState(saver: BaseCheckpointSaver, threadId: string): Promise<CodeActStateValue> {
   checkThreadId(threadId);
   const snapshot = await readerGraph(saver).getState({ configurable: { thread_id: threadId } });
   const values = snapshot.values as CodeActStateValue;
   if (!values || !values.task) throw new Error(`No run with thread id "${threadId}" in this checkpoint store. \`codeact threads\` lists the runs.`);
-  return values;
+  return { ...values, cells: readableCells(values.cells) };
 }
 
 export interface ThreadSummary {
@@ -64,7 +86,7 @@ export async function threadHistory(saver: BaseCheckpointSaver, threadId: string
     // The input checkpoint holds only the pending task (no state yet); the next one, with the task and
     // the planner next, is where "from the beginning" starts. Listing both would offer one point twice.
     if (!v.task && snap.next.includes("__start__")) continue;
-    const last = v.cells?.at(-1);
+    const last = readableCells(v.cells?.slice(-1)).at(-1);
     const summary = [
       v.plan?.length ? `plan ${v.plan.length} steps, at ${Math.min(v.currentStep + 1, v.plan.length)}` : "",
       last ? `${v.cells.length} cells, last ${last.result.status}: ${last.code.split("\n")[0]!.slice(0, 50)}` : "",

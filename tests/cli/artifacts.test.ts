@@ -11,7 +11,8 @@ import Database from "better-sqlite3";
 import { Overwrite } from "@langchain/langgraph";
 import { SqliteArtifactStore } from "../../checkpoints/artifacts/sqlite";
 import { createCheckpointer } from "../../checkpoints/savers";
-import { readerGraph } from "../../checkpoints/threads";
+import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
+import { readerGraph, threadHistory } from "../../checkpoints/threads";
 import { exportThread } from "../../cli/export";
 import type { Cell } from "../../graphs/cell";
 
@@ -142,5 +143,30 @@ describe("codeact CLI with large outputs", () => {
     const html = readFileSync(await exportThread("mixed", "html", join(home, "m.html"), { checkpoints: db }), "utf8");
     expect(html).toContain(`data:image/png;base64,${old}`);
     expect(html).toContain(`data:image/png;base64,${fresh.toString("base64")}`);
+  }, 60_000);
+
+  it("reads a thread an older version stored as \"[unable to serialize…]\": history and export show the rest", async () => {
+    const db = join(home, "checkpoints.sqlite");
+    // The plain SqliteSaver is what wrote such threads: its serializer turns a failed JSON.stringify into that string.
+    const sqlite = new Database(db);
+    const oldSaver = new SqliteSaver(sqlite);
+    const good: Cell = { id: "ok", step: 0, attempt: 0, code: "print(1)", result: { status: "ok", stdout: "1\n", stderr: "", results: [], toolCalls: [], durationMs: 1, truncated: false }, startedAt: "" };
+    const graph = readerGraph(oldSaver);
+    const config = { configurable: { thread_id: "damaged" } };
+    await graph.updateState(config, { task: "show", cells: new Overwrite([good]) }, "planner");
+    const bad = { ...good, id: "bad", result: { ...good.result, toolCalls: [{ id: "x", name: "t", args: {}, result: BigInt(1), durationMs: 0 }] } };
+    await graph.updateState(config, { cells: bad as unknown as Cell, status: "done", answer: "ok" }, "planner");
+    sqlite.close();
+
+    const store = await createCheckpointer({ kind: "sqlite", path: db });
+    try {
+      const history = await threadHistory(store.saver, "damaged");
+      expect(history.at(-1)!.summary).toMatch(/2 cells, last error: # This cell was stored unreadable/);
+    } finally {
+      await store.close();
+    }
+    const nb = JSON.parse(readFileSync(await exportThread("damaged", "ipynb", join(home, "d.ipynb"), { checkpoints: db }), "utf8")) as Notebook;
+    const code = nb.cells.filter((c) => c.cell_type === "code").map((c) => c.source);
+    expect(code).toEqual(["print(1)", expect.stringContaining("stored unreadable by an older codeact version: [unable to serialize")]);
   }, 60_000);
 });
