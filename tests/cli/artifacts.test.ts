@@ -96,6 +96,16 @@ describe("codeact CLI with large outputs", () => {
     const images = outputs.filter((o) => o.data?.["image/png"]).map((o) => Buffer.from(o.data!["image/png"]!, "base64"));
     expect(images.map(sha).sort()).toEqual(files.map(sha).sort());
     expect(outputs.some((o) => /80 more figures not kept: per-cell limit is 20 figures and 32 MB/.test(o.data?.["text/plain"] ?? ""))).toBe(true);
+
+    // A branch from after the cell can read the cell's images too (and no other thread can).
+    const at = (JSON.parse(history.stdout) as { checkpointId: string; next: string[] }[]).find((h) => h.next.includes("critic"))!.checkpointId;
+    const branch = await codeact(["branch", "img", "--at", at, "--name", "img-b", "--json"], env);
+    expect(branch.code).toBe(0);
+    const bnPath = join(home, "img-b.ipynb");
+    expect((await codeact(["export", "img-b", "-o", bnPath], env)).code).toBe(0);
+    const bn = JSON.parse(readFileSync(bnPath, "utf8")) as Notebook;
+    const branchImages = bn.cells.flatMap((c) => c.outputs ?? []).filter((o) => o.data?.["image/png"]).map((o) => sha(Buffer.from(o.data!["image/png"]!, "base64")));
+    expect(branchImages.sort()).toEqual(files.map(sha).sort());
   }, 240_000);
 
   it("a step too large to checkpoint fails the run loudly (exit 1), and the thread reads back up to the step before", async () => {
