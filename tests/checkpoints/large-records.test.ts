@@ -17,6 +17,7 @@ import { readThreadState } from "../../checkpoints/threads";
 import { DockerJupyterExecutor } from "../../executors/docker";
 import { createCodeActGraph } from "../../graphs/codeact";
 import { runCodeAct } from "../../graphs/run";
+import { formatObservation } from "../../nodes/observation";
 import { ScriptedChatModel } from "../../nodes/scripted-model";
 import { ToolBridge } from "../../tools/bridge";
 import { createTestDatabase, type TestDatabase } from "../helpers/postgres";
@@ -98,6 +99,8 @@ describe("large records in a run", () => {
       const graph = createCodeActGraph({ models: models(code), executor, checkpointer: store.saver, artifacts: store.artifacts });
       const final = await runCodeAct(graph, "three images", { threadId: "pg-img" });
       expect(final.cells[0]!.result.results.map((o) => Object.keys(o.artifacts ?? {}))).toEqual([["image/png"], ["image/png"], ["image/png"]]);
+      // The model still learns that figures were shown.
+      expect(formatObservation(final.cells[0]!.result, 10_000).match(/\[a figure was displayed\]/g)).toHaveLength(3);
 
       const client = new pg.Client({ connectionString: pgdb.url });
       await client.connect();
