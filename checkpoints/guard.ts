@@ -56,7 +56,7 @@ export class GuardedSerializer implements SerializerProtocol {
       throw new CheckpointWriteError(`${whatIsIt(obj)} cannot be checkpointed: it does not serialize to JSON (too large for one string, or a value JSON cannot hold); ${KEPT}.`);
     }
     if (data.length > this.maxBytes) {
-      const mb = (n: number) => `${(n / (1024 * 1024)).toFixed(1)} MB`;
+      const mb = (n: number) => (n < 1024 * 1024 ? `${Math.ceil(n / 1024)} KB` : `${(n / (1024 * 1024)).toFixed(1)} MB`);
       throw new CheckpointWriteError(`${whatIsIt(obj)} too large to checkpoint: one write of ${mb(data.length)} is over the limit of ${mb(this.maxBytes)} (CODEACT_MAX_CHECKPOINT_WRITE_MB); ${KEPT}.`);
     }
     return out;

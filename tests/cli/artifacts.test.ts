@@ -114,7 +114,7 @@ describe("codeact CLI with large outputs", () => {
     const env = { CODEACT_HOME: home, CODEACT_MAX_CHECKPOINT_WRITE_MB: "0.05" };
     const run = await codeact(["run", "print", "--scripted", s, "--executor", "docker", "--thread", "too-big"], env);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/cell output too large to checkpoint: one write of 0\.\d MB is over the limit of 0\.0 MB .*the run is kept up to the previous step/);
+    expect(run.stderr).toMatch(/cell output too large to checkpoint: one write of \d+ KB is over the limit of 52 KB .*the run is kept up to the previous step/);
     expect(run.stderr).toContain("codeact resume too-big");
     expect(run.stdout).not.toContain("Answer:");
 
