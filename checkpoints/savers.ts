@@ -2,22 +2,17 @@
  * Checkpointers: SQLite file by default (under CODEACT_HOME), Postgres for shared deployments,
  * memory for tests. A file that is not a codeact checkpoint database is refused, never overwritten.
  */
-import { join } from "node:path";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { JsonPlusSerializer } from "@langchain/langgraph-checkpoint";
-import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
-import pg from "pg";
 import { z } from "zod";
-import { codeactHome } from "../executors/setup-state";
 import { MemoryArtifactStore } from "./artifacts/memory";
-import { PostgresArtifactStore } from "./artifacts/postgres";
 import { SqliteArtifactStore } from "./artifacts/sqlite";
 import { type ArtifactStore, artifactLimitsFromEnv } from "./artifacts/store";
 import { CompactSqliteSaver } from "./compact-sqlite";
-import { openSqliteForReading, openSqliteForWriting } from "./sqlite-file";
-
-export { checkSqliteFile } from "./sqlite-file";
+import { checkpointerConfigFromEnv, checkSqliteFile, defaultSqlitePath, openSqliteForReading, openSqliteForWriting } from "./sqlite-file";
 import { GuardedMemorySaver, GuardedSerializer, maxWriteBytesFromEnv } from "./guard";
+
+export { checkpointerConfigFromEnv, checkSqliteFile, defaultSqlitePath };
 
 export const CheckpointerConfigSchema = z.object({
   kind: z.enum(["sqlite", "postgres", "memory"]).default("sqlite"),
@@ -42,21 +37,13 @@ export interface Checkpointer {
   close(): Promise<void>;
 }
 
-export function checkpointerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): CheckpointerConfig {
-  const url = env.CODEACT_POSTGRES_URL ?? env.DATABASE_URL;
-  const kind = (env.CODEACT_CHECKPOINTER as CheckpointerConfig["kind"]) ?? (url ? "postgres" : "sqlite");
-  return { kind, connectionString: url, path: env.CODEACT_CHECKPOINTS };
-}
-
-export function defaultSqlitePath(): string {
-  return join(codeactHome(), "checkpoints.sqlite");
-}
-
 /**
  * Several workers starting at once on a fresh database would race in the saver's
  * CREATE TABLE IF NOT EXISTS (Postgres can fail one with a duplicate pg_type key): take turns.
  */
 async function setupSerialized(connectionString: string, setup: () => Promise<void>): Promise<void> {
+  // Postgres modules load only for a Postgres store (~0.6 s a SQLite run or `codeact history` skips).
+  const pg = require("pg") as typeof import("pg");
   const client = new pg.Client({ connectionString });
   client.on("error", () => undefined); // its queries fail on their own; no unhandled 'error' event
   await client.connect();
@@ -80,6 +67,10 @@ export async function createCheckpointer(config: CheckpointerConfig = checkpoint
   }
   if (c.kind === "postgres") {
     if (!c.connectionString) throw new Error("Postgres checkpoints need a connection string: set CODEACT_POSTGRES_URL (or DATABASE_URL) or pass --postgres.");
+    // Loaded only for a Postgres store: `codeact threads`/`history` on SQLite never pay for pg.
+    const pg = require("pg") as typeof import("pg");
+    const { PostgresSaver } = require("@langchain/langgraph-checkpoint-postgres") as typeof import("@langchain/langgraph-checkpoint-postgres");
+    const { PostgresArtifactStore } = require("./artifacts/postgres") as typeof import("./artifacts/postgres");
     const pool = new pg.Pool({ connectionString: c.connectionString, application_name: "codeact" });
     // An idle pooled connection that breaks (server restart, terminated backend) makes the pool emit
     // 'error'; unhandled, that kills the process with a stack. The pool drops that client by itself,

@@ -2,10 +2,26 @@
  * Opening the SQLite checkpoint file safely: a file that is not a codeact checkpoint database is
  * refused, never overwritten; a directory or an unwritable location gets a message naming the path;
  * read-only commands work on a file they cannot write (a read-only mount, a colleague's copy).
+ * Only node builtins and better-sqlite3 here: `codeact threads` lists runs from this module alone,
+ * ~20 ms of imports instead of LangGraph's ~1 s.
  */
 import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
+import { codeactHome } from "../executors/home";
+import { BLOB_MARK, inflate } from "./compact-codec";
+import type { CheckpointerConfig } from "./savers";
+import type { ThreadSummary } from "./threads";
+
+export function checkpointerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): CheckpointerConfig {
+  const url = env.CODEACT_POSTGRES_URL ?? env.DATABASE_URL;
+  const kind = (env.CODEACT_CHECKPOINTER as CheckpointerConfig["kind"]) ?? (url ? "postgres" : "sqlite");
+  return { kind, connectionString: url, path: env.CODEACT_CHECKPOINTS };
+}
+
+export function defaultSqlitePath(): string {
+  return join(codeactHome(), "checkpoints.sqlite");
+}
 
 const SQLITE_MAGIC = "SQLite format 3\u0000";
 /** Tables @langchain/langgraph-checkpoint-sqlite creates; an existing database must have exactly these. */
@@ -123,4 +139,49 @@ function copyInMemory(path: string): { db: Database.Database; note?: string } {
   const wal = `${path}-wal`;
   const note = existsSync(wal) && statSync(wal).size > 0 ? `Note: ${path} is read-only and has a pending ${wal}; the newest steps in it may not be shown.` : undefined;
   return { db, note };
+}
+
+/** A checkpoint or metadata column as JSON text; undefined for a serialisation this reader does not know. */
+function decodeJson(type: string, data: Buffer | string): Record<string, unknown> | undefined {
+  if (type !== "json") return undefined;
+  const text = typeof data === "string" ? data : (data[0] === BLOB_MARK ? inflate(data.subarray(1)) : data).toString("utf8");
+  return JSON.parse(text) as Record<string, unknown>;
+}
+
+/**
+ * Every thread in a SQLite checkpoint file, newest first, as listThreads gives them: its latest
+ * checkpoint's task and status. Undefined when a row is in a form only the saver can read (the
+ * caller then asks the saver).
+ */
+export function listSqliteThreads(path: string): ThreadSummary[] | undefined {
+  if (!existsSync(path)) return [];
+  const { db, note } = openSqliteForReading(path);
+  if (note) process.stderr.write(`${note}\n`);
+  try {
+    const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'checkpoints'").get();
+    if (!hasTable) return [];
+    const rows = db
+      .prepare(
+        `SELECT thread_id, type, checkpoint, metadata FROM checkpoints c WHERE checkpoint_ns = ''
+           AND checkpoint_id = (SELECT MAX(checkpoint_id) FROM checkpoints WHERE thread_id = c.thread_id AND checkpoint_ns = '')`,
+      )
+      .all() as { thread_id: string; type: string; checkpoint: Buffer; metadata: Buffer | string }[];
+    const threads: ThreadSummary[] = [];
+    for (const row of rows) {
+      const checkpoint = decodeJson(row.type, row.checkpoint);
+      const metadata = decodeJson("json", row.metadata);
+      if (!checkpoint) return undefined;
+      const v = (checkpoint.channel_values ?? {}) as Record<string, unknown>;
+      threads.push({
+        threadId: row.thread_id,
+        task: String(v.task ?? ""),
+        status: String(v.status ?? (v.task ? "running" : "empty")),
+        steps: Number(metadata?.step ?? 0),
+        updated: String(checkpoint.ts ?? ""),
+      });
+    }
+    return threads.sort((a, b) => b.updated.localeCompare(a.updated));
+  } finally {
+    db.close();
+  }
 }

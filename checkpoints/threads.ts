@@ -3,14 +3,31 @@ import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { createCodeActGraph } from "../graphs/codeact";
 import type { Cell } from "../graphs/cell";
 import type { CodeActStateValue } from "../graphs/state";
-import { DockerJupyterExecutor } from "../executors/docker";
+import type { CodeExecutor } from "../executors/types";
 import { ScriptedChatModel } from "../nodes/scripted-model";
 import { checkThreadId } from "./thread-id";
+
+/**
+ * Stands in for a kernel in graphs that only read checkpoints. Not a real executor, so reading
+ * (`codeact history`, export) loads no Docker or ZeroMQ client.
+ */
+const noKernel = async (): Promise<never> => {
+  throw new Error("this graph only reads checkpoints; it runs no code");
+};
+const INERT_EXECUTOR: CodeExecutor = {
+  id: "inert",
+  info: { kind: "local", sandboxed: false, description: "no kernel (checkpoint reader)" },
+  start: noKernel,
+  execute: noKernel,
+  interrupt: noKernel,
+  restart: noKernel,
+  shutdown: async () => undefined,
+};
 
 /** A graph bound to the saver whose nodes are never run: models and kernel are inert placeholders. */
 export function readerGraph(saver: BaseCheckpointSaver) {
   const inert = new ScriptedChatModel({ script: [] });
-  return createCodeActGraph({ models: { planner: inert, coder: inert, critic: inert }, executor: new DockerJupyterExecutor(), checkpointer: saver });
+  return createCodeActGraph({ models: { planner: inert, coder: inert, critic: inert }, executor: INERT_EXECUTOR, checkpointer: saver });
 }
 
 /**

@@ -1,20 +1,57 @@
 #!/usr/bin/env node
-/** The `codeact` command. Each subcommand lives in its own module. */
+/**
+ * The `codeact` command. Each subcommand lives in its own module, loaded only when that command
+ * runs: the run modules pull in LangChain, ZeroMQ and Docker clients (over a second of start-up),
+ * which `codeact --help` or `codeact threads` never need.
+ */
 import { Command } from "commander";
-import { ZodError } from "zod";
-import { registerExport } from "./export";
-import { zodIssuesText } from "./flags";
-import { inert } from "./inert";
-import { registerImage } from "./image";
-import { registerRun } from "./run";
-import { registerThreads } from "./threads";
 
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+interface Group {
+  /** Commands the module registers, as the top-level help lists them: [name, arguments, description]. */
+  commands: [string, string, string][];
+  /** `require`, not `import()`: this is a CommonJS build, and tsx and jest load it the same way. */
+  load: () => Register;
+}
+
+const GROUPS: Group[] = [
+  {
+    commands: [
+      ["run", "<task>", "run a task"],
+      ["resume", "<thread>", "continue a paused or crashed run from its last checkpoint"],
+    ],
+    load: () => (require("./run") as typeof import("./run")).registerRun,
+  },
+  {
+    commands: [
+      ["threads", "", "list runs: id, task, status, steps, last update"],
+      ["history", "<thread>", "a run's checkpoints: id, node, step, summary"],
+      ["branch", "<thread>", "start a new thread from any checkpoint; the original stays as it was"],
+    ],
+    load: () => (require("./threads") as typeof import("./threads")).registerThreads,
+  },
+  { commands: [["export", "<thread>", "write a run as a Jupyter notebook or an HTML page"]], load: () => (require("./export") as typeof import("./export")).registerExport },
+  { commands: [["image", "", "manage the kernel image"]], load: () => (require("./image") as typeof import("./image")).registerImage },
+];
+
+/** The subcommand argv names (`codeact help run` names `run`), if any. */
+function requested(args: string[]): string | undefined {
+  const words = args.filter((a) => !a.startsWith("-"));
+  return words[0] === "help" ? words[1] : words[0];
+}
+
+/**
+ * The program with the requested command's real definition (all of them when `all`); the others
+ * are listed by name for help and never loaded.
+ */
+export function buildProgram(args: string[] = process.argv.slice(2), all = false): Command {
   const program = new Command("codeact").description("CodeAct agents on LangGraph.js: Python code actions in a sandboxed Jupyter kernel");
-  registerRun(program);
-  registerThreads(program);
-  registerExport(program);
-  registerImage(program);
+  const wanted = requested(args);
+  for (const group of GROUPS) {
+    if (all || group.commands.some(([name]) => name === wanted)) group.load()(program);
+    else for (const [name, argument, description] of group.commands) program.command(`${name}${argument ? ` ${argument}` : ""}`).description(description);
+  }
   return program;
 }
 
@@ -23,7 +60,10 @@ if (require.main === module) {
     .parseAsync(process.argv)
     .catch((err: Error) => {
       // One line a person can act on: zod's issue array summarised; hostile text (a server reply, a file) inert.
-      console.error(`codeact: ${inert(err instanceof ZodError ? zodIssuesText(err) : err.message)}`);
+      // Loaded here, not at the top: `codeact --help` must not pay for zod.
+      const { inert } = require("./inert") as typeof import("./inert");
+      const text = err.name === "ZodError" ? (require("./flags") as typeof import("./flags")).zodIssuesText(err as never) : err.message;
+      console.error(`codeact: ${inert(text)}`);
       process.exit(1);
     });
 }

@@ -6,13 +6,14 @@ import { z } from "zod";
 import { codeactHome } from "../executors/setup-state";
 import { createRoleModels, modelConfigFromEnv, type RoleModels } from "../nodes/models";
 import { ScriptedChatModel } from "../nodes/scripted-model";
-import type { CheckpointerConfig } from "../checkpoints/savers";
-import { checkpointerConfigFromEnv } from "../checkpoints/savers";
 import { checkThreadId } from "../checkpoints/thread-id";
+import { checkpointerFromFlags } from "./store-flags";
 import { type TerminalApprover, terminalApprover } from "./approve";
 import { cellTimeoutSeconds, type ExecutorKind, executorKind, httpUrl, readJsonFlag, UsageError, wallClockSeconds, wholeNumber } from "./flags";
 import { jsonRenderer, terminalRenderer } from "./render";
 import { newThreadId, runSession, type SessionOptions, signalExitCode } from "./session";
+
+export { checkpointerFromFlags };
 
 export const TrajectorySchema = z.object({
   task: z.string().optional(),
@@ -74,13 +75,6 @@ export function addRunFlags(cmd: Command): Command {
     .option("--memory", "keep checkpoints in memory only (no resume)")
     .option("--approve", "stop before each code action to approve, edit or reject it")
     .option("--scripted <file>", "replay a recorded trajectory (JSON: planner/coder/critic replies) instead of calling a model");
-}
-
-export function checkpointerFromFlags(f: RunFlags): CheckpointerConfig {
-  if (f.memory) return { kind: "memory" };
-  if (f.postgres) return { kind: "postgres", connectionString: f.postgres };
-  if (f.checkpoints) return { kind: "sqlite", path: f.checkpoints };
-  return checkpointerConfigFromEnv();
 }
 
 export function sessionFromFlags(f: RunFlags, threadId: string): SessionOptions {

@@ -3,9 +3,11 @@
  * a working backend without probing everything again.
  */
 import { readFileSync } from "node:fs";
-import { homedir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
+import { codeactHome } from "./home";
+
+export { codeactHome };
 
 export const SetupStateSchema = z.object({
   /** A Docker engine answered at setup time. */
@@ -17,11 +19,6 @@ export const SetupStateSchema = z.object({
   updatedAt: z.string().optional(),
 });
 export type SetupState = z.infer<typeof SetupStateSchema>;
-
-/** CODEACT_HOME, default ~/.codeact: checkpoints, setup state and logs live here. */
-export function codeactHome(): string {
-  return process.env.CODEACT_HOME ?? join(homedir(), ".codeact");
-}
 
 export function setupStatePath(): string {
   return join(codeactHome(), "setup.json");
