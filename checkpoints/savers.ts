@@ -35,6 +35,8 @@ export interface Checkpointer {
   /** SQLite file path or Postgres connection string (for locks); undefined for memory. */
   target?: string;
   close(): Promise<void>;
+  /** `await using store = await createCheckpointer()` closes it at the end of the block. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 /**
@@ -56,6 +58,10 @@ async function setupSerialized(connectionString: string, setup: () => Promise<vo
   }
 }
 
+function disposable(store: Omit<Checkpointer, typeof Symbol.asyncDispose>): Checkpointer {
+  return { ...store, [Symbol.asyncDispose]: () => store.close() };
+}
+
 export async function createCheckpointer(config: CheckpointerConfig = checkpointerConfigFromEnv()): Promise<Checkpointer> {
   const c = CheckpointerConfigSchema.parse(config);
   // Every saver refuses a write that would not read back or is past the size limit (checkpoints/guard.ts).
@@ -63,7 +69,7 @@ export async function createCheckpointer(config: CheckpointerConfig = checkpoint
   const limits = artifactLimitsFromEnv();
   if (c.kind === "memory") {
     const saver = new GuardedMemorySaver(maxWriteBytes);
-    return { saver, artifacts: new MemoryArtifactStore(limits), kind: "memory", location: "memory", close: async () => undefined };
+    return disposable({ saver, artifacts: new MemoryArtifactStore(limits), kind: "memory", location: "memory", close: async () => undefined });
   }
   if (c.kind === "postgres") {
     if (!c.connectionString) throw new Error("Postgres checkpoints need a connection string: set CODEACT_POSTGRES_URL (or DATABASE_URL) or pass --postgres.");
@@ -89,13 +95,13 @@ export async function createCheckpointer(config: CheckpointerConfig = checkpoint
       throw err;
     }
     const close = async () => void (await Promise.all([saver.end(), artifacts.close()]));
-    return { saver, artifacts, kind: "postgres", location: c.connectionString.replace(/:[^:@/]*@/, ":***@"), target: c.connectionString, close };
+    return disposable({ saver, artifacts, kind: "postgres", location: c.connectionString.replace(/:[^:@/]*@/, ":***@"), target: c.connectionString, close });
   }
   const path = c.path ?? defaultSqlitePath();
   if (c.readOnly) {
     const { db, note } = openSqliteForReading(path);
     if (note) process.stderr.write(`${note}\n`);
-    return { saver: new CompactSqliteSaver(db), artifacts: new SqliteArtifactStore(db, limits), kind: "sqlite", location: path, target: path, close: async () => void db.close() };
+    return disposable({ saver: new CompactSqliteSaver(db), artifacts: new SqliteArtifactStore(db, limits), kind: "sqlite", location: path, target: path, close: async () => void db.close() });
   }
   const db = openSqliteForWriting(path);
   // Rows of a CodeAct run are ~0.1-1.5 KB; 8 KB pages leave less unused space than 4 KB ones
@@ -106,5 +112,5 @@ export async function createCheckpointer(config: CheckpointerConfig = checkpoint
   const saver = new CompactSqliteSaver(db, { maxWriteBytes });
   // Same file as the checkpoints (see checkpoints/artifacts/sqlite.ts for why).
   const artifacts = new SqliteArtifactStore(db, limits);
-  return { saver, artifacts, kind: "sqlite", location: path, target: path, close: async () => void db.close() };
+  return disposable({ saver, artifacts, kind: "sqlite", location: path, target: path, close: async () => void db.close() });
 }

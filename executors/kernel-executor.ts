@@ -365,6 +365,16 @@ export abstract class JupyterKernelExecutor implements CodeExecutor {
     await this.starting?.catch(() => undefined);
     await this.teardown();
   }
+
+  /** The same as shutdown(): everything this executor started goes, so the process can exit. */
+  close(): Promise<void> {
+    return this.shutdown();
+  }
+
+  /** `await using executor = new DockerJupyterExecutor()` shuts the kernel down at the end of the block. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.shutdown();
+  }
 }
 
 export function sleep(ms: number): Promise<void> {

@@ -93,4 +93,9 @@ export class KernelPool {
     this.leased.clear();
     await Promise.all(all.map((ex) => ex.shutdown().catch(() => undefined)));
   }
+
+  /** `await using pool = new KernelPool(…)` closes it at the end of the block. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
 }
