@@ -78,8 +78,9 @@ export async function ensureDockerEngine(log: (line: string) => void): Promise<b
   }
   if (!existsSync("/usr/sbin/dockerd") && !existsSync("/usr/bin/dockerd")) {
     log("No Docker engine here: installing Debian's docker.io (apt-get install docker.io)…");
-    const update = spawnSync("apt-get", ["update", "-qq"], { stdio: "inherit" });
-    const install = spawnSync("apt-get", ["install", "-y", "-qq", "docker.io"], {
+    // Wait for a dpkg lock another apt process holds (a fresh cloud machine's unattended upgrades).
+    const update = spawnSync("apt-get", ["-o", "DPkg::Lock::Timeout=600", "update", "-qq"], { stdio: "inherit" });
+    const install = spawnSync("apt-get", ["-o", "DPkg::Lock::Timeout=600", "install", "-y", "-qq", "docker.io"], {
       stdio: "inherit",
       env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
     });

@@ -1,38 +1,24 @@
 /**
- * The runtime half of setup: a Docker engine and the kernel image, or — loudly — the local
+ * The runtime half of setup: a Docker engine and the kernel image; the local kernel only when asked for
  * unsandboxed kernel when no engine can be had. Writes what it found to $CODEACT_HOME/setup.json.
+ * Flags: --quiet, --for-tests, --local (also the local kernel's packages when Docker is there).
  */
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { connectDocker, ensureDockerEngine } from "../executors/docker-engine";
 import { ensureKernelImage } from "../executors/image";
 import { findKernelPython } from "../executors/local";
-import { type SetupState, setupStatePath } from "../executors/setup-state";
+import { codeactHome, type SetupState, setupStatePath } from "../executors/setup-state";
+import { aptEnsure } from "./apt";
 
 const quiet = process.argv.includes("--quiet");
 const forTests = process.argv.includes("--for-tests");
+/** The local executor was asked for (`npm run setup -- --local`): install its kernel even with Docker. */
+const forLocal = process.argv.includes("--local");
 const log = (line: string) => console.error(`codeact setup: ${line}`);
 
-const canApt = process.getuid?.() === 0 && existsSync("/usr/bin/apt-get");
-let aptUpdated = false;
-
-/** Installs Debian packages that are missing, as root only; says what it does. */
-function aptEnsure(packages: string[], why: string): boolean {
-  const missing = packages.filter((p) => spawnSync("dpkg-query", ["-W", "-f=${Status}", p], { encoding: "utf8" }).stdout?.includes("install ok installed") !== true);
-  if (missing.length === 0) return true;
-  if (!canApt) {
-    log(`${why} needs ${missing.join(", ")}; install them (apt-get install ${missing.join(" ")}).`);
-    return false;
-  }
-  log(`installing ${missing.join(", ")} (${why})…`);
-  if (!aptUpdated) {
-    spawnSync("apt-get", ["update", "-qq"], { stdio: "inherit" });
-    aptUpdated = true;
-  }
-  const r = spawnSync("apt-get", ["install", "-y", "-qq", ...missing], { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
-  return r.status === 0;
-}
+/** Quiet: apt's output goes here (named when a step fails), the terminal gets a line per step. */
+const aptOptions = { log, logFile: quiet ? join(codeactHome(), "setup.log") : undefined };
 
 function pythonWithIpykernel(): string | undefined {
   try {
@@ -53,14 +39,19 @@ async function main(): Promise<void> {
         "Only an explicit `--executor local` runs code without it, in an UNSANDBOXED local kernel with your rights. !!!",
     );
   }
-  // The local kernel (explicit `--executor local` only) is set up too: its tests run everywhere.
-  if (!pythonWithIpykernel() || forTests) aptEnsure(["python3-ipykernel", "python3-matplotlib"], "the local kernel");
+  // The local kernel (94 Debian packages, ~2 minutes) only where it will be used: asked for
+  // (`--executor local` is never automatic) or for its tests; a demo with Docker never needs it.
+  if (forLocal || forTests) {
+    if (!pythonWithIpykernel() || forTests) await aptEnsure(["python3-ipykernel", "python3-matplotlib"], "the local kernel", aptOptions);
+  }
   state.localPython = pythonWithIpykernel();
-  if (!state.docker && !state.localPython) {
-    log("Neither Docker nor a local Python with ipykernel is available: codeact cannot run code here. Install one of them.");
+  // Without an engine nothing sandboxed can run: fail (the demo and tests would), unless the local
+  // kernel was asked for and works.
+  if (!state.docker && !(forLocal && state.localPython)) {
+    log(forLocal ? "No Docker engine and no local Python with ipykernel: codeact cannot run code here. Install one of them." : "Setup is incomplete: no Docker engine (see above).");
     process.exitCode = 1;
   }
-  if (forTests) aptEnsure(["python3-nbformat", "postgresql"], "the test suite");
+  if (forTests) await aptEnsure(["python3-nbformat", "postgresql"], "the test suite", aptOptions);
   mkdirSync(dirname(setupStatePath()), { recursive: true });
   writeFileSync(setupStatePath(), JSON.stringify(state, null, 2));
   if (!quiet) log(`ready: ${state.docker ? `Docker kernels (${state.image})` : "local kernel only"}${state.localPython ? `; local python ${state.localPython}` : ""}.`);

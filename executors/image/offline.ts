@@ -37,7 +37,7 @@ export async function ensureDebootstrap(log: Log): Promise<void> {
     throw new Error("The offline image build needs debootstrap and root. Install it (`apt-get install debootstrap`) and run as root, or build from the Dockerfile on a machine that reaches a registry.");
   }
   log("installing debootstrap (apt-get install debootstrap)…");
-  await run("apt-get", ["install", "-y", "-qq", "debootstrap"], log, "apt-get install debootstrap");
+  await run("apt-get", ["-o", "DPkg::Lock::Timeout=600", "install", "-y", "-qq", "debootstrap"], log, "apt-get install debootstrap");
 }
 
 export async function buildOffline(docker: Docker, tag: string, log: Log): Promise<void> {
