@@ -85,6 +85,27 @@ describe("the npm package", () => {
     expect(help.stderr).toBe("");
   });
 
+  it("--help loads only commander; threads (SQLite) and history load no model, Docker, ZeroMQ or Postgres client", async () => {
+    // Which packages a command loaded, from require.cache at exit: start-up cost without timing it.
+    const hook = join(work, "loaded.js");
+    writeFileSync(
+      hook,
+      'process.on("exit", () => { const p = new Set(); for (const f of Object.keys(require.cache)) { const m = /node_modules\\/((?:@[^/]+\\/)?[^/]+)\\/(?!.*node_modules\\/)/.exec(f); if (m && m[1] !== "codeact") p.add(m[1]); } process.stderr.write("LOADED " + JSON.stringify([...p].sort()) + "\\n"); });',
+    );
+    const loaded = async (args: string[]) => {
+      const r = await run(process.execPath, ["-r", hook, join(app, "node_modules", "codeact", "dist", "cli", "main.js"), ...args], app, { CODEACT_HOME: join(work, "empty-home") });
+      return JSON.parse(/LOADED (.*)/.exec(r.stderr)![1]!) as string[];
+    };
+    expect(await loaded(["--help"])).toEqual(["commander"]);
+    expect(await loaded(["threads"])).toEqual(expect.not.arrayContaining(["zod", "@langchain/core", "@langchain/langgraph"]));
+    const heavy = ["@langchain/openai", "openai", "dockerode", "zeromq", "pg", "@langchain/langgraph-checkpoint-postgres"];
+    for (const args of [["threads"], ["history", "none"]]) {
+      const packages = await loaded(args);
+      expect(packages).toContain("commander");
+      for (const p of heavy) expect({ args, loads: packages.includes(p) ? p : "" }).toEqual({ args, loads: "" });
+    }
+  });
+
   it("codeact run --scripted runs code in the real kernel, then threads lists it", async () => {
     const env = { CODEACT_HOME: home };
     const r = await run(bin(), ["run", "Mean of the squares?", "--scripted", trajectory, "--executor", "docker", "--thread", "pack-1", "--json"], app, env);
