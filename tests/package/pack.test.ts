@@ -119,6 +119,16 @@ describe("the npm package", () => {
     expect(JSON.parse(threads.stdout)).toEqual([expect.objectContaining({ threadId: "pack-1", task: "Mean of the squares?", status: "done" })]);
   });
 
+  it("from the clone, `npm link` (as the README says) gives a codeact command that prints only its own output", async () => {
+    // A private global prefix: the machine's own global packages are left alone. dist/ is the one
+    // `npm pack` just built.
+    const prefix = join(work, "global");
+    const link = await run("npm", ["link", "--no-audit", "--no-fund"], root, { npm_config_prefix: prefix });
+    expect(link.code).toBe(0);
+    const threads = await run(join(prefix, "bin", "codeact"), ["threads", "--json"], work, { CODEACT_HOME: join(work, "link-home") });
+    expect({ code: threads.code, stdout: threads.stdout, stderr: threads.stderr }).toEqual({ code: 0, stdout: "[]\n", stderr: "" });
+  });
+
   it("the README's library snippet runs to the end and the process exits by itself", async () => {
     const script = join(app, "snippet.mjs");
     writeFileSync(script, readmeSnippet(trajectory));
