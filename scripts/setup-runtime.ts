@@ -1,6 +1,6 @@
 /**
- * The runtime half of setup: a Docker engine and the kernel image; the local kernel only when asked for
- * unsandboxed kernel when no engine can be had. Writes what it found to $CODEACT_HOME/setup.json.
+ * The runtime half of setup: a Docker engine and the kernel image; the local unsandboxed kernel only
+ * when asked for (--local) or tested. Writes what it found to $CODEACT_HOME/setup.json.
  * Flags: --quiet, --for-tests, --local (also the local kernel's packages when Docker is there).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
