@@ -32,7 +32,7 @@ describe("model endpoint failures", () => {
 
   it.each([
     ["drop", /closed the connection in the middle of its reply \(.*\bterminated\b/],
-    ["truncated", /not valid JSON \(Unexpected end of JSON input/],
+    ["truncated", /not valid JSON \((SyntaxError: )?Unexpected end of JSON input/],
   ] as const)("%s: the error names the endpoint and the model", async (misbehave, reason) => {
     server = await startFakeOpenAI([{ misbehave } satisfies Misbehaviour], { repeatLast: true });
     const err = await failure(server.baseUrl);
