@@ -64,7 +64,17 @@ function pidFileAlive(file: string): boolean {
  * Makes a local Docker engine answer if this process may: root on a Debian/Ubuntu machine with no
  * DOCKER_HOST pointing elsewhere. Returns false (having said why and how) when it cannot.
  */
-export async function ensureDockerEngine(log: (line: string) => void): Promise<boolean> {
+export async function ensureDockerEngine(
+  log: (line: string) => void,
+  // Setup passes its own installer (quiet, lock-aware, logged); executors never install anything.
+  install: (packages: string[], why: string) => Promise<boolean> = async (packages) => {
+    const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+    // Wait for a dpkg lock another apt process holds (a fresh cloud machine's unattended upgrades).
+    const update = spawnSync("apt-get", ["-o", "DPkg::Lock::Timeout=600", "update", "-qq"], { stdio: "inherit", env });
+    const done = spawnSync("apt-get", ["-o", "DPkg::Lock::Timeout=600", "install", "-y", "-qq", ...packages], { stdio: "inherit", env });
+    return update.status === 0 && done.status === 0;
+  },
+): Promise<boolean> {
   if (await dockerAnswers()) return true;
   if (process.env.DOCKER_HOST) {
     log(`No Docker engine answers at DOCKER_HOST=${process.env.DOCKER_HOST}. Check that engine, or unset DOCKER_HOST to use a local one.`);
@@ -78,13 +88,7 @@ export async function ensureDockerEngine(log: (line: string) => void): Promise<b
   }
   if (!existsSync("/usr/sbin/dockerd") && !existsSync("/usr/bin/dockerd")) {
     log("No Docker engine here: installing Debian's docker.io (apt-get install docker.io)…");
-    // Wait for a dpkg lock another apt process holds (a fresh cloud machine's unattended upgrades).
-    const update = spawnSync("apt-get", ["-o", "DPkg::Lock::Timeout=600", "update", "-qq"], { stdio: "inherit" });
-    const install = spawnSync("apt-get", ["-o", "DPkg::Lock::Timeout=600", "install", "-y", "-qq", "docker.io"], {
-      stdio: "inherit",
-      env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
-    });
-    if (update.status !== 0 || install.status !== 0) {
+    if (!(await install(["docker.io"], "the Docker engine"))) {
       log(`Installing docker.io failed. ${HOW_TO_START}`);
       return false;
     }

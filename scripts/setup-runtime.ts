@@ -30,7 +30,7 @@ function pythonWithIpykernel(): string | undefined {
 
 async function main(): Promise<void> {
   const state: SetupState = { docker: false, updatedAt: new Date().toISOString() };
-  if (await ensureDockerEngine(log)) {
+  if (await ensureDockerEngine(log, (packages, why) => aptEnsure(packages, why, aptOptions))) {
     state.docker = true;
     state.image = await ensureKernelImage({ docker: await connectDocker(), log });
   } else {
