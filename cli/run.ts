@@ -44,6 +44,7 @@ export interface RunFlags {
   cellTimeout?: number;
   wallClock?: number;
   tokenBudget?: number;
+  modelTimeout?: number;
   thread?: string;
   json?: boolean;
   out?: string;
@@ -68,6 +69,7 @@ export function addRunFlags(cmd: Command): Command {
     .option("--cell-timeout <seconds>", "time limit per code action (at most 86400)", cellTimeoutSeconds)
     .option("--wall-clock <seconds>", "time limit for the whole run (at most 604800)", wallClockSeconds)
     .option("--token-budget <n>", "model tokens for the whole run", wholeNumber("--token-budget", 1, Number.MAX_SAFE_INTEGER))
+    .option("--model-timeout <seconds>", "time limit per model request attempt (default $CODEACT_MODEL_TIMEOUT or 120; the wall clock bounds every call too)", wholeNumber("--model-timeout", 1, 3600, "seconds"))
     .option("--json", "one JSON event per line on stdout, nothing else")
     .option("--out <dir>", "where plots are saved (default $CODEACT_HOME/runs/<thread>)")
     .option("--checkpoints <file>", "SQLite checkpoint file (default $CODEACT_HOME/checkpoints.sqlite)")
@@ -83,7 +85,13 @@ export function sessionFromFlags(f: RunFlags, threadId: string): SessionOptions 
   if (!f.scripted && !f.baseUrl && env.baseUrl) httpUrl("OPENAI_BASE_URL", "http://127.0.0.1:8000/v1")(env.baseUrl);
   const models = f.scripted
     ? scriptedModels(f.scripted)
-    : createRoleModels({ ...env, model: f.model ?? env.model, baseUrl: f.baseUrl ?? env.baseUrl, apiKey: f.apiKey ?? env.apiKey });
+    : createRoleModels({
+        ...env,
+        model: f.model ?? env.model,
+        baseUrl: f.baseUrl ?? env.baseUrl,
+        apiKey: f.apiKey ?? env.apiKey,
+        ...(f.modelTimeout ? { timeoutMs: f.modelTimeout * 1000 } : {}),
+      });
   const imageDir = f.out ?? join(codeactHome(), "runs", checkThreadId(threadId));
   const seconds = (s?: number) => (s === undefined ? undefined : s * 1000);
   const limits = Object.fromEntries(

@@ -42,6 +42,23 @@ describe("codeact run: failures named by their source", () => {
     expect(server.requests).toHaveLength(1);
   }, 90_000);
 
+  it("--model-timeout cuts each attempt at a hanging endpoint; the run is kept and the error names the endpoint", async () => {
+    server = await startFakeOpenAI([{ misbehave: "hang" }], { repeatLast: true });
+    const run = await codeact(["run", "x", "--model-timeout", "1", "--executor", "docker", "--thread", "slow"], { CODEACT_HOME: home, OPENAI_BASE_URL: server.baseUrl });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(server.baseUrl);
+    expect(run.stderr).toMatch(/timed out|timeout/i);
+    expect(run.stderr).toMatch(/codeact resume slow/);
+    // The first attempt and the client's retries, each cut at 1 s (the default would wait 120 s each).
+    expect(server.requests.length).toBeGreaterThanOrEqual(1);
+  }, 90_000);
+
+  it("--model-timeout is checked before anything runs", async () => {
+    const run = await codeact(["run", "x", "--model-timeout", "0"], { CODEACT_HOME: home, OPENAI_BASE_URL: "http://127.0.0.1:9/v1" });
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim()).toBe("codeact: --model-timeout must be between 1 and 3600 seconds, got 0");
+  }, 60_000);
+
   it("a Docker engine that cannot be reached is reported as Docker's failure, not the model's", async () => {
     server = await startFakeOpenAI(['{"steps": [{"description": "print", "doneCriterion": "printed"}]}', "<execute>\nprint(1)\n</execute>"]);
     const dead = `tcp://127.0.0.1:${await freePort()}`;
