@@ -22,7 +22,12 @@ export class PostgresArtifactStore implements ArtifactStore {
     connectionString: string,
     readonly limits: ArtifactLimits = DEFAULT_ARTIFACT_LIMITS,
   ) {
-    this.pool = new pg.Pool({ connectionString, max: 4 });
+    this.pool = new pg.Pool({ connectionString, max: 4, application_name: "codeact-artifacts" });
+    // A pooled connection that breaks (server restart, terminated backend) emits 'error' on the pool,
+    // or on a checked-out client; unhandled, either kills the process with a stack. The broken
+    // client is dropped and the query that used it fails with an error the run reports.
+    this.pool.on("error", () => undefined);
+    this.pool.on("connect", (client) => void client.on("error", () => undefined));
   }
 
   /** Creates the tables (once per process; several workers at once take turns). */
