@@ -1,0 +1,161 @@
+/**
+ * `codeact eval`: every task of a suite, in each action format, on its own thread with a kernel of
+ * its own; results appended to results.jsonl as tasks finish, so an interrupted eval resumes
+ * where it stopped (finished tasks are not run again).
+ */
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import { z } from "zod";
+import { type CheckpointerConfig, createCheckpointer } from "../checkpoints/savers";
+import { createExecutor, type ExecutorChoice } from "../executors/factory";
+import type { CodeExecutor } from "../executors/types";
+import { createPaperGraph, type PaperStateValue, runPaperTask } from "../graphs/paper";
+import type { ActionFormat } from "../nodes/actions";
+import { Judge, renderPrompt } from "./judge";
+import { appendResult, readResults, resultKey, summarize, type Summary, type TaskResult } from "./results";
+import { type SuiteSource, SuitePrelude, type TaskInfo } from "./suite";
+
+export type AgentKind = "paper" | "full";
+
+export interface EvalOptions {
+  suite: SuiteSource;
+  formats: ActionFormat[];
+  agent: AgentKind;
+  /** The model for one task in one format (a fresh scripted model per task in tests). */
+  modelFor: (task: TaskInfo, format: ActionFormat) => BaseChatModel;
+  /** Where results.jsonl and eval.json go. */
+  out: string;
+  resume?: boolean;
+  maxTurns?: number;
+  concurrency?: number;
+  executor?: ExecutorChoice;
+  checkpointer?: CheckpointerConfig;
+  /** Only tasks whose id matches. */
+  filter?: RegExp;
+  cellTimeoutMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface EvalReport {
+  evalId: string;
+  out: string;
+  results: TaskResult[];
+  summaries: Summary[];
+  skipped: number;
+}
+
+/** What an eval was started with; a resume must ask for the same thing. */
+const EvalConfigSchema = z.object({ evalId: z.string(), suite: z.string(), kind: z.string(), agent: z.string(), maxTurns: z.number() });
+
+/** A thread id from the eval, format, agent and task: readable, and unique even when task ids are not safe characters. */
+export function taskThreadId(evalId: string, agent: AgentKind, format: ActionFormat, taskId: string): string {
+  const safe = taskId.replace(/[^A-Za-z0-9._-]+/g, "_").slice(0, 60);
+  const hash = createHash("sha256").update(taskId).digest("hex").slice(0, 6);
+  return `${evalId}.${agent}.${format}.${safe}.${hash}`;
+}
+
+function evalConfig(opts: EvalOptions): z.infer<typeof EvalConfigSchema> {
+  const path = join(opts.out, "eval.json");
+  const fresh = { evalId: `eval-${createHash("sha256").update(`${opts.out}${Date.now()}`).digest("hex").slice(0, 8)}`, suite: opts.suite.name, kind: opts.suite.kind, agent: opts.agent, maxTurns: opts.maxTurns ?? 10 };
+  if (!existsSync(path)) {
+    mkdirSync(opts.out, { recursive: true });
+    writeFileSync(path, `${JSON.stringify(fresh, null, 1)}\n`);
+    return fresh;
+  }
+  const prev = EvalConfigSchema.safeParse(JSON.parse(readFileSync(path, "utf8")));
+  if (!prev.success) throw new Error(`${path} is not an eval's settings file; choose another --out folder.`);
+  if (!opts.resume) throw new Error(`${opts.out} already holds an eval (${prev.data.evalId}). Continue it with --resume, or choose another --out folder.`);
+  const p = prev.data;
+  if (p.suite !== fresh.suite || p.kind !== fresh.kind || p.agent !== fresh.agent || p.maxTurns !== fresh.maxTurns) {
+    throw new Error(`${opts.out} holds an eval of suite ${p.suite}, agent ${p.agent}, ${p.maxTurns} turns; resume it with the same settings (or choose another --out folder).`);
+  }
+  return p;
+}
+
+export async function runEval(opts: EvalOptions): Promise<EvalReport> {
+  const log = opts.log ?? (() => undefined);
+  const maxTurns = opts.maxTurns ?? 10;
+  const { evalId } = evalConfig(opts);
+  const resultsPath = join(opts.out, "results.jsonl");
+  const earlier = readResults(resultsPath);
+  const done = new Set(earlier.map(resultKey));
+
+  const judgeKernel = await createExecutor({ ...opts.executor, threadId: `${evalId}.judge` });
+  const store = await createCheckpointer(opts.checkpointer);
+  const fresh: TaskResult[] = [];
+  try {
+    const judge = new Judge(opts.suite, judgeKernel);
+    await judge.start();
+    const tasks = (await judge.tasks()).filter((t) => !opts.filter || opts.filter.test(t.id));
+    if (!tasks.length) throw new Error(`No tasks in suite ${opts.suite.name}${opts.filter ? ` match ${opts.filter}` : ""}.`);
+    const jobs = opts.formats.flatMap((format) => tasks.map((task) => ({ task, format }))).filter((j) => !done.has(resultKey({ agent: opts.agent, format: j.format, taskId: j.task.id })));
+    if (earlier.length) log(`resuming ${evalId}: ${earlier.length} tasks already finished, ${jobs.length} to run`);
+    let next = 0;
+    const worker = async () => {
+      while (next < jobs.length) {
+        const job = jobs[next++]!;
+        const result = await runOne(opts, evalId, judge, store.saver, job.task, job.format, maxTurns);
+        appendResult(resultsPath, result);
+        fresh.push(result);
+        log(`${result.correct ? "✓" : "✗"} ${job.format} ${job.task.id} (${result.turns} turns, ${result.status})`);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency ?? 1, jobs.length || 1)) }, worker));
+  } finally {
+    await judgeKernel.shutdown().catch(() => undefined);
+    await store.close();
+  }
+  const results = readResults(resultsPath).filter((r) => r.agent === opts.agent && opts.formats.includes(r.format));
+  return { evalId, out: opts.out, results, summaries: summarize(results), skipped: earlier.length };
+}
+
+async function runOne(opts: EvalOptions, evalId: string, judge: Judge, saver: Awaited<ReturnType<typeof createCheckpointer>>["saver"], task: TaskInfo, format: ActionFormat, maxTurns: number): Promise<TaskResult> {
+  const threadId = taskThreadId(evalId, opts.agent, format, task.id);
+  // A task cut short by a kill starts over: its kernel's state is gone and a half run would skew turns.
+  if (await saver.getTuple({ configurable: { thread_id: threadId } })) await saver.deleteThread(threadId);
+  const executor: CodeExecutor = await createExecutor({ ...opts.executor, threadId }, new SuitePrelude(opts.suite, task.id));
+  const started = Date.now();
+  try {
+    await executor.start();
+    if (opts.agent === "full") throw new Error("--agent full is not available yet; use --agent paper.");
+    const graph = createPaperGraph({
+      model: opts.modelFor(task, format),
+      executor,
+      format,
+      check: (answer) => judge.check(task.id, answer),
+      maxTurns,
+      cellTimeoutMs: opts.cellTimeoutMs,
+      checkpointer: saver,
+    });
+    const state = await runPaperTask(graph, { prompt: renderPrompt(task, format), task: task.instruction, taskId: task.id, format }, threadId, maxTurns);
+    return toResult(opts, task, format, threadId, state, Date.now() - started);
+  } finally {
+    await executor.shutdown().catch(() => undefined);
+  }
+}
+
+function toResult(opts: EvalOptions, task: TaskInfo, format: ActionFormat, threadId: string, s: PaperStateValue, wallMs: number): TaskResult {
+  const errors = s.messages.filter((m) => m.kind === "observation" && m.error).length;
+  return {
+    suite: opts.suite.name,
+    agent: opts.agent,
+    format,
+    taskId: task.id,
+    domain: task.domain,
+    threadId,
+    correct: s.correct,
+    tolerant: s.tolerant,
+    status: s.status,
+    answer: s.answer,
+    expected: task.expected,
+    turns: s.turns,
+    modelCalls: s.turns,
+    tokens: s.tokens,
+    wallMs,
+    errors,
+    selfDebugged: errors > 0 && s.correct,
+    finishedAt: new Date().toISOString(),
+  };
+}

@@ -1,0 +1,109 @@
+/**
+ * Suites: where a suite's files are, what the kernel must run to load it (the prelude), and the
+ * task list read back from a kernel. Two kinds: this project's format (a folder with tools.py and
+ * tasks.py, see eval/suites/README.md) and the paper's M3ToolEval package (its `tasks` folder).
+ */
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
+import { z } from "zod";
+import type { StdinHandler } from "../executors/types";
+import { readFolder, writeFilesSource } from "./kernel-files";
+
+export const FORMATS = ["code", "json", "text"] as const;
+export type ActionFormat = (typeof FORMATS)[number];
+
+export interface SuiteSource {
+  kind: "codeact" | "m3tooleval";
+  /** Shown in tables and stored with the eval. */
+  name: string;
+  /** The folder whose files are copied into the kernel. */
+  dir: string;
+}
+
+const BUILT_IN = join(__dirname, "suites");
+const ROOT = "/workspace/.codeact-eval";
+
+/**
+ * `name` is a built-in suite, a folder in this project's format, or "m3tooleval" (its `tasks`
+ * folder given by `from`, or $CODEACT_M3TOOLEVAL_DIR).
+ */
+export function resolveSuite(name: string, from?: string, env: NodeJS.ProcessEnv = process.env): SuiteSource {
+  if (name === "m3tooleval") {
+    const given = from ?? env.CODEACT_M3TOOLEVAL_DIR;
+    if (!given) {
+      throw new Error("m3tooleval needs its task package: pass --from <folder> (the CodeAct repository's scripts/eval/m3tooleval/tasks, or the folder holding it), or set CODEACT_M3TOOLEVAL_DIR.");
+    }
+    const dir = resolve(given);
+    const tasks = existsSync(join(dir, "tasks", "__init__.py")) ? join(dir, "tasks") : dir;
+    if (!existsSync(join(tasks, "__init__.py")) || !existsSync(join(tasks, "base.py"))) {
+      throw new Error(`${dir} is not the M3ToolEval package: expected tasks/__init__.py and tasks/base.py (from the CodeAct repository's scripts/eval/m3tooleval).`);
+    }
+    return { kind: "m3tooleval", name: "m3tooleval", dir: tasks };
+  }
+  if (from) throw new Error("--from is only for the m3tooleval suite; give a suite folder as the suite argument instead.");
+  const dir = /^[A-Za-z0-9_-]+$/.test(name) && existsSync(join(BUILT_IN, name)) ? join(BUILT_IN, name) : resolve(name);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new Error(`No suite "${name}": give a built-in suite (${builtInSuites().join(", ")}), a folder with tools.py and tasks.py, or m3tooleval --from <folder>.`);
+  }
+  for (const f of ["tools.py", "tasks.py"]) {
+    if (!existsSync(join(dir, f))) throw new Error(`${dir} has no ${f}; a suite folder holds tools.py (plain functions) and tasks.py (TASKS). See eval/suites/README.md.`);
+  }
+  return { kind: "codeact", name: basename(dir), dir };
+}
+
+export function builtInSuites(): string[] {
+  return ["toolbox"];
+}
+
+export const ToolInfoSchema = z.object({ name: z.string(), signature: z.string(), doc: z.string() });
+export const TaskInfoSchema = z.object({
+  id: z.string().min(1).max(200),
+  domain: z.string(),
+  instruction: z.string(),
+  /** Python repr of the expected answer (shown in reports). */
+  expected: z.string(),
+  compare: z.string(),
+  tools: z.array(ToolInfoSchema),
+  /** The suite's own prompt per format (M3ToolEval renders its own); otherwise ours is used. */
+  prompts: z.object({ code: z.string(), json: z.string(), text: z.string() }).optional(),
+});
+export type TaskInfo = z.infer<typeof TaskInfoSchema>;
+
+const HARNESS = readFileSync(join(__dirname, "python", "harness.py"), "utf8");
+
+/**
+ * The prelude that loads the suite in a kernel (and, for a task kernel, binds the task's tools).
+ * Run again after every kernel restart, so a restarted kernel has the tools back.
+ */
+export class SuitePrelude implements StdinHandler {
+  private source?: string;
+  constructor(
+    private readonly suite: SuiteSource,
+    private readonly taskId?: string,
+  ) {}
+
+  prelude(): string {
+    if (!this.source) {
+      const pkg = this.suite.kind === "m3tooleval" ? "tasks/" : "codeact_suite/";
+      const files = readFolder(this.suite.dir, pkg);
+      if (this.suite.kind === "codeact" && !files["codeact_suite/__init__.py"]) files["codeact_suite/__init__.py"] = "";
+      this.source = [
+        HARNESS,
+        writeFilesSource(ROOT, files),
+        `_ce_load(${JSON.stringify(this.suite.kind)}, ${JSON.stringify(ROOT)})`,
+        this.taskId === undefined ? "" : `_ce_bind(${JSON.stringify(this.taskId)})`,
+      ].join("\n");
+    }
+    return this.source;
+  }
+
+  /** Suite code calling input() gets an empty line: there is nobody to ask. */
+  async handleInput(): Promise<{ reply: string }> {
+    return { reply: "" };
+  }
+}
+
+/** A Python string literal carrying any text safely (base64 inside). */
+export function b64(text: string): string {
+  return JSON.stringify(Buffer.from(text, "utf8").toString("base64"));
+}

@@ -1,0 +1,143 @@
+/**
+ * The paper's agent: one loop, one model call per turn, no planner or critic. The conversation is
+ * the prompt, then the model's replies and the observations of their actions; a correct answer
+ * ends it, a wrong one is told so and the loop goes on, up to the turn limit (as M3ToolEval ran it).
+ * Each turn is checkpointed, so the thread can be listed and exported like any other run.
+ */
+import { AIMessage, type BaseMessage, HumanMessage } from "@langchain/core/messages";
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import { type BaseCheckpointSaver, DeltaValue, END, type LangGraphRunnableConfig, START, StateGraph, StateSchema } from "@langchain/langgraph";
+import { z } from "zod";
+import type { CodeExecutor, ExecutionResult } from "../executors/types";
+import { type ActionFormat, parseFormattedAction } from "../nodes/actions";
+import { callModel } from "../nodes/context";
+import { WallClockError } from "../nodes/model-errors";
+import { formatObservation } from "../nodes/observation";
+
+export const PaperMessageSchema = z.object({
+  role: z.enum(["user", "assistant"]),
+  content: z.string(),
+  /** What the message is: the prompt, a reply, an action's observation, the checker's feedback. */
+  kind: z.enum(["prompt", "reply", "observation", "feedback", "invalid"]),
+  /** On an observation: the action failed (an exception, an unknown tool, a timeout). */
+  error: z.boolean().optional(),
+});
+export type PaperMessage = z.infer<typeof PaperMessageSchema>;
+
+/** Each write is one turn's messages (a reply and its observation). */
+const append = <T>(current: T[], writes: T[][]) => current.concat(...writes);
+
+export const PaperState = new StateSchema({
+  /** The task's instruction (what `codeact threads` shows). */
+  task: z.string(),
+  taskId: z.string().default(""),
+  format: z.enum(["code", "json", "text"]).default("code"),
+  agent: z.literal("paper").default("paper"),
+  messages: new DeltaValue(z.array(PaperMessageSchema).default(() => []), { inputSchema: z.array(PaperMessageSchema), reducer: append, snapshotFrequency: 10_000 }),
+  turns: z.number().int().default(0),
+  tokens: z.number().int().default(0),
+  startedAt: z.number().default(0),
+  status: z.enum(["running", "done", "max_iterations", "wall_clock", "token_budget"]).default("running"),
+  statusDetail: z.string().default(""),
+  /** The last answer given, right or wrong. */
+  answer: z.string().nullable().default(null),
+  correct: z.boolean().default(false),
+  /** A tolerant comparison (numbers within 1e-6, literals parsed), reported beside the suite's own check. */
+  tolerant: z.boolean().default(false),
+});
+export type PaperStateValue = typeof PaperState.State;
+type PaperUpdate = typeof PaperState.Update;
+
+export interface Verdict {
+  correct: boolean;
+  tolerant: boolean;
+}
+
+export interface PaperGraphOptions {
+  model: BaseChatModel;
+  /** A kernel that already has the task's tools in its namespace (see eval/suite.ts). */
+  executor: CodeExecutor;
+  format: ActionFormat;
+  check: (answer: string) => Promise<Verdict>;
+  maxTurns?: number;
+  cellTimeoutMs?: number;
+  wallClockMs?: number;
+  tokenBudget?: number;
+  observationChars?: number;
+  checkpointer?: BaseCheckpointSaver;
+}
+
+/** The paper's reply to a wrong answer. */
+const WRONG = "Your answer is incorrect. Please try again. Note that you should ONLY output the answer (e.g., single number), without any other text.";
+
+const toMessages = (messages: PaperMessage[]): BaseMessage[] => messages.map((m) => (m.role === "user" ? new HumanMessage(m.content) : new AIMessage(m.content)));
+
+/** Runs one JSON/text tool call in the kernel through the harness; the observation is the tool's result. */
+async function callTool(executor: CodeExecutor, tool: string, args: string, convert: boolean, timeoutMs: number, limit: number): Promise<{ text: string; error: boolean }> {
+  const b64 = (s: string) => JSON.stringify(Buffer.from(s, "utf8").toString("base64"));
+  const code = `_ce_call(__import__("base64").b64decode(${b64(tool)}).decode("utf-8"), ${b64(args)}, ${convert ? "True" : "False"})`;
+  const result = await executor.execute(code, { timeoutMs });
+  const line = result.status === "ok" ? result.stdout.trim().split("\n").pop() : undefined;
+  try {
+    const parsed = z.object({ ok: z.boolean(), text: z.string() }).parse(JSON.parse(line ?? ""));
+    return { text: parsed.text, error: !parsed.ok };
+  } catch {
+    return { text: formatObservation(result as ExecutionResult, limit), error: true };
+  }
+}
+
+export function createPaperGraph(options: PaperGraphOptions) {
+  const maxTurns = options.maxTurns ?? 10;
+  const cellTimeoutMs = options.cellTimeoutMs ?? 30_000;
+  const wallClockMs = options.wallClockMs ?? 30 * 60_000;
+  const tokenBudget = options.tokenBudget ?? 2_000_000;
+  const limit = options.observationChars ?? 4_000;
+
+  const turn = async (state: PaperStateValue, config: LangGraphRunnableConfig): Promise<PaperUpdate> => {
+    const startedAt = state.startedAt || Date.now();
+    if (state.turns >= maxTurns) return { status: "max_iterations", statusDetail: `reached the limit of ${maxTurns} turns` };
+    if (state.tokens >= tokenBudget) return { status: "token_budget", statusDetail: `used ${state.tokens} tokens of a ${tokenBudget} budget` };
+    let reply;
+    try {
+      reply = await callModel(options.model, toMessages(state.messages), config, { at: startedAt + wallClockMs, wallClockMs });
+    } catch (err) {
+      if (err instanceof WallClockError) return { status: "wall_clock", statusDetail: err.message, startedAt };
+      throw err;
+    }
+    const out: PaperMessage[] = [{ role: "assistant", content: reply.text, kind: "reply" }];
+    const update: PaperUpdate = { turns: state.turns + 1, tokens: state.tokens + reply.tokens, startedAt };
+    const action = parseFormattedAction(reply.text, options.format);
+    if (action.kind === "invalid") out.push({ role: "user", content: action.reason, kind: "invalid" });
+    else if (action.kind === "answer") {
+      const verdict = await options.check(action.answer);
+      Object.assign(update, { answer: action.answer, correct: verdict.correct, tolerant: verdict.tolerant });
+      if (verdict.correct) Object.assign(update, { status: "done" });
+      else out.push({ role: "user", content: WRONG, kind: "feedback" });
+    } else if (action.kind === "code") {
+      const result = await options.executor.execute(action.code, { timeoutMs: cellTimeoutMs });
+      out.push({ role: "user", content: formatObservation(result, limit), kind: "observation", error: result.status !== "ok" });
+    } else {
+      const { text, error } = await callTool(options.executor, action.tool, action.args, action.convert, cellTimeoutMs, limit);
+      out.push({ role: "user", content: text, kind: "observation", error });
+    }
+    return { ...update, messages: out };
+  };
+
+  return new StateGraph(PaperState)
+    .addNode("turn", turn)
+    .addEdge(START, "turn")
+    .addConditionalEdges("turn", (s: PaperStateValue) => (s.status === "running" ? "turn" : END), ["turn", END])
+    .compile({ checkpointer: options.checkpointer, name: "codeact-paper" });
+}
+
+export type PaperGraph = ReturnType<typeof createPaperGraph>;
+
+/** Runs one task to its end; `prompt` is the first user message (the task with its tools and format). */
+export async function runPaperTask(graph: PaperGraph, input: { prompt: string; task: string; taskId: string; format: ActionFormat }, threadId: string, maxTurns: number): Promise<PaperStateValue> {
+  const config = { configurable: { thread_id: threadId }, recursionLimit: maxTurns * 2 + 10, durability: "sync" as const };
+  const start = { task: input.task, taskId: input.taskId, format: input.format, messages: [{ role: "user" as const, content: input.prompt, kind: "prompt" as const }] };
+  let last: PaperStateValue | undefined;
+  for await (const values of await graph.stream(start, { ...config, streamMode: "values" })) last = values as PaperStateValue;
+  if (!last) throw new Error("the paper agent produced no state");
+  return last;
+}
