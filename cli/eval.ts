@@ -1,0 +1,143 @@
+/** `codeact eval <suite>`: the paper's comparison of action formats, for a model and an agent. */
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { Command } from "commander";
+import { z } from "zod";
+import { codeactHome } from "../executors/setup-state";
+import type { ActionFormat } from "../nodes/actions";
+import { createRoleModels, modelConfigFromEnv } from "../nodes/models";
+import { ScriptedChatModel } from "../nodes/scripted-model";
+import { type AgentKind, runEval } from "../eval/run";
+import { formatTable } from "../eval/results";
+import { FORMATS, resolveSuite } from "../eval/suite";
+import { checkpointerFromFlags, type RunFlags } from "./run";
+
+interface EvalFlags {
+  actionFormat: string;
+  agent: string;
+  maxTurns: number;
+  concurrency: number;
+  from?: string;
+  out?: string;
+  resume?: boolean | string;
+  tasks?: string;
+  model?: string;
+  baseUrl?: string;
+  apiKey?: string;
+  executor: "auto" | "docker" | "local" | "remote";
+  remoteUrl?: string;
+  cellTimeout?: number;
+  checkpoints?: string;
+  postgres?: string;
+  scripted?: string;
+}
+
+/** Replies per task and format, for offline runs and tests: {delayMs?, tasks: {<id>: {code: [...], json: [...]}}, default?: [...]}. */
+const ScriptFileSchema = z.object({
+  delayMs: z.number().int().min(0).default(0),
+  tasks: z.record(z.string(), z.partialRecord(z.enum(FORMATS), z.array(z.string()))).default({}),
+  default: z.array(z.string()).optional(),
+});
+
+function scriptedFor(path: string) {
+  let parsed;
+  try {
+    parsed = ScriptFileSchema.safeParse(JSON.parse(readFileSync(path, "utf8")));
+  } catch (err) {
+    throw new Error(`Cannot read the script file ${path}: ${(err as Error).message}`);
+  }
+  if (!parsed.success) throw new Error(`${path} is not an eval script: ${parsed.error.issues[0]?.path.join(".")}: ${parsed.error.issues[0]?.message}`);
+  const s = parsed.data;
+  return (taskId: string, format: ActionFormat) => {
+    const script = s.tasks[taskId]?.[format] ?? s.default;
+    if (!script) throw new Error(`${path} has no replies for task ${taskId} in the ${format} format (and no "default").`);
+    return new ScriptedChatModel({ script, delayMs: s.delayMs, whenExhausted: "repeat-last" });
+  };
+}
+
+function positive(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`expected a whole number above 0, got "${v}"`);
+  return n;
+}
+
+/** The newest eval folder of this suite under $CODEACT_HOME/evals (for a bare --resume). */
+function latestEval(suite: string): string {
+  const root = join(codeactHome(), "evals");
+  const found = existsSync(root)
+    ? readdirSync(root)
+        .filter((d) => d.startsWith(`${suite}-`) && existsSync(join(root, d, "eval.json")))
+        .map((d) => join(root, d))
+        .sort((a, b) => statSync(join(b, "eval.json")).mtimeMs - statSync(join(a, "eval.json")).mtimeMs)
+    : [];
+  if (!found.length) throw new Error(`No earlier eval of ${suite} under ${root} to resume; pass --resume <folder> or --out <folder>.`);
+  return found[0]!;
+}
+
+export function registerEval(program: Command): void {
+  program
+    .command("eval")
+    .argument("<suite>", "toolbox (built in), a suite folder (tools.py + tasks.py), or m3tooleval (with --from)")
+    .description("run every task of a suite in each action format; print success rate, turns, model calls, tokens and time")
+    .option("--action-format <format>", "code | json | text | all", "code")
+    .option("--agent <agent>", "paper (one model call per turn) | full (this project's graph)", "paper")
+    .option("--max-turns <n>", "turns per task", positive, 10)
+    .option("--concurrency <n>", "tasks at once (a kernel each)", positive, 1)
+    .option("--from <folder>", "the M3ToolEval task package (default $CODEACT_M3TOOLEVAL_DIR)")
+    .option("--out <folder>", "where results.jsonl goes (default $CODEACT_HOME/evals/<suite>-<time>)")
+    .option("--resume [folder]", "continue an interrupted eval (default: the newest of this suite); finished tasks are not run again")
+    .option("--tasks <regex>", "only tasks whose id matches")
+    .option("--model <name>", "model name (default $CODEACT_MODEL or gpt-4o-mini)")
+    .option("--base-url <url>", "OpenAI-compatible endpoint (default $OPENAI_BASE_URL)")
+    .option("--api-key <key>", "API key (default $OPENAI_API_KEY)")
+    .option("--executor <kind>", "docker | local | remote | auto", "auto")
+    .option("--remote-url <url>", "Jupyter Server / Gateway URL for --executor remote")
+    .option("--cell-timeout <seconds>", "time limit per action", positive)
+    .option("--checkpoints <file>", "SQLite checkpoint file (default $CODEACT_HOME/checkpoints.sqlite)")
+    .option("--postgres <url>", "keep checkpoints in Postgres")
+    .option("--scripted <file>", "replies per task from a JSON file instead of a model (offline runs, tests)")
+    .action(async (suiteName: string, f: EvalFlags) => {
+      const formats: ActionFormat[] = f.actionFormat === "all" ? [...FORMATS] : FORMATS.includes(f.actionFormat as ActionFormat) ? [f.actionFormat as ActionFormat] : [];
+      if (!formats.length) throw new Error(`--action-format must be code, json, text or all, not "${f.actionFormat}"`);
+      if (f.agent !== "paper" && f.agent !== "full") throw new Error(`--agent must be paper or full, not "${f.agent}"`);
+      let filter: RegExp | undefined;
+      try {
+        filter = f.tasks ? new RegExp(f.tasks) : undefined;
+      } catch (err) {
+        throw new Error(`--tasks is not a regular expression: ${(err as Error).message}`);
+      }
+      const suite = resolveSuite(suiteName, f.from);
+      const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "").replace("T", "-");
+      const out = resolve(f.out ?? (typeof f.resume === "string" ? f.resume : f.resume ? latestEval(suite.name) : join(codeactHome(), "evals", `${suite.name}-${stamp}`)));
+      let modelFor;
+      if (f.scripted) {
+        const make = scriptedFor(f.scripted);
+        modelFor = (task: { id: string }, format: ActionFormat) => make(task.id, format);
+      } else {
+        const env = modelConfigFromEnv();
+        const coder = createRoleModels({ ...env, model: f.model ?? env.model, baseUrl: f.baseUrl ?? env.baseUrl, apiKey: f.apiKey ?? env.apiKey }).coder;
+        modelFor = () => coder;
+      }
+      const log = (line: string) => process.stderr.write(`${line}\n`);
+      log(`eval ${suite.name} → ${out}`);
+      const report = await runEval({
+        suite,
+        formats,
+        agent: f.agent as AgentKind,
+        modelFor,
+        out,
+        resume: Boolean(f.resume),
+        maxTurns: f.maxTurns,
+        concurrency: f.concurrency,
+        executor: { kind: f.executor, remoteUrl: f.remoteUrl },
+        checkpointer: checkpointerFromFlags(f as RunFlags),
+        filter,
+        cellTimeoutMs: f.cellTimeout === undefined ? undefined : f.cellTimeout * 1000,
+        log,
+      });
+      const tolerant = suite.kind === "m3tooleval" ? "tolerant (not upstream)" : "tolerant";
+      console.log(formatTable(report.summaries, suite.name, tolerant));
+      console.log(`per-task results: ${join(out, "results.jsonl")}`);
+      console.log(JSON.stringify({ suite: suite.name, evalId: report.evalId, out, agent: f.agent, maxTurns: f.maxTurns, resumedTasks: report.skipped, results: report.summaries }));
+    });
+}
