@@ -9,6 +9,7 @@ import { readThreadState } from "../checkpoints/threads";
 import { toHtml } from "./html";
 import { toNotebook } from "./notebook";
 import { checkpointerFromFlags, type RunFlags } from "./run";
+import { exportTrajectories, isTrajectoryFormat, WHERE, type Where } from "./trajectory";
 
 export async function exportThread(threadId: string, format: "ipynb" | "html", out: string | undefined, flags: Pick<RunFlags, "checkpoints" | "postgres">): Promise<string> {
   checkThreadId(threadId);
@@ -28,14 +29,23 @@ export async function exportThread(threadId: string, format: "ipynb" | "html", o
 export function registerExport(program: Command): void {
   program
     .command("export")
-    .argument("<thread>", "thread id")
-    .description("write a run as a Jupyter notebook or an HTML page")
-    .option("--format <format>", "ipynb | html", "ipynb")
+    .argument("[thread]", "thread id")
+    .description("write a run as a Jupyter notebook, an HTML page or a training conversation (--all: every run, as JSON lines)")
+    .option("--format <format>", "ipynb | html | openai-chat | sharegpt | jsonl", "ipynb")
+    .option("--all", "every run in the store, one conversation per line")
+    .option("--where <filter>", `with --all: ${WHERE.join(" | ")} (self-debugged: hit an error, then succeeded)`, "all")
     .option("-o, --out <file>", "output path (default <thread>.<format>)")
     .option("--checkpoints <file>", "SQLite checkpoint file")
     .option("--postgres <url>", "Postgres checkpoint store")
-    .action(async (thread: string, opts: { format: string; out?: string; checkpoints?: string; postgres?: string }) => {
-      if (opts.format !== "ipynb" && opts.format !== "html") throw new Error(`--format must be ipynb or html, not "${opts.format}"`);
-      console.log(await exportThread(thread, opts.format, opts.out, opts));
+    .action(async (thread: string | undefined, opts: { format: string; out?: string; checkpoints?: string; postgres?: string; all?: boolean; where: string }) => {
+      if (!WHERE.includes(opts.where as Where)) throw new Error(`--where must be ${WHERE.join(", ")}, not "${opts.where}"`);
+      if (opts.all ? thread : !thread) throw new Error("Give a thread id (`codeact threads` lists them), or --all for every run.");
+      if (opts.all || isTrajectoryFormat(opts.format)) {
+        const { path, count } = await exportTrajectories(thread, opts.format, opts.where as Where, opts.out, opts);
+        if (opts.all) console.error(`${count} conversations`);
+        return console.log(path);
+      }
+      if (opts.format !== "ipynb" && opts.format !== "html") throw new Error(`--format must be ipynb, html, openai-chat, sharegpt or jsonl, not "${opts.format}"`);
+      console.log(await exportThread(thread!, opts.format, opts.out, opts));
     });
 }
