@@ -110,13 +110,16 @@ export function registerEval(program: Command): void {
       const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "").replace("T", "-");
       const out = resolve(f.out ?? (typeof f.resume === "string" ? f.resume : f.resume ? latestEval(suite.name) : join(codeactHome(), "evals", `${suite.name}-${stamp}`)));
       let modelFor;
+      let rolesFor;
       if (f.scripted) {
+        if (f.agent === "full") throw new Error("--scripted replays one model's replies: use it with --agent paper.");
         const make = scriptedFor(f.scripted);
         modelFor = (task: { id: string }, format: ActionFormat) => make(task.id, format);
       } else {
         const env = modelConfigFromEnv();
-        const coder = createRoleModels({ ...env, model: f.model ?? env.model, baseUrl: f.baseUrl ?? env.baseUrl, apiKey: f.apiKey ?? env.apiKey }).coder;
-        modelFor = () => coder;
+        const roles = createRoleModels({ ...env, model: f.model ?? env.model, baseUrl: f.baseUrl ?? env.baseUrl, apiKey: f.apiKey ?? env.apiKey });
+        modelFor = () => roles.coder;
+        rolesFor = () => roles;
       }
       const log = (line: string) => process.stderr.write(`${line}\n`);
       log(`eval ${suite.name} → ${out}`);
@@ -125,6 +128,7 @@ export function registerEval(program: Command): void {
         formats,
         agent: f.agent as AgentKind,
         modelFor,
+        rolesFor,
         out,
         resume: Boolean(f.resume),
         maxTurns: f.maxTurns,

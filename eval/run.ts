@@ -13,6 +13,8 @@ import { createExecutor, type ExecutorChoice } from "../executors/factory";
 import type { CodeExecutor } from "../executors/types";
 import { createPaperGraph, type PaperStateValue, runPaperTask } from "../graphs/paper";
 import type { ActionFormat } from "../nodes/actions";
+import type { RoleModels } from "../nodes/models";
+import { runFullTask } from "./full";
 import { Judge, renderPrompt } from "./judge";
 import { appendResult, readResults, resultKey, summarize, type Summary, type TaskResult } from "./results";
 import { type SuiteSource, SuitePrelude, type TaskInfo } from "./suite";
@@ -25,6 +27,8 @@ export interface EvalOptions {
   agent: AgentKind;
   /** The model for one task in one format (a fresh scripted model per task in tests). */
   modelFor: (task: TaskInfo, format: ActionFormat) => BaseChatModel;
+  /** For --agent full: the planner, coder and critic models (default: modelFor's model in every role). */
+  rolesFor?: (task: TaskInfo, format: ActionFormat) => RoleModels;
   /** Where results.jsonl and eval.json go. */
   out: string;
   resume?: boolean;
@@ -119,7 +123,11 @@ async function runOne(opts: EvalOptions, evalId: string, judge: Judge, saver: Aw
   const started = Date.now();
   try {
     await executor.start();
-    if (opts.agent === "full") throw new Error("--agent full is not available yet; use --agent paper.");
+    if (opts.agent === "full") {
+      const models = opts.rolesFor?.(task, format) ?? ((m) => ({ planner: m, coder: m, critic: m }))(opts.modelFor(task, format));
+      const o = await runFullTask({ models, executor, judge, task, format, threadId, maxTurns, cellTimeoutMs: opts.cellTimeoutMs, saver });
+      return { ...base(opts, task, format, threadId), ...o, wallMs: Date.now() - started, selfDebugged: o.errors > 0 && o.correct };
+    }
     const graph = createPaperGraph({
       model: opts.modelFor(task, format),
       executor,
@@ -136,26 +144,23 @@ async function runOne(opts: EvalOptions, evalId: string, judge: Judge, saver: Aw
   }
 }
 
+function base(opts: EvalOptions, task: TaskInfo, format: ActionFormat, threadId: string) {
+  return { suite: opts.suite.name, agent: opts.agent, format, taskId: task.id, domain: task.domain, threadId, expected: task.expected, finishedAt: new Date().toISOString() };
+}
+
 function toResult(opts: EvalOptions, task: TaskInfo, format: ActionFormat, threadId: string, s: PaperStateValue, wallMs: number): TaskResult {
   const errors = s.messages.filter((m) => m.kind === "observation" && m.error).length;
   return {
-    suite: opts.suite.name,
-    agent: opts.agent,
-    format,
-    taskId: task.id,
-    domain: task.domain,
-    threadId,
+    ...base(opts, task, format, threadId),
     correct: s.correct,
     tolerant: s.tolerant,
     status: s.status,
     answer: s.answer,
-    expected: task.expected,
     turns: s.turns,
     modelCalls: s.turns,
     tokens: s.tokens,
     wallMs,
     errors,
     selfDebugged: errors > 0 && s.correct,
-    finishedAt: new Date().toISOString(),
   };
 }

@@ -39,6 +39,7 @@ export interface CodeActGraphOptions {
    * `null`: always inline.
    */
   artifacts?: ArtifactStore | null;
+  actionFormat?: NodeContext["actionFormat"];
 }
 
 function defaultArtifacts(options: CodeActGraphOptions): ArtifactStore | undefined {
@@ -103,7 +104,7 @@ function stopsOnWallClock(node: (state: CodeActStateValue, config: LangGraphRunn
 
 export function createCodeActGraph(options: CodeActGraphOptions) {
   const limits = LimitsSchema.parse(options.limits ?? {});
-  const ctx: NodeContext = { models: options.models, executor: options.executor, tools: options.tools, limits, artifacts: defaultArtifacts(options) };
+  const ctx: NodeContext = { models: options.models, executor: options.executor, tools: options.tools, limits, artifacts: defaultArtifacts(options), actionFormat: options.actionFormat };
   const graph = new StateGraph(CodeActState)
     .addNode("planner", stopsOnWallClock(plannerNode(ctx)))
     .addNode("coder", routed(stopsOnWallClock(coderNode(ctx)), routeAfterCoder), { ends: ["executor", "critic", "coder", END] })

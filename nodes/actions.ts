@@ -111,3 +111,36 @@ export function parseFormattedAction(text: string, format: ActionFormat): Format
   if (!code.trim()) return { kind: "invalid", reason: `The action had no code. Write: ${MARKERS.code}` };
   return { kind: "code", code, thought };
 }
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * A JSON/text tool call as the code cell that makes it, for agents whose executor runs code (the
+ * full graph). The tool name must be a Python identifier; the arguments travel as base64 JSON, so
+ * nothing the model wrote is ever spliced into the code.
+ */
+export function toolCallCode(tool: string, args: string, convert: boolean): string | { invalid: string } {
+  if (!IDENTIFIER.test(tool)) return { invalid: `"${tool.slice(0, 80)}" is not a tool name.` };
+  const payload = JSON.stringify(Buffer.from(args, "utf8").toString("base64"));
+  const load = `__import__("json").loads(__import__("base64").b64decode(${payload}))`;
+  if (!convert) return `print(${tool}(*${load}))`;
+  return [
+    "def _text_arg(s):",
+    "    s = s.strip()",
+    "    for kind in (int, float):",
+    "        try:",
+    "            return kind(s)",
+    "        except ValueError:",
+    "            pass",
+    "    return s",
+    `print(${tool}(*[_text_arg(a) for a in ${load}]))`,
+  ].join("\n");
+}
+
+/** A reply in the JSON or text format, read as this project's code/answer actions. */
+export function parseAsCodeAction(text: string, format: ActionFormat): { kind: "code"; code: string; thought: string } | { kind: "answer"; answer: string; thought: string } | { kind: "invalid"; reason: string } {
+  const action = parseFormattedAction(text, format);
+  if (action.kind !== "tool") return action;
+  const code = toolCallCode(action.tool, action.args, action.convert);
+  return typeof code === "string" ? { kind: "code", code, thought: action.thought } : { kind: "invalid", reason: code.invalid };
+}

@@ -10,6 +10,7 @@ import type { Limits } from "../graphs/limits";
 import type { CodeActStateValue, CodeActUpdate, RunStatus } from "../graphs/state";
 import { callModel, type NodeContext, planText, runDeadline, toolsSection, onlyChanges } from "./context";
 import { formatObservation } from "./observation";
+import { parseAsCodeAction } from "./actions";
 import { parseAction } from "./parse";
 import { prompt } from "./prompts";
 
@@ -71,7 +72,7 @@ export function coderNode(ctx: NodeContext) {
       config,
       runDeadline(state, ctx.limits),
     );
-    const action = parseAction(text);
+    const action = !ctx.actionFormat || ctx.actionFormat === "code" ? parseAction(text) : parseAsCodeAction(text, ctx.actionFormat);
     const update: CodeActUpdate = { pendingAction: action, iterations: state.iterations + 1, tokens: state.tokens + tokens };
     if (action.kind === "invalid") {
       const count = state.invalidOutputs + 1;

@@ -16,6 +16,8 @@ export interface NodeContext {
   limits: Limits;
   /** Where large cell outputs and tool records go instead of the checkpoint; none: kept inline, bounded. */
   artifacts?: ArtifactStore;
+  /** How the coder acts: Python code (default), or one JSON/text tool call a turn (the paper's comparison). */
+  actionFormat?: "code" | "json" | "text";
 }
 
 export interface ModelReply {

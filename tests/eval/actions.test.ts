@@ -1,5 +1,5 @@
 /** The paper's action formats: what a reply is read as. */
-import { parseFormattedAction } from "../../nodes/actions";
+import { parseAsCodeAction, parseFormattedAction, toolCallCode } from "../../nodes/actions";
 
 describe("parseFormattedAction", () => {
   it("reads a code action between 'Action:' and 'End Action', fences and thoughts included", () => {
@@ -30,5 +30,18 @@ describe("parseFormattedAction", () => {
     expect(parseFormattedAction("I think it is 3", "text")).toMatchObject({ kind: "invalid" });
     expect(parseFormattedAction("Answer:   ", "code")).toMatchObject({ kind: "invalid" });
     expect(parseFormattedAction(`Action: ${"x".repeat(50_000)}`, "code")).toMatchObject({ kind: "invalid" });
+  });
+});
+
+describe("tool calls as code (the full graph's JSON/text formats)", () => {
+  it("refuses a tool name that is not a Python identifier: nothing the model wrote is spliced into code", () => {
+    expect(toolCallCode("__import__('os').system('id')#", "[]", false)).toEqual({ invalid: expect.stringContaining("is not a tool name") });
+    expect(parseAsCodeAction('Action: {"tool": "f(1);g", "args": []} End Action', "json")).toMatchObject({ kind: "invalid" });
+  });
+
+  it("passes arguments as base64 JSON, whatever they contain", () => {
+    const code = toolCallCode("f", JSON.stringify(["\")); import os; (\""]), false) as string;
+    expect(code).toMatch(/^print\(f\(\*__import__\("json"\)\.loads\(__import__\("base64"\)\.b64decode\("[A-Za-z0-9+/=]+"\)\)\)\)$/);
+    expect(parseAsCodeAction("Action: f, 1, x End Action", "text")).toMatchObject({ kind: "code", code: expect.stringContaining("_text_arg") });
   });
 });
