@@ -51,7 +51,7 @@ export class Judge {
   }
 
   async check(taskId: string, answer: string): Promise<Verdict> {
-    const out = await run(this.executor, `_ce_check(${JSON.stringify(taskId)}, ${b64(answer)})`);
+    const out = await run(this.executor, `_ce_check(${b64(taskId)}, ${b64(answer)})`);
     return z.object({ correct: z.boolean(), tolerant: z.boolean() }).parse(JSON.parse(out.trim().split("\n").pop() ?? ""));
   }
 }

@@ -119,7 +119,7 @@ async function runOne(opts: EvalOptions, evalId: string, judge: Judge, saver: Aw
   const threadId = taskThreadId(evalId, opts.agent, format, task.id);
   // A task cut short by a kill starts over: its kernel's state is gone and a half run would skew turns.
   if (await saver.getTuple({ configurable: { thread_id: threadId } })) await saver.deleteThread(threadId);
-  const executor: CodeExecutor = await createExecutor({ ...opts.executor, threadId }, new SuitePrelude(opts.suite, task.id));
+  const executor: CodeExecutor = await createExecutor({ ...opts.executor, threadId }, new SuitePrelude(opts.suite, task));
   const started = Date.now();
   try {
     await executor.start();

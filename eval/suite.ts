@@ -77,22 +77,26 @@ const HARNESS = readFileSync(join(__dirname, "python", "harness.py"), "utf8");
  */
 export class SuitePrelude implements StdinHandler {
   private source?: string;
+  /** Without a task: the judge's kernel (the whole suite). With one: that task's kernel (its tools). */
   constructor(
     private readonly suite: SuiteSource,
-    private readonly taskId?: string,
+    private readonly task?: Pick<TaskInfo, "id" | "tools">,
   ) {}
 
   prelude(): string {
     if (!this.source) {
-      const pkg = this.suite.kind === "m3tooleval" ? "tasks/" : "codeact_suite/";
-      const files = readFolder(this.suite.dir, pkg);
-      if (this.suite.kind === "codeact" && !files["codeact_suite/__init__.py"]) files["codeact_suite/__init__.py"] = "";
-      this.source = [
-        HARNESS,
-        writeFilesSource(ROOT, files),
-        `_ce_load(${JSON.stringify(this.suite.kind)}, ${JSON.stringify(ROOT)})`,
-        this.taskId === undefined ? "" : `_ce_bind(${JSON.stringify(this.taskId)})`,
-      ].join("\n");
+      const codeact = this.suite.kind === "codeact";
+      const files = readFolder(this.suite.dir, codeact ? "codeact_suite/" : "tasks/");
+      if (codeact && !files["codeact_suite/__init__.py"]) files["codeact_suite/__init__.py"] = "";
+      // A task's kernel never gets our format's tasks.py: the model's code could read the answers.
+      // (M3ToolEval defines tools and answers in one module, so its package goes in whole, as upstream ran it.)
+      if (codeact && this.task) delete files["codeact_suite/tasks.py"];
+      const setup = !this.task
+        ? `_ce_load(${JSON.stringify(this.suite.kind)}, ${JSON.stringify(ROOT)})`
+        : codeact
+          ? `_ce_bind_tools(${JSON.stringify(ROOT)}, ${JSON.stringify(this.task.tools.map((t) => t.name))})`
+          : `_ce_load("m3tooleval", ${JSON.stringify(ROOT)})\n_ce_bind(${JSON.stringify(this.task.id)})`;
+      this.source = [HARNESS, writeFilesSource(ROOT, files), setup].join("\n");
     }
     return this.source;
   }

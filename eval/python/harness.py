@@ -173,6 +173,17 @@ def _ce_bind(tid):
     get_ipython().user_ns.update(tools)  # noqa: F821 (defined inside IPython)
 
 
+def _ce_bind_tools(root, names):
+    """A task kernel of this project's format: only tools.py is there (tasks.py, with the answers, is not)."""
+    import importlib
+
+    _sys.path.insert(0, root)
+    tools_mod = importlib.import_module("codeact_suite.tools")
+    tools = {n: getattr(tools_mod, n) for n in names}
+    _CE["bound"] = tools
+    get_ipython().user_ns.update(tools)  # noqa: F821
+
+
 def _ce_call(tool, args_b64, convert):
     """One JSON/text action: calls one tool; prints a JSON line {ok, text}."""
     args = _json.loads(_b64.b64decode(args_b64))
@@ -249,8 +260,9 @@ def _ce_suite_check(spec, answer):
     return text == str(expected) or _ce_literal(str(answer)) == expected
 
 
-def _ce_check(tid, answer_b64):
+def _ce_check(tid_b64, answer_b64):
     """Prints {correct, tolerant}: correct is the suite's own check (upstream's for M3ToolEval)."""
+    tid = _b64.b64decode(tid_b64).decode("utf-8")
     answer = _b64.b64decode(answer_b64).decode("utf-8")
     entry = _CE["tasks"][tid]
     if _CE["kind"] == "m3tooleval":

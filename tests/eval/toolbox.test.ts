@@ -63,4 +63,25 @@ describe("eval: toolbox suite", () => {
     expect(report.summaries[0]!.success).toBe(0);
     expect(report.results.every((r) => r.turns === 3 && r.status === "max_iterations" && r.answer === "12345")).toBe(true);
   }, 600_000);
+
+  it("a task's kernel has the tools but not the answers (tasks.py stays in the judge's kernel)", async () => {
+    const out = tmp();
+    const probe = "import os, importlib\nprint(sorted(os.listdir('/workspace/.codeact-eval/codeact_suite')))\ntry:\n    importlib.import_module('codeact_suite.tasks')\nexcept ImportError as e:\n    print('no tasks:', type(e).__name__)\nprint(get_price('widget'))";
+    const model = new ScriptedChatModel({ script: [`Action:\n${probe}\nEnd Action`, "Answer: widget"] });
+    const report = await runEval({
+      suite: resolveSuite("toolbox"),
+      formats: ["code"],
+      agent: "paper",
+      modelFor: () => model,
+      out,
+      filter: /^cheapest_tool$/,
+      executor,
+      checkpointer: { kind: "sqlite", path: join(out, "checkpoints.sqlite") },
+    });
+    expect(report.results[0]!.correct).toBe(true);
+    const observation = String(model.calls[1]!.at(-1)!.content);
+    expect(observation).not.toContain("tasks.py");
+    expect(observation).toContain("no tasks: ModuleNotFoundError");
+    expect(observation).toContain("4.5");
+  }, 300_000);
 });
