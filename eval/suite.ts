@@ -21,7 +21,8 @@ export interface SuiteSource {
 }
 
 const BUILT_IN = join(__dirname, "suites");
-const ROOT = "/workspace/.codeact-eval";
+/** Relative to the kernel's working directory: /workspace in Docker, a temporary folder for a local kernel. */
+const ROOT = ".codeact-eval";
 
 /**
  * `name` is a built-in suite, a folder in this project's format, or "m3tooleval" (its `tasks`

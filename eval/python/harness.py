@@ -83,7 +83,7 @@ def _ce_load_codeact(root):
     """This project's suite format: a package with tools.py (plain functions) and tasks.py (TASKS)."""
     import importlib
 
-    _sys.path.insert(0, root)
+    _sys.path.insert(0, _os.path.abspath(root))
     tools_mod = importlib.import_module("codeact_suite.tools")
     tasks_mod = importlib.import_module("codeact_suite.tasks")
     tools = {
@@ -103,7 +103,7 @@ def _ce_load_codeact(root):
 
 def _ce_load_m3(root):
     _ce_tqdm_stub()
-    _sys.path.insert(0, root)
+    _sys.path.insert(0, _os.path.abspath(root))
     import importlib
 
     pkg = _ce_quiet(importlib.import_module, "tasks")
@@ -177,7 +177,7 @@ def _ce_bind_tools(root, names):
     """A task kernel of this project's format: only tools.py is there (tasks.py, with the answers, is not)."""
     import importlib
 
-    _sys.path.insert(0, root)
+    _sys.path.insert(0, _os.path.abspath(root))
     tools_mod = importlib.import_module("codeact_suite.tools")
     tools = {n: getattr(tools_mod, n) for n in names}
     _CE["bound"] = tools

@@ -1,0 +1,40 @@
+/** `codeact eval` and the conversation exports refuse bad input with one clear line. */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const root = join(__dirname, "..", "..");
+const home = mkdtempSync(join(tmpdir(), "codeact-eval-err-"));
+afterAll(() => rmSync(home, { recursive: true, force: true }));
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, ["--import", "tsx", join(root, "cli", "main.ts"), ...args], { cwd: root, env: { ...process.env, CODEACT_HOME: home, CODEACT_M3TOOLEVAL_DIR: "", NO_COLOR: "1" }, encoding: "utf8" });
+  return { code: r.status, stderr: r.stderr, stdout: r.stdout };
+}
+
+it.each([
+  [["eval", "nosuch"], 'No suite "nosuch"'],
+  [["eval", "m3tooleval"], "m3tooleval needs its task package: pass --from"],
+  [["eval", "m3tooleval", "--from", "/nonexistent"], "is not the M3ToolEval package"],
+  [["eval", "toolbox", "--action-format", "xml"], "--action-format must be code, json, text or all"],
+  [["eval", "toolbox", "--agent", "other"], "--agent must be paper or full"],
+  [["eval", "toolbox", "--tasks", "("], "--tasks is not a regular expression"],
+  [["eval", "toolbox", "--resume"], "No earlier eval of toolbox"],
+  [["eval", "toolbox", "--scripted", join(home, "missing.json")], "Cannot read the script file"],
+  [["export", "--all", "--format", "ipynb"], "--format must be openai-chat, sharegpt or jsonl"],
+  [["export", "--all", "--where", "sometimes", "--format", "jsonl"], "--where must be all, succeeded, self-debugged"],
+  [["export", "--format", "sharegpt"], "Give a thread id"],
+])("%j → %s", (args, message) => {
+  const r = cli(...args);
+  expect(r.code).toBe(1);
+  expect(r.stderr).toContain(message);
+  expect(r.stderr).not.toMatch(/\n\s+at /); // no stack
+});
+
+it("a script file that is not an eval script is named with what is wrong", () => {
+  writeFileSync(join(home, "bad.json"), JSON.stringify({ tasks: { a: { code: "not a list" } } }));
+  const r = cli("eval", "toolbox", "--scripted", join(home, "bad.json"));
+  expect(r.code).toBe(1);
+  expect(r.stderr).toContain("bad.json is not an eval script: tasks.a.code");
+});
