@@ -53,6 +53,7 @@ export interface RunFlags {
   memory?: boolean;
   scripted?: string;
   approve?: boolean;
+  actionFormat?: string;
 }
 
 export function addRunFlags(cmd: Command): Command {
@@ -76,6 +77,7 @@ export function addRunFlags(cmd: Command): Command {
     .option("--postgres <url>", "keep checkpoints in Postgres instead of SQLite")
     .option("--memory", "keep checkpoints in memory only (no resume)")
     .option("--approve", "stop before each code action to approve, edit or reject it")
+    .option("--action-format <format>", "code (default) | json | text: one JSON or text tool call a turn, as in the paper's comparison")
     .option("--scripted <file>", "replay a recorded trajectory (JSON: planner/coder/critic replies) instead of calling a model");
 }
 
@@ -104,8 +106,11 @@ export function sessionFromFlags(f: RunFlags, threadId: string): SessionOptions 
       approve: f.approve,
     }).filter(([, v]) => v !== undefined),
   );
+  const actionFormat = f.actionFormat ?? "code";
+  if (actionFormat !== "code" && actionFormat !== "json" && actionFormat !== "text") throw new Error(`--action-format must be code, json or text, not "${actionFormat}"`);
   return {
     models,
+    actionFormat,
     executor: { kind: f.executor, remoteUrl: f.remoteUrl, remoteToken: f.remoteToken },
     checkpointer: checkpointerFromFlags(f),
     limits,

@@ -21,6 +21,7 @@ export interface SessionOptions {
   executor: ExecutorChoice;
   checkpointer?: CheckpointerConfig;
   limits?: LimitsInput;
+  actionFormat?: "code" | "json" | "text";
   tools?: ToolBridge;
   render: Renderer;
   log: (line: string) => void;
@@ -100,7 +101,7 @@ export async function runSession(task: string | null, threadId: string, opts: Se
     throw lockLost ?? err;
   }
   try {
-    const graph = createCodeActGraph({ models: opts.models, executor, tools: opts.tools, limits: opts.limits, checkpointer: store.saver, artifacts: store.artifacts });
+    const graph = createCodeActGraph({ models: opts.models, executor, tools: opts.tools, limits: opts.limits, checkpointer: store.saver, artifacts: store.artifacts, actionFormat: opts.actionFormat });
     if (task === null) {
       const previous = await readThreadState(store.saver, threadId);
       if (previous.status !== "running") {

@@ -140,6 +140,11 @@ export function toolCallCode(tool: string, args: string, convert: boolean): stri
 /** A reply in the JSON or text format, read as this project's code/answer actions. */
 export function parseAsCodeAction(text: string, format: ActionFormat): { kind: "code"; code: string; thought: string } | { kind: "answer"; answer: string; thought: string } | { kind: "invalid"; reason: string } {
   const action = parseFormattedAction(text, format);
+  // The graph's own final-answer tag is accepted in every format.
+  if (action.kind === "invalid") {
+    const own = parseAction(text);
+    if (own.kind === "answer") return own;
+  }
   if (action.kind !== "tool") return action;
   const code = toolCallCode(action.tool, action.args, action.convert);
   return typeof code === "string" ? { kind: "code", code, thought: action.thought } : { kind: "invalid", reason: code.invalid };

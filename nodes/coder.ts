@@ -58,7 +58,7 @@ export function coderNode(ctx: NodeContext) {
     const { text, tokens } = await callModel(
       ctx.models.coder,
       [
-        new SystemMessage(prompt("coder", { tools: toolsSection(ctx) })),
+        new SystemMessage(prompt("coder", { tools: toolsSection(ctx) }) + (ctx.actionFormat && ctx.actionFormat !== "code" ? `\n\n${prompt(`coder_${ctx.actionFormat}`)}` : "")),
         new HumanMessage(
           prompt("coder_turn", {
             task: state.task,
