@@ -81,5 +81,38 @@ if (!dir) {
         rmSync(out, { recursive: true, force: true });
       }
     }, 600_000);
+  
+    it("JSON and text actions call the upstream tools (text arguments typed int, then float, then str)", async () => {
+      const out = mkdtempSync(join(tmpdir(), "codeact-m3-fmt-"));
+      try {
+        const script = {
+          json: ['Action: {"tool": "calculate_tariff", "args": [150, 7.5]} End Action', 'Action: {"tool": "estimate_final_value", "args": [150, 11.25]} End Action', "Answer: 161.25"],
+          text: ["Action: calculate_tariff, 150, 7.5 End Action", "Action: estimate_final_value, 150, 11.25 End Action", "Answer: 161.25"],
+        };
+        const models: ScriptedChatModel[] = [];
+        const report = await runEval({
+          suite: resolveSuite("m3tooleval", dir),
+          formats: ["json", "text"],
+          agent: "paper",
+          modelFor: (_task, format) => {
+            const m = new ScriptedChatModel({ script: script[format as "json" | "text"] });
+            models.push(m);
+            return m;
+          },
+          out,
+          filter: /^trade_calculator\/estimate_final_value$/,
+          executor,
+          checkpointer: { kind: "sqlite", path: join(out, "c.sqlite") },
+        });
+        expect(report.results.map((r) => [r.format, r.correct, r.turns])).toEqual([
+          ["json", true, 3],
+          ["text", true, 3],
+        ]);
+        for (const m of models) expect(String(m.calls[1]!.at(-1)!.content)).toBe("11.25");
+      } finally {
+        rmSync(out, { recursive: true, force: true });
+      }
+    }, 300_000);
   });
 }
+
