@@ -29,7 +29,14 @@ export class Judge {
   async start(): Promise<void> {
     if (!this.executor.setStdinHandler) throw new Error("the judge needs an executor that runs a prelude");
     await this.executor.setStdinHandler(new SuitePrelude(this.suite));
-    await this.executor.start();
+    try {
+      await this.executor.start();
+    } catch (err) {
+      const why = /Kernel prelude failed \((.*)\)/s.exec((err as Error).message)?.[1];
+      if (!why) throw err;
+      const where = this.suite.kind === "codeact" ? `Fix ${this.suite.dir}/tools.py or tasks.py (see eval/suites/README.md).` : `Is ${this.suite.dir} the unchanged M3ToolEval package?`;
+      throw new Error(`The suite ${this.suite.name} could not be loaded: ${why}. ${where}`);
+    }
   }
 
   async tasks(): Promise<TaskInfo[]> {

@@ -60,28 +60,39 @@ export function taskThreadId(evalId: string, agent: AgentKind, format: ActionFor
   return `${evalId}.${agent}.${format}.${safe}.${hash}`;
 }
 
-function evalConfig(opts: EvalOptions): z.infer<typeof EvalConfigSchema> {
+/** The eval's settings: an earlier one's when resuming (checked to match), else new ones, written once the suite has loaded. */
+function evalConfig(opts: EvalOptions): { config: z.infer<typeof EvalConfigSchema>; save: () => void } {
   const path = join(opts.out, "eval.json");
   const fresh = { evalId: `eval-${createHash("sha256").update(`${opts.out}${Date.now()}`).digest("hex").slice(0, 8)}`, suite: opts.suite.name, kind: opts.suite.kind, agent: opts.agent, maxTurns: opts.maxTurns ?? 10 };
   if (!existsSync(path)) {
-    mkdirSync(opts.out, { recursive: true });
-    writeFileSync(path, `${JSON.stringify(fresh, null, 1)}\n`);
-    return fresh;
+    return {
+      config: fresh,
+      save: () => {
+        mkdirSync(opts.out, { recursive: true });
+        writeFileSync(path, `${JSON.stringify(fresh, null, 1)}\n`);
+      },
+    };
   }
-  const prev = EvalConfigSchema.safeParse(JSON.parse(readFileSync(path, "utf8")));
-  if (!prev.success) throw new Error(`${path} is not an eval's settings file; choose another --out folder.`);
+  let prev;
+  try {
+    prev = EvalConfigSchema.safeParse(JSON.parse(readFileSync(path, "utf8")));
+  } catch {
+    prev = undefined;
+  }
+  if (!prev?.success) throw new Error(`${path} is not an eval's settings file; choose another --out folder.`);
   if (!opts.resume) throw new Error(`${opts.out} already holds an eval (${prev.data.evalId}). Continue it with --resume, or choose another --out folder.`);
   const p = prev.data;
   if (p.suite !== fresh.suite || p.kind !== fresh.kind || p.agent !== fresh.agent || p.maxTurns !== fresh.maxTurns) {
     throw new Error(`${opts.out} holds an eval of suite ${p.suite}, agent ${p.agent}, ${p.maxTurns} turns; resume it with the same settings (or choose another --out folder).`);
   }
-  return p;
+  return { config: p, save: () => undefined };
 }
 
 export async function runEval(opts: EvalOptions): Promise<EvalReport> {
   const log = opts.log ?? (() => undefined);
   const maxTurns = opts.maxTurns ?? 10;
-  const { evalId } = evalConfig(opts);
+  const { config, save } = evalConfig(opts);
+  const evalId = config.evalId;
   const resultsPath = join(opts.out, "results.jsonl");
   const earlier = readResults(resultsPath);
   const done = new Set(earlier.map(resultKey));
@@ -94,6 +105,7 @@ export async function runEval(opts: EvalOptions): Promise<EvalReport> {
     await judge.start();
     const tasks = (await judge.tasks()).filter((t) => !opts.filter || opts.filter.test(t.id));
     if (!tasks.length) throw new Error(`No tasks in suite ${opts.suite.name}${opts.filter ? ` match ${opts.filter}` : ""}.`);
+    save();
     const jobs = opts.formats.flatMap((format) => tasks.map((task) => ({ task, format }))).filter((j) => !done.has(resultKey({ agent: opts.agent, format: j.format, taskId: j.task.id })));
     if (earlier.length) log(`resuming ${evalId}: ${earlier.length} tasks already finished, ${jobs.length} to run`);
     let next = 0;

@@ -92,7 +92,17 @@ def _ce_load_codeact(root):
         if not n.startswith("_") and f.__module__ == tools_mod.__name__
     }
     tasks = {}
-    for t in tasks_mod.TASKS:
+    if not isinstance(getattr(tasks_mod, "TASKS", None), list):
+        raise ValueError("tasks.py must define TASKS, a list of dicts")
+    for i, t in enumerate(tasks_mod.TASKS):
+        if not isinstance(t, dict) or not isinstance(t.get("id"), str) or not t["id"]:
+            raise ValueError("TASKS[%d] needs an 'id' (a non-empty string)" % i)
+        if not isinstance(t.get("instruction"), str) or "answer" not in t:
+            raise ValueError("task %r needs an 'instruction' (a string) and an 'answer'" % t["id"])
+        if t.get("compare", "exact") not in ("exact", "numeric", "set"):
+            raise ValueError("task %r: 'compare' must be exact, numeric or set, not %r" % (t["id"], t.get("compare")))
+        if t["id"] in tasks:
+            raise ValueError("two tasks share the id %r" % t["id"])
         names = t.get("tools") or sorted(tools)
         missing = [n for n in names if n not in tools]
         if missing:

@@ -1,6 +1,6 @@
 /** `codeact eval` and the conversation exports refuse bad input with one clear line. */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -38,3 +38,16 @@ it("a script file that is not an eval script is named with what is wrong", () =>
   expect(r.code).toBe(1);
   expect(r.stderr).toContain("bad.json is not an eval script: tasks.a.code");
 });
+
+it("a suite that does not load is named with the reason, and leaves no eval behind to resume", () => {
+  const suite = join(home, "broken");
+  const out = join(home, "broken-out");
+  mkdirSync(suite);
+  writeFileSync(join(suite, "tools.py"), 'def f(x: int) -> int:\n    """Doubles."""\n    return 2 * x\n');
+  writeFileSync(join(suite, "tasks.py"), 'TASKS = [{"id": "a", "instruction": "double 2", "answer": 4, "compare": "fuzzy"}]\n');
+  writeFileSync(join(home, "any.json"), JSON.stringify({ default: ["Answer: 4"] }));
+  const r = cli("eval", suite, "--scripted", join(home, "any.json"), "--executor", "docker", "--out", out);
+  expect(r.code).toBe(1);
+  expect(r.stderr).toContain("The suite broken could not be loaded: ValueError: task 'a': 'compare' must be exact, numeric or set, not 'fuzzy'");
+  expect(existsSync(join(out, "eval.json"))).toBe(false);
+}, 120_000);
