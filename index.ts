@@ -42,3 +42,11 @@ export { PostgresArtifactStore } from "./checkpoints/artifacts/postgres";
 export { resolveCellOutputs, resolveCells, resolveToolCall, storeCellOutputs } from "./checkpoints/artifacts/cells";
 export type { ArtifactScope } from "./checkpoints/artifacts/cells";
 export { CheckpointWriteError, GuardedSerializer } from "./checkpoints/guard";
+
+export { runEval } from "./eval/run";
+export type { EvalOptions, EvalReport } from "./eval/run";
+export { resolveSuite } from "./eval/suite";
+export type { SuiteSource, TaskInfo } from "./eval/suite";
+export { createPaperGraph } from "./graphs/paper";
+export { parseFormattedAction } from "./nodes/actions";
+export type { ActionFormat } from "./nodes/actions";
