@@ -9,8 +9,9 @@ import { z } from "zod";
 import type { StdinHandler } from "../executors/types";
 import { readFolder, writeFilesSource } from "./kernel-files";
 
-export const FORMATS = ["code", "json", "text"] as const;
-export type ActionFormat = (typeof FORMATS)[number];
+import type { ActionFormat } from "../nodes/actions";
+
+export const FORMATS: readonly ActionFormat[] = ["code", "json", "text"];
 
 export interface SuiteSource {
   kind: "codeact" | "m3tooleval";
