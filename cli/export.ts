@@ -39,7 +39,8 @@ export function registerExport(program: Command): void {
     .option("--postgres <url>", "Postgres checkpoint store")
     .action(async (thread: string | undefined, opts: { format: string; out?: string; checkpoints?: string; postgres?: string; all?: boolean; where: string }) => {
       if (!WHERE.includes(opts.where as Where)) throw new Error(`--where must be ${WHERE.join(", ")}, not "${opts.where}"`);
-      if (opts.all ? thread : !thread) throw new Error("Give a thread id (`codeact threads` lists them), or --all for every run.");
+      if (opts.all ? thread !== undefined : thread === undefined) throw new Error("Give a thread id (`codeact threads` lists them), or --all for every run.");
+      if (thread !== undefined) checkThreadId(thread);
       if (opts.all || isTrajectoryFormat(opts.format)) {
         const { path, count } = await exportTrajectories(thread, opts.format, opts.where as Where, opts.out, opts);
         if (opts.all) console.error(`${count} conversations`);
