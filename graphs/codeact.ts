@@ -1,10 +1,11 @@
 /**
  * The CodeAct graph:
  *
- *   START → planner → coder → executor ─ok──→ critic ─next──→ coder
- *                       ↑         │              ├─replan──→ planner
- *                       └─error───┘              └─done────→ END
- *            (self-debug, bounded by maxDebugAttempts; exhausted → critic)
+ *   START → planner → coder → executor ─ok, step claimed done──→ critic ─next──→ coder
+ *                       ↑         │                                   ├─replan──→ planner
+ *                       └─error / ok without a claim ─┘               └─done────→ END
+ *            (self-debug, bounded by maxDebugAttempts; exhausted → critic; an answer or a
+ *             claim without code → critic; limits.critic "every-action": critic after every ok)
  *
  * Budgets (iterations, tokens, wall clock, malformed replies, replans) end a run by setting a
  * status that routes to END, never by throwing.
@@ -53,6 +54,7 @@ export function routeAfterCoder(state: CodeActStateValue): "executor" | "critic"
     case "code":
       return "executor";
     case "answer":
+    case "claim":
       return "critic";
     default:
       return "coder";
@@ -64,7 +66,9 @@ export function routeAfterExecutor(limits: Limits) {
     if (state.rejected) return "coder";
     // The self-debug edge: a failed action goes straight back to the coder while retries remain.
     if (state.debugAttempts > 0 && state.debugAttempts <= limits.maxDebugAttempts) return "coder";
-    return "critic";
+    if (state.debugAttempts > limits.maxDebugAttempts) return "critic";
+    // A successful action is reviewed when the coder said it finishes its step (or on every action when asked).
+    return limits.critic === "every-action" || state.stepClaimed ? "critic" : "coder";
   };
 }
 

@@ -24,6 +24,8 @@ export type CodeActEvent =
   | { type: "self_debug"; step: number; attempt: number; error: string }
   | { type: "proposed_answer"; answer: string }
   | { type: "critique"; step: number; verdict: "next" | "replan" | "done"; feedback: string }
+  /** The coder's older turns were replaced by a summary (`digest`: written without the model). */
+  | { type: "compaction"; replaced: number; kept: number; charsBefore: number; charsAfter: number; digest: boolean; reason?: string }
   | { type: "finished"; status: RunStatus; answer: string | null; detail: string };
 
 export type EventWriter = (event: CodeActEvent) => void;

@@ -23,6 +23,17 @@ export const LimitsSchema = z.object({
   observationChars: z.number().int().positive().default(4_000),
   /** Recent cells shown to the coder in full; older ones only by their code's first line. */
   historyCells: z.number().int().positive().default(6),
+  /**
+   * What the coder sees: "conversation" (its replies and their observations as chat turns, append-only
+   * so providers can cache the prefix) or "window" (one re-rendered prompt with the latest cells).
+   */
+  context: z.enum(["conversation", "window"]).default("conversation"),
+  /** Past this many (estimated) tokens the conversation's older turns are compacted into a summary. */
+  contextTokens: z.number().int().min(1_000).max(10_000_000).default(20_000),
+  /** When the critic runs: on the coder's claims (step done, answer, retries exhausted) or after every successful action. */
+  critic: z.enum(["claims", "every-action"]).default("claims"),
+  /** Figures go to the coder as images (undefined: guessed from the model's name). */
+  vision: z.boolean().optional(),
   /** Stop before every execution for a person to approve, edit or reject the code (needs a checkpointer). */
   approve: z.boolean().default(false),
 });

@@ -27,8 +27,10 @@ import { z } from "zod";
 import { LimitsSchema, type LimitsInput } from "./limits";
 
 const EXECUTORS = ["docker", "local", "remote"] as const;
-type NumericLimit = Exclude<keyof LimitsInput, "approve">;
-const NUMERIC_LIMITS = Object.keys(LimitsSchema.shape).filter((k) => k !== "approve") as NumericLimit[];
+/** Limits that are a caller's choice, not a number the policy caps. */
+const CHOICES = ["approve", "context", "critic", "vision"] as const;
+type NumericLimit = Exclude<keyof LimitsInput, (typeof CHOICES)[number]>;
+const NUMERIC_LIMITS = Object.keys(LimitsSchema.shape).filter((k) => !(CHOICES as readonly string[]).includes(k)) as NumericLimit[];
 
 export const ServerPolicySchema = z
   .object({
@@ -158,7 +160,7 @@ export function applyPolicy(configurable: Record<string, unknown>, policy: Serve
   }
 
   const maxima = LimitsSchema.parse(policy.limits);
-  const limits: LimitsInput = { approve: c.approve };
+  const limits: LimitsInput = { approve: c.approve, context: c.limits.context, critic: c.limits.critic, vision: c.limits.vision };
   for (const key of NUMERIC_LIMITS) {
     const max = maxima[key] as number;
     const asked = c.limits[key] as number | undefined;

@@ -5,6 +5,7 @@
 import { DeltaValue, StateSchema } from "@langchain/langgraph";
 import { z } from "zod";
 import { CellSchema } from "./cell";
+import { type Message, MessageSchema } from "./message";
 
 export const PlanStepSchema = z.object({
   description: z.string().min(1),
@@ -13,7 +14,9 @@ export const PlanStepSchema = z.object({
 export type PlanStep = z.infer<typeof PlanStepSchema>;
 
 export const ActionSchema = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("code"), code: z.string(), thought: z.string().default("") }),
+  z.object({ kind: z.literal("code"), code: z.string(), thought: z.string().default(""), stepDone: z.boolean().optional() }),
+  /** The coder says the current step is done without running more code. */
+  z.object({ kind: z.literal("claim"), thought: z.string().default("") }),
   z.object({ kind: z.literal("answer"), answer: z.string(), thought: z.string().default("") }),
   z.object({ kind: z.literal("invalid"), reason: z.string() }),
 ]);
@@ -53,6 +56,15 @@ export const CodeActState = new StateSchema({
   currentStep: z.number().int().default(0),
   cells: new DeltaValue(z.array(CellSchema).default(() => []), { inputSchema: CellSchema, reducer: append, snapshotFrequency: SNAPSHOT_EVERY }),
   critiques: new DeltaValue(z.array(CritiqueSchema).default(() => []), { inputSchema: CritiqueSchema, reducer: append, snapshotFrequency: SNAPSHOT_EVERY }),
+  /** The coder's conversation: task, plan, replies and observations, appended as they happen. */
+  messages: new DeltaValue(z.array(MessageSchema).default(() => []), {
+    // A step may add several entries (observations, a note, the reply): one write, flattened here.
+    inputSchema: z.union([MessageSchema, z.array(MessageSchema)]),
+    reducer: (current: Message[], writes: (Message | Message[])[]) => current.concat(writes.flat()),
+    snapshotFrequency: SNAPSHOT_EVERY,
+  }),
+  /** The coder's last action said its step is done: the critic judges it after the execution. */
+  stepClaimed: z.boolean().default(false),
   pendingAction: ActionSchema.nullable().default(null),
   /** What the coder sees next: the last cell's observation or a request for a proper action. */
   observation: z.string().default(""),

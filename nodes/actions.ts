@@ -86,7 +86,8 @@ export function parseFormattedAction(text: string, format: ActionFormat): Format
   if (action < 0 && answer < 0) {
     if (format === "code") {
       const own = parseAction(text);
-      if (own.kind !== "invalid") return own;
+      // A bare <step_done/> claim has no meaning in the paper's single loop (no critic): not an action.
+      if (own.kind !== "invalid" && own.kind !== "claim") return own;
     }
     return { kind: "invalid", reason: `Your reply had neither 'Action:' nor 'Answer:'. Act with ${MARKERS[format]}, or finish with 'Answer: <your answer>'.` };
   }

@@ -2,16 +2,20 @@
  * coder: plan, current step, recent cells and their observations → exactly one code action or a
  * final answer. Also where the run's budgets are checked, since every loop passes through here.
  */
-import { HumanMessage, SystemMessage } from "@langchain/core/messages";
+import { type BaseMessage, HumanMessage, SystemMessage } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import type { Cell } from "../graphs/cell";
 import { writerOf } from "../graphs/events";
 import type { Limits } from "../graphs/limits";
+import type { Message } from "../graphs/message";
 import type { CodeActStateValue, CodeActUpdate, RunStatus } from "../graphs/state";
 import { callModel, type NodeContext, planText, runDeadline, toolsSection, onlyChanges } from "./context";
+import { compactIfNeeded } from "./compaction";
+import { activeMessages, focusText, pendingMessages, replyMessage, toChat } from "./conversation";
+import { acceptsImages } from "./figures";
 import { formatObservation } from "./observation";
 import { parseAsCodeAction } from "./actions";
-import { parseAction } from "./parse";
+import { type Action, parseAction } from "./parse";
 import { prompt } from "./prompts";
 
 /** The first budget the run has used up, if any. */
@@ -42,6 +46,32 @@ export function historyText(cells: Cell[], keep: number, observationChars: numbe
   return summary + recent.map((c, i) => cellText(c, i === recent.length - 1, observationChars)).join("\n\n");
 }
 
+/** Today's single re-rendered prompt ("window" context): task, plan, focus and the latest cells. */
+/** JSON or text actions (the paper's comparison): the system prompt says how to write one. */
+function formatNote(ctx: NodeContext): string {
+  return ctx.actionFormat && ctx.actionFormat !== "code" ? `\n\n${prompt(`coder_${ctx.actionFormat}`)}` : "";
+}
+
+function windowPrompt(ctx: NodeContext, state: CodeActStateValue): BaseMessage[] {
+  return [
+    new SystemMessage(prompt("coder", { tools: toolsSection(ctx), claims: "" }) + formatNote(ctx)),
+    new HumanMessage(
+      prompt("coder_turn", {
+        task: state.task,
+        plan: planText(state.plan, state.currentStep),
+        focus: focusText(state),
+        history: historyText(state.cells, ctx.limits.historyCells, ctx.limits.observationChars),
+        observation: state.observation ? `Note: ${state.observation}` : "",
+      }),
+    ),
+  ];
+}
+
+/** The coder's system prompt in conversation mode; stable for the whole run (a cacheable prefix). */
+export function coderSystem(ctx: NodeContext): string {
+  return prompt("coder", { tools: toolsSection(ctx), claims: ctx.limits.critic === "claims" ? `${prompt("coder_claims")}\n` : "" }) + formatNote(ctx);
+}
+
 export function coderNode(ctx: NodeContext) {
   const node = async (state: CodeActStateValue, config: LangGraphRunnableConfig): Promise<CodeActUpdate> => {
     const emit = writerOf(config);
@@ -49,31 +79,29 @@ export function coderNode(ctx: NodeContext) {
     if (state.status !== "running") return {};
     const over = exhaustedBudget(state, ctx.limits);
     if (over) return { status: over.status, statusDetail: over.detail };
-    const allDone = state.currentStep >= state.plan.length;
-    const step = state.plan[state.currentStep];
-    const focus = allDone
-      ? "All steps are done. Give the final answer to the task now in <solution>…</solution>."
-      : `Current step ${state.currentStep + 1}: ${step!.description}${step!.doneCriterion ? `\nDone when: ${step!.doneCriterion}` : ""}`;
     emit({ type: "thinking", role: "coder" });
-    const { text, tokens } = await callModel(
-      ctx.models.coder,
-      [
-        new SystemMessage(prompt("coder", { tools: toolsSection(ctx) }) + (ctx.actionFormat && ctx.actionFormat !== "code" ? `\n\n${prompt(`coder_${ctx.actionFormat}`)}` : "")),
-        new HumanMessage(
-          prompt("coder_turn", {
-            task: state.task,
-            plan: planText(state.plan, state.currentStep),
-            focus,
-            history: historyText(state.cells, ctx.limits.historyCells, ctx.limits.observationChars),
-            observation: state.observation ? `Note: ${state.observation}` : "",
-          }),
-        ),
-      ],
-      config,
-      runDeadline(state, ctx.limits),
-    );
-    const action = !ctx.actionFormat || ctx.actionFormat === "code" ? parseAction(text) : parseAsCodeAction(text, ctx.actionFormat);
-    const update: CodeActUpdate = { pendingAction: action, iterations: state.iterations + 1, tokens: state.tokens + tokens };
+    let messages: BaseMessage[];
+    let added: Message[] = [];
+    let spent = 0;
+    if (ctx.limits.context === "window") messages = windowPrompt(ctx, state);
+    else {
+      const system = coderSystem(ctx);
+      const vision = acceptsImages(ctx.models.coder, ctx.limits.vision);
+      added = pendingMessages(state, ctx.limits);
+      let all = state.messages.concat(added);
+      const compaction = await compactIfNeeded(ctx, state, all, system, config, emit, vision);
+      if (compaction) {
+        added.push(compaction.summary);
+        all = all.concat(compaction.summary);
+        spent += compaction.tokens;
+      }
+      messages = toChat(system, activeMessages(all), { cells: state.cells, vision });
+    }
+    const { text, tokens } = await callModel(ctx.models.coder, messages, config, runDeadline(state, ctx.limits));
+    const action: Action = !ctx.actionFormat || ctx.actionFormat === "code" ? parseAction(text) : parseAsCodeAction(text, ctx.actionFormat);
+    const update: CodeActUpdate = { pendingAction: action, iterations: state.iterations + 1, tokens: state.tokens + spent + tokens };
+    if (ctx.limits.context === "conversation") update.messages = [...added, replyMessage(text)];
+    update.stepClaimed = action.kind === "code" && Boolean(action.stepDone);
     if (action.kind === "invalid") {
       const count = state.invalidOutputs + 1;
       emit({ type: "invalid_output", reason: action.reason, count });
@@ -88,7 +116,7 @@ export function coderNode(ctx: NodeContext) {
     update.invalidOutputs = 0;
     update.observation = "";
     if (action.kind === "code") emit({ type: "action", step: state.currentStep, attempt: state.debugAttempts, code: action.code, thought: action.thought });
-    else emit({ type: "proposed_answer", answer: action.answer });
+    else if (action.kind === "answer") emit({ type: "proposed_answer", answer: action.answer });
     return update;
   };
   return async (state: CodeActStateValue, config: LangGraphRunnableConfig): Promise<CodeActUpdate> => onlyChanges(state, await node(state, config));

@@ -47,7 +47,14 @@ export function runDeadline(state: { startedAt: number }, limits: Limits): Deadl
  * The call (retries included) is cut off at the run's deadline with a WallClockError; any other
  * failure becomes a ModelCallError naming the endpoint. A pause (the run's own signal) passes through.
  */
-export async function callModel(model: BaseChatModel, messages: BaseMessage[], config?: RunnableConfig, deadline?: Deadline): Promise<ModelReply> {
+export async function callModel(
+  model: BaseChatModel,
+  messages: BaseMessage[],
+  config?: RunnableConfig,
+  deadline?: Deadline,
+  /** Provider call options, such as `response_format`. */
+  options?: Record<string, unknown>,
+): Promise<ModelReply> {
   const clock = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   if (deadline) {
@@ -59,7 +66,7 @@ export async function callModel(model: BaseChatModel, messages: BaseMessage[], c
   let reply;
   const started = Date.now();
   try {
-    reply = await model.invoke(messages, { ...config, signal });
+    reply = await model.invoke(messages, { ...config, ...options, signal });
   } catch (err) {
     if (config?.signal?.aborted) throw err;
     if (clock.signal.aborted && deadline) throw new WallClockError(deadline.wallClockMs);

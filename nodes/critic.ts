@@ -2,10 +2,14 @@
  * critic: judges the step (or the proposed answer) from the evidence — next step, replan, or done
  * with the answer. It also decides what happens when the self-debug budget of a step runs out.
  */
-import { HumanMessage, SystemMessage } from "@langchain/core/messages";
+import { type BaseMessage, HumanMessage, SystemMessage } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { z } from "zod";
 import { writerOf } from "../graphs/events";
+import type { Message } from "../graphs/message";
+import { coderSystem } from "./coder";
+import { activeMessages, pendingMessages, toChat } from "./conversation";
+import { acceptsImages } from "./figures";
 import type { CodeActStateValue, CodeActUpdate } from "../graphs/state";
 import { type NodeContext, planText, runDeadline, onlyChanges } from "./context";
 import { formatObservation } from "./observation";
@@ -32,28 +36,48 @@ export function criticNode(ctx: NodeContext) {
       .filter(Boolean)
       .join("\n\n");
     const step = state.plan[state.currentStep];
+    const stepText = step ? `${state.currentStep + 1}. ${step.description}${step.doneCriterion ? ` (done when: ${step.doneCriterion})` : ""}` : "(all steps done)";
     emit({ type: "thinking", role: "critic" });
+    let messages: BaseMessage[];
+    let added: Message[] = [];
+    if (ctx.limits.context === "window") {
+      messages = [
+        new SystemMessage(prompt("critic")),
+        new HumanMessage(prompt("critic_turn", { task: state.task, plan: planText(state.plan, state.currentStep), step: stepText, evidence: evidence || "(no code has run for this step)" })),
+      ];
+    } else {
+      // The review request is the coder's conversation plus one instruction, so it reuses the
+      // conversation's cached prefix; the instruction itself is not stored.
+      added = pendingMessages(state, ctx.limits);
+      const view = activeMessages(state.messages.concat(added));
+      const situation = proposed !== undefined
+        ? `The agent proposes this final answer:\n${proposed}`
+        : exhausted
+          ? `The agent failed ${state.debugAttempts} times in a row on this step and has no retries left. Decide: "replan" (a different approach) or "done" (give up, explaining why in "answer").`
+          : state.pendingAction?.kind === "claim" || state.stepClaimed
+            ? "The agent says the current step is done."
+            : "Judge the latest action.";
+      messages = [
+        ...toChat(coderSystem(ctx), view, { cells: state.cells, vision: acceptsImages(ctx.models.critic, ctx.limits.vision) }),
+        new HumanMessage(prompt("critic_review", { situation, step: stepText })),
+      ];
+    }
     const { value, tokens } = await askForJson(
       ctx.models.critic,
-      [
-        new SystemMessage(prompt("critic")),
-        new HumanMessage(
-          prompt("critic_turn", {
-            task: state.task,
-            plan: planText(state.plan, state.currentStep),
-            step: step ? `${state.currentStep + 1}. ${step.description}` : "(all steps done)",
-            evidence: evidence || "(no code has run for this step)",
-          }),
-        ),
-      ],
+      messages,
       VerdictSchema,
       // Unusable critic replies: accept a proposed answer, otherwise move on rather than stall.
       () => (proposed !== undefined ? { verdict: "done" as const, feedback: "", answer: proposed } : { verdict: exhausted ? ("replan" as const) : ("next" as const), feedback: "" }),
       config,
       runDeadline(state, ctx.limits),
+      "verdict",
     );
     emit({ type: "critique", step: state.currentStep, verdict: value.verdict, feedback: value.feedback });
     const base: CodeActUpdate = {
+      ...(added.length ? { messages: added } : {}),
+      stepClaimed: false,
+      // The note was moved into the conversation (the window prompt still shows it to the planner).
+      ...(ctx.limits.context === "conversation" ? { observation: "" } : {}),
       tokens: state.tokens + tokens,
       critiques: { step: state.currentStep, verdict: value.verdict, feedback: value.feedback },
       pendingAction: null,

@@ -5,14 +5,18 @@
  */
 
 export type Action =
-  | { kind: "code"; code: string; thought: string }
+  | { kind: "code"; code: string; thought: string; stepDone?: boolean }
   | { kind: "answer"; answer: string; thought: string }
+  | { kind: "claim"; thought: string }
   | { kind: "invalid"; reason: string };
 
 export interface ParseOptions {
   /** Responses longer than this are refused rather than executed. */
   maxChars?: number;
 }
+
+/** The coder's "this step is done" marker (see prompts/coder.txt); only outside code counts. */
+const STEP_DONE = /<step_done\s*\/?>(?:\s*<\/step_done>)?/i;
 
 const FENCE = /```[ \t]*(python3?|py|ipython)?[ \t]*\n([\s\S]*?)```/gi;
 
@@ -115,13 +119,15 @@ export function parseAction(text: string, options: ParseOptions = {}): Action {
   if (codes.length === 1 && solution.blocks.length) {
     return { kind: "invalid", reason: "Your response had both code to run and a final answer. Run the code first; answer only after seeing its output." };
   }
-  if (codes.length === 1) return { kind: "code", code: codes[0]!, thought: thoughtBefore(text, /<execute>|```/i) };
+  const claimed = STEP_DONE.test(withoutTags.replace(FENCE, ""));
+  if (codes.length === 1) return { kind: "code", code: codes[0]!, thought: thoughtBefore(text, /<execute>|```/i), ...(claimed ? { stepDone: true } : {}) };
   if (solution.blocks.length > 1) return { kind: "invalid", reason: "Your response had several <solution> blocks. Give one final answer." };
   if (solution.blocks.length === 1) {
     const answer = solution.blocks[0]!.trim();
     if (!answer) return { kind: "invalid", reason: "The <solution> block was empty." };
     return { kind: "answer", answer, thought: thoughtBefore(text, /<solution>/i) };
   }
+  if (claimed) return { kind: "claim", thought: text.replace(STEP_DONE, "").trim() };
   return {
     kind: "invalid",
     reason: "Your response had no action. Either run Python code in <execute>…</execute> (or a ```python block), or give the final answer in <solution>…</solution>.",

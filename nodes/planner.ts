@@ -1,8 +1,12 @@
 /** planner: task (and the critic's feedback when replanning) → ordered steps with done-criteria. */
-import { HumanMessage, SystemMessage } from "@langchain/core/messages";
+import { type BaseMessage, HumanMessage, SystemMessage } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { z } from "zod";
 import { writerOf } from "../graphs/events";
+import type { Message } from "../graphs/message";
+import { coderSystem } from "./coder";
+import { activeMessages, pendingMessages, toChat } from "./conversation";
+import { acceptsImages } from "./figures";
 import { type CodeActStateValue, type CodeActUpdate, PlanStepSchema } from "../graphs/state";
 import { type NodeContext, planText, runDeadline, toolsSection, onlyChanges } from "./context";
 import { prompt } from "./prompts";
@@ -16,19 +20,34 @@ export function plannerNode(ctx: NodeContext) {
     const replanning = state.plan.length > 0;
     const startedAt = state.startedAt || Date.now();
     emit({ type: "thinking", role: "planner" });
-    const replan = replanning
-      ? `\nA previous plan did not work:\n${planText(state.plan, state.currentStep)}\n\nReviewer's feedback: ${state.feedback || "(none)"}\nLast observation:\n${state.observation || "(none)"}\n\nMake a new plan that avoids the problem. Variables from earlier code still exist in the kernel.`
-      : "";
+    let messages: BaseMessage[];
+    let added: Message[] = [];
+    if (replanning && ctx.limits.context === "conversation") {
+      // A replan sees the whole conversation (it reuses its cached prefix) plus one instruction.
+      added = pendingMessages(state, ctx.limits);
+      const view = activeMessages(state.messages.concat(added));
+      messages = [
+        ...toChat(coderSystem(ctx), view, { cells: state.cells, vision: acceptsImages(ctx.models.planner, ctx.limits.vision) }),
+        new HumanMessage(prompt("planner_replan", { feedback: state.feedback || "(none)" })),
+      ];
+    } else {
+      const replan = replanning
+        ? `\nA previous plan did not work:\n${planText(state.plan, state.currentStep)}\n\nReviewer's feedback: ${state.feedback || "(none)"}\nLast observation:\n${state.observation || "(none)"}\n\nMake a new plan that avoids the problem. Variables from earlier code still exist in the kernel.`
+        : "";
+      messages = [new SystemMessage(prompt("planner", { tools: toolsSection(ctx) })), new HumanMessage(prompt("planner_task", { task: state.task, replan }))];
+    }
     const { value, tokens } = await askForJson(
       ctx.models.planner,
-      [new SystemMessage(prompt("planner", { tools: toolsSection(ctx) })), new HumanMessage(prompt("planner_task", { task: state.task, replan }))],
+      messages,
       PlanSchema,
       () => ({ steps: [{ description: state.task, doneCriterion: "the task is answered" }] }),
       config,
       runDeadline({ startedAt }, ctx.limits),
+      "plan",
     );
     emit({ type: "plan", steps: value.steps, replan: replanning });
     return {
+      ...(added.length ? { messages: added } : {}),
       plan: value.steps,
       currentStep: 0,
       debugAttempts: 0,

@@ -1,13 +1,31 @@
 /**
- * JSON replies from the planner and critic: parsed with zod, one repair round when the model's
- * JSON is malformed, then a safe fallback so a bad reply never ends a run.
+ * JSON replies from the planner and critic. A model that supports it (ChatOpenAI, any
+ * OpenAI-compatible server) is asked with the provider's structured output (a JSON schema in
+ * `response_format`); a server that refuses that gets the text-JSON path from then on. Replies are
+ * parsed with zod, with one repair round when malformed, then a safe fallback so a bad reply never
+ * ends a run.
  */
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { AIMessage, type BaseMessage, HumanMessage } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
-import type { z } from "zod";
+import { ChatOpenAI } from "@langchain/openai";
+import { z } from "zod";
 import { callModel, type Deadline } from "./context";
+import { ModelCallError } from "./model-errors";
 import { extractJson } from "./parse";
+
+/** Models whose server refused `response_format` once: asked in plain text from then on. */
+const refused = new WeakSet<BaseChatModel>();
+
+function responseFormat(schema: z.ZodType, name: string) {
+  return { type: "json_schema", json_schema: { name, schema: z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }), strict: false } };
+}
+
+/** A refusal of the request itself (HTTP 400/422: unknown or unsupported field), not a failing server. */
+function refusesFormat(err: unknown): boolean {
+  const status = (err instanceof ModelCallError ? (err.cause as { status?: number } | undefined) : (err as { status?: number }))?.status;
+  return status === 400 || status === 422;
+}
 
 export async function askForJson<S extends z.ZodType>(
   model: BaseChatModel,
@@ -16,21 +34,31 @@ export async function askForJson<S extends z.ZodType>(
   fallback: () => z.output<S>,
   config?: RunnableConfig,
   deadline?: Deadline,
-): Promise<{ value: z.output<S>; tokens: number; repaired: boolean; fellBack: boolean }> {
+  name = "reply",
+): Promise<{ value: z.output<S>; tokens: number; repaired: boolean; fellBack: boolean; structured: boolean }> {
   let tokens = 0;
   let convo = messages;
+  let structured = model instanceof ChatOpenAI && !refused.has(model);
   for (let attempt = 0; attempt < 2; attempt++) {
-    const reply = await callModel(model, convo, config, deadline);
+    let reply;
+    try {
+      reply = await callModel(model, convo, config, deadline, structured ? { response_format: responseFormat(schema, name) } : undefined);
+    } catch (err) {
+      if (!structured || !refusesFormat(err)) throw err;
+      refused.add(model);
+      structured = false;
+      reply = await callModel(model, convo, config, deadline);
+    }
     tokens += reply.tokens;
     let problem: string;
     try {
       const parsed = schema.safeParse(extractJson(reply.text));
-      if (parsed.success) return { value: parsed.data, tokens, repaired: attempt > 0, fellBack: false };
+      if (parsed.success) return { value: parsed.data, tokens, repaired: attempt > 0, fellBack: false, structured };
       problem = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
     } catch (err) {
       problem = (err as Error).message;
     }
     convo = [...convo, new AIMessage(reply.text), new HumanMessage(`That reply could not be used (${problem}). Reply again with the JSON object only.`)];
   }
-  return { value: fallback(), tokens, repaired: false, fellBack: true };
+  return { value: fallback(), tokens, repaired: false, fellBack: true, structured };
 }

@@ -27,7 +27,8 @@ async function run(scripts: { planner: string[]; coder: string[]; critic: string
     coder: new ScriptedChatModel({ script: scripts.coder }),
     critic: new ScriptedChatModel({ script: scripts.critic }),
   };
-  const graph = createCodeActGraph({ models, executor: kernel, limits, tools, checkpointer: new MemorySaver() });
+  // These scripts review every successful action (the critic pattern they were written for).
+  const graph = createCodeActGraph({ models, executor: kernel, limits: { critic: "every-action", ...limits }, tools, checkpointer: new MemorySaver() });
   const events: CodeActEvent[] = [];
   const state = await runCodeAct(graph, "the task", { threadId: `t-${Math.random()}`, onEvent: (e) => events.push(e) });
   return { state, events, models };

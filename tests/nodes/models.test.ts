@@ -47,7 +47,7 @@ describe("models", () => {
   it("drives the whole graph through ChatOpenAI against the fake server", async () => {
     const server = await startFakeOpenAI([
       '{"steps": [{"description": "square 12", "doneCriterion": "144 printed"}]}',
-      "<execute>\nprint(12 ** 2)\n</execute>",
+      "<execute>\nprint(12 ** 2)\n</execute>\n<step_done/>",
       '{"verdict": "next", "feedback": "printed 144"}',
       "<solution>144</solution>",
       '{"verdict": "done", "feedback": "", "answer": "144"}',
@@ -60,7 +60,7 @@ describe("models", () => {
       expect(state.answer).toBe("144");
       expect(state.cells[0]!.result.stdout).toBe("144\n");
       expect(server.requests).toHaveLength(5);
-      expect(server.requests[1]!.messages.at(-1)!.content).toContain("What is 12 squared?");
+      expect(JSON.stringify(server.requests[1]!.messages)).toContain("What is 12 squared?");
       expect(state.tokens).toBeGreaterThan(250);
     } finally {
       await executor.shutdown();

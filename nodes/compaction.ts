@@ -1,0 +1,100 @@
+/**
+ * Compaction: when the conversation passes its budget, its older turns are replaced by one summary
+ * entry that the model writes (what was done, what exists in the kernel, open problems), while the
+ * last turns stay verbatim. Without a model answer the summary is a deterministic digest. The
+ * summary is appended like any entry, so the stored list stays append-only.
+ */
+import type { LangGraphRunnableConfig } from "@langchain/langgraph";
+import { HumanMessage } from "@langchain/core/messages";
+import type { Cell } from "../graphs/cell";
+import type { EventWriter } from "../graphs/events";
+import type { Message } from "../graphs/message";
+import type { CodeActStateValue } from "../graphs/state";
+import { activeMessages, compactionCut, requestChars, toChat } from "./conversation";
+import { callModel, type NodeContext, planText, runDeadline } from "./context";
+import { WallClockError } from "./model-errors";
+import { prompt } from "./prompts";
+
+/** Replies kept verbatim after a compaction (with what follows each). */
+export const KEEP_REPLIES = 2;
+/** Characters a token, for the budget (the usual rule of thumb for English and code). */
+const CHARS_PER_TOKEN = 4;
+
+/** A summary written without the model: counts, names assigned, files written, the latest outcomes. */
+export function digest(cells: Cell[]): string {
+  const ok = cells.filter((c) => c.result.status === "ok");
+  const names = new Set<string>();
+  const files = new Set<string>();
+  for (const c of ok) {
+    for (const m of c.code.matchAll(/^([A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)\s*=[^=]/gm)) for (const n of m[1]!.split(",")) names.add(n.trim());
+    for (const m of c.code.matchAll(/^(?:def|class)\s+([A-Za-z_]\w*)/gm)) names.add(m[1]!);
+    for (const m of c.code.matchAll(/(?:open\(\s*|to_csv\(\s*|savefig\(\s*|to_json\(\s*)["']([^"']{1,200})["']/g)) files.add(m[1]!);
+  }
+  const recent = cells.slice(-12).map((c) => `- [${c.result.status}] step ${c.step + 1}: ${c.code.split("\n")[0]!.slice(0, 100)}`);
+  const lastError = [...cells].reverse().find((c) => c.result.status !== "ok");
+  return [
+    `Done so far: ${cells.length} code actions (${ok.length} ok, ${cells.length - ok.length} failed). The latest:`,
+    ...recent,
+    `In the kernel: ${[...names].slice(0, 60).join(", ") || "(no assignments seen)"}`,
+    files.size ? `Files written: ${[...files].slice(0, 20).join(", ")}` : "",
+    lastError ? `Last failure: ${lastError.result.error ? `${lastError.result.error.ename}: ${lastError.result.error.evalue}`.slice(0, 300) : lastError.result.status}` : "",
+  ]
+    .filter(Boolean)
+    .join("\n");
+}
+
+export interface Compaction {
+  summary: Message;
+  tokens: number;
+}
+
+/**
+ * The summary entry to append when `messages` (stored plus pending) make a request over budget;
+ * undefined when within budget or when only the kept turns are left.
+ */
+export async function compactIfNeeded(
+  ctx: NodeContext,
+  state: CodeActStateValue,
+  messages: Message[],
+  system: string,
+  config: LangGraphRunnableConfig,
+  emit: EventWriter,
+  vision: boolean,
+): Promise<Compaction | undefined> {
+  const view = activeMessages(messages);
+  const before = requestChars(system, view);
+  if (before <= ctx.limits.contextTokens * CHARS_PER_TOKEN) return undefined;
+  const cut = compactionCut(messages, KEEP_REPLIES);
+  if (cut === undefined) return undefined;
+  let text = "";
+  let tokens = 0;
+  let fallback = "";
+  if (state.tokens + Math.ceil(before / CHARS_PER_TOKEN) >= ctx.limits.tokenBudget) fallback = "the token budget is nearly used up";
+  else {
+    try {
+      // The summary request repeats the conversation as it stands, so it reuses the cached prefix.
+      const chat = [...toChat(system, view, { cells: state.cells, vision }), new HumanMessage(prompt("compact"))];
+      const reply = await callModel(ctx.models.coder, chat, config, runDeadline(state, ctx.limits));
+      text = reply.text.trim().slice(0, 12_000);
+      tokens = reply.tokens;
+      if (!text) fallback = "the model's summary was empty";
+    } catch (err) {
+      if (err instanceof WallClockError || config.signal?.aborted) throw err;
+      fallback = `the summary call failed: ${(err as Error).message.slice(0, 200)}`;
+    }
+  }
+  if (fallback) text = digest(state.cells);
+  const replaced = view.length - (messages.length - cut);
+  const content = [
+    `Summary of the work so far (${replaced} earlier messages were compacted${fallback ? "; written without the model" : ""}):`,
+    `Task: ${state.task}`,
+    text,
+    state.plan.length ? `Plan:\n${planText(state.plan, state.currentStep)}` : "",
+  ]
+    .filter(Boolean)
+    .join("\n\n");
+  const summary: Message = { role: "user", kind: "summary", content, replaces: cut, ...(fallback ? { digest: true } : {}) };
+  const after = requestChars(system, activeMessages([...messages, summary]));
+  emit({ type: "compaction", replaced, kept: messages.length - cut, charsBefore: before, charsAfter: after, digest: Boolean(fallback), ...(fallback ? { reason: fallback } : {}) });
+  return { summary, tokens };
+}

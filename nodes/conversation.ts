@@ -1,0 +1,135 @@
+/**
+ * The coder's conversation, the one home of its memory: which entries a step adds (pure functions
+ * of the state), which entries a request shows after compactions, and how they become chat messages.
+ *
+ * Requests are append-only: each coder request is the previous one plus new messages, so every
+ * earlier message is a prefix a provider can cache. Nothing already stored is rewritten; plan
+ * changes, reviewer feedback and a person's decisions arrive as new entries.
+ */
+import { AIMessage, type BaseMessage, HumanMessage, SystemMessage } from "@langchain/core/messages";
+import type { Cell } from "../graphs/cell";
+import type { Limits } from "../graphs/limits";
+import type { Message } from "../graphs/message";
+import type { CodeActStateValue } from "../graphs/state";
+import { planText } from "./context";
+import { figureNotes, imageParts } from "./figures";
+import { formatObservation } from "./observation";
+
+/** The focus line for the current step: what the coder works on next. */
+export function focusText(state: Pick<CodeActStateValue, "plan" | "currentStep">): string {
+  const step = state.plan[state.currentStep];
+  if (!step) return "All steps are done. Give the final answer to the task now in <solution>…</solution>.";
+  return `Current step ${state.currentStep + 1}: ${step.description}${step.doneCriterion ? `\nDone when: ${step.doneCriterion}` : ""}`;
+}
+
+function findLast(messages: Message[], test: (m: Message) => boolean): Message | undefined {
+  for (let i = messages.length - 1; i >= 0; i--) if (test(messages[i]!)) return messages[i];
+  return undefined;
+}
+
+/** The observation entry of one executed cell. */
+export function observationMessage(cell: Cell, limits: Limits): Message {
+  const head = `Observation (${cell.result.status}${cell.attempt ? `, retry ${cell.attempt}` : ""}):`;
+  const edited = cell.edited ? `A person edited your code before it ran; this is what ran:\n\`\`\`python\n${cell.code}\n\`\`\`\n` : "";
+  const notes = figureNotes(cell.result);
+  return { role: "user", kind: "observation", ref: cell.id, content: `${edited}${head}\n${formatObservation(cell.result, limits.observationChars)}${notes ? `\n${notes}` : ""}` };
+}
+
+/** The kind of a note the nodes leave in `observation` (set only by our own code, never free text up front). */
+function noteKind(note: string): Message["kind"] {
+  if (/^A person /.test(note)) return "decision";
+  if (/^The plan was revised/.test(note)) return "plan";
+  return "feedback";
+}
+
+/**
+ * The entries the state implies but the conversation does not hold yet, in conversation order:
+ * the task (first turn), observations of cells run since the last one, the pending note, and the
+ * plan or the current step when they changed. A node that appends them also clears `observation`.
+ */
+export function pendingMessages(state: CodeActStateValue, limits: Limits): Message[] {
+  const stored = state.messages;
+  const out: Message[] = [];
+  if (!stored.length) out.push({ role: "user", kind: "task", content: `Task: ${state.task}` });
+  const lastObserved = findLast(stored, (m) => m.kind === "observation")?.ref;
+  // A thread that has no conversation yet (older version) starts it from here, not with old cells.
+  let from = stored.length ? 0 : state.cells.length;
+  if (lastObserved) {
+    const at = state.cells.findIndex((c) => c.id === lastObserved);
+    from = at < 0 ? state.cells.length : at + 1;
+  }
+  for (const cell of state.cells.slice(from)) out.push(observationMessage(cell, limits));
+  if (state.observation) out.push({ role: "user", kind: noteKind(state.observation), content: state.observation });
+  if (state.plan.length) {
+    const lastPlan = findLast(stored, (m) => m.kind === "plan" && (m.ref ?? "").startsWith("plan:"))?.ref;
+    const [, replans, step] = (lastPlan ?? "").split(":");
+    const ref = `plan:${state.replans}:${state.currentStep}`;
+    if (lastPlan !== ref) {
+      const full = replans !== String(state.replans) || step === undefined;
+      const content = full ? `Plan:\n${planText(state.plan, state.currentStep)}\n\n${focusText(state)}` : focusText(state);
+      out.push({ role: "user", kind: "plan", ref, content });
+    }
+  }
+  return out;
+}
+
+/** Position of the latest summary in `messages`, or -1. */
+function lastSummaryIndex(messages: Message[]): number {
+  for (let i = messages.length - 1; i >= 0; i--) if (messages[i]!.kind === "summary") return i;
+  return -1;
+}
+
+/** What a request shows: after the latest compaction, its summary and then the entries it kept and those added since. */
+export function activeMessages(messages: Message[]): Message[] {
+  const at = lastSummaryIndex(messages);
+  if (at < 0) return messages;
+  const summary = messages[at]!;
+  const kept = messages.slice(summary.replaces ?? 0, at).filter((m) => m.kind !== "summary");
+  return [summary, ...kept, ...messages.slice(at + 1)];
+}
+
+/** Characters of a request: what the compaction budget is measured in (about 4 a token). */
+export function requestChars(system: string, view: Message[]): number {
+  return view.reduce((n, m) => n + m.content.length, system.length);
+}
+
+/**
+ * Where a compaction cuts: the position of the `keepReplies`-th reply from the end, so the last
+ * turns stay verbatim. Undefined when nothing older than them is left to replace.
+ */
+export function compactionCut(messages: Message[], keepReplies: number): number | undefined {
+  const floor = lastSummaryIndex(messages) + 1;
+  let seen = 0;
+  for (let i = messages.length - 1; i >= floor; i--) {
+    if (messages[i]!.kind === "reply" && ++seen === keepReplies) return i > floor ? i : undefined;
+  }
+  return undefined;
+}
+
+export interface ChatOptions {
+  cells: Cell[];
+  /** Observations carry their figures as image parts. */
+  vision: boolean;
+}
+
+/** The chat messages of a request: the system prompt, then one message per entry. */
+export function toChat(system: string, view: Message[], options: ChatOptions): BaseMessage[] {
+  const byId = options.vision ? new Map(options.cells.map((c) => [c.id, c])) : undefined;
+  const out: BaseMessage[] = [new SystemMessage(system)];
+  for (const m of view) {
+    if (m.role === "assistant") {
+      out.push(new AIMessage(m.content));
+      continue;
+    }
+    const cell = m.kind === "observation" && m.ref ? byId?.get(m.ref) : undefined;
+    const images = cell ? imageParts(cell.result) : [];
+    out.push(new HumanMessage(images.length ? { content: [{ type: "text", text: m.content }, ...images] } : m.content));
+  }
+  return out;
+}
+
+/** A stored reply: the model's text as sent (so the next request repeats it exactly), bounded. */
+export function replyMessage(text: string, maxChars = 40_000): Message {
+  const content = text.length > maxChars ? `${text.slice(0, 2_000)}\n[… reply of ${text.length} characters cut here]` : text;
+  return { role: "assistant", kind: "reply", content };
+}
