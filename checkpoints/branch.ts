@@ -36,7 +36,7 @@ function asNodeFor(next: readonly string[], values: CodeActStateValue): string {
     case "executor":
       return "coder";
     case "critic":
-      return values.pendingAction?.kind === "answer" ? "coder" : "executor";
+      return values.pendingAction?.kind === "answer" || values.pendingAction?.kind === "claim" ? "coder" : "executor";
     case "planner":
       return "critic";
     default:
@@ -69,12 +69,16 @@ export async function branchThread(saver: BaseCheckpointSaver, threadId: string,
     ...values,
     cells: new Overwrite(values.cells),
     critiques: new Overwrite(values.critiques),
+    messages: new Overwrite(values.messages ?? []),
     status: "running",
   };
   if (options.instruction) update.observation = `Instruction from the user: ${options.instruction}`;
   if (options.code !== undefined) {
     if (values.pendingAction?.kind !== "code") throw new Error(`Checkpoint ${checkpointId} has no pending code action to edit (next: ${snap.next.join(", ")}).`);
     update.pendingAction = { ...values.pendingAction, code: options.code };
+    // The coder's conversation holds the reply with the old code: it learns what runs instead.
+    const decision = { role: "user", kind: "decision", content: `The user replaced the code of your last action before it ran; this runs instead:\n\`\`\`python\n${options.code}\n\`\`\`` };
+    update.messages = new Overwrite([...(values.messages ?? []), decision]);
   }
   // Written as the node that ran before `next`; the coder, executor and critic route by Command, so
   // their update carries the destination as its goto.

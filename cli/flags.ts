@@ -30,6 +30,14 @@ export function wholeNumber(flag: string, min: number, max: number, unit = ""): 
 export const cellTimeoutSeconds = wholeNumber("--cell-timeout", 1, MAX_CELL_TIMEOUT_MS / 1000, "seconds (24 h)");
 export const wallClockSeconds = wholeNumber("--wall-clock", 1, MAX_WALL_CLOCK_MS / 1000, "seconds (7 days)");
 
+/** A parser for a flag that takes one of a few words. */
+export function oneOf<T extends string>(flag: string, values: readonly T[]): (value: string) => T {
+  return (value) => {
+    if ((values as readonly string[]).includes(value)) return value as T;
+    throw new UsageError(`${flag} must be one of ${values.join(", ")} (got "${value}")`);
+  };
+}
+
 export const EXECUTORS = ["auto", "docker", "local", "remote"] as const;
 export type ExecutorKind = (typeof EXECUTORS)[number];
 

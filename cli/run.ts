@@ -9,7 +9,7 @@ import { ScriptedChatModel } from "../nodes/scripted-model";
 import { checkThreadId } from "../checkpoints/thread-id";
 import { checkpointerFromFlags } from "./store-flags";
 import { type TerminalApprover, terminalApprover } from "./approve";
-import { cellTimeoutSeconds, type ExecutorKind, executorKind, httpUrl, readJsonFlag, UsageError, wallClockSeconds, wholeNumber } from "./flags";
+import { cellTimeoutSeconds, type ExecutorKind, executorKind, httpUrl, oneOf, readJsonFlag, UsageError, wallClockSeconds, wholeNumber } from "./flags";
 import { jsonRenderer, terminalRenderer } from "./render";
 import { newThreadId, runSession, type SessionOptions, signalExitCode } from "./session";
 
@@ -54,6 +54,10 @@ export interface RunFlags {
   scripted?: string;
   approve?: boolean;
   actionFormat?: string;
+  critic?: "claims" | "every-action";
+  context?: "conversation" | "window";
+  contextTokens?: number;
+  vision?: boolean;
 }
 
 export function addRunFlags(cmd: Command): Command {
@@ -71,6 +75,11 @@ export function addRunFlags(cmd: Command): Command {
     .option("--wall-clock <seconds>", "time limit for the whole run (at most 604800)", wallClockSeconds)
     .option("--token-budget <n>", "model tokens for the whole run", wholeNumber("--token-budget", 1, Number.MAX_SAFE_INTEGER))
     .option("--model-timeout <seconds>", "time limit per model request attempt (default $CODEACT_MODEL_TIMEOUT or 120; the wall clock bounds every call too)", wholeNumber("--model-timeout", 1, 3600, "seconds"))
+    .option("--context-tokens <n>", "conversation size (estimated tokens) past which older turns are summarised (default 20000, for a 32k model)", wholeNumber("--context-tokens", 1_000, 10_000_000))
+    .option("--critic <when>", "claims (when the coder says a step is done, proposes an answer, or runs out of retries) | every-action", oneOf("--critic", ["claims", "every-action"]))
+    .option("--context <kind>", "conversation (append-only chat turns, cache-friendly) | window (one re-rendered prompt)", oneOf("--context", ["conversation", "window"]))
+    .option("--vision", "send figures to the model as images (default: guessed from the model name)")
+    .option("--no-vision", "describe figures in text instead of sending images")
     .option("--json", "one JSON event per line on stdout, nothing else")
     .option("--out <dir>", "where plots are saved (default $CODEACT_HOME/runs/<thread>)")
     .option("--checkpoints <file>", "SQLite checkpoint file (default $CODEACT_HOME/checkpoints.sqlite)")
@@ -104,6 +113,10 @@ export function sessionFromFlags(f: RunFlags, threadId: string): SessionOptions 
       wallClockMs: seconds(f.wallClock),
       tokenBudget: f.tokenBudget,
       approve: f.approve,
+      critic: f.critic,
+      context: f.context,
+      contextTokens: f.contextTokens,
+      vision: f.vision,
     }).filter(([, v]) => v !== undefined),
   );
   const actionFormat = f.actionFormat ?? "code";

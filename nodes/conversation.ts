@@ -38,6 +38,7 @@ export function observationMessage(cell: Cell, limits: Limits): Message {
 /** The kind of a note the nodes leave in `observation` (set only by our own code, never free text up front). */
 function noteKind(note: string): Message["kind"] {
   if (/^A person /.test(note)) return "decision";
+  if (/^Instruction from the user/.test(note)) return "user";
   if (/^The plan was revised/.test(note)) return "plan";
   return "feedback";
 }

@@ -18,7 +18,6 @@ import { ToolBridge } from "../../tools/bridge";
 import { createTestDatabase, type TestDatabase } from "../helpers/postgres";
 
 const plan = JSON.stringify({ steps: [{ description: "do it", doneCriterion: "printed" }] });
-const next = JSON.stringify({ verdict: "next", feedback: "" });
 const done = (answer: string) => JSON.stringify({ verdict: "done", feedback: "", answer });
 const models = (coder: string[], critic: string[], planner = [plan]) => ({
   planner: new ScriptedChatModel({ script: planner }),
@@ -67,7 +66,7 @@ describe.each(["sqlite", "postgres"] as const)("durability on %s", (kind) => {
       const graph = createCodeActGraph({
         models: models(
           ["<execute>\nreceipt = charge_card(amount=42)['receipt']\nbase = 10\n</execute>", "<execute>\nboom = 1 / 0\n</execute>", "<execute>\ntotal = base * 2\nprint(receipt, total)\n</execute>", "<solution>20</solution>"],
-          [next, done("20")],
+          [done("20")],
         ),
         executor: kernel(),
         tools: bridge,
@@ -96,7 +95,7 @@ describe.each(["sqlite", "postgres"] as const)("durability on %s", (kind) => {
   it("approval mode: approve runs the code, edit runs the edited code (recorded as edited), reject goes back to the coder", async () => {
     const m = models(
       ["<execute>\na = 1\nprint('a', a)\n</execute>", "<execute>\nb = 2\n</execute>", "<execute>\nimport shutil; shutil.rmtree('/workspace')\n</execute>", "<execute>\nprint(a + b)\n</execute>", "<solution>12</solution>"],
-      [next, next, next, done("12")],
+      [done("12")],
     );
     const graph = createCodeActGraph({ models: m, executor: kernel(), checkpointer: new MemorySaver(), limits: { approve: true } });
     const decisions: Approval[] = [{ action: "approve" }, { action: "edit", code: "b = 11" }, { action: "reject", feedback: "never delete the workspace" }, { action: "approve" }];
@@ -121,7 +120,7 @@ describe.each(["sqlite", "postgres"] as const)("durability on %s", (kind) => {
   }, 90_000);
 
   it("approval through the API: the run pauses with the code, and resumes with a Command", async () => {
-    const graph = createCodeActGraph({ models: models(["<execute>\nprint('hi')\n</execute>", "<solution>hi</solution>"], [next, done("hi")]), executor: kernel(), checkpointer: new MemorySaver(), limits: { approve: true } });
+    const graph = createCodeActGraph({ models: models(["<execute>\nprint('hi')\n</execute>", "<solution>hi</solution>"], [done("hi")]), executor: kernel(), checkpointer: new MemorySaver(), limits: { approve: true } });
     const paused = await runCodeAct(graph, "say hi", { threadId: "api" });
     expect(paused.status).toBe("running");
     expect(paused.awaitingApproval).toMatchObject({ kind: "approve_code", code: "print('hi')" });
@@ -135,7 +134,7 @@ describe.each(["sqlite", "postgres"] as const)("durability on %s", (kind) => {
     const store = await openStore();
     try {
       const graph = createCodeActGraph({
-        models: models(["<execute>\nx = 5\n</execute>", "<execute>\ny = x * 2\nprint(y)\n</execute>", "<solution>10</solution>"], [next, next, done("10")]),
+        models: models(["<execute>\nx = 5\n</execute>", "<execute>\ny = x * 2\nprint(y)\n</execute>", "<solution>10</solution>"], [done("10")]),
         executor: kernel(),
         checkpointer: store.saver,
       });
@@ -147,7 +146,7 @@ describe.each(["sqlite", "postgres"] as const)("durability on %s", (kind) => {
       const at = history.filter((h) => h.next[0] === "executor")[1]!;
       const branch = await branchThread(store.saver, "orig", at.checkpointId, { code: "y = x * 3\nprint(y)", instruction: "triple instead" });
       const ex = kernel();
-      const bgraph = createCodeActGraph({ models: models(["<solution>15</solution>"], [next, done("15")]), executor: ex, checkpointer: store.saver });
+      const bgraph = createCodeActGraph({ models: models(["<solution>15</solution>"], [done("15")]), executor: ex, checkpointer: store.saver });
       // No explicit rehydration: the executor node rebuilds the kernel from the branch's cells.
       const events: string[] = [];
       const b = await runCodeAct(bgraph, null, { threadId: branch, onEvent: (e) => e.type === "rehydrated" && events.push(`${e.replayed}`) });

@@ -26,7 +26,7 @@ function codeact(args: string[], env: NodeJS.ProcessEnv, input?: string): Promis
 
 const SCRIPT = [
   '{"steps": [{"description": "compute the mean of 1..10 and plot it", "doneCriterion": "mean printed, figure shown"}]}',
-  "<execute>\nimport statistics\nimport matplotlib.pyplot as plt\nm = statistics.mean(range(1, 11))\nprint('mean', m)\nplt.bar(['mean'], [m]); plt.show()\n</execute>",
+  "<execute>\nimport statistics\nimport matplotlib.pyplot as plt\nm = statistics.mean(range(1, 11))\nprint('mean', m)\nplt.bar(['mean'], [m]); plt.show()\n</execute>\n<step_done/>",
   '{"verdict": "next", "feedback": "mean printed"}',
   "<solution>5.5</solution>",
   '{"verdict": "done", "feedback": "", "answer": "5.5"}',
@@ -108,11 +108,10 @@ describe("codeact CLI", () => {
   it("--approve takes answers typed ahead (edit, reject with a reason, approve) and says so when input ends", async () => {
     const script = join(home, "script.json");
     const plan = '{"steps": [{"description": "print", "doneCriterion": "printed"}]}';
-    const next = '{"verdict": "next", "feedback": ""}';
     writeFileSync(script, JSON.stringify({
       planner: [plan],
       coder: ["<execute>\nprint(1)\n</execute>", "<execute>\nprint(2)\n</execute>", "<execute>\nprint(3)\n</execute>", "<solution>done</solution>"],
-      critic: [next, next, '{"verdict": "done", "answer": "done"}'],
+      critic: ['{"verdict": "done", "answer": "done"}'],
     }));
     // npm and npx set EDITOR for their children: with piped input the edit must still be read as lines.
     const env = { CODEACT_HOME: home, EDITOR: "vi" };
