@@ -7,7 +7,13 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 export interface FakeOpenAI {
   baseUrl: string;
   /** Bodies of every request received. */
-  requests: { model: string; stream?: boolean; messages: { role: string; content: string }[]; authorization?: string }[];
+  requests: {
+    model: string;
+    stream?: boolean;
+    messages: { role: string; content: string | { type: string; text?: string; image_url?: { url: string } }[] }[];
+    response_format?: { type: string; json_schema?: { name: string; schema: object } };
+    authorization?: string;
+  }[];
   close(): Promise<void>;
 }
 
@@ -16,7 +22,15 @@ export interface FakeOpenAI {
  * closes the connection (the client says "terminated"); "truncated" sends a cut-off JSON body.
  */
 export type Misbehaviour = { misbehave: "hang" | "drop" | "truncated" };
-export type Reply = string | ((req: FakeOpenAI["requests"][number]) => string) | Misbehaviour;
+/** An HTTP error answer (status and message), as a server that refuses the request sends. */
+export type HttpError = { status: number; message: string };
+export type Reply = string | ((req: FakeOpenAI["requests"][number]) => string | HttpError) | Misbehaviour | HttpError;
+
+export interface FakeOptions {
+  repeatLast?: boolean;
+  /** Answer HTTP 400 to any request with `response_format` (a server without structured output), without using a script step. */
+  rejectResponseFormat?: boolean;
+}
 
 function body(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -27,7 +41,7 @@ function body(req: IncomingMessage): Promise<string> {
   });
 }
 
-export async function startFakeOpenAI(script: Reply[], options: { repeatLast?: boolean } = {}): Promise<FakeOpenAI> {
+export async function startFakeOpenAI(script: Reply[], options: FakeOptions = {}): Promise<FakeOpenAI> {
   const requests: FakeOpenAI["requests"] = [];
   let next = 0;
   const server: Server = createServer(async (req, res) => {
@@ -37,11 +51,20 @@ export async function startFakeOpenAI(script: Reply[], options: { repeatLast?: b
     }
     const parsed = JSON.parse(await body(req)) as FakeOpenAI["requests"][number] & { stream_options?: { include_usage?: boolean } };
     requests.push({ ...parsed, authorization: req.headers.authorization });
-    let step = script[next];
+    if (options.rejectResponseFormat && parsed.response_format) {
+      res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({ error: { message: "response_format is not supported by this server", type: "invalid_request_error" } }));
+      return;
+    }
+    let step: Reply | undefined = script[next];
     if (step === undefined && options.repeatLast) step = script[script.length - 1];
     else next++;
     if (step === undefined) {
       res.writeHead(500, { "content-type": "application/json" }).end(JSON.stringify({ error: { message: "fake-openai: script exhausted" } }));
+      return;
+    }
+    if (typeof step === "function") step = step(parsed);
+    if (typeof step === "object" && "status" in step) {
+      res.writeHead(step.status, { "content-type": "application/json" }).end(JSON.stringify({ error: { message: step.message } }));
       return;
     }
     if (typeof step === "object") {
@@ -55,7 +78,7 @@ export async function startFakeOpenAI(script: Reply[], options: { repeatLast?: b
       res.write(half, () => setTimeout(() => res.socket?.destroy(), 20));
       return;
     }
-    const text = typeof step === "function" ? step(parsed) : step;
+    const text = step;
     const usage = { prompt_tokens: 50, completion_tokens: Math.ceil(text.length / 4), total_tokens: 50 + Math.ceil(text.length / 4) };
     const id = `chatcmpl-${requests.length}`;
     const created = Math.floor(Date.now() / 1000);
