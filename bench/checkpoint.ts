@@ -42,7 +42,7 @@ async function main(): Promise<void> {
     const written = () =>
       (db.prepare("SELECT (SELECT COALESCE(SUM(LENGTH(checkpoint) + LENGTH(metadata) + LENGTH(thread_id) + LENGTH(checkpoint_id) + COALESCE(LENGTH(parent_checkpoint_id), 0)), 0) FROM checkpoints) + (SELECT COALESCE(SUM(LENGTH(value) + LENGTH(channel) + LENGTH(task_id) + LENGTH(thread_id) + LENGTH(checkpoint_id)), 0) FROM writes) AS n").get() as { n: number }).n;
     const sizes: number[] = [];
-    const graph = createCodeActGraph({ models: models(TURNS), executor, checkpointer: saver, limits: { maxIterations: TURNS + 5, tokenBudget: 1e9 } });
+    const graph = createCodeActGraph({ models: models(TURNS), executor, checkpointer: saver, limits: { maxIterations: TURNS + 5, tokenBudget: 1e9, critic: "every-action" } });
     const started = performance.now();
     const state = await runCodeAct(graph, "print tables", {
       threadId: "growth",
@@ -64,7 +64,7 @@ async function main(): Promise<void> {
     const rstore = await createCheckpointer({ kind: "sqlite", path: join(dir, "resume.sqlite") });
     const rsaver = rstore.saver;
     const abort = new AbortController();
-    const first = createCodeActGraph({ models: models(60), executor, checkpointer: rsaver, limits: { maxIterations: 100 } });
+    const first = createCodeActGraph({ models: models(60), executor, checkpointer: rsaver, limits: { maxIterations: 100, critic: "every-action" } });
     await executor.restart();
     let cells = 0;
     await runCodeAct(first, "print tables", {
@@ -79,7 +79,7 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     let resumeMs = 0;
     try {
-      const rest = createCodeActGraph({ models: models(1, 50), executor: fresh, checkpointer: rsaver, limits: { maxIterations: 100 } });
+      const rest = createCodeActGraph({ models: models(1, 50), executor: fresh, checkpointer: rsaver, limits: { maxIterations: 100, critic: "every-action" } });
       // The executor node starts the kernel and replays the 50 cells before the next action.
       await runCodeAct(rest, null, {
         threadId: "resume",

@@ -23,7 +23,7 @@ async function one(i: number): Promise<boolean> {
         "<solution>ok</solution>",
       ],
     }),
-    critic: new ScriptedChatModel({ script: ['{"verdict": "next"}', '{"verdict": "next"}', '{"verdict": "done", "answer": "ok"}'] }),
+    critic: new ScriptedChatModel({ script: ['{"verdict": "done", "answer": "ok"}'] }),
   };
   try {
     const graph = createCodeActGraph({ models, executor, checkpointer: new MemorySaver() });

@@ -41,7 +41,7 @@ async function ourRun(dir: string, executor: DockerJupyterExecutor, round: numbe
   const coder = new ScriptedChatModel({ script: [...Array(TURNS).fill("<execute>\nx += 1\n</execute>"), "<solution>done</solution>"] });
   const critic = new ScriptedChatModel({ script: [...Array(TURNS).fill('{"verdict": "next", "feedback": ""}'), '{"verdict": "done", "answer": "done"}'] });
   const { saver: cp, db } = saver(dir, `ours-${round}`);
-  const graph = createCodeActGraph({ models: { planner, coder, critic }, executor, checkpointer: cp, limits: { maxIterations: TURNS + 5 } });
+  const graph = createCodeActGraph({ models: { planner, coder, critic }, executor, checkpointer: cp, limits: { maxIterations: TURNS + 5, critic: "every-action" } });
   let steps = 0;
   const started = performance.now();
   const state = await runCodeAct(graph, "count", { threadId: `bench-${round}`, onEvent: (e) => void (e.type === "thinking" && steps++) });

@@ -19,6 +19,11 @@ import { prompt } from "./prompts";
 export const KEEP_REPLIES = 2;
 /** Characters a token, for the budget (the usual rule of thumb for English and code). */
 const CHARS_PER_TOKEN = 4;
+/**
+ * Room kept under the budget for the one instruction a review, replan or summary request adds to
+ * the conversation, so those requests stay within the budget too.
+ */
+const INSTRUCTION_ROOM = 1_500;
 
 /** A summary written without the model: counts, names assigned, files written, the latest outcomes. */
 export function digest(cells: Cell[]): string {
@@ -63,7 +68,7 @@ export async function compactIfNeeded(
 ): Promise<Compaction | undefined> {
   const view = activeMessages(messages);
   const before = requestChars(system, view);
-  if (before <= ctx.limits.contextTokens * CHARS_PER_TOKEN) return undefined;
+  if (before + INSTRUCTION_ROOM <= ctx.limits.contextTokens * CHARS_PER_TOKEN) return undefined;
   const cut = compactionCut(messages, KEEP_REPLIES);
   if (cut === undefined) return undefined;
   let text = "";

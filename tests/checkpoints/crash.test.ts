@@ -58,7 +58,7 @@ describe.each(["sqlite", "postgres"] as const)("crash and concurrent resume (chi
     writeFileSync(first, JSON.stringify({
       planner: [plan],
       coder: ["<execute>\nrows = [1, 2, 3]\nprint('cell-1')\n</execute>", "<execute>\nimport time\nprint('cell-2', 'start', flush=True)\ntime.sleep(4)\ntotal = sum(rows)\nprint('cell-2 end')\n</execute>", "<execute>\nprint('cell-3', total)\n</execute>", "<solution>6</solution>"],
-      critic: [next, next, next, JSON.stringify({ verdict: "done", answer: "6" })],
+      critic: [JSON.stringify({ verdict: "done", answer: "6" })],
     }));
     const env = { CODEACT_HOME: home };
     const run = start(["run", "sum rows", "--scripted", first, "--thread", "crash-1", "--executor", "docker", ...store], env);
@@ -69,12 +69,12 @@ describe.each(["sqlite", "postgres"] as const)("crash and concurrent resume (chi
     expect(await run.exit).toBeNull();
 
     // The resumed process gets the rest of the conversation: cell 2 runs again (it never finished),
-    // then the critic, cell 3 and the answer.
+    // then cell 3 and the answer, which the critic accepts.
     const rest = join(home, "rest.json");
     writeFileSync(rest, JSON.stringify({
       planner: [],
       coder: ["<execute>\nprint('cell-3', total)\n</execute>", "<solution>6</solution>"],
-      critic: [next, next, JSON.stringify({ verdict: "done", answer: "6" })],
+      critic: [JSON.stringify({ verdict: "done", answer: "6" })],
     }));
     const resume = start(["resume", "crash-1", "--scripted", rest, "--executor", "docker", ...store], env);
     const resumed = await resume.exit;
@@ -102,7 +102,7 @@ describe.each(["sqlite", "postgres"] as const)("crash and concurrent resume (chi
     writeFileSync(slow, JSON.stringify({
       planner: [plan],
       coder: ["<execute>\nimport time\nprint('bu' + 'sy', flush=True)\ntime.sleep(6)\n</execute>", "<solution>ok</solution>"],
-      critic: [next, JSON.stringify({ verdict: "done", answer: "ok" })],
+      critic: [JSON.stringify({ verdict: "done", answer: "ok" })],
     }));
     const env = { CODEACT_HOME: home };
     const a = start(["run", "be slow", "--scripted", slow, "--thread", "busy-1", "--executor", "docker", ...store], env);

@@ -27,12 +27,11 @@ export function codeact(args: string[], env: NodeJS.ProcessEnv, input?: string):
   });
 }
 
-/** A scripted trajectory: one plan step, the given code actions (each judged "next"), then an answer. */
+/** A scripted trajectory: one plan step, the given code actions, then an answer (the critic judges only the answer). */
 export function trajectory(actions: string[], answer = "done"): string {
-  const next = '{"verdict": "next", "feedback": ""}';
   return JSON.stringify({
     planner: ['{"steps": [{"description": "do it", "doneCriterion": "done"}]}'],
     coder: [...actions.map((a) => `<execute>\n${a}\n</execute>`), `<solution>${answer}</solution>`],
-    critic: [...actions.slice(1).map(() => next), `{"verdict": "done", "answer": ${JSON.stringify(answer)}}`],
+    critic: [`{"verdict": "done", "answer": ${JSON.stringify(answer)}}`],
   });
 }

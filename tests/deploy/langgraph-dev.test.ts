@@ -16,13 +16,8 @@ const plan = JSON.stringify({ steps: [{ description: "compute", doneCriterion: "
 const script = {
   planner: [plan],
   coder: ["<execute>\nx = 20\n</execute>", "<execute>\nprint(x + 1)\n</execute>", "<solution>21</solution>", "<solution>forked</solution>"],
-  critic: [
-    '{"verdict": "next"}',
-    '{"verdict": "next"}',
-    '{"verdict": "done", "answer": "21"}',
-    '{"verdict": "next"}',
-    '{"verdict": "done", "answer": "forked"}',
-  ],
+  // The critic judges the answers (the coder claims no step done).
+  critic: ['{"verdict": "done", "answer": "21"}', '{"verdict": "done", "answer": "forked"}'],
 };
 
 describe("langgraph dev + SDK", () => {

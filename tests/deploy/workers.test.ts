@@ -35,7 +35,7 @@ describe("workers on one Postgres", () => {
       writeFileSync(traj, JSON.stringify({
         planner: ['{"steps": [{"description": "compute", "doneCriterion": "printed"}]}'],
         coder: [`<execute>\nimport time; time.sleep(1)\nprint(${i} * 100)\n</execute>`, `<solution>${i * 100}</solution>`],
-        critic: ['{"verdict": "next"}', `{"verdict": "done", "answer": "${i * 100}"}`],
+        critic: [`{"verdict": "done", "answer": "${i * 100}"}`],
       }));
       return codeact(["run", `worker task ${i}`, "--scripted", traj, "--thread", `w-${i}`, "--postgres", db.url, "--executor", "docker"], { CODEACT_HOME: home });
     });

@@ -30,7 +30,7 @@ function scripted() {
     models: {
       planner: new ScriptedChatModel({ script: ['{"steps": [{"description": "check stock", "doneCriterion": "printed"}]}'] }),
       coder: new ScriptedChatModel({ script: ["<execute>\nn = stock_level('A-1')['stock']\nprint('stock', n)\n</execute>", "<solution>7</solution>"] }),
-      critic: new ScriptedChatModel({ script: ['{"verdict": "next"}', '{"verdict": "done", "answer": "7"}'] }),
+      critic: new ScriptedChatModel({ script: ['{"verdict": "done", "answer": "7"}'] }),
     },
   };
 }
