@@ -2,6 +2,7 @@
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { createCodeActGraph } from "../graphs/codeact";
 import type { Cell } from "../graphs/cell";
+import { compactionsOf } from "../graphs/message";
 import type { CodeActStateValue } from "../graphs/state";
 import type { CodeExecutor } from "../executors/types";
 import { ScriptedChatModel } from "../nodes/scripted-model";
@@ -108,6 +109,7 @@ export async function threadHistory(saver: BaseCheckpointSaver, threadId: string
       v.plan?.length ? `plan ${v.plan.length} steps, at ${Math.min(v.currentStep + 1, v.plan.length)}` : "",
       last ? `${v.cells.length} cells, last ${last.result.status}: ${last.code.split("\n")[0]!.slice(0, 50)}` : "",
       v.pendingAction ? `pending ${v.pendingAction.kind}` : "",
+      compactionsOf(v.messages).length ? `context compacted ${compactionsOf(v.messages).length}×` : "",
       v.status && v.status !== "running" ? `status ${v.status}` : "",
     ]
       .filter(Boolean)

@@ -7,6 +7,7 @@
  */
 import type { CodeActStateValue } from "../graphs/state";
 import type { Cell } from "../graphs/cell";
+import { compactionsOf, type Message } from "../graphs/message";
 import { inert } from "./inert";
 import { isBase64 } from "./media";
 
@@ -45,7 +46,11 @@ function output(data: Cell["result"]["results"][number]["data"]): string {
 export function toHtml(state: CodeActStateValue, threadId: string): string {
   const parts: string[] = [`<h1>${text(state.task.split("\n")[0]!)}</h1>`, `<p class="meta">codeact run ${text(threadId)} — status ${text(state.status)}</p>`, `<pre>${text(state.task)}</pre>`];
   if (state.plan.length) parts.push(`<h2>Plan</h2><ol>${state.plan.map((s) => `<li>${text(s.description)}</li>`).join("")}</ol>`);
-  for (const cell of state.cells) {
+  const compactions = compactionsOf(state.messages);
+  const compaction = (m: Message) =>
+    `<section class="cell"><h3>Context compacted</h3><p class="meta">The coder's older turns were replaced by ${m.digest ? "a digest written without the model" : "a summary written by the model"}:</p><pre class="out">${text(m.content)}</pre></section>`;
+  for (const [i, cell] of state.cells.entries()) {
+    for (const c of compactions) if (c.afterCells === i) parts.push(compaction(c.summary));
     const r = cell.result;
     const outs: string[] = [];
     if (r.stdout) outs.push(`<pre class="out">${text(r.stdout)}</pre>`);
@@ -54,6 +59,7 @@ export function toHtml(state: CodeActStateValue, threadId: string): string {
     if (r.error) outs.push(`<pre class="err">${text(r.error.traceback.join("\n") || `${r.error.ename}: ${r.error.evalue}`)}</pre>`);
     parts.push(`<div class="cell"><p class="meta">step ${cell.step + 1}${cell.attempt ? `, self-debug attempt ${cell.attempt}` : ""} — ${text(r.status)}, ${Math.round(r.durationMs)} ms</p><pre><code>${text(cell.code)}</code></pre>${outs.join("")}</div>`);
   }
+  for (const c of compactions) if (c.afterCells >= state.cells.length) parts.push(compaction(c.summary));
   if (state.critiques.length) parts.push(`<h2>Critiques</h2><ul>${state.critiques.map((c) => `<li>step ${c.step + 1}: <b>${text(c.verdict)}</b> ${text(c.feedback)}</li>`).join("")}</ul>`);
   parts.push(state.answer ? `<h2>Answer</h2><pre>${text(state.answer)}</pre>` : `<h2>No answer</h2><p>${text(state.status)}: ${text(state.statusDetail)}</p>`);
   return `<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="${CSP}"><meta name="referrer" content="no-referrer"><title>${text(state.task.slice(0, 80))}</title><style>${STYLE}</style></head><body>${parts.join("\n")}</body></html>\n`;

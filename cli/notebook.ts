@@ -5,6 +5,7 @@
  */
 import type * as nb from "@jupyterlab/nbformat";
 import type { Cell } from "../graphs/cell";
+import { compactionsOf, type Message } from "../graphs/message";
 import type { CodeActStateValue } from "../graphs/state";
 
 /**
@@ -34,12 +35,20 @@ function outputsOf(cell: Cell): nb.IOutput[] {
   return outputs;
 }
 
+/** Where the coder's older turns were replaced by a summary: what it was told from then on. */
+function compactionMarkdown(summary: Message): string {
+  const by = summary.digest ? "a digest written without the model" : "a summary written by the model";
+  return `### Context compacted\n\n*The coder's older turns were replaced by ${by}:*\n\n${text(summary.content).split("\n").map((l) => `> ${l}`).join("\n")}`;
+}
+
 export function toNotebook(state: CodeActStateValue, threadId: string): nb.INotebookContent {
   const cells: nb.ICell[] = [];
   cells.push(markdown("task", `# ${text(state.task.split("\n")[0]!)}\n\n${text(state.task)}\n\n*codeact run \`${threadId}\` — status: **${state.status}***`));
   if (state.plan.length) cells.push(markdown("plan", `## Plan\n\n${state.plan.map((s, i) => `${i + 1}. ${text(s.description)}${s.doneCriterion ? ` — *done when:* ${text(s.doneCriterion)}` : ""}`).join("\n")}`));
+  const compactions = compactionsOf(state.messages);
   let step = -1;
   for (const [i, cell] of state.cells.entries()) {
+    for (const [n, c] of compactions.entries()) if (c.afterCells === i) cells.push(markdown(`compaction-${n}`, compactionMarkdown(c.summary)));
     if (cell.step !== step) {
       step = cell.step;
       const s = state.plan[step];
@@ -55,6 +64,7 @@ export function toNotebook(state: CodeActStateValue, threadId: string): nb.INote
       outputs: outputsOf(cell),
     } as nb.ICodeCell);
   }
+  for (const [n, c] of compactions.entries()) if (c.afterCells >= state.cells.length) cells.push(markdown(`compaction-${n}`, compactionMarkdown(c.summary)));
   if (state.critiques.length) {
     cells.push(markdown("critiques", `## Critiques\n\n${state.critiques.map((c) => `- step ${c.step + 1}: **${c.verdict}**${c.feedback ? ` — ${text(c.feedback)}` : ""}`).join("\n")}`));
   }

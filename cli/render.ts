@@ -115,6 +115,9 @@ export function terminalRenderer(imageDir: string, out: NodeJS.WritableStream = 
       case "critique":
         line(`${pc.blue(`critic: ${event.verdict}`)}${event.feedback ? pc.dim(` — ${inert(event.feedback)}`) : ""}`);
         break;
+      case "compaction":
+        line(pc.dim(`context compacted: ${event.replaced} earlier messages → one summary${event.digest ? ` written without the model (${inert(event.reason ?? "")})` : ""}; ${event.kept} kept; ${event.charsBefore} → ${event.charsAfter} chars`));
+        break;
       case "finished":
         stop();
         if (event.status === "done") line(`\n${pc.bold(pc.green("Answer:"))} ${inert(event.answer ?? "")}`);

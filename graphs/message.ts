@@ -20,3 +20,14 @@ export const MessageSchema = z.object({
   digest: z.boolean().optional(),
 });
 export type Message = z.infer<typeof MessageSchema>;
+
+/** The conversation's compactions, each with how many cells had run when it happened (for exports and history). */
+export function compactionsOf(messages: Message[] | undefined): { afterCells: number; summary: Message }[] {
+  const out: { afterCells: number; summary: Message }[] = [];
+  let cells = 0;
+  for (const m of messages ?? []) {
+    if (m.kind === "observation") cells++;
+    else if (m.kind === "summary") out.push({ afterCells: cells, summary: m });
+  }
+  return out;
+}

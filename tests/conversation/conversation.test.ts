@@ -15,6 +15,8 @@ import type { CodeActEvent } from "../../graphs/events";
 import type { LimitsInput } from "../../graphs/limits";
 import { runCodeAct } from "../../graphs/run";
 import { createRoleModels } from "../../nodes/models";
+import { toHtml } from "../../cli/html";
+import { toNotebook } from "../../cli/notebook";
 import { type FakeOpenAI, type FakeOptions, startFakeOpenAI } from "../helpers/fake-openai";
 import { roleOf, roleReplies, type RoleScript, textOf } from "../helpers/role-script";
 
@@ -107,6 +109,11 @@ describe("the coder's conversation", () => {
     // The first summary came from the model; later calls failed, so a digest stands in.
     expect(compactions.map((e) => (e as { digest: boolean }).digest)).toEqual([false, ...compactions.slice(1).map(() => true)]);
     const summaries = state.messages.filter((m) => m.kind === "summary");
+    // Exports show where the context was compacted and what the coder was told from then on.
+    const md = toNotebook(state, "t").cells.filter((c) => c.cell_type === "markdown").map((c) => String(c.source));
+    expect(md.filter((m) => m.startsWith("### Context compacted"))).toHaveLength(compactions.length);
+    expect(md.join("\n")).toContain("> SUMMARY-ONE");
+    expect(toHtml(state, "t")).toContain("<h3>Context compacted</h3>");
     expect(summaries[1]!.content).toMatch(/written without the model[\s\S]*In the kernel: .*v\d/);
     const coder = byRole("coder");
     const i = coder.findIndex((r) => textOf(r.messages[1]!.content).includes("SUMMARY-ONE"));

@@ -63,6 +63,16 @@ describe("parseAction", () => {
   });
 });
 
+describe("the step-done marker", () => {
+  it("marks a code action, stands alone as a claim, and counts only outside the code", () => {
+    expect(parseAction("Finish the step.\n<execute>\nprint(1)\n</execute>\n<step_done/>")).toMatchObject({ kind: "code", code: "print(1)", stepDone: true });
+    expect(parseAction("The table above meets the criterion. <step_done/>")).toMatchObject({ kind: "claim" });
+    expect(parseAction("<execute>\nprint('<step_done/>')\n</execute>")).not.toHaveProperty("stepDone");
+    expect(parseAction("```python\nprint('<step_done/>')\n```")).not.toHaveProperty("stepDone");
+    expect(parseAction("nothing to do")).toMatchObject({ kind: "invalid" });
+  });
+});
+
 describe("extractJson", () => {
   it("finds JSON in fences or prose", () => {
     expect(extractJson('```json\n{"steps": []}\n```')).toEqual({ steps: [] });

@@ -55,7 +55,8 @@ describe("LangSmith tracing", () => {
     const root = find("codeact")[0]!;
     expect(root).toBeDefined();
     for (const node of ["planner", "coder", "executor", "critic"]) expect(find(node).length).toBeGreaterThan(0);
-    expect(find("ScriptedChatModel").length).toBeGreaterThanOrEqual(5);
+    // planner, coder twice, critic once (on the answer).
+    expect(find("ScriptedChatModel").length).toBeGreaterThanOrEqual(4);
     const exec = find("execute_code")[0]!;
     expect(exec.run_type).toBe("tool");
     expect(exec.inputs).toEqual({ code: "n = stock_level('A-1')['stock']\nprint('stock', n)" });
