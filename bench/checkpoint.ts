@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
+import type { BaseMessage } from "@langchain/core/messages";
 import { createCheckpointer } from "../checkpoints/savers";
 import { readThreadState } from "../checkpoints/threads";
 import { DockerJupyterExecutor } from "../executors/docker";
@@ -17,15 +18,25 @@ import { ScriptedChatModel } from "../nodes/scripted-model";
 
 const TURNS = Number(process.env.BENCH_TURNS ?? 500);
 const plan = JSON.stringify({ steps: [{ description: "report", doneCriterion: "printed" }] });
-const next = JSON.stringify({ verdict: "next", feedback: "looks right" });
 // ~2 KB of realistic output: a small table as pandas prints it.
 const CELL = (i: number) => `<execute>\nimport pandas as pd\ndf = pd.DataFrame({"id": range(${i}, ${i} + 70), "value": [x * 1.5 for x in range(70)], "label": ["row-%d" % x for x in range(70)]})\nprint(df.to_string())\n</execute>`;
+
+/** The coder's actions, and a short summary whenever the conversation is compacted (the coder model writes it). */
+function coderModel(turns: number, offset: number): ScriptedChatModel {
+  let i = 0;
+  const step = (messages: BaseMessage[]) => {
+    if (String(messages.at(-1)?.content ?? "").startsWith("The conversation is getting long")) return "Done so far: tables printed; df holds the latest one.";
+    return i < turns ? CELL(offset + i++) : "<solution>done</solution>";
+  };
+  return new ScriptedChatModel({ script: [step], whenExhausted: "repeat-last" });
+}
 
 function models(turns: number, offset = 0) {
   return {
     planner: new ScriptedChatModel({ script: [plan] }),
-    coder: new ScriptedChatModel({ script: [...Array.from({ length: turns }, (_, i) => CELL(i + offset)), "<solution>done</solution>"] }),
-    critic: new ScriptedChatModel({ script: [...Array(turns).fill(next), JSON.stringify({ verdict: "done", answer: "done" })] }),
+    coder: coderModel(turns, offset),
+    // The critic judges the answer (the default: it is asked when the coder claims something).
+    critic: new ScriptedChatModel({ script: [JSON.stringify({ verdict: "done", answer: "done" })] }),
   };
 }
 
@@ -42,12 +53,12 @@ async function main(): Promise<void> {
     const written = () =>
       (db.prepare("SELECT (SELECT COALESCE(SUM(LENGTH(checkpoint) + LENGTH(metadata) + LENGTH(thread_id) + LENGTH(checkpoint_id) + COALESCE(LENGTH(parent_checkpoint_id), 0)), 0) FROM checkpoints) + (SELECT COALESCE(SUM(LENGTH(value) + LENGTH(channel) + LENGTH(task_id) + LENGTH(thread_id) + LENGTH(checkpoint_id)), 0) FROM writes) AS n").get() as { n: number }).n;
     const sizes: number[] = [];
-    const graph = createCodeActGraph({ models: models(TURNS), executor, checkpointer: saver, limits: { maxIterations: TURNS + 5, tokenBudget: 1e9, critic: "every-action" } });
+    const graph = createCodeActGraph({ models: models(TURNS), executor, checkpointer: saver, limits: { maxIterations: TURNS + 5, tokenBudget: 1e9 } });
     const started = performance.now();
     const state = await runCodeAct(graph, "print tables", {
       threadId: "growth",
       onEvent: (e) => {
-        if (e.type === "critique") sizes.push(written());
+        if (e.type === "cell") sizes.push(written());
       },
     });
     const runS = (performance.now() - started) / 1000;
@@ -64,14 +75,16 @@ async function main(): Promise<void> {
     const rstore = await createCheckpointer({ kind: "sqlite", path: join(dir, "resume.sqlite") });
     const rsaver = rstore.saver;
     const abort = new AbortController();
-    const first = createCodeActGraph({ models: models(60), executor, checkpointer: rsaver, limits: { maxIterations: 100, critic: "every-action" } });
+    const first = createCodeActGraph({ models: models(60), executor, checkpointer: rsaver, limits: { maxIterations: 100 } });
     await executor.restart();
     let cells = 0;
     await runCodeAct(first, "print tables", {
       threadId: "resume",
       signal: abort.signal,
       onEvent: (e) => {
-        if (e.type === "critique" && ++cells === 50) abort.abort();
+        // Stopped as the coder starts its next turn: the 50th cell's step is checkpointed by then.
+        if (e.type === "cell") cells++;
+        if (e.type === "thinking" && e.role === "coder" && cells === 50) abort.abort();
       },
     }).catch(() => undefined);
     const paused = await readThreadState(rsaver, "resume");
@@ -79,7 +92,7 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     let resumeMs = 0;
     try {
-      const rest = createCodeActGraph({ models: models(1, 50), executor: fresh, checkpointer: rsaver, limits: { maxIterations: 100, critic: "every-action" } });
+      const rest = createCodeActGraph({ models: models(1, 50), executor: fresh, checkpointer: rsaver, limits: { maxIterations: 100 } });
       // The executor node starts the kernel and replays the 50 cells before the next action.
       await runCodeAct(rest, null, {
         threadId: "resume",

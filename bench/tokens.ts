@@ -12,7 +12,7 @@ import type { LimitsInput } from "../graphs/limits";
 import { runCodeAct } from "../graphs/run";
 import { createRoleModels } from "../nodes/models";
 import { type FakeOpenAI, startFakeOpenAI } from "../tests/helpers/fake-openai";
-import { roleOf, textOf } from "../tests/helpers/role-script";
+import { maxTurnChars, roleOf, textOf } from "../tests/helpers/role-script";
 
 const ACTIONS = 60;
 /** The bench's compaction budget (tokens; about 4 characters each): small enough for one compaction in 60 actions. */
@@ -117,14 +117,8 @@ async function once(executor: DockerJupyterExecutor, limits: LimitsInput, thread
       threadId: thread,
       onEvent: (e) => void (e.type === "compaction" && compactions++),
     });
-    // One turn: a reply and the entries that follow it up to the next reply.
-    let turn = 0;
-    let current = 0;
-    for (const m of state.messages) {
-      if (m.kind === "reply") current = 0;
-      current += m.content.length;
-      turn = Math.max(turn, current);
-    }
+    // One turn: a reply and the messages that follow it up to the next reply.
+    const turn = limits.context === "window" ? 0 : Math.max(0, ...server.requests.map(maxTurnChars));
     return { ...measure(server.requests, state.cells.length, compactions, state.status), ...(turn ? { turn_chars: turn } : {}) };
   } finally {
     await server.close();

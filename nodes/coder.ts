@@ -87,7 +87,7 @@ export function coderNode(ctx: NodeContext) {
     else {
       const system = coderSystem(ctx);
       const vision = acceptsImages(ctx.models.coder, ctx.limits.vision);
-      added = pendingMessages(state, ctx.limits);
+      added = pendingMessages(state);
       let all = state.messages.concat(added);
       const compaction = await compactIfNeeded(ctx, state, all, system, config, emit, vision);
       if (compaction) {
@@ -95,7 +95,7 @@ export function coderNode(ctx: NodeContext) {
         all = all.concat(compaction.summary);
         spent += compaction.tokens;
       }
-      messages = toChat(system, activeMessages(all), { cells: state.cells, vision });
+      messages = toChat(system, activeMessages(all), { cells: state.cells, limits: ctx.limits, vision });
     }
     const { text, tokens } = await callModel(ctx.models.coder, messages, config, runDeadline(state, ctx.limits));
     const action: Action = !ctx.actionFormat || ctx.actionFormat === "code" ? parseAction(text) : parseAsCodeAction(text, ctx.actionFormat);

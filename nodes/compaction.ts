@@ -67,7 +67,7 @@ export async function compactIfNeeded(
   vision: boolean,
 ): Promise<Compaction | undefined> {
   const view = activeMessages(messages);
-  const before = requestChars(system, view);
+  const before = requestChars(system, view, { cells: state.cells, limits: ctx.limits });
   if (before + INSTRUCTION_ROOM <= ctx.limits.contextTokens * CHARS_PER_TOKEN) return undefined;
   const cut = compactionCut(messages, KEEP_REPLIES);
   if (cut === undefined) return undefined;
@@ -78,7 +78,7 @@ export async function compactIfNeeded(
   else {
     try {
       // The summary request repeats the conversation as it stands, so it reuses the cached prefix.
-      const chat = [...toChat(system, view, { cells: state.cells, vision }), new HumanMessage(prompt("compact"))];
+      const chat = [...toChat(system, view, { cells: state.cells, limits: ctx.limits, vision }), new HumanMessage(prompt("compact"))];
       const reply = await callModel(ctx.models.coder, chat, config, runDeadline(state, ctx.limits));
       text = reply.text.trim().slice(0, 12_000);
       tokens = reply.tokens;
@@ -99,7 +99,7 @@ export async function compactIfNeeded(
     .filter(Boolean)
     .join("\n\n");
   const summary: Message = { role: "user", kind: "summary", content, replaces: cut, ...(fallback ? { digest: true } : {}) };
-  const after = requestChars(system, activeMessages([...messages, summary]));
+  const after = requestChars(system, activeMessages([...messages, summary]), { cells: state.cells, limits: ctx.limits });
   emit({ type: "compaction", replaced, kept: messages.length - cut, charsBefore: before, charsAfter: after, digest: Boolean(fallback), ...(fallback ? { reason: fallback } : {}) });
   return { summary, tokens };
 }

@@ -27,12 +27,36 @@ function findLast(messages: Message[], test: (m: Message) => boolean): Message |
   return undefined;
 }
 
-/** The observation entry of one executed cell. */
-export function observationMessage(cell: Cell, limits: Limits): Message {
+/**
+ * The observation entry of one executed cell: a reference only. Its text is rendered from the cell
+ * when a request is built, so the cell's output is not stored a second time in every checkpoint.
+ */
+export function observationMessage(cell: Cell): Message {
+  return { role: "user", kind: "observation", ref: cell.id, content: "" };
+}
+
+/** What the coder reads of a cell: status, output (cut to the budget), figures, and any edit by a person. */
+export function observationText(cell: Cell, limits: Pick<Limits, "observationChars">): string {
   const head = `Observation (${cell.result.status}${cell.attempt ? `, retry ${cell.attempt}` : ""}):`;
   const edited = cell.edited ? `A person edited your code before it ran; this is what ran:\n\`\`\`python\n${cell.code}\n\`\`\`\n` : "";
   const notes = figureNotes(cell.result);
-  return { role: "user", kind: "observation", ref: cell.id, content: `${edited}${head}\n${formatObservation(cell.result, limits.observationChars)}${notes ? `\n${notes}` : ""}` };
+  return `${edited}${head}\n${formatObservation(cell.result, limits.observationChars)}${notes ? `\n${notes}` : ""}`;
+}
+
+/** Renders entries for a request: observations from their cells, everything else as stored. */
+export interface Rendering {
+  cells: Cell[];
+  limits: Pick<Limits, "observationChars">;
+}
+
+function indexCells(cells: Cell[]): Map<string, Cell> {
+  return new Map(cells.map((c) => [c.id, c]));
+}
+
+function textOf(m: Message, byId: Map<string, Cell>, limits: Rendering["limits"]): string {
+  if (m.kind !== "observation" || m.content || !m.ref) return m.content;
+  const cell = byId.get(m.ref);
+  return cell ? observationText(cell, limits) : "Observation: (the output of this action is no longer available)";
 }
 
 /** The kind of a note the nodes leave in `observation` (set only by our own code, never free text up front). */
@@ -48,7 +72,7 @@ function noteKind(note: string): Message["kind"] {
  * the task (first turn), observations of cells run since the last one, the pending note, and the
  * plan or the current step when they changed. A node that appends them also clears `observation`.
  */
-export function pendingMessages(state: CodeActStateValue, limits: Limits): Message[] {
+export function pendingMessages(state: CodeActStateValue): Message[] {
   const stored = state.messages;
   const out: Message[] = [];
   if (!stored.length) out.push({ role: "user", kind: "task", content: `Task: ${state.task}` });
@@ -59,7 +83,7 @@ export function pendingMessages(state: CodeActStateValue, limits: Limits): Messa
     const at = state.cells.findIndex((c) => c.id === lastObserved);
     from = at < 0 ? state.cells.length : at + 1;
   }
-  for (const cell of state.cells.slice(from)) out.push(observationMessage(cell, limits));
+  for (const cell of state.cells.slice(from)) out.push(observationMessage(cell));
   if (state.observation) out.push({ role: "user", kind: noteKind(state.observation), content: state.observation });
   if (state.plan.length) {
     const lastPlan = findLast(stored, (m) => m.kind === "plan" && (m.ref ?? "").startsWith("plan:"))?.ref;
@@ -90,8 +114,9 @@ export function activeMessages(messages: Message[]): Message[] {
 }
 
 /** Characters of a request: what the compaction budget is measured in (about 4 a token). */
-export function requestChars(system: string, view: Message[]): number {
-  return view.reduce((n, m) => n + m.content.length, system.length);
+export function requestChars(system: string, view: Message[], r: Rendering): number {
+  const byId = indexCells(r.cells);
+  return view.reduce((n, m) => n + textOf(m, byId, r.limits).length, system.length);
 }
 
 /**
@@ -107,24 +132,24 @@ export function compactionCut(messages: Message[], keepReplies: number): number 
   return undefined;
 }
 
-export interface ChatOptions {
-  cells: Cell[];
+export interface ChatOptions extends Rendering {
   /** Observations carry their figures as image parts. */
   vision: boolean;
 }
 
 /** The chat messages of a request: the system prompt, then one message per entry. */
 export function toChat(system: string, view: Message[], options: ChatOptions): BaseMessage[] {
-  const byId = options.vision ? new Map(options.cells.map((c) => [c.id, c])) : undefined;
+  const byId = indexCells(options.cells);
   const out: BaseMessage[] = [new SystemMessage(system)];
   for (const m of view) {
     if (m.role === "assistant") {
       out.push(new AIMessage(m.content));
       continue;
     }
-    const cell = m.kind === "observation" && m.ref ? byId?.get(m.ref) : undefined;
+    const text = textOf(m, byId, options.limits);
+    const cell = options.vision && m.kind === "observation" && m.ref ? byId.get(m.ref) : undefined;
     const images = cell ? imageParts(cell.result) : [];
-    out.push(new HumanMessage(images.length ? { content: [{ type: "text", text: m.content }, ...images] } : m.content));
+    out.push(new HumanMessage(images.length ? { content: [{ type: "text", text }, ...images] } : text));
   }
   return out;
 }

@@ -48,7 +48,7 @@ export function criticNode(ctx: NodeContext) {
     } else {
       // The review request is the coder's conversation plus one instruction, so it reuses the
       // conversation's cached prefix; the instruction itself is not stored.
-      added = pendingMessages(state, ctx.limits);
+      added = pendingMessages(state);
       const view = activeMessages(state.messages.concat(added));
       const situation = proposed !== undefined
         ? `The agent proposes this final answer:\n${proposed}`
@@ -58,7 +58,7 @@ export function criticNode(ctx: NodeContext) {
             ? "The agent says the current step is done."
             : "Judge the latest action.";
       messages = [
-        ...toChat(coderSystem(ctx), view, { cells: state.cells, vision: acceptsImages(ctx.models.critic, ctx.limits.vision) }),
+        ...toChat(coderSystem(ctx), view, { cells: state.cells, limits: ctx.limits, vision: acceptsImages(ctx.models.critic, ctx.limits.vision) }),
         new HumanMessage(prompt("critic_review", { situation, step: stepText })),
       ];
     }

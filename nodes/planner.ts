@@ -24,10 +24,10 @@ export function plannerNode(ctx: NodeContext) {
     let added: Message[] = [];
     if (replanning && ctx.limits.context === "conversation") {
       // A replan sees the whole conversation (it reuses its cached prefix) plus one instruction.
-      added = pendingMessages(state, ctx.limits);
+      added = pendingMessages(state);
       const view = activeMessages(state.messages.concat(added));
       messages = [
-        ...toChat(coderSystem(ctx), view, { cells: state.cells, vision: acceptsImages(ctx.models.planner, ctx.limits.vision) }),
+        ...toChat(coderSystem(ctx), view, { cells: state.cells, limits: ctx.limits, vision: acceptsImages(ctx.models.planner, ctx.limits.vision) }),
         new HumanMessage(prompt("planner_replan", { feedback: state.feedback || "(none)" })),
       ];
     } else {

@@ -18,7 +18,7 @@ import { createRoleModels } from "../../nodes/models";
 import { toHtml } from "../../cli/html";
 import { toNotebook } from "../../cli/notebook";
 import { type FakeOpenAI, type FakeOptions, startFakeOpenAI } from "../helpers/fake-openai";
-import { roleOf, roleReplies, type RoleScript, textOf } from "../helpers/role-script";
+import { maxTurnChars, roleOf, roleReplies, type RoleScript, textOf } from "../helpers/role-script";
 
 const plan = (...steps: string[]) => JSON.stringify({ steps: steps.map((description) => ({ description, doneCriterion: "output shows it" })) });
 const verdict = (v: "next" | "replan" | "done", feedback = "", answer?: string) => JSON.stringify({ verdict: v, feedback, ...(answer ? { answer } : {}) });
@@ -130,7 +130,7 @@ describe("the coder's conversation", () => {
     expect(extends_(coder[i + 1]!, after)).toBe(true);
     // The request never grew past the budget by more than one turn.
     const chars = (r: Req) => r.messages.reduce((n, m) => n + textOf(m.content).length, 0);
-    const turn = Math.max(...state.messages.filter((m) => m.kind === "reply" || m.kind === "observation").map((m) => m.content.length)) * 2;
+    const turn = Math.max(...coder.map(maxTurnChars));
     expect(Math.max(...coder.map(chars))).toBeLessThanOrEqual(budget * 4 + turn);
   }, 90_000);
 

@@ -32,3 +32,15 @@ export function roleReplies(script: RoleScript): { reply: (req: Request) => stri
   };
   return { reply, roles };
 }
+
+/** The largest turn in a request: an assistant message and the user messages after it, in characters. */
+export function maxTurnChars(req: Request): number {
+  let best = 0;
+  let current = 0;
+  for (const m of req.messages.slice(1)) {
+    if (m.role === "assistant") current = 0;
+    current += textOf(m.content).length;
+    best = Math.max(best, current);
+  }
+  return best;
+}
