@@ -12,6 +12,7 @@ import type { Limits } from "../graphs/limits";
 import type { Message } from "../graphs/message";
 import type { CodeActStateValue } from "../graphs/state";
 import { planText } from "./context";
+import { digest } from "./digest";
 import { figureNotes, imageParts } from "./figures";
 import { formatObservation } from "./observation";
 
@@ -75,7 +76,11 @@ function noteKind(note: string): Message["kind"] {
 export function pendingMessages(state: CodeActStateValue): Message[] {
   const stored = state.messages;
   const out: Message[] = [];
-  if (!stored.length) out.push({ role: "user", kind: "task", content: `Task: ${state.task}` });
+  if (!stored.length) {
+    // A thread begun by a version that kept no conversation: its earlier cells are told as a digest.
+    const earlier = state.cells.length ? `\n\nEarlier work on this task (before this conversation was kept):\n${digest(state.cells)}` : "";
+    out.push({ role: "user", kind: "task", content: `Task: ${state.task}${earlier}` });
+  }
   const lastObserved = findLast(stored, (m) => m.kind === "observation")?.ref;
   // A thread that has no conversation yet (older version) starts it from here, not with old cells.
   let from = stored.length ? 0 : state.cells.length;
@@ -125,9 +130,11 @@ export function requestChars(system: string, view: Message[], r: Rendering): num
  */
 export function compactionCut(messages: Message[], keepReplies: number): number | undefined {
   const floor = lastSummaryIndex(messages) + 1;
+  const shown = activeMessages(messages).length;
   let seen = 0;
   for (let i = messages.length - 1; i >= floor; i--) {
-    if (messages[i]!.kind === "reply" && ++seen === keepReplies) return i > floor ? i : undefined;
+    // Worth it only when more than a lone earlier summary would be replaced.
+    if (messages[i]!.kind === "reply" && ++seen === keepReplies) return shown - (messages.length - i) > 1 ? i : undefined;
   }
   return undefined;
 }
