@@ -6,6 +6,8 @@ export type { RunOptions } from "./graphs/run";
 export { CodeActState } from "./graphs/state";
 export type { CodeActStateValue, PlanStep, RunStatus } from "./graphs/state";
 export type { Cell } from "./graphs/cell";
+export { compactionsOf, MessageSchema } from "./graphs/message";
+export type { Message } from "./graphs/message";
 export type { CodeActEvent } from "./graphs/events";
 export { LimitsSchema } from "./graphs/limits";
 export type { Limits, LimitsInput } from "./graphs/limits";

@@ -54,7 +54,7 @@ function formatNote(ctx: NodeContext): string {
 
 function windowPrompt(ctx: NodeContext, state: CodeActStateValue): BaseMessage[] {
   return [
-    new SystemMessage(prompt("coder", { tools: toolsSection(ctx), claims: "" }) + formatNote(ctx)),
+    new SystemMessage(coderSystem(ctx)),
     new HumanMessage(
       prompt("coder_turn", {
         task: state.task,
