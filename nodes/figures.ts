@@ -46,7 +46,10 @@ export function figureNotes(result: ExecutionResult): string {
   const lines: string[] = [];
   for (const r of result.results) {
     const data = r.data as DisplayData;
-    const mime = IMAGE_TYPES.find((m) => data[m] !== undefined) ?? (data["image/svg+xml"] !== undefined ? "image/svg+xml" : undefined);
+    // An output moved to an artifact store keeps its MIME type there, not in `data`.
+    const kept = (r as { artifacts?: Record<string, unknown> }).artifacts ?? {};
+    const has = (m: string) => data[m] !== undefined || kept[m] !== undefined;
+    const mime = IMAGE_TYPES.find(has) ?? (has("image/svg+xml") ? "image/svg+xml" : undefined);
     if (!mime) continue;
     const img = inlineImage(data);
     const plain = typeof data["text/plain"] === "string" ? String(data["text/plain"]).slice(0, 120) : "";
