@@ -43,7 +43,7 @@ export function criticNode(ctx: NodeContext) {
     if (ctx.limits.context === "window") {
       messages = [
         new SystemMessage(prompt("critic")),
-        new HumanMessage(prompt("critic_turn", { task: state.task, plan: planText(state.plan, state.currentStep), step: stepText, evidence: evidence || "(no code has run for this step)" })),
+        new HumanMessage(prompt("critic_turn", { task: state.task, plan: planText(state.plan, state.currentStep), step: step ? `${state.currentStep + 1}. ${step.description}` : "(all steps done)", evidence: evidence || "(no code has run for this step)" })),
       ];
     } else {
       // The review request is the coder's conversation plus one instruction, so it reuses the
