@@ -18,7 +18,9 @@ import { extractJson } from "./parse";
 const refused = new WeakSet<BaseChatModel>();
 
 function responseFormat(schema: z.ZodType, name: string) {
-  return { type: "json_schema", json_schema: { name, schema: z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }), strict: false } };
+  // Providers want the bare schema object; the "$schema" dialect marker is not part of their format.
+  const { $schema: _dialect, ...json } = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
+  return { type: "json_schema", json_schema: { name, schema: json, strict: false } };
 }
 
 /** A refusal of the request itself (HTTP 400/422: unknown or unsupported field), not a failing server. */
