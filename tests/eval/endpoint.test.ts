@@ -9,6 +9,9 @@ import { join } from "node:path";
 import { type FakeOpenAI, startFakeOpenAI } from "../helpers/fake-openai";
 
 const root = join(__dirname, "..", "..");
+/** A request message's text, whether the client sent a string or content parts. */
+const textOf = (c: string | { text?: string }[]) => (typeof c === "string" ? c : c.map((p) => p.text ?? "").join(""));
+
 let fake: FakeOpenAI;
 let home: string;
 beforeAll(async () => {
@@ -18,7 +21,7 @@ beforeAll(async () => {
     [
       (req) => {
         if (req.messages.length > 1) return "Answer: widget";
-        const prompt = req.messages[0]!.content;
+        const prompt = textOf(req.messages[0]!.content);
         if (prompt.includes('"tool"')) return 'Action: {"tool": "get_price", "args": ["widget"]} End Action';
         if (prompt.includes("separated by commas")) return "Action: get_price, widget End Action";
         return "Action:\nprint(min(list_items('tools'), key=get_price))\nEnd Action";
@@ -55,7 +58,7 @@ it("codeact eval --action-format all prints a row per format and a JSON line las
   expect(last.results[0].tokens).toBeGreaterThan(100);
   expect(fake.requests.every((r) => r.model === "my-model")).toBe(true);
   // The paper's conversation: the prompt, then reply / observation pairs.
-  const second = fake.requests.find((r) => r.messages.length === 3 && r.messages[0]!.content.includes("separated by commas"))!;
+  const second = fake.requests.find((r) => r.messages.length === 3 && textOf(r.messages[0]!.content).includes("separated by commas"))!;
   expect(second.messages.map((m) => m.role)).toEqual(["user", "assistant", "user"]);
   expect(second.messages[2]!.content).toBe("4.5");
 }, 300_000);
