@@ -40,7 +40,9 @@ export function observationMessage(cell: Cell): Message {
 export function observationText(cell: Cell, limits: Pick<Limits, "observationChars">): string {
   const head = `Observation (${cell.result.status}${cell.attempt ? `, retry ${cell.attempt}` : ""}):`;
   const edited = cell.edited ? `A person edited your code before it ran; this is what ran:\n\`\`\`python\n${cell.code}\n\`\`\`\n` : "";
-  const notes = figureNotes(cell.result);
+  const figures = figureNotes(cell.result);
+  // Notes the executor left on the cell (replay divergence, an at-least-once rerun) are for the agent too.
+  const notes = [figures, ...(cell.notes ?? []).map((n) => `Note: ${n}`)].filter(Boolean).join("\n");
   return `${edited}${head}\n${formatObservation(cell.result, limits.observationChars)}${notes ? `\n${notes}` : ""}`;
 }
 

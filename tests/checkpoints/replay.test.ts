@@ -42,7 +42,7 @@ describe("replay after kill -9 (CLI, Docker)", () => {
       critic: [next, next],
     }));
     const env = { CODEACT_HOME: home };
-    const run = (running = startCodeact(["run", "random things", "--scripted", traj, "--thread", "replay-1", "--executor", "docker"], env));
+    const run = (running = startCodeact(["run", "random things", "--scripted", traj, "--thread", "replay-1", "--executor", "docker", "--critic", "every-action"], env));
     await waitFor(() => values(run.output(), "D") !== undefined, 120_000, "cell D to print");
     run.child.kill("SIGKILL");
     await run.exit;
@@ -54,7 +54,7 @@ describe("replay after kill -9 (CLI, Docker)", () => {
 
     // The resumed run talks to a real ChatOpenAI client, so its prompts can be read.
     server = await startFakeOpenAI([next, "<solution>done</solution>", JSON.stringify({ verdict: "done", answer: "done" })]);
-    const resume = await codeact(["resume", "replay-1", "--executor", "docker"], { ...env, OPENAI_BASE_URL: server.baseUrl, OPENAI_API_KEY: "x", CODEACT_MODEL: "fake" });
+    const resume = await codeact(["resume", "replay-1", "--executor", "docker", "--critic", "every-action"], { ...env, OPENAI_BASE_URL: server.baseUrl, OPENAI_API_KEY: "x", CODEACT_MODEL: "fake" });
     expect({ code: resume.code, err: resume.stderr }).toEqual({ code: 0, err: expect.any(String) });
     // The rerun of D, after a rebuild from A and B (C skipped), draws exactly what the first D drew.
     expect(values(resume.stdout, "D")).toEqual(d);

@@ -9,12 +9,12 @@ const home = mkdtempSync(join(tmpdir(), "codeact-run-format-"));
 afterAll(() => rmSync(home, { recursive: true, force: true }));
 
 const plan = JSON.stringify({ steps: [{ description: "find the larger number", doneCriterion: "printed" }] });
-const next = JSON.stringify({ verdict: "next", feedback: "" });
+// The critic judges claims: a JSON/text tool call claims nothing, so the answer is its first review.
 const done = JSON.stringify({ verdict: "done", feedback: "", answer: "10" });
 
 function run(format: string, coder: string[]) {
   const file = join(home, `${format}.json`);
-  writeFileSync(file, JSON.stringify({ planner: [plan], coder, critic: [next, done] }));
+  writeFileSync(file, JSON.stringify({ planner: [plan], coder, critic: [done] }));
   const args = ["run", "which is larger, 3 or 10?", "--action-format", format, "--scripted", file, "--json", "--executor", "docker", "--checkpoints", join(home, "c.sqlite")];
   const r = spawnSync(process.execPath, ["--import", "tsx", join(root, "cli", "main.ts"), ...args], { cwd: root, env: { ...process.env, CODEACT_HOME: home, NO_COLOR: "1" }, encoding: "utf8" });
   const events = r.stdout.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as { type: string; cell?: { code: string; result: { stdout: string } }; status?: string; answer?: string });

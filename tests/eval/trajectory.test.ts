@@ -47,7 +47,7 @@ beforeAll(async () => {
     const graph = createCodeActGraph({
       models: {
         planner: new ScriptedChatModel({ script: [JSON.stringify({ steps: [{ description: "sum", doneCriterion: "printed" }] })] }),
-        coder: new ScriptedChatModel({ script: ["<execute>\nprint(sum(nums))\n</execute>", "<execute>\nnums = [1, 2, 3]\nprint(sum(nums))\n</execute>", "<solution>6</solution>"] }),
+        coder: new ScriptedChatModel({ script: ["<execute>\nprint(sum(nums))\n</execute>", "<execute>\nnums = [1, 2, 3]\nprint(sum(nums))\n</execute>\n<step_done/>", "<solution>6</solution>"] }),
         critic: new ScriptedChatModel({ script: [JSON.stringify({ verdict: "next", feedback: "" }), JSON.stringify({ verdict: "done", feedback: "", answer: "6" })] }),
       },
       executor,
