@@ -10,6 +10,7 @@ import type { Limits } from "../graphs/limits";
 import type { Message } from "../graphs/message";
 import type { CodeActStateValue, CodeActUpdate, RunStatus } from "../graphs/state";
 import { callModel, type NodeContext, planText, runDeadline, toolsSection, onlyChanges } from "./context";
+import { resolveCellOutputs } from "../checkpoints/artifacts/cells";
 import { compactIfNeeded } from "./compaction";
 import { activeMessages, focusText, pendingMessages, replyMessage, toChat } from "./conversation";
 import { acceptsImages } from "./figures";
@@ -72,6 +73,17 @@ export function coderSystem(ctx: NodeContext): string {
   return prompt("coder", { tools: toolsSection(ctx), claims: ctx.limits.critic === "claims" ? `${prompt("coder_claims")}\n` : "" }) + formatNote(ctx);
 }
 
+/**
+ * A figure over 64 KB lives in the artifact store, not in its cell: for a vision model, the cells the
+ * request shows get their image bytes back (only those: older ones were compacted away).
+ */
+async function withFigureBytes(cells: Cell[], active: Message[], ctx: NodeContext, config: LangGraphRunnableConfig): Promise<Cell[]> {
+  if (!ctx.artifacts) return cells;
+  const shown = new Set(active.filter((m) => m.kind === "observation" && m.ref).map((m) => m.ref));
+  const scope = { store: ctx.artifacts, threadId: String(config.configurable?.thread_id ?? "default") };
+  return Promise.all(cells.map((c) => (shown.has(c.id) && c.result.results.some((o) => o.artifacts) ? resolveCellOutputs(c, scope) : c)));
+}
+
 export function coderNode(ctx: NodeContext) {
   const node = async (state: CodeActStateValue, config: LangGraphRunnableConfig): Promise<CodeActUpdate> => {
     const emit = writerOf(config);
@@ -95,7 +107,8 @@ export function coderNode(ctx: NodeContext) {
         all = all.concat(compaction.summary);
         spent += compaction.tokens;
       }
-      messages = toChat(system, activeMessages(all), { cells: state.cells, limits: ctx.limits, vision });
+      const active = activeMessages(all);
+      messages = toChat(system, active, { cells: vision ? await withFigureBytes(state.cells, active, ctx, config) : state.cells, limits: ctx.limits, vision });
     }
     const { text, tokens } = await callModel(ctx.models.coder, messages, config, runDeadline(state, ctx.limits));
     const action: Action = !ctx.actionFormat || ctx.actionFormat === "code" ? parseAction(text) : parseAsCodeAction(text, ctx.actionFormat);

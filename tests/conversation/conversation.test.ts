@@ -10,6 +10,7 @@ import { createCheckpointer } from "../../checkpoints/savers";
 import { branchThread } from "../../checkpoints/branch";
 import { readThreadState, threadHistory } from "../../checkpoints/threads";
 import { DockerJupyterExecutor } from "../../executors/docker";
+import { MemorySaver } from "@langchain/langgraph";
 import { createCodeActGraph } from "../../graphs/codeact";
 import type { CodeActEvent } from "../../graphs/events";
 import type { LimitsInput } from "../../graphs/limits";
@@ -213,5 +214,25 @@ describe("the coder's conversation", () => {
     expect(typeof text).toBe("string");
     expect(text).toMatch(/\[figure 1: image\/png \d+×\d+, <Figure size 640x480 with 1 Axes>\]/);
     expect(text).not.toContain("base64");
+  }, 90_000);
+
+  it("a figure kept in the artifact store (over 64 KB) still reaches a vision model whole", async () => {
+    const server = await serve({
+      planner: [plan("show noise")],
+      // Noise does not compress: a PNG of a few hundred KB, moved out of the cell into the store.
+      coder: ["<execute>\nimport numpy as np, matplotlib.pyplot as plt\nplt.figure(dpi=150); plt.imshow(np.random.rand(400, 400)); plt.show()\n</execute>", "<solution>shown</solution>"],
+      critic: [verdict("done", "", "shown")],
+    });
+    const { state } = await run(server, {}, "gpt-4o", { checkpointer: new MemorySaver() });
+    const ref = state.cells[0]!.result.results[0]!.artifacts?.["image/png"];
+    expect(ref).toBeDefined();
+    expect(state.cells[0]!.result.results[0]!.data["image/png"]).toBeUndefined();
+    const seen = server.requests.filter((r) => roleOf(r) === "coder")[1]!.messages.at(-1)!;
+    const parts = seen.content as { type: string; image_url?: { url: string } }[];
+    const url = parts.find((p) => p.type === "image_url")!.image_url!.url;
+    expect(url).toMatch(/^data:image\/png;base64,iVBOR/);
+    // The whole image as it was displayed (the reference counts its base64 characters, with the
+    // kernel's trailing newline), not a preview.
+    expect(url.slice(url.indexOf(",") + 1).trim().length).toBe(ref!.bytes - 1);
   }, 90_000);
 });
