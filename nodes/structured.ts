@@ -8,7 +8,6 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { AIMessage, type BaseMessage, HumanMessage } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
-import { ChatOpenAI } from "@langchain/openai";
 import { z } from "zod";
 import { callModel, type Deadline } from "./context";
 import { ModelCallError } from "./model-errors";
@@ -40,7 +39,9 @@ export async function askForJson<S extends z.ZodType>(
 ): Promise<{ value: z.output<S>; tokens: number; repaired: boolean; fellBack: boolean; structured: boolean }> {
   let tokens = 0;
   let convo = messages;
-  let structured = model instanceof ChatOpenAI && !refused.has(model);
+  // By its type name, not instanceof: importing @langchain/openai here would load the OpenAI client
+  // into every command that builds the graph (`codeact history` reads through it).
+  let structured = model._llmType() === "openai" && !refused.has(model);
   for (let attempt = 0; attempt < 2; attempt++) {
     let reply;
     try {
