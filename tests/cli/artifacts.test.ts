@@ -2,7 +2,6 @@
  * Large outputs through the real `codeact` CLI (a child process, Docker kernel, SQLite checkpoints,
  * scripted models): many big images, a step too large to checkpoint, and exports of old and new cells.
  */
-import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,20 +14,7 @@ import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import { readerGraph, threadHistory } from "../../checkpoints/threads";
 import { exportThread } from "../../cli/export";
 import type { Cell } from "../../graphs/cell";
-
-const root = join(__dirname, "..", "..");
-const tsx = join(root, "node_modules", ".bin", "tsx");
-
-function codeact(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(tsx, [join(root, "cli", "main.ts"), ...args], { cwd: root, env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0", ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { codeact } from "./helpers";
 
 const plan = JSON.stringify({ steps: [{ description: "show", doneCriterion: "shown" }, { description: "more", doneCriterion: "shown" }] });
 const next = JSON.stringify({ verdict: "next", feedback: "" });

@@ -2,25 +2,12 @@
  * How `codeact run` reports what went wrong, as a user sees it (a child process): a hanging model
  * endpoint is cut off by --wall-clock, and a Docker failure is reported as itself, not as the model's.
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type FakeOpenAI, startFakeOpenAI } from "../helpers/fake-openai";
 import { freePort } from "../helpers/jupyter-server";
-
-const root = join(__dirname, "..", "..");
-
-function codeact(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(join(root, "node_modules", ".bin", "tsx"), [join(root, "cli", "main.ts"), ...args], { cwd: root, env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0", ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { codeact } from "./helpers";
 
 describe("codeact run: failures named by their source", () => {
   let home: string;

@@ -10,7 +10,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isInertSvg } from "../../cli/media";
-import { codeact, trajectory } from "./run-cli";
+import { codeact, trajectory } from "./helpers";
 
 const chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => existsSync(p));
 

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LimitsSchema } from "../../graphs/limits";
-import { codeact, trajectory } from "./run-cli";
+import { codeact, trajectory } from "./helpers";
 
 describe("codeact run flags", () => {
   let home: string;

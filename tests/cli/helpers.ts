@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 
 export const root = join(__dirname, "..", "..");
+export const tsx = join(root, "node_modules", ".bin", "tsx");
 
 export interface CliResult {
   code: number | null;
@@ -12,14 +13,21 @@ export interface CliResult {
   stderr: string;
 }
 
-export function codeact(args: string[], env: NodeJS.ProcessEnv = {}, cwd = root): Promise<CliResult> {
+export interface CliOptions {
+  cwd?: string;
+  /** Written to the command's stdin, then closed (piped answers); without it stdin is closed at once. */
+  input?: string;
+}
+
+export function codeact(args: string[], env: NodeJS.ProcessEnv = {}, options: CliOptions = {}): Promise<CliResult> {
   return new Promise((resolve) => {
     // One process (no tsx wrapper), so signals sent to it reach the run itself.
     const child = spawn(process.execPath, ["--import", pathToFileURL(require.resolve("tsx")).href, join(root, "cli", "main.ts"), ...args], {
-      cwd,
+      cwd: options.cwd ?? root,
       env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
     });
+    if (options.input !== undefined) child.stdin!.end(options.input);
     let stdout = "";
     let stderr = "";
     child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -54,4 +62,13 @@ export async function waitFor(check: () => boolean, timeoutMs: number, what: str
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** A scripted trajectory: one plan step, the given code actions, then an answer (the critic judges only the answer). */
+export function trajectory(actions: string[], answer = "done"): string {
+  return JSON.stringify({
+    planner: ['{"steps": [{"description": "do it", "doneCriterion": "done"}]}'],
+    coder: [...actions.map((a) => `<execute>\n${a}\n</execute>`), `<solution>${answer}</solution>`],
+    critic: [`{"verdict": "done", "answer": ${JSON.stringify(answer)}}`],
+  });
 }

@@ -7,7 +7,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { codeact, root, trajectory, tsx } from "./run-cli";
+import { codeact, root, trajectory, tsx } from "./helpers";
 
 const PROMPT = "[a]pprove, [e]dit, [r]eject? ";
 
@@ -74,7 +74,7 @@ describe("codeact at a terminal", () => {
     const script = join(home, "script.json");
     writeFileSync(script, trajectory(['print("ok")']));
     const task = "a task\x1b]0;table-title\x07 \u202eevil";
-    const run = await codeact(["run", task, "--approve", "--scripted", script, "--executor", "docker", "--thread", "piped"], { CODEACT_HOME: home }, "e\n.\na\n");
+    const run = await codeact(["run", task, "--approve", "--scripted", script, "--executor", "docker", "--thread", "piped"], { CODEACT_HOME: home }, { input: "e\n.\na\n" });
     expect(run.stderr).toContain("Nothing to run from the edit");
     expect(run.code).toBe(0);
     const threads = await codeact(["threads"], { CODEACT_HOME: home });

@@ -46,7 +46,7 @@ describe("thread ids", () => {
       ["branch", "ok-thread", "--at", "1", "--name", "../../y"],
     ];
     for (const args of cases) {
-      const r = await codeact(args, env, cwd);
+      const r = await codeact(args, env, { cwd });
       expect({ args, code: r.code }).toEqual({ args, code: 1 });
       expect(r.stderr).toMatch(MESSAGE);
       expect(r.stderr).not.toMatch(/\n\s+at /); // no stack

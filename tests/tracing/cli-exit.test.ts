@@ -3,25 +3,12 @@
  * run succeeds, the process exits soon after it (the old client held it 25–120 s), and stderr has
  * at most one warning about it.
  */
-import { spawn } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "../helpers/jupyter-server";
-
-const root = join(__dirname, "..", "..");
-
-function codeact(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(join(root, "node_modules", ".bin", "tsx"), [join(root, "cli", "main.ts"), ...args], { cwd: root, env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0", ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { codeact } from "../cli/helpers";
 
 describe("codeact run with an unusable LangSmith endpoint", () => {
   let home: string;
