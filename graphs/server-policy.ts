@@ -24,6 +24,7 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { z } from "zod";
+import { ThreadIdSchema } from "../checkpoints/thread-id";
 import { LimitsSchema, type LimitsInput } from "./limits";
 
 const EXECUTORS = ["docker", "local", "remote"] as const;
@@ -44,8 +45,6 @@ export const ServerPolicySchema = z
   .strict();
 export type ServerPolicy = z.output<typeof ServerPolicySchema>;
 
-/** A thread id ends up in a Map key, container labels and file names: a plain, bounded token only. */
-const ThreadIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, "a thread id is 1–128 letters, digits, '.', '_', ':' or '-'");
 
 /** The caller-facing fields of `configurable`; anything else there belongs to the server itself. */
 const CallerConfigSchema = z.object({
