@@ -9,6 +9,7 @@ import type { CodeActStateValue } from "../graphs/state";
 import { checkThreadId } from "./thread-id";
 import { readerGraph } from "./threads";
 import type { ArtifactStore } from "./artifacts/store";
+import type { ThreadSettingsStore } from "./thread-settings";
 
 export interface BranchOptions {
   /** A note for the coder, shown as its next observation. */
@@ -18,6 +19,8 @@ export interface BranchOptions {
   newThreadId?: string;
   /** The artifact store of the saver: the branch gets access to the artifacts its cells reference. */
   artifacts?: ArtifactStore;
+  /** The settings store of the saver: the branch runs with the source thread's settings. */
+  settings?: ThreadSettingsStore;
 }
 
 /** Artifacts the cells reference (outputs and tool call records). */
@@ -86,6 +89,7 @@ export async function branchThread(saver: BaseCheckpointSaver, threadId: string,
   // Before the branch exists, so it never has a cell whose bytes it cannot read.
   const shared = referencedArtifacts(values);
   if (options.artifacts && shared.length) await options.artifacts.share(threadId, newThreadId, shared);
+  await options.settings?.copy(threadId, newThreadId, `branch from ${threadId}@${checkpointId}`);
   const write = asNode === "planner" ? update : new Command({ update, goto: snap.next[0] });
   await graph.updateState({ configurable: { thread_id: newThreadId } }, write, asNode);
   const check = await graph.getState({ configurable: { thread_id: newThreadId } });

@@ -11,6 +11,8 @@ import { type ArtifactStore, artifactLimitsFromEnv } from "./artifacts/store";
 import { CompactSqliteSaver } from "./compact-sqlite";
 import { checkpointerConfigFromEnv, checkSqliteFile, defaultSqlitePath, openSqliteForReading, openSqliteForWriting } from "./sqlite-file";
 import { GuardedMemorySaver, GuardedSerializer, maxWriteBytesFromEnv } from "./guard";
+import { MemoryThreadSettingsStore, type ThreadSettingsStore } from "./thread-settings";
+import { SqliteThreadSettingsStore } from "./thread-settings/sqlite";
 
 export { checkpointerConfigFromEnv, checkSqliteFile, defaultSqlitePath };
 
@@ -29,6 +31,8 @@ export interface Checkpointer {
   saver: BaseCheckpointSaver;
   /** Large cell outputs and tool records, beside the checkpoints (same file / database / process). */
   artifacts: ArtifactStore;
+  /** What each thread runs with (model, executor, limits, approval), append-only, beside the checkpoints. */
+  settings: ThreadSettingsStore;
   kind: "sqlite" | "postgres" | "memory";
   /** Where the checkpoints live, for messages ("resume with …"). */
   location: string;
@@ -69,7 +73,7 @@ export async function createCheckpointer(config: CheckpointerConfig = checkpoint
   const limits = artifactLimitsFromEnv();
   if (c.kind === "memory") {
     const saver = new GuardedMemorySaver(maxWriteBytes);
-    return disposable({ saver, artifacts: new MemoryArtifactStore(limits), kind: "memory", location: "memory", close: async () => undefined });
+    return disposable({ saver, artifacts: new MemoryArtifactStore(limits), settings: new MemoryThreadSettingsStore(), kind: "memory", location: "memory", close: async () => undefined });
   }
   if (c.kind === "postgres") {
     if (!c.connectionString) throw new Error("Postgres checkpoints need a connection string: set CODEACT_POSTGRES_URL (or DATABASE_URL) or pass --postgres.");
@@ -77,6 +81,7 @@ export async function createCheckpointer(config: CheckpointerConfig = checkpoint
     const pg = require("pg") as typeof import("pg");
     const { PostgresSaver } = require("@langchain/langgraph-checkpoint-postgres") as typeof import("@langchain/langgraph-checkpoint-postgres");
     const { PostgresArtifactStore } = require("./artifacts/postgres") as typeof import("./artifacts/postgres");
+    const { PostgresThreadSettingsStore } = require("./thread-settings/postgres") as typeof import("./thread-settings/postgres");
     const pool = new pg.Pool({ connectionString: c.connectionString, application_name: "codeact" });
     // An idle pooled connection that breaks (server restart, terminated backend) makes the pool emit
     // 'error'; unhandled, that kills the process with a stack. The pool drops that client by itself,
@@ -87,21 +92,23 @@ export async function createCheckpointer(config: CheckpointerConfig = checkpoint
     pool.on("connect", (client) => void client.on("error", () => undefined));
     const saver = new PostgresSaver(pool, new GuardedSerializer(new JsonPlusSerializer(), maxWriteBytes));
     const artifacts = new PostgresArtifactStore(c.connectionString, limits);
+    const settings = new PostgresThreadSettingsStore(c.connectionString);
     try {
       await setupSerialized(c.connectionString, () => saver.setup());
       await artifacts.setup();
+      await settings.setup();
     } catch (err) {
-      await Promise.all([saver.end(), artifacts.close()]).catch(() => undefined);
+      await Promise.all([saver.end(), artifacts.close(), settings.close()]).catch(() => undefined);
       throw err;
     }
-    const close = async () => void (await Promise.all([saver.end(), artifacts.close()]));
-    return disposable({ saver, artifacts, kind: "postgres", location: c.connectionString.replace(/:[^:@/]*@/, ":***@"), target: c.connectionString, close });
+    const close = async () => void (await Promise.all([saver.end(), artifacts.close(), settings.close()]));
+    return disposable({ saver, artifacts, settings, kind: "postgres", location: c.connectionString.replace(/:[^:@/]*@/, ":***@"), target: c.connectionString, close });
   }
   const path = c.path ?? defaultSqlitePath();
   if (c.readOnly) {
     const { db, note } = openSqliteForReading(path);
     if (note) process.stderr.write(`${note}\n`);
-    return disposable({ saver: new CompactSqliteSaver(db), artifacts: new SqliteArtifactStore(db, limits), kind: "sqlite", location: path, target: path, close: async () => void db.close() });
+    return disposable({ saver: new CompactSqliteSaver(db), artifacts: new SqliteArtifactStore(db, limits), settings: new SqliteThreadSettingsStore(db), kind: "sqlite", location: path, target: path, close: async () => void db.close() });
   }
   const db = openSqliteForWriting(path);
   // Rows of a CodeAct run are ~0.1-1.5 KB; 8 KB pages leave less unused space than 4 KB ones
@@ -112,5 +119,5 @@ export async function createCheckpointer(config: CheckpointerConfig = checkpoint
   const saver = new CompactSqliteSaver(db, { maxWriteBytes });
   // Same file as the checkpoints (see checkpoints/artifacts/sqlite.ts for why).
   const artifacts = new SqliteArtifactStore(db, limits);
-  return disposable({ saver, artifacts, kind: "sqlite", location: path, target: path, close: async () => void db.close() });
+  return disposable({ saver, artifacts, settings: new SqliteThreadSettingsStore(db), kind: "sqlite", location: path, target: path, close: async () => void db.close() });
 }

@@ -27,6 +27,7 @@ const GROUPS: Group[] = [
     commands: [
       ["threads", "", "list runs: id, task, status, steps, last update"],
       ["history", "<thread>", "a run's checkpoints: id, node, step, summary"],
+      ["settings", "<thread>", "the settings a thread runs with, and every change to them"],
       ["branch", "<thread>", "start a new thread from any checkpoint; the original stays as it was"],
     ],
     load: () => (require("./threads") as typeof import("./threads")).registerThreads,

@@ -11,6 +11,7 @@ import { checkpointerFromFlags } from "./store-flags";
 import { type TerminalApprover, terminalApprover } from "./approve";
 import { cellTimeoutSeconds, type ExecutorKind, executorKind, httpUrl, oneOf, readJsonFlag, UsageError, wallClockSeconds, wholeNumber } from "./flags";
 import { jsonRenderer, terminalRenderer } from "./render";
+import { threadSettingsFor, typedFlags } from "./thread-settings";
 import { newThreadId, runSession, type SessionOptions, signalExitCode } from "./session";
 
 export { checkpointerFromFlags };
@@ -85,7 +86,8 @@ export function addRunFlags(cmd: Command): Command {
     .option("--checkpoints <file>", "SQLite checkpoint file (default $CODEACT_HOME/checkpoints.sqlite)")
     .option("--postgres <url>", "keep checkpoints in Postgres instead of SQLite")
     .option("--memory", "keep checkpoints in memory only (no resume)")
-    .option("--approve", "stop before each code action to approve, edit or reject it")
+    .option("--approve", "stop before each code action to approve, edit or reject it (kept by the thread)")
+    .option("--no-approve", "leave approval mode on a thread that recorded it")
     .option("--action-format <format>", "code (default) | json | text: one JSON or text tool call a turn, as in the paper's comparison")
     .option("--scripted <file>", "replay a recorded trajectory (JSON: planner/coder/critic replies) instead of calling a model");
 }
@@ -101,7 +103,7 @@ export function sessionFromFlags(f: RunFlags, threadId: string): SessionOptions 
         model: f.model ?? env.model,
         baseUrl: f.baseUrl ?? env.baseUrl,
         apiKey: f.apiKey ?? env.apiKey,
-        ...(f.modelTimeout ? { timeoutMs: f.modelTimeout * 1000 } : {}),
+        ...(f.modelTimeout ? { timeoutMs: Math.round(f.modelTimeout * 1000) } : {}),
       });
   const imageDir = f.out ?? join(codeactHome(), "runs", checkThreadId(threadId));
   const seconds = (s?: number) => (s === undefined ? undefined : s * 1000);
@@ -133,9 +135,16 @@ export function sessionFromFlags(f: RunFlags, threadId: string): SessionOptions 
   };
 }
 
-/** Runs and reports; returns the process exit code (0 only for a finished task with an answer). */
-export async function runAndReport(task: string | null, threadId: string, flags: RunFlags): Promise<number> {
+/**
+ * Runs and reports; returns the process exit code (0 only for a finished task with an answer).
+ * `given`: the flags typed on the command line (see typedFlags); the others come from the thread's
+ * recorded settings.
+ */
+export async function runAndReport(task: string | null, threadId: string, flags: RunFlags, given?: ReadonlySet<string>): Promise<number> {
+  const settings = await threadSettingsFor(flags, threadId, { given, command: task === null ? "resume" : "run" });
+  flags = settings.flags;
   const opts = sessionFromFlags(flags, threadId);
+  opts.beforeRun = settings.record;
   if (!flags.json) opts.log(pc.dim(`thread ${threadId}`));
   // Model failures arrive as ModelCallError, already naming the endpoint; anything else (Docker,
   // Postgres, a remote kernel) is reported as itself.
@@ -151,13 +160,13 @@ export async function runAndReport(task: string | null, threadId: string, flags:
 
 export function registerRun(program: Command): void {
   addRunFlags(program.command("run").argument("<task>", "what the agent should do").description("run a task").option("--thread <id>", "thread id (default: a new one)")).action(
-    async (task: string, flags: RunFlags) => {
-      process.exitCode = await runAndReport(task, flags.thread ?? newThreadId(), flags);
+    async (task: string, flags: RunFlags, cmd: Command) => {
+      process.exitCode = await runAndReport(task, flags.thread ?? newThreadId(), flags, typedFlags(cmd));
     },
   );
   addRunFlags(program.command("resume").argument("<thread>", "thread id").description("continue a paused or crashed run from its last checkpoint")).action(
-    async (thread: string, flags: RunFlags) => {
-      process.exitCode = await runAndReport(null, thread, flags);
+    async (thread: string, flags: RunFlags, cmd: Command) => {
+      process.exitCode = await runAndReport(null, thread, flags, typedFlags(cmd));
     },
   );
 }

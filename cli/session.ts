@@ -9,7 +9,7 @@ import { runCodeAct, type RunOptions } from "../graphs/run";
 import type { CodeActStateValue } from "../graphs/state";
 import { createExecutor, type ExecutorChoice } from "../executors/factory";
 import type { RoleModels } from "../nodes/models";
-import { type CheckpointerConfig, createCheckpointer } from "../checkpoints/savers";
+import { type Checkpointer, type CheckpointerConfig, createCheckpointer } from "../checkpoints/savers";
 import { lockThread, type ThreadLock } from "../checkpoints/lock";
 import { checkThreadId } from "../checkpoints/thread-id";
 import { readThreadState } from "../checkpoints/threads";
@@ -26,6 +26,8 @@ export interface SessionOptions {
   render: Renderer;
   log: (line: string) => void;
   onApproval?: RunOptions["onApproval"];
+  /** Called once the thread is locked, before it runs (records the thread's settings). */
+  beforeRun?: (store: Checkpointer) => Promise<void>;
 }
 
 export function newThreadId(): string {
@@ -111,6 +113,7 @@ export async function runSession(task: string | null, threadId: string, opts: Se
       // The executor node rebuilds the kernel from the thread's cells before its next action.
     }
     try {
+      await opts.beforeRun?.(store);
       const state = await runCodeAct(graph, task, { threadId, onEvent: opts.render, signal: abort.signal, onApproval: opts.onApproval });
       return { threadId, state, paused: false };
     } catch (caught) {

@@ -1,4 +1,4 @@
-/** `codeact threads`, `codeact history <thread>`, `codeact branch <thread> --at <checkpoint>`. */
+/** `codeact threads`, `codeact history <thread>`, `codeact settings <thread>`, `codeact branch <thread> --at <checkpoint>`. */
 // LangGraph and the savers are loaded inside the actions (require), not here: `codeact threads`
 // on a SQLite store reads the file directly and starts in a fraction of the time.
 import type { Command } from "commander";
@@ -55,6 +55,18 @@ export function registerThreads(program: Command): void {
     console.table(history.map((h) => ({ checkpoint: h.checkpointId, step: h.step, next: h.next.join(",") || "(end)", summary: inert(h.summary.slice(0, 90)) })));
   });
 
+  storeOptions(program.command("settings").argument("<thread>", "thread id").description("the settings a thread runs with, and every change to them")).action(async (thread: string, flags: StoreFlags) => {
+    checkThreadId(thread);
+    const records = await withStore(flags, (s) => s.settings.history(thread), true);
+    if (flags.json) return console.log(JSON.stringify(records));
+    if (!records.length) return console.log(`No settings recorded for thread "${inert(thread)}" (it ran before codeact recorded them, or does not exist).`);
+    const { settingsChanges } = require("../checkpoints/thread-settings") as typeof import("../checkpoints/thread-settings");
+    for (const r of settingsChanges(records)) {
+      console.log(`${r.at}  ${inert(r.reason)}`);
+      for (const [key, was, now] of r.changes) console.log(`  ${key}: ${was === undefined ? "" : `${inert(was)} → `}${inert(now)}`);
+    }
+  });
+
   storeOptions(
     program
       .command("branch")
@@ -68,7 +80,7 @@ export function registerThreads(program: Command): void {
     checkThreadId(thread);
     if (flags.name !== undefined) checkThreadId(flags.name);
     const { branchThread } = require("../checkpoints/branch") as typeof import("../checkpoints/branch");
-    const id = await withStore(flags, (s) => branchThread(s.saver, thread, flags.at, { instruction: flags.instruction, code: flags.code, newThreadId: flags.name, artifacts: s.artifacts }));
+    const id = await withStore(flags, (s) => branchThread(s.saver, thread, flags.at, { instruction: flags.instruction, code: flags.code, newThreadId: flags.name, artifacts: s.artifacts, settings: s.settings }));
     if (flags.json) return console.log(JSON.stringify({ thread: id }));
     console.log(id);
     console.error(`Branched ${thread}@${flags.at} into ${id}. Continue it with: codeact resume ${id}`);

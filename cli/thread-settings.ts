@@ -1,0 +1,192 @@
+/**
+ * How `run`, `resume` and follow-ups get their settings: what the thread recorded, with each flag the
+ * user typed this time on top (a commander default such as `--executor auto` is not typed). The
+ * result is recorded again when it differs, with the flags that changed it, so an override is kept.
+ * Approval mode is sticky: only a typed `--no-approve` leaves it.
+ */
+import { isAbsolute, resolve } from "node:path";
+import type { Command } from "commander";
+import type { Checkpointer } from "../checkpoints/savers";
+import { type ThreadSettings, ThreadSettingsSchema, urlWithoutSecrets } from "../checkpoints/thread-settings";
+import { modelConfigFromEnv } from "../nodes/models";
+import type { RunFlags } from "./run";
+
+/** RunFlags plus the tool sources the `--tools`/`--mcp` flags add. */
+export type SettingsFlags = RunFlags & { tools?: string[]; mcp?: string };
+
+/** The RunFlags keys that are thread settings (store, output and secrets are not). */
+export const SETTING_FLAGS = [
+  "model", "baseUrl", "modelTimeout", "executor", "remoteUrl", "maxIterations", "maxDebug", "cellTimeout", "wallClock", "tokenBudget",
+  "approve", "critic", "context", "contextTokens", "vision", "actionFormat", "scripted", "out", "tools", "mcp",
+] as const satisfies readonly (keyof SettingsFlags)[];
+type SettingFlag = (typeof SETTING_FLAGS)[number];
+
+/** Providers a `provider:name` model is read with (LangChain's universal chat model names); anything else is a name for the OpenAI-compatible client. */
+const PROVIDERS = new Set(["openai", "anthropic", "azure_openai", "cohere", "google-vertexai", "google-vertexai-web", "google-genai", "ollama", "mistralai", "groq", "cerebras", "bedrock", "deepseek", "xai", "fireworks", "together", "perplexity"]);
+
+export function modelIdentity(spec: string): { provider: string; name: string } {
+  const i = spec.indexOf(":");
+  const prefix = i > 0 ? spec.slice(0, i) : "";
+  return PROVIDERS.has(prefix) && spec.length > i + 1 ? { provider: prefix, name: spec.slice(i + 1) } : { provider: "openai", name: spec };
+}
+
+/** The options the user typed on this command line (commander defaults excluded). */
+export function typedFlags(cmd: Command): Set<string> {
+  const keys = cmd.options.map((o) => o.attributeName());
+  return new Set(keys.filter((k) => ["cli", "env"].includes(cmd.getOptionValueSource(k) ?? "")));
+}
+
+const absolute = (p: string) => (isAbsolute(p) ? p : resolve(p));
+/** A relative module path works from another directory only when made absolute; package names stay as they are. */
+const toolSource = (t: string) => (t.startsWith("./") || t.startsWith("../") || t === "." ? resolve(t) : t);
+
+/** The settings the flags (with the environment's defaults) stand for. Never a key or token. */
+export function settingsFromFlags(f: SettingsFlags, env: NodeJS.ProcessEnv = process.env): ThreadSettings {
+  const m = modelConfigFromEnv(env);
+  return ThreadSettingsSchema.parse({
+    model: { ...modelIdentity(f.model ?? m.model ?? "gpt-4o-mini"), baseUrl: f.baseUrl ?? m.baseUrl ?? null },
+    modelTimeout: f.modelTimeout ?? (m.timeoutMs ? m.timeoutMs / 1000 : null),
+    executor: { kind: f.executor ?? "auto", remoteUrl: f.remoteUrl ?? null },
+    limits: {
+      maxIterations: f.maxIterations,
+      maxDebugAttempts: f.maxDebug,
+      cellTimeoutMs: f.cellTimeout === undefined ? undefined : f.cellTimeout * 1000,
+      wallClockMs: f.wallClock === undefined ? undefined : f.wallClock * 1000,
+      tokenBudget: f.tokenBudget,
+      approve: f.approve ?? false,
+      critic: f.critic,
+      context: f.context,
+      contextTokens: f.contextTokens,
+      vision: f.vision ?? null,
+    },
+    actionFormat: f.actionFormat ?? "code",
+    scripted: f.scripted ? absolute(f.scripted) : null,
+    out: f.out ? absolute(f.out) : null,
+    tools: (f.tools ?? []).map(toolSource),
+    mcp: f.mcp ? absolute(f.mcp) : null,
+  });
+}
+
+/** The flags that reproduce recorded settings. */
+export function flagsFromSettings(s: ThreadSettings): Pick<SettingsFlags, SettingFlag> {
+  const u = <T>(v: T | null) => (v === null ? undefined : v);
+  return {
+    model: s.model.provider === "openai" ? s.model.name : `${s.model.provider}:${s.model.name}`,
+    baseUrl: u(s.model.baseUrl),
+    modelTimeout: u(s.modelTimeout),
+    executor: s.executor.kind,
+    remoteUrl: u(s.executor.remoteUrl),
+    maxIterations: s.limits.maxIterations,
+    maxDebug: s.limits.maxDebugAttempts,
+    cellTimeout: s.limits.cellTimeoutMs / 1000,
+    wallClock: s.limits.wallClockMs / 1000,
+    tokenBudget: s.limits.tokenBudget,
+    approve: s.limits.approve,
+    critic: s.limits.critic,
+    context: s.limits.context,
+    contextTokens: s.limits.contextTokens,
+    vision: u(s.limits.vision),
+    actionFormat: s.actionFormat,
+    scripted: u(s.scripted),
+    out: u(s.out),
+    tools: s.tools,
+    mcp: u(s.mcp),
+  };
+}
+
+const FLAG_NAMES: Record<SettingFlag, string> = {
+  model: "--model", baseUrl: "--base-url", modelTimeout: "--model-timeout", executor: "--executor", remoteUrl: "--remote-url",
+  maxIterations: "--max-iterations", maxDebug: "--max-debug", cellTimeout: "--cell-timeout", wallClock: "--wall-clock", tokenBudget: "--token-budget",
+  approve: "--approve", critic: "--critic", context: "--context", contextTokens: "--context-tokens", vision: "--vision",
+  actionFormat: "--action-format", scripted: "--scripted", out: "--out", tools: "--tools", mcp: "--mcp",
+};
+
+/** The typed setting flags as a command line fragment (URLs without credentials). */
+function describe(f: SettingsFlags, keys: SettingFlag[]): string {
+  return keys
+    .map((k) => {
+      const v = f[k];
+      if (typeof v === "boolean") return v ? FLAG_NAMES[k] : FLAG_NAMES[k].replace("--", "--no-");
+      const text = Array.isArray(v) ? v.join(",") : k === "baseUrl" || k === "remoteUrl" ? urlWithoutSecrets(String(v)) : String(v);
+      return `${FLAG_NAMES[k]} ${text}`;
+    })
+    .join(" ");
+}
+
+export interface ResolvedSettings {
+  /** The flags to run with. */
+  flags: SettingsFlags;
+  /** What to record. */
+  settings: ThreadSettings;
+  /** Why, when it must be recorded (first run, or something changed); undefined: nothing new. */
+  reason?: string;
+}
+
+/**
+ * The one rule for every command that continues or starts a thread: recorded settings, then the
+ * flags typed this time (`given`; undefined: every defined flag counts as typed, for callers
+ * without a command line). `pendingApproval`: the thread waits on an approval (a thread recorded
+ * before settings existed still never runs that action unapproved).
+ */
+export function resolveThreadSettings(
+  flags: SettingsFlags,
+  recorded: ThreadSettings | undefined,
+  options: { given?: ReadonlySet<string>; pendingApproval?: boolean; command?: string } = {},
+): ResolvedSettings {
+  const typed = SETTING_FLAGS.filter((k) => (options.given ? options.given.has(k) : flags[k] !== undefined));
+  const merged: SettingsFlags = { ...flags };
+  if (recorded) {
+    const from = flagsFromSettings(recorded);
+    for (const k of SETTING_FLAGS) if (!typed.includes(k)) (merged as unknown as Record<string, unknown>)[k] = from[k];
+  }
+  if (options.pendingApproval && !typed.includes("approve")) merged.approve = true;
+  // The record keeps the endpoint without credentials; the environment's own URL, when it is that
+  // endpoint, still carries them.
+  const envUrl = process.env.OPENAI_BASE_URL;
+  if (envUrl && merged.baseUrl && !typed.includes("baseUrl") && urlWithoutSecrets(envUrl) === merged.baseUrl) merged.baseUrl = envUrl;
+  const settings = settingsFromFlags(merged);
+  const command = options.command ?? "run";
+  const typedText = describe(merged, typed);
+  if (!recorded) return { flags: merged, settings, reason: [command, typedText].filter(Boolean).join(" ") };
+  if (JSON.stringify(settings) === JSON.stringify(ThreadSettingsSchema.parse(recorded))) return { flags: merged, settings };
+  // Something differs without a typed flag (an environment default the record left open): say so.
+  return { flags: merged, settings, reason: [command, typedText || "(defaults from the environment)"].join(" ") };
+}
+
+/** True when the thread's latest checkpoint waits on an approval decision. */
+async function waitsForApproval(store: Checkpointer, threadId: string): Promise<boolean> {
+  const { readerGraph } = require("../checkpoints/threads") as typeof import("../checkpoints/threads");
+  const snap = await readerGraph(store.saver).getState({ configurable: { thread_id: threadId } });
+  return snap.tasks.some((t) => t.interrupts.some((i) => (i.value as { kind?: string } | undefined)?.kind === "approve_code"));
+}
+
+/**
+ * Reads the thread's settings and resolves this command's flags against them. The returned `record`
+ * writes the result once the session holds the thread's lock (a command that cannot take the thread
+ * records nothing).
+ */
+export async function threadSettingsFor(
+  flags: SettingsFlags,
+  threadId: string,
+  options: { given?: ReadonlySet<string>; command: string },
+): Promise<ResolvedSettings & { record: (store: Checkpointer) => Promise<void> }> {
+  let recorded: ThreadSettings | undefined;
+  let pendingApproval = false;
+  const { checkpointerFromFlags } = require("./store-flags") as typeof import("./store-flags");
+  const config = checkpointerFromFlags(flags);
+  if (config.kind !== "memory") {
+    const { createCheckpointer } = require("../checkpoints/savers") as typeof import("../checkpoints/savers");
+    const store = await createCheckpointer({ ...config, readOnly: true });
+    try {
+      recorded = (await store.settings.latest(threadId))?.settings;
+      if (!recorded || !recorded.limits.approve) pendingApproval = await waitsForApproval(store, threadId);
+    } finally {
+      await store.close();
+    }
+  }
+  const resolved = resolveThreadSettings(flags, recorded, { ...options, pendingApproval });
+  const record = async (store: Checkpointer) => {
+    if (resolved.reason) await store.settings.append(threadId, resolved.settings, resolved.reason);
+  };
+  return { ...resolved, record };
+}
