@@ -7,6 +7,7 @@
 import { isAbsolute, resolve } from "node:path";
 import type { Command } from "commander";
 import type { Checkpointer } from "../checkpoints/savers";
+import { checkThreadId } from "../checkpoints/thread-id";
 import { type ThreadSettings, ThreadSettingsSchema, urlWithoutSecrets } from "../checkpoints/thread-settings";
 import { modelConfigFromEnv } from "../nodes/models";
 import type { RunFlags } from "./run";
@@ -139,14 +140,15 @@ export function resolveThreadSettings(
     const from = flagsFromSettings(recorded);
     for (const k of SETTING_FLAGS) if (!typed.includes(k)) (merged as unknown as Record<string, unknown>)[k] = from[k];
   }
-  if (options.pendingApproval && !typed.includes("approve")) merged.approve = true;
+  const heldForApproval = Boolean(options.pendingApproval && !typed.includes("approve") && !merged.approve);
+  if (heldForApproval) merged.approve = true;
   // The record keeps the endpoint without credentials; the environment's own URL, when it is that
   // endpoint, still carries them.
   const envUrl = process.env.OPENAI_BASE_URL;
   if (envUrl && merged.baseUrl && !typed.includes("baseUrl") && urlWithoutSecrets(envUrl) === merged.baseUrl) merged.baseUrl = envUrl;
   const settings = settingsFromFlags(merged);
   const command = options.command ?? "run";
-  const typedText = describe(merged, typed);
+  const typedText = [describe(merged, typed), heldForApproval ? "(approval mode: an action was waiting for approval)" : ""].filter(Boolean).join(" ");
   if (!recorded) return { flags: merged, settings, reason: [command, typedText].filter(Boolean).join(" ") };
   if (JSON.stringify(settings) === JSON.stringify(ThreadSettingsSchema.parse(recorded))) return { flags: merged, settings };
   // Something differs without a typed flag (an environment default the record left open): say so.
@@ -170,6 +172,7 @@ export async function threadSettingsFor(
   threadId: string,
   options: { given?: ReadonlySet<string>; command: string },
 ): Promise<ResolvedSettings & { record: (store: Checkpointer) => Promise<void> }> {
+  checkThreadId(threadId); // before any store query
   let recorded: ThreadSettings | undefined;
   let pendingApproval = false;
   const { checkpointerFromFlags } = require("./store-flags") as typeof import("./store-flags");

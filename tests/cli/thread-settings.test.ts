@@ -6,6 +6,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { Command } from "commander";
 import { type CheckpointerConfig, createCheckpointer } from "../../checkpoints/savers";
 import type { ThreadSettingsRecord } from "../../checkpoints/thread-settings";
@@ -125,6 +126,15 @@ describe("codeact resume and branch with recorded settings", () => {
     expect(again.code).toBe(1);
     expect(await cellsOf(config, "ap")).toEqual([]);
 
+    // A thread recorded before settings existed: its waiting approval is honoured all the same.
+    const saved = new Database(config.path!);
+    saved.prepare("DELETE FROM codeact_thread_settings WHERE thread_id = 'ap'").run();
+    saved.close();
+    const legacy = await codeact(["resume", "ap", "--scripted", script, "--executor", "docker"], env, { input: "" });
+    expect(legacy.stderr).toContain("Approval needed");
+    expect(legacy.stdout).not.toContain("ran-unapproved");
+    expect(await cellsOf(config, "ap")).toEqual([]);
+
     const leave = await codeact(["resume", "ap", "--no-approve"], env, { input: "" });
     expect(leave.stderr).not.toContain("Approval needed");
     expect(leave.stdout).toContain("ran-unapproved");
@@ -132,7 +142,7 @@ describe("codeact resume and branch with recorded settings", () => {
     const records = await settingsOf(config, "ap");
     expect(records.at(-1)!.reason).toBe("resume --no-approve");
     expect(records.at(-1)!.settings.limits.approve).toBe(false);
-    expect(records[0]!.settings.limits.approve).toBe(true);
+    expect(records.map((r) => [r.reason, r.settings.limits.approve])).toEqual([[`resume --executor docker --scripted ${script} (approval mode: an action was waiting for approval)`, true], ["resume --no-approve", false]]);
   }, 240_000);
 
   it("a branch runs with the settings of the thread it came from, approval mode included (Postgres)", async () => {
