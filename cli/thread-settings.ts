@@ -10,6 +10,7 @@ import type { Checkpointer } from "../checkpoints/savers";
 import { checkThreadId } from "../checkpoints/thread-id";
 import { type ThreadSettings, ThreadSettingsSchema, urlWithoutSecrets } from "../checkpoints/thread-settings";
 import { modelConfigFromEnv } from "../nodes/models";
+import { UsageError, zodIssuesText } from "./flags";
 import type { RunFlags } from "./run";
 
 /** RunFlags plus the tool sources the `--tools`/`--mcp` flags add. */
@@ -44,8 +45,9 @@ const toolSource = (t: string) => (t.startsWith("./") || t.startsWith("../") || 
 /** The settings the flags (with the environment's defaults) stand for. Never a key or token. */
 export function settingsFromFlags(f: SettingsFlags, env: NodeJS.ProcessEnv = process.env): ThreadSettings {
   const m = modelConfigFromEnv(env);
-  return ThreadSettingsSchema.parse({
-    model: { ...modelIdentity(f.model ?? m.model ?? "gpt-4o-mini"), baseUrl: f.baseUrl ?? m.baseUrl ?? null },
+  // An empty name from the environment is the model client's to refuse (with its own message).
+  const parsed = ThreadSettingsSchema.safeParse({
+    model: { ...modelIdentity(f.model || m.model || "gpt-4o-mini"), baseUrl: f.baseUrl ?? m.baseUrl ?? null },
     modelTimeout: f.modelTimeout ?? (m.timeoutMs ? m.timeoutMs / 1000 : null),
     executor: { kind: f.executor ?? "auto", remoteUrl: f.remoteUrl ?? null },
     limits: {
@@ -66,6 +68,8 @@ export function settingsFromFlags(f: SettingsFlags, env: NodeJS.ProcessEnv = pro
     tools: (f.tools ?? []).map(toolSource),
     mcp: f.mcp ? absolute(f.mcp) : null,
   });
+  if (!parsed.success) throw new UsageError(`These settings cannot be kept with the thread: ${zodIssuesText(parsed.error)}`);
+  return parsed.data;
 }
 
 /** The flags that reproduce recorded settings. */
