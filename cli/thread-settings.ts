@@ -65,7 +65,8 @@ export function settingsFromFlags(f: SettingsFlags, env: NodeJS.ProcessEnv = pro
     actionFormat: f.actionFormat ?? "code",
     scripted: f.scripted ? absolute(f.scripted) : null,
     out: f.out ? absolute(f.out) : null,
-    tools: (f.tools ?? []).map(toolSource),
+    // A comma list or repeated flags, however --tools is parsed.
+    tools: (typeof f.tools === "string" ? (f.tools as string).split(",").filter(Boolean) : (f.tools ?? [])).map(toolSource),
     mcp: f.mcp ? absolute(f.mcp) : null,
   });
   if (!parsed.success) throw new UsageError(`These settings cannot be kept with the thread: ${zodIssuesText(parsed.error)}`);
@@ -186,7 +187,9 @@ export async function threadSettingsFor(
     const store = await createCheckpointer({ ...config, readOnly: true });
     try {
       recorded = (await store.settings.latest(threadId))?.settings;
-      if (!recorded || !recorded.limits.approve) pendingApproval = await waitsForApproval(store, threadId);
+      // Only a thread recorded before settings existed can wait on an approval its record does not
+      // show; reading its state walks its history, so recorded threads skip it.
+      if (!recorded) pendingApproval = await waitsForApproval(store, threadId);
     } finally {
       await store.close();
     }
