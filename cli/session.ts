@@ -26,6 +26,8 @@ export interface SessionOptions {
   render: Renderer;
   log: (line: string) => void;
   onApproval?: RunOptions["onApproval"];
+  /** Input files for /workspace/inputs/, read already (cli/inputs.ts); kept with the thread. */
+  inputs?: RunOptions["inputs"];
 }
 
 export function newThreadId(): string {
@@ -111,7 +113,7 @@ export async function runSession(task: string | null, threadId: string, opts: Se
       // The executor node rebuilds the kernel from the thread's cells before its next action.
     }
     try {
-      const state = await runCodeAct(graph, task, { threadId, onEvent: opts.render, signal: abort.signal, onApproval: opts.onApproval });
+      const state = await runCodeAct(graph, task, { threadId, onEvent: opts.render, signal: abort.signal, onApproval: opts.onApproval, inputs: opts.inputs });
       return { threadId, state, paused: false };
     } catch (caught) {
       if (pausedBy && !lockLost) return { threadId, paused: true, pausedBy };
