@@ -67,7 +67,9 @@ export class InputError extends Error {
   }
 }
 
-const mb = (n: number) => `${(n / (1024 * 1024)).toFixed(1)} MB`;
+/** A size as people read it: bytes, KB or MB. */
+export const humanSize = (n: number) => (n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KB` : `${(n / (1024 * 1024)).toFixed(1)} MB`);
+const mb = humanSize;
 
 /** Input limits from the environment (CODEACT_INPUT_MAX_MB per file, CODEACT_INPUTS_MAX_MB in all). */
 export function inputLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): InputLimits {

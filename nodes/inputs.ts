@@ -6,6 +6,7 @@
 import { loadInputs } from "../checkpoints/artifacts/inputs";
 import type { ArtifactScope } from "../checkpoints/artifacts/cells";
 import type { CodeExecutor } from "../executors/types";
+import { humanSize as size } from "../executors/inputs";
 import type { InputRef } from "../graphs/inputs";
 import { prompt } from "./prompts";
 
@@ -22,7 +23,6 @@ export async function ensureInputs(executor: CodeExecutor, refs: InputRef[] | un
   put.set(executor, have);
 }
 
-const size = (n: number) => (n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KB` : `${(n / (1024 * 1024)).toFixed(1)} MB`);
 
 /** The task as the model reads it: with the list of input files (name, size) when there are any. */
 export function taskWithInputs(state: { task: string; inputs?: InputRef[] }): string {
