@@ -20,7 +20,7 @@ export const INPUTS_DIR = "inputs";
 export const SANDBOX_INPUTS_DIR = "/workspace/inputs";
 
 const MAX_NAME_CHARS = 1024;
-const MAX_SEGMENT_CHARS = 255;
+const MAX_SEGMENT_BYTES = 255;
 /** Control characters (NUL included), backslashes and colons: trouble on some file system or terminal. */
 // eslint-disable-next-line no-control-regex
 const BAD_CHARS = /[\u0000-\u001f\u007f\\:]/;
@@ -35,7 +35,8 @@ export function inputNameProblem(name: string): string | undefined {
   for (const s of segments) {
     if (s === "") return "it has an empty path segment (a doubled or trailing slash)";
     if (s === "." || s === "..") return `it has a "${s}" segment; names must stay inside the inputs folder`;
-    if (s.length > MAX_SEGMENT_CHARS) return `a path segment is longer than ${MAX_SEGMENT_CHARS} characters`;
+    // File systems count bytes, not characters: 255 of them per name.
+    if (Buffer.byteLength(s, "utf8") > MAX_SEGMENT_BYTES) return `a path segment is longer than ${MAX_SEGMENT_BYTES} bytes`;
   }
   return undefined;
 }

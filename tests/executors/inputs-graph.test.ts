@@ -70,6 +70,7 @@ describe("inputs through the library and the graph input (local kernel)", () => 
     await expect(send([{ name: "../x", base64: b64 }])).rejects.toThrow(/Input file name "\.\.\/x" is refused: it has a "\.\." segment/);
     await expect(send([{ name: "/etc/passwd", base64: b64 }])).rejects.toThrow(/is refused: it is an absolute path/);
     await expect(send([{ name: "a\u0000b", base64: b64 }])).rejects.toThrow(/is refused: it contains a control character \(NUL included\)/);
+    await expect(send([{ name: "é".repeat(200), base64: b64 }])).rejects.toThrow(/is refused: a path segment is longer than 255 bytes/);
     await expect(send([{ name: "x", base64: "not base64!" }])).rejects.toThrow(/`base64` is not valid base64/);
     await expect(send([{ name: "x" }])).rejects.toThrow(/needs either `base64`/);
     await expect(send("data.csv")).rejects.toThrow(/`inputs` must be a list of files/);
