@@ -11,6 +11,7 @@ import { LocalJupyterExecutor } from "../../executors/local";
 import { createCodeActGraph } from "../../graphs/codeact";
 import { runCodeAct } from "../../graphs/run";
 import { ScriptedChatModel } from "../../nodes/scripted-model";
+import { MemoryArtifactStore } from "../../checkpoints/artifacts/memory";
 import { sha256Hex } from "../../checkpoints/artifacts/store";
 
 const plan = JSON.stringify({ steps: [{ description: "read the inputs", doneCriterion: "printed" }] });
@@ -53,6 +54,17 @@ describe("inputs through the library and the graph input (local kernel)", () => 
     const told = [...m.planner.calls, ...m.coder.calls].flat().map((msg) => String(msg.content)).join("\n");
     expect(told).toContain("inputs/tables/t.csv (8 B)");
     expect(told).toContain("inputs/notes.txt (5 B)");
+  });
+
+  it("keeps equal bytes once (content-addressed), and names the file when the thread's artifact limit is reached", async () => {
+    const store = new MemoryArtifactStore({ maxArtifactBytes: 64 * 1024 * 1024, maxThreadBytes: 100 });
+    const graph = createCodeActGraph({ models: models("print(open('inputs/a.txt').read(), open('inputs/b.txt').read())"), executor, checkpointer: new MemorySaver(), artifacts: store });
+    const state = await runCodeAct(graph, "read them", { threadId: "dedup", inputs: [{ name: "a.txt", data: "same" }, { name: "b.txt", data: "same" }] });
+    expect(stdoutOf(state)).toContain("same same");
+    expect(await store.list("dedup")).toHaveLength(1);
+    await expect(runCodeAct(graph, "again", { threadId: "full", inputs: [{ name: "fits.txt", data: "x".repeat(60) }, { name: "too-much.txt", data: "y".repeat(60) }] })).rejects.toThrow(
+      /Input file "too-much\.txt" cannot be kept with the thread: .*CODEACT_THREAD_ARTIFACTS_MAX_MB/,
+    );
   });
 
   it("without an artifact store the bytes ride inline, as a server caller sends them ({ name, base64 })", async () => {
