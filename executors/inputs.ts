@@ -22,7 +22,6 @@ export const SANDBOX_INPUTS_DIR = "/workspace/inputs";
 const MAX_NAME_CHARS = 1024;
 const MAX_SEGMENT_BYTES = 255;
 /** Control characters (NUL included), backslashes and colons: trouble on some file system or terminal. */
-// eslint-disable-next-line no-control-regex
 const BAD_CHARS = /[\u0000-\u001f\u007f\\:]/;
 
 /** Why `name` cannot be an input file name, or undefined when it can. */

@@ -87,7 +87,7 @@ inputsSuite("docker", () => new DockerJupyterExecutor(), true);
 inputsSuite("local", () => new LocalJupyterExecutor({ warn: () => undefined }), false, process.getuid?.() === 0);
 
 describe("docker inputs path", () => {
-  it("is /workspace/inputs, owned so the sandbox user cannot write into it", async () => {
+  it("is /workspace/inputs, a read-only mount: the sandbox user cannot write into it", async () => {
     const ex = new DockerJupyterExecutor();
     try {
       await ex.putInputs([{ name: "data.csv", data: CSV }]);
