@@ -10,6 +10,7 @@ import { checkThreadId } from "../checkpoints/thread-id";
 import { checkpointerFromFlags } from "./store-flags";
 import { type TerminalApprover, terminalApprover } from "./approve";
 import { cellTimeoutSeconds, type ExecutorKind, executorKind, httpUrl, oneOf, readJsonFlag, UsageError, wallClockSeconds, wholeNumber } from "./flags";
+import { addInputFlag, inputsFromFlags } from "./inputs";
 import { jsonRenderer, terminalRenderer } from "./render";
 import { threadSettingsFor, typedFlags } from "./thread-settings";
 import { newThreadId, runSession, type SessionOptions, signalExitCode } from "./session";
@@ -59,11 +60,13 @@ export interface RunFlags {
   context?: "conversation" | "window";
   contextTokens?: number;
   vision?: boolean;
+  /** `--input` paths (files or folders) for /workspace/inputs/. */
+  input?: string[];
 }
 
 export function addRunFlags(cmd: Command): Command {
   // Each value is checked as it is parsed: a mistake stops here, before any store, lock or kernel.
-  return cmd
+  return addInputFlag(cmd)
     .option("--model <name>", "model name (default $CODEACT_MODEL or gpt-4o-mini)")
     .option("--base-url <url>", "OpenAI-compatible endpoint (default $OPENAI_BASE_URL)", httpUrl("--base-url", "http://127.0.0.1:8000/v1"))
     .option("--api-key <key>", "API key (default $OPENAI_API_KEY)")
@@ -131,6 +134,7 @@ export function sessionFromFlags(f: RunFlags, threadId: string): SessionOptions 
     limits,
     render: f.json ? jsonRenderer(imageDir) : terminalRenderer(imageDir),
     onApproval: f.approve ? terminalApprover() : undefined,
+    inputs: inputsFromFlags(f.input),
     log: (line) => process.stderr.write(`${line}\n`),
   };
 }
@@ -141,6 +145,7 @@ export function sessionFromFlags(f: RunFlags, threadId: string): SessionOptions 
  * recorded settings.
  */
 export async function runAndReport(task: string | null, threadId: string, flags: RunFlags, given?: ReadonlySet<string>): Promise<number> {
+  if (task === null && flags.input?.length) throw new UsageError("--input goes with a new task; a resumed run keeps the inputs it started with.");
   const settings = await threadSettingsFor(flags, threadId, { given, command: task === null ? "resume" : "run" });
   flags = settings.flags;
   const opts = sessionFromFlags(flags, threadId);

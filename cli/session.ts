@@ -28,6 +28,8 @@ export interface SessionOptions {
   onApproval?: RunOptions["onApproval"];
   /** Called once the thread is locked, before it runs (records the thread's settings). */
   beforeRun?: (store: Checkpointer) => Promise<void>;
+  /** Input files for /workspace/inputs/, read already (cli/inputs.ts); kept with the thread. */
+  inputs?: RunOptions["inputs"];
 }
 
 export function newThreadId(): string {
@@ -114,7 +116,7 @@ export async function runSession(task: string | null, threadId: string, opts: Se
     }
     try {
       await opts.beforeRun?.(store);
-      const state = await runCodeAct(graph, task, { threadId, onEvent: opts.render, signal: abort.signal, onApproval: opts.onApproval });
+      const state = await runCodeAct(graph, task, { threadId, onEvent: opts.render, signal: abort.signal, onApproval: opts.onApproval, inputs: opts.inputs });
       return { threadId, state, paused: false };
     } catch (caught) {
       if (pausedBy && !lockLost) return { threadId, paused: true, pausedBy };

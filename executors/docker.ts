@@ -11,6 +11,7 @@ import { z } from "zod";
 import { connectDocker } from "./docker-engine";
 import { LABEL_DIR, LABEL_EXECUTOR, LABEL_THREAD, ownerLabels, reapOrphans, track, trackCreation, untrack } from "./docker-reaper";
 import { makeKernelDir, removeKernelDir } from "./kernel-dir";
+import { checkInputFiles, type InputFile, mergeInputs, SANDBOX_INPUTS_DIR, writeInputsTree } from "./inputs";
 import { KernelClient } from "./jupyter/client";
 import { ipcConnection } from "./jupyter/connection";
 import { kernelImageName } from "./image/recipe";
@@ -93,6 +94,10 @@ export class DockerJupyterExecutor extends JupyterKernelExecutor {
   readonly id = `docker-${randomUUID().slice(0, 8)}`;
   private readonly docker: z.output<typeof DockerExecutorOptionsSchema>;
   private engine: Docker | undefined;
+  /** Every input put so far: written into each new container's inputs folder. */
+  private inputFiles: InputFile[] = [];
+  /** The running container's inputs folder on the host, bind-mounted read-only at /workspace/inputs. */
+  private inputsDir: string | undefined;
 
   constructor(options: DockerExecutorOptions = {}) {
     const { tools, docker, ...rest } = options;
@@ -117,6 +122,11 @@ export class DockerJupyterExecutor extends JupyterKernelExecutor {
 
     const { uid, gid } = sandboxUser();
     const { dir, kernelDir, seal } = prepareKernelDir(gid);
+    // Inputs reach the kernel through a read-only bind mount: no write, chmod or rename inside it can
+    // succeed, whoever the kernel runs as. (A root `docker exec` could not write into the tmpfs:
+    // the container has no capabilities and no-new-privileges.) Files put later appear at once.
+    const inputsDir = join(dir, "inputs");
+    writeInputsTree(inputsDir, this.inputFiles, true);
     const info = ipcConnection("/kernel/k");
     writeFileSync(join(kernelDir, "connection.json"), JSON.stringify(info), { mode: 0o600 });
     if (process.getuid?.() === 0) {
@@ -158,7 +168,7 @@ export class DockerJupyterExecutor extends JupyterKernelExecutor {
             "/workspace": `rw,size=${workspaceMb}m,uid=${uid},gid=${gid},mode=0755`,
             "/tmp": "rw,size=256m,mode=1777",
           },
-          Binds: [`${kernelDir}:/kernel`],
+          Binds: [`${kernelDir}:/kernel`, `${inputsDir}:${SANDBOX_INPUTS_DIR}:ro`],
           // Whatever the kernel writes to fd 1/2 (os.write(1, …), subprocesses) lands in this log:
           // bounded, so a cell cannot fill the host's disk through it. Its tail explains deaths.
           LogConfig: { Type: "json-file", Config: { "max-size": "1m", "max-file": "1" } },
@@ -193,7 +203,9 @@ export class DockerJupyterExecutor extends JupyterKernelExecutor {
         return { reason: "exited" as const, detail: `kernel container exited with code ${exit.StatusCode ?? state?.ExitCode ?? "?"}${logs ? `; its last output: ${logs}` : ""}` };
       })
       .catch((err: Error) => ({ reason: "unknown" as const, detail: `lost track of the kernel container: ${err.message}` }));
+    this.inputsDir = inputsDir;
     const stop = async () => {
+      if (this.inputsDir === inputsDir) this.inputsDir = undefined;
       untrack(container.id);
       await container.remove({ force: true }).catch(() => undefined);
       removeKernelDir(dir);
@@ -212,6 +224,13 @@ export class DockerJupyterExecutor extends JupyterKernelExecutor {
       sealed: seal,
       description: `${this.image} container ${container.id.slice(0, 12)}`,
     };
+  }
+
+  async putInputs(files: InputFile[]): Promise<void> {
+    const merged = mergeInputs(this.inputFiles, files);
+    checkInputFiles(merged.map((f) => ({ name: f.name, size: f.data.length })));
+    this.inputFiles = merged;
+    if (this.inputsDir) writeInputsTree(this.inputsDir, files, true);
   }
 
   /** The container id of the running kernel (for tests and `docker` debugging). */

@@ -117,6 +117,16 @@ export abstract class JupyterKernelExecutor implements CodeExecutor {
 
   protected abstract launch(): Promise<LaunchedKernel>;
   protected abstract baseInfo(): Omit<ExecutorInfo, "description">;
+  abstract putInputs(files: { name: string; data: Buffer }[]): Promise<void>;
+
+  /** Runs `code` silently (no history, no execution count) in the running kernel, for executor housekeeping. */
+  protected async runHidden(code: string): Promise<void> {
+    await this.start();
+    const run = this.queue.then(() => (this.client ? this.run(this.client, code, {}, true) : undefined));
+    this.queue = run.catch(() => undefined);
+    const result = await run;
+    if (result && result.status !== "ok") throw new Error(`housekeeping code failed in the kernel: ${result.error ? `${result.error.ename}: ${result.error.evalue}` : result.status}`);
+  }
 
   get info(): ExecutorInfo {
     return { ...this.baseInfo(), description: this.kernel?.description ?? "not started" };

@@ -7,11 +7,12 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KernelClient } from "./jupyter/client";
 import { makeKernelDir, removeKernelDir } from "./kernel-dir";
+import { checkInputFiles, type InputFile, INPUTS_DIR, mergeInputs, unlockInputsTree, writeInputsTree } from "./inputs";
 import { ipcConnection } from "./jupyter/connection";
 import { readSetupState } from "./setup-state";
 import type { ExecutorInfo, StdinHandler } from "./types";
@@ -52,6 +53,10 @@ export class LocalJupyterExecutor extends JupyterKernelExecutor {
   readonly id = `local-${randomUUID().slice(0, 8)}`;
   private python: string | undefined;
   private warned = false;
+  /** Every input put so far: written into each new kernel's working folder. */
+  private inputFiles: InputFile[] = [];
+  /** The running kernel's inputs folder (`<cwd>/inputs`). */
+  private inputsDir: string | undefined;
 
   constructor(private readonly local: LocalExecutorOptions = {}) {
     super(local, local.tools);
@@ -72,6 +77,13 @@ export class LocalJupyterExecutor extends JupyterKernelExecutor {
     const connFile = join(dir, "connection.json");
     writeFileSync(connFile, JSON.stringify(info), { mode: 0o600 });
     const cwd = this.local.cwd ?? mkdtempSync(join(tmpdir(), "codeact-work-"));
+    // Read-only by mode only (files 0444, folders 0555): the kernel runs as the user who owns them, so
+    // code that chmods them back can write, and root ignores modes. No sandbox; this stops accidents.
+    const inputsDir = join(cwd, INPUTS_DIR);
+    // A folder of the caller's own (`cwd` option) that already has inputs/ is left in place at the end.
+    const ownInputs = !this.local.cwd || !existsSync(inputsDir);
+    writeInputsTree(inputsDir, this.inputFiles, true);
+    this.inputsDir = inputsDir;
     // Its own HOME: IPython and matplotlib write their state there, not into the user's.
     const home = join(dir, "home");
     mkdirSync(home, { mode: 0o700 });
@@ -109,8 +121,18 @@ export class LocalJupyterExecutor extends JupyterKernelExecutor {
         await Promise.race([died, new Promise((r) => setTimeout(r, 2000))]);
       }
       removeKernelDir(dir);
+      if (this.inputsDir === inputsDir) this.inputsDir = undefined;
+      unlockInputsTree(inputsDir);
+      if (ownInputs) rmSync(inputsDir, { recursive: true, force: true });
       if (!this.local.cwd) rmSync(cwd, { recursive: true, force: true });
     };
     return { connect: () => new KernelClient(info), died, stop, connectionFile: connFile, description: `local ipykernel pid ${child.pid} (${this.python}), unsandboxed` };
+  }
+
+  async putInputs(files: InputFile[]): Promise<void> {
+    const merged = mergeInputs(this.inputFiles, files);
+    checkInputFiles(merged.map((f) => ({ name: f.name, size: f.data.length })));
+    this.inputFiles = merged;
+    if (this.inputsDir) writeInputsTree(this.inputsDir, files, true);
   }
 }

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { KernelAPI, KernelMessage, ServerConnection } from "@jupyterlab/services";
+import { checkInputFiles, type InputFile, INPUTS_DIR, mergeInputs } from "./inputs";
 import { KernelConnection } from "@jupyterlab/services/lib/kernel/default";
 import type { Kernel } from "@jupyterlab/services";
 import WebSocket from "ws";
@@ -109,6 +110,24 @@ class RemoteTransport implements KernelTransport {
   }
 }
 
+/** Python that makes the kernel's inputs/ folder read-only (files 0444, folders 0555) or writable again. */
+function lockInputsCode(lock: boolean): string {
+  return [
+    "def __codeact_inputs_mode():",
+    "    import os",
+    `    top = ${JSON.stringify(INPUTS_DIR)}`,
+    "    if not os.path.isdir(top): return",
+    `    dirs, files = ${lock ? "0o555, 0o444" : "0o755, 0o644"}`,
+    "    os.chmod(top, 0o755)",
+    "    for root, ds, fs in os.walk(top, topdown=True):",
+    "        for d in ds: os.chmod(os.path.join(root, d), 0o755)",
+    "        for f in fs: os.chmod(os.path.join(root, f), files)",
+    ...(lock ? ["    for root, ds, fs in os.walk(top, topdown=False):", "        os.chmod(root, dirs)"] : []),
+    "__codeact_inputs_mode()",
+    "del __codeact_inputs_mode",
+  ].join("\n");
+}
+
 export class RemoteJupyterExecutor extends JupyterKernelExecutor {
   readonly id = `remote-${randomUUID().slice(0, 8)}`;
   private readonly remote: z.output<typeof RemoteExecutorOptionsSchema>;
@@ -131,6 +150,43 @@ export class RemoteJupyterExecutor extends JupyterKernelExecutor {
 
   protected baseInfo(): Omit<ExecutorInfo, "description"> {
     return { kind: "remote", sandboxed: true };
+  }
+
+  private inputFiles: InputFile[] = [];
+
+  /**
+   * Uploads through the server's contents API (PUT /api/contents/inputs/<name>, base64) into the
+   * server's root folder, which is the working directory of the kernels it starts. Read-only by mode
+   * (files 0444, folders 0555), set from inside the kernel: the kernel runs as the user who owns
+   * them, so this stops accidental writes, not a cell that chmods them back.
+   */
+  async putInputs(files: InputFile[]): Promise<void> {
+    const merged = mergeInputs(this.inputFiles, files);
+    checkInputFiles(merged.map((f) => ({ name: f.name, size: f.data.length })));
+    this.inputFiles = merged;
+    await this.runHidden(lockInputsCode(false));
+    const folders = new Set<string>([INPUTS_DIR]);
+    for (const f of files) {
+      const parts = f.name.split("/");
+      for (let i = 1; i < parts.length; i++) folders.add(`${INPUTS_DIR}/${parts.slice(0, i).join("/")}`);
+    }
+    for (const folder of [...folders].sort((a, b) => a.length - b.length)) await this.putContents(folder, { type: "directory" });
+    for (const f of files) await this.putContents(`${INPUTS_DIR}/${f.name}`, { type: "file", format: "base64", content: f.data.toString("base64") });
+    await this.runHidden(lockInputsCode(true));
+  }
+
+  private async putContents(path: string, body: Record<string, unknown>): Promise<void> {
+    const url = `${this.settings.baseUrl}api/contents/${path.split("/").map(encodeURIComponent).join("/")}`;
+    let res: Response;
+    try {
+      res = await ServerConnection.makeRequest(url, { method: "PUT", body: JSON.stringify(body) }, this.settings);
+    } catch (err) {
+      throw new Error(`Could not upload input ${JSON.stringify(path)} to ${this.remote.url}: ${(err as Error).message}`);
+    }
+    if (!res.ok) {
+      const text = (await res.text().catch(() => "")).slice(0, 300);
+      throw new Error(`The Jupyter server at ${this.remote.url} refused input ${JSON.stringify(path)} (HTTP ${res.status}${text ? `: ${text}` : ""}). Input files need a server with the contents API (Jupyter Server; a Kernel Gateway has none).`);
+    }
   }
 
   /** The connection refuses to send before its WebSocket is open and the kernel has answered. */

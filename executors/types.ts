@@ -129,6 +129,12 @@ export interface CodeExecutor {
   shutdown(): Promise<void>;
   /** Replaces the stdin handler (tools) for subsequent cells; the prelude is run now if started. */
   setStdinHandler?(handler: StdinHandler | undefined): Promise<void>;
+  /**
+   * Copies files into `/workspace/inputs/` (the kernel's working directory's `inputs/`), read-only to
+   * the kernel's code. Names are relative paths checked by executors/inputs.ts. A file of the same
+   * name replaces the earlier one; the files stay through kernel restarts of this executor.
+   */
+  putInputs(files: { name: string; data: Buffer }[]): Promise<void>;
 }
 
 /** Thrown (never returned) when an executor cannot start or reach its kernel at all. */

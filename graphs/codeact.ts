@@ -117,7 +117,8 @@ export function createCodeActGraph(options: CodeActGraphOptions) {
     .addEdge(START, "planner")
     .addEdge("planner", "coder")
     .compile({ checkpointer: options.checkpointer, name: "codeact" });
-  return Object.assign(graph, { limits, recursionLimit: recursionLimitFor(limits) });
+  // `artifacts`: where runCodeAct keeps the run's input files (graphs/run.ts).
+  return Object.assign(graph, { limits, recursionLimit: recursionLimitFor(limits), artifacts: ctx.artifacts });
 }
 
 export type CodeActGraph = ReturnType<typeof createCodeActGraph>;

@@ -1,5 +1,6 @@
 /** Runs (or resumes) a task on a compiled CodeAct graph, streaming its events. */
 import { Command } from "@langchain/langgraph";
+import { collectInputs, type InputSource, storeInputs } from "../checkpoints/artifacts/inputs";
 import { runTracer } from "../nodes/trace-client";
 import { flushTraces, tracingEnabled } from "../nodes/tracing";
 import type { CodeActGraph } from "./codeact";
@@ -15,6 +16,11 @@ export interface RunOptions {
    * `approve` pauses at the first action: resume it with `graph.stream(new Command({ resume }), config)`.
    */
   onApproval?: (request: ApprovalRequest) => Promise<Approval>;
+  /**
+   * Files for /workspace/inputs/ (paths of files or folders, or { name, data }), kept with the thread
+   * (its artifact store, else inline in the checkpoint). Only with a task: a resumed run has its own.
+   */
+  inputs?: InputSource[];
 }
 
 export interface RunResult extends CodeActStateValue {
@@ -47,7 +53,12 @@ async function run(graph: CodeActGraph, task: string | null, options: RunOptions
     // Our own tracer (bounded requests, one warning) instead of the one LangChain adds from the env.
     ...(tracingEnabled() ? { callbacks: [runTracer()] } : {}),
   };
-  let input: { task: string } | Command | null = task === null ? null : { task };
+  let input: { task: string; inputs?: unknown } | Command | null = task === null ? null : { task };
+  if (options.inputs?.length) {
+    if (task === null) throw new Error("Input files go with a task; a resumed run keeps the inputs it started with.");
+    const threadId = config.configurable.thread_id;
+    input = { task, inputs: await storeInputs(collectInputs(options.inputs), graph.artifacts ? { store: graph.artifacts, threadId } : undefined) };
+  }
   let last: CodeActStateValue | undefined;
   for (;;) {
     let pending: ApprovalRequest | undefined;

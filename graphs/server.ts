@@ -10,6 +10,11 @@
  *   provider?: "openai" | "scripted", script?: { planner, coder, critic }
  *   executor?: "docker" | "local" | "remote", remote_url?, remote_token?   (default: docker)
  *   approve?: boolean, limits?: { maxIterations, maxDebugAttempts, cellTimeoutMs, ... } (clamped)
+ *
+ * Input files come with the run's input, not configurable: `{ task, inputs: [{ name, base64 }] }`
+ * (graphs/inputs.ts checks every entry). The server's checkpointer has no artifact store, so their
+ * bytes are kept inline in the thread's checkpoints: the operator bounds them with
+ * CODEACT_INPUT_MAX_MB (per file) and CODEACT_INPUTS_MAX_MB (all of a thread's), in langgraph.json's env.
  */
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { createExecutor } from "../executors/factory";

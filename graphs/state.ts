@@ -5,6 +5,7 @@
 import { DeltaValue, StateSchema } from "@langchain/langgraph";
 import { z } from "zod";
 import { CellSchema } from "./cell";
+import { InputsValue } from "./inputs";
 import { type Message, MessageSchema } from "./message";
 
 export const PlanStepSchema = z.object({
@@ -52,6 +53,8 @@ const SNAPSHOT_EVERY = 10_000;
 
 export const CodeActState = new StateSchema({
   task: z.string(),
+  /** The run's input files ({name, sha256, size}); the bytes in the artifact store (graphs/inputs.ts). */
+  inputs: InputsValue,
   plan: z.array(PlanStepSchema).default(() => []),
   currentStep: z.number().int().default(0),
   cells: new DeltaValue(z.array(CellSchema).default(() => []), { inputSchema: CellSchema, reducer: append, snapshotFrequency: SNAPSHOT_EVERY }),

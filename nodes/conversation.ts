@@ -15,6 +15,7 @@ import { planText } from "./context";
 import { digest } from "./digest";
 import { figureNotes, imageParts } from "./figures";
 import { formatObservation } from "./observation";
+import { taskWithInputs } from "./inputs";
 
 /** The focus line for the current step: what the coder works on next. */
 export function focusText(state: Pick<CodeActStateValue, "plan" | "currentStep">): string {
@@ -81,7 +82,7 @@ export function pendingMessages(state: CodeActStateValue): Message[] {
   if (!stored.length) {
     // A thread begun by a version that kept no conversation: its earlier cells are told as a digest.
     const earlier = state.cells.length ? `\n\nEarlier work on this task (before this conversation was kept):\n${digest(state.cells)}` : "";
-    out.push({ role: "user", kind: "task", content: `Task: ${state.task}${earlier}` });
+    out.push({ role: "user", kind: "task", content: `Task: ${taskWithInputs(state)}${earlier}` });
   }
   const lastObserved = findLast(stored, (m) => m.kind === "observation")?.ref;
   // A thread that has no conversation yet (older version) starts it from here, not with old cells.

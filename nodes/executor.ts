@@ -9,6 +9,7 @@ import { rehydrate } from "../checkpoints/rehydrate";
 import { type ArtifactScope, storeCellOutputs } from "../checkpoints/artifacts/cells";
 import type { CodeExecutor } from "../executors/types";
 import { formatObservation } from "./observation";
+import { ensureInputs } from "./inputs";
 import { currentCheckpointId, tracedExecute, tracingEnabled } from "./tracing";
 
 /**
@@ -82,6 +83,8 @@ export function executorNode(ctx: NodeContext) {
     }
     if (ctx.tools && ctx.executor.setStdinHandler) toolsInstalled ??= ctx.executor.start().then(() => ctx.executor.setStdinHandler!(ctx.tools));
     await toolsInstalled;
+    // Before any replay: rebuilt cells read the same files the recorded ones did.
+    await ensureInputs(ctx.executor, state.inputs, artifacts);
     notes.push(...(await sync(state.cells, emit, artifacts)));
     const startedAt = new Date().toISOString();
     const execute = tracedExecute((c, o) => ctx.executor.execute(c, o), {

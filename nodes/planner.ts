@@ -11,6 +11,7 @@ import { type CodeActStateValue, type CodeActUpdate, PlanStepSchema } from "../g
 import { type NodeContext, planText, runDeadline, toolsSection, onlyChanges } from "./context";
 import { prompt } from "./prompts";
 import { askForJson } from "./structured";
+import { taskWithInputs } from "./inputs";
 
 const PlanSchema = z.object({ steps: z.array(PlanStepSchema).min(1).max(12) });
 
@@ -34,7 +35,7 @@ export function plannerNode(ctx: NodeContext) {
       const replan = replanning
         ? `\nA previous plan did not work:\n${planText(state.plan, state.currentStep)}\n\nReviewer's feedback: ${state.feedback || "(none)"}\nLast observation:\n${state.observation || "(none)"}\n\nMake a new plan that avoids the problem. Variables from earlier code still exist in the kernel.`
         : "";
-      messages = [new SystemMessage(prompt("planner", { tools: toolsSection(ctx) })), new HumanMessage(prompt("planner_task", { task: state.task, replan }))];
+      messages = [new SystemMessage(prompt("planner", { tools: toolsSection(ctx) })), new HumanMessage(prompt("planner_task", { task: taskWithInputs(state), replan }))];
     }
     const { value, tokens } = await askForJson(
       ctx.models.planner,
