@@ -120,7 +120,7 @@ export interface EnsureImageOptions {
 export async function ensureKernelImage({ docker, log = () => undefined, force = false, extras }: EnsureImageOptions): Promise<string> {
   const { debs, pip } = normalizeExtras(extras);
   const withExtras = debs.length + pip.length > 0;
-  const name = withExtras ? recipeImageName({ debs, pip }) : (process.env.CODEACT_IMAGE ?? recipeImageName());
+  const name = withExtras ? recipeImageName({ debs, pip }) : process.env.CODEACT_IMAGE || recipeImageName();
   if (!force && (await imageExists(docker, name))) return name;
   // Before any lock or download: a pip requirement with no index reachable fails now, in a second.
   if (pip.length) await checkPipIndex();

@@ -79,5 +79,5 @@ export function recipeImageName(extras?: ImageExtras): string {
  * made the default ($CODEACT_HOME/image.json), else the tag derived from the current recipe.
  */
 export function kernelImageName(): string {
-  return process.env.CODEACT_IMAGE ?? recordedImage() ?? recipeImageName();
+  return process.env.CODEACT_IMAGE || recordedImage() || recipeImageName();
 }
