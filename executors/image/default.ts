@@ -35,14 +35,6 @@ export function recordedExtras(): ImageRecord | undefined {
   }
 }
 
-/** The tag of the recorded image, when there is one. Required lazily: recipe.ts imports this module. */
-export function recordedImage(): string | undefined {
-  const r = recordedExtras();
-  if (!r || r.debs.length + r.pip.length === 0) return undefined;
-  const { recipeImageName } = require("./recipe") as typeof import("./recipe");
-  return recipeImageName(r);
-}
-
 /** Makes these extras the image runs use; none clears the record (runs use the default image). */
 export function recordExtras(extras: ImageExtras): void {
   const path = join(codeactHome(), FILE);

@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { recordedImage } from "./default";
+import { recordedExtras } from "./default";
 
 export const IMAGE_REPO = "codeact-kernel";
 export const RECIPE_LABEL = "codeact.recipe";
@@ -79,5 +79,5 @@ export function recipeImageName(extras?: ImageExtras): string {
  * made the default ($CODEACT_HOME/image.json), else the tag derived from the current recipe.
  */
 export function kernelImageName(): string {
-  return process.env.CODEACT_IMAGE || recordedImage() || recipeImageName();
+  return process.env.CODEACT_IMAGE || recipeImageName(recordedExtras());
 }
