@@ -58,6 +58,16 @@ describe("codeact run with another provider's model", () => {
     expect(openai.requests.map((r) => [r.model, r.authorization])).toEqual(Array(3).fill(["gpt-planner", "Bearer sk-openai-planner"]));
   }, 180_000);
 
+  it("codeact eval --model anthropic:… calls the Anthropic endpoint for every task turn", async () => {
+    anthropic = await startFakeAnthropic(["<solution>12</solution>"], { repeatLast: true });
+    const out = join(home, "eval-out");
+    const run = await codeact(["eval", "toolbox", "--model", "anthropic:claude-eval", "--base-url", anthropic.baseUrl, "--tasks", "^cheapest_tool$", "--max-turns", "1", "--executor", "docker", "--out", out], { CODEACT_HOME: home, ANTHROPIC_API_KEY: "sk-ant-eval", OPENAI_API_KEY: "sk-openai-secret" });
+    expect(run.stderr).not.toMatch(/codeact: /);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/paper\s+code\s+1\s/);
+    expect(anthropic.requests.map((r) => [r.model, r.apiKey])).toEqual([["claude-eval", "sk-ant-eval"]]);
+  }, 180_000);
+
   it("a provider whose package is missing stops at once with the npm install line (no kernel, no stack)", async () => {
     expect(() => require.resolve("@langchain/groq")).toThrow();
     const run = await codeact(["run", "hi", "--model", "groq:llama-3.3-70b", "--executor", "docker", "--memory"], { CODEACT_HOME: home, GROQ_API_KEY: "k" });
