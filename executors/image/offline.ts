@@ -43,7 +43,7 @@ export async function ensureDebootstrap(log: Log): Promise<void> {
 }
 
 /** apt's "Unable to locate package X" as a sentence a user can act on. */
-function unknownPackage(tail: string): string | undefined {
+export function unknownPackage(tail: string): string | undefined {
   const missing = [...tail.matchAll(/Unable to locate package (\S+)/g)].map((m) => m[1]);
   if (!missing.length) return undefined;
   return `Debian ${DEBIAN_SUITE} has no package named ${missing.join(", ")}. Check the name with \`apt-cache search ${missing[0]}\` or on packages.debian.org (Python libraries are python3-<name>).`;

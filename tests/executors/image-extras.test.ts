@@ -9,6 +9,7 @@ import { join } from "node:path";
 import Docker from "dockerode";
 import { DockerJupyterExecutor } from "../../executors/docker";
 import { imageExists } from "../../executors/image";
+import { unknownPackage } from "../../executors/image/offline";
 import { checkPipIndex } from "../../executors/image/pip-index";
 import { kernelImageName, normalizeExtras, recipeHash, recipeImageName } from "../../executors/image/recipe";
 import { codeact } from "../cli/helpers";
@@ -49,6 +50,12 @@ describe("kernel image extras", () => {
 
   it("accepts usual pip requirements", () => {
     expect(normalizeExtras({ pip: ["requests==2.32.3", "httpx[http2]>=0.27,<1", "tqdm"] }).pip).toEqual(["httpx[http2]>=0.27,<1", "requests==2.32.3", "tqdm"]);
+  });
+
+  it("apt's 'Unable to locate package' becomes a sentence naming the package and how to find the right name", () => {
+    const tail = "Reading package lists...\nE: Unable to locate package python3-scipyy\nE: Unable to locate package python3-nope\n";
+    expect(unknownPackage(tail)).toBe("Debian bookworm has no package named python3-scipyy, python3-nope. Check the name with `apt-cache search python3-scipyy` or on packages.debian.org (Python libraries are python3-<name>).");
+    expect(unknownPackage("E: Sub-process /usr/bin/dpkg returned an error code (1)")).toBeUndefined();
   });
 
   it("--pip with no Python index reachable fails at once with what to do, and builds nothing", async () => {
