@@ -87,7 +87,7 @@ export function registerEval(program: Command): void {
     .option("--out <folder>", "where results.jsonl goes (default $CODEACT_HOME/evals/<suite>-<time>)")
     .option("--resume [folder]", "continue an interrupted eval (default: the newest of this suite); finished tasks are not run again")
     .option("--tasks <regex>", "only tasks whose id matches")
-    .option("--model <name>", "model name (default $CODEACT_MODEL or gpt-4o-mini)")
+    .option("--model <name>", "model name, or provider:name such as anthropic:claude-sonnet-4-5 (default $CODEACT_MODEL or gpt-4o-mini)")
     .option("--base-url <url>", "OpenAI-compatible endpoint (default $OPENAI_BASE_URL)")
     .option("--api-key <key>", "API key (default $OPENAI_API_KEY)")
     .option("--executor <kind>", "docker | local | remote | auto", "auto")
@@ -116,7 +116,7 @@ export function registerEval(program: Command): void {
         const make = scriptedFor(f.scripted);
         modelFor = (task: { id: string }, format: ActionFormat) => make(task.id, format);
       } else {
-        const env = modelConfigFromEnv();
+        const env = modelConfigFromEnv(process.env, f.model);
         const roles = createRoleModels({ ...env, model: f.model ?? env.model, baseUrl: f.baseUrl ?? env.baseUrl, apiKey: f.apiKey ?? env.apiKey });
         modelFor = () => roles.coder;
         rolesFor = () => roles;

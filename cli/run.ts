@@ -67,9 +67,9 @@ export interface RunFlags {
 export function addRunFlags(cmd: Command): Command {
   // Each value is checked as it is parsed: a mistake stops here, before any store, lock or kernel.
   return addInputFlag(cmd)
-    .option("--model <name>", "model name (default $CODEACT_MODEL or gpt-4o-mini)")
-    .option("--base-url <url>", "OpenAI-compatible endpoint (default $OPENAI_BASE_URL)", httpUrl("--base-url", "http://127.0.0.1:8000/v1"))
-    .option("--api-key <key>", "API key (default $OPENAI_API_KEY)")
+    .option("--model <name>", "model: a name on the OpenAI-compatible endpoint, or provider:name (anthropic:, google-genai:, ollama:, groq:, mistralai:, … once its @langchain package is installed) (default $CODEACT_MODEL or gpt-4o-mini)")
+    .option("--base-url <url>", "the model's endpoint (default $OPENAI_BASE_URL; for provider:name models that provider's URL variable, such as $ANTHROPIC_BASE_URL)", httpUrl("--base-url", "http://127.0.0.1:8000/v1"))
+    .option("--api-key <key>", "API key (default $OPENAI_API_KEY; for provider:name models that provider's key variable, such as $ANTHROPIC_API_KEY)")
     .option("--executor <kind>", "docker | local | remote | auto", executorKind, "auto")
     .option("--remote-url <url>", "Jupyter Server / Gateway URL for --executor remote", httpUrl("--remote-url", "http://127.0.0.1:8888"))
     .option("--remote-token <token>", "token for the remote Jupyter server (default $JUPYTER_TOKEN)")
@@ -96,7 +96,7 @@ export function addRunFlags(cmd: Command): Command {
 }
 
 export function sessionFromFlags(f: RunFlags, threadId: string): SessionOptions {
-  const env = modelConfigFromEnv();
+  const env = modelConfigFromEnv(process.env, f.model);
   if (f.executor === "remote" && !f.remoteUrl) throw new UsageError("--executor remote needs --remote-url (a Jupyter Server, Kernel Gateway or Enterprise Gateway URL).");
   if (!f.scripted && !f.baseUrl && env.baseUrl) httpUrl("OPENAI_BASE_URL", "http://127.0.0.1:8000/v1")(env.baseUrl);
   const models = f.scripted

@@ -10,6 +10,7 @@ import type { Checkpointer } from "../checkpoints/savers";
 import { checkThreadId } from "../checkpoints/thread-id";
 import { type ThreadSettings, ThreadSettingsSchema, urlWithoutSecrets } from "../checkpoints/thread-settings";
 import { modelConfigFromEnv } from "../nodes/models";
+import { parseModelSpec } from "../nodes/providers";
 import { UsageError, zodIssuesText } from "./flags";
 import type { RunFlags } from "./run";
 
@@ -23,13 +24,10 @@ export const SETTING_FLAGS = [
 ] as const satisfies readonly (keyof SettingsFlags)[];
 type SettingFlag = (typeof SETTING_FLAGS)[number];
 
-/** Providers a `provider:name` model is read with (LangChain's universal chat model names); anything else is a name for the OpenAI-compatible client. */
-const PROVIDERS = new Set(["openai", "anthropic", "azure_openai", "cohere", "google-vertexai", "google-vertexai-web", "google-genai", "ollama", "mistralai", "groq", "cerebras", "bedrock", "deepseek", "xai", "fireworks", "together", "perplexity"]);
-
+/** A `provider:name` model's provider and name (the providers LangChain's universal chat model knows); anything else is a name for the OpenAI-compatible client. */
 export function modelIdentity(spec: string): { provider: string; name: string } {
-  const i = spec.indexOf(":");
-  const prefix = i > 0 ? spec.slice(0, i) : "";
-  return PROVIDERS.has(prefix) && spec.length > i + 1 ? { provider: prefix, name: spec.slice(i + 1) } : { provider: "openai", name: spec };
+  const { provider, name } = parseModelSpec(spec);
+  return { provider, name };
 }
 
 /** The options the user typed on this command line (commander defaults excluded). */
@@ -44,7 +42,7 @@ const toolSource = (t: string) => (t.startsWith("./") || t.startsWith("../") || 
 
 /** The settings the flags (with the environment's defaults) stand for. Never a key or token. */
 export function settingsFromFlags(f: SettingsFlags, env: NodeJS.ProcessEnv = process.env): ThreadSettings {
-  const m = modelConfigFromEnv(env);
+  const m = modelConfigFromEnv(env, f.model);
   // An empty name from the environment is the model client's to refuse (with its own message).
   const parsed = ThreadSettingsSchema.safeParse({
     model: { ...modelIdentity(f.model || m.model || "gpt-4o-mini"), baseUrl: f.baseUrl ?? m.baseUrl ?? null },

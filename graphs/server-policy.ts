@@ -7,10 +7,12 @@
  * can set either):
  *
  *   {
- *     "models": ["gpt-4o-mini", "gpt-4o"],     model names a caller may pick (default: none)
+ *     "models": ["gpt-4o-mini", "anthropic:claude-sonnet-4-5"],
+ *                                               models a caller may pick, "provider:name" for another
+ *                                               LangChain provider (its package installed) (default: none)
  *     "baseUrls": ["http://vllm:8000/v1"],      endpoints a caller may pick, or ["*"] (default: none);
- *                                               the server's OPENAI_API_KEY is never sent to them,
- *                                               only the caller's own configurable.api_key
+ *                                               no key of the server's (OPENAI_API_KEY, ANTHROPIC_API_KEY,
+ *                                               …) is ever sent to them, only the caller's own configurable.api_key
  *     "executors": ["docker", "remote"],        allowed executors, the first is the default (default: ["docker"])
  *     "remoteUrls": ["http://gateway:8888"],    Jupyter servers a caller may pick for "remote" (the
  *                                               server's JUPYTER_TOKEN is never sent to them)
@@ -25,6 +27,7 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { ThreadIdSchema } from "../checkpoints/thread-id";
+import { parseModelSpec, providerUrlFromEnv } from "../nodes/providers";
 import { LimitsSchema, type LimitsInput } from "./limits";
 
 const EXECUTORS = ["docker", "local", "remote"] as const;
@@ -138,7 +141,8 @@ export function applyPolicy(configurable: Record<string, unknown>, policy: Serve
       refuse("base_url", policy.baseUrls.length ? `allowed: ${policy.baseUrls.join(", ")}` : "the operator's endpoint is used");
     }
     if (c.api_key !== undefined && c.base_url === undefined) throw new PolicyError("configurable.api_key is only accepted together with a base_url the policy allows.");
-    const operatorUrl = env.OPENAI_BASE_URL || undefined;
+    // The operator's endpoint for the chosen model's provider (OPENAI_BASE_URL, ANTHROPIC_BASE_URL, …).
+    const operatorUrl = providerUrlFromEnv(parseModelSpec(c.model ?? operatorModel).provider, env);
     // The operator's key goes only to the operator's endpoint; a caller's endpoint gets the caller's key or none.
     const operatorEndpoint = c.base_url === undefined || (operatorUrl !== undefined && sameUrl(operatorUrl, c.base_url));
     models = { provider: "openai", model: c.model, baseUrl: c.base_url, apiKey: operatorEndpoint ? undefined : c.api_key, operatorEndpoint };

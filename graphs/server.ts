@@ -5,8 +5,9 @@
  * provider, its own script position) across requests, and idle kernels are shut down.
  *
  * configurable (each choice only as far as the operator's policy allows: see server-policy.ts):
- *   model?, base_url?, api_key?              the model; by default the operator's (OPENAI_API_KEY,
- *                                            OPENAI_BASE_URL, CODEACT_MODEL)
+ *   model?, base_url?, api_key?              the model ("name" or "provider:name"); by default the
+ *                                            operator's (CODEACT_MODEL, OPENAI_API_KEY, OPENAI_BASE_URL,
+ *                                            or the provider's own variables such as ANTHROPIC_API_KEY)
  *   provider?: "openai" | "scripted", script?: { planner, coder, critic }
  *   executor?: "docker" | "local" | "remote", remote_url?, remote_token?   (default: docker)
  *   approve?: boolean, limits?: { maxIterations, maxDebugAttempts, cellTimeoutMs, ... } (clamped)
@@ -43,9 +44,12 @@ function modelsFor(m: ServerRun["models"]): RoleModels {
       critic: new ScriptedChatModel({ script: m.script.critic }),
     };
   }
-  const env = modelConfigFromEnv();
-  // The operator's key goes to the operator's endpoint only; a caller's endpoint gets the caller's key or none.
-  return createRoleModels({ ...env, model: m.model ?? env.model, baseUrl: m.baseUrl ?? env.baseUrl, apiKey: m.operatorEndpoint ? env.apiKey : m.apiKey });
+  // The endpoint and key of the chosen model's provider: OPENAI_API_KEY never goes to an "anthropic:" model.
+  const env = modelConfigFromEnv(process.env, m.model);
+  // The operator's key goes to the operator's endpoint only; a caller's endpoint gets the caller's key
+  // or a placeholder, never undefined: a provider's package given no key reads the operator's
+  // (ANTHROPIC_API_KEY, …) from the environment itself.
+  return createRoleModels({ ...env, model: m.model ?? env.model, baseUrl: m.baseUrl ?? env.baseUrl, apiKey: m.operatorEndpoint ? env.apiKey : (m.apiKey ?? "no-key") });
 }
 
 async function runtimeFor(run: ServerRun): Promise<ThreadRuntime> {

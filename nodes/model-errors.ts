@@ -7,8 +7,25 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 
 export const DEFAULT_OPENAI_ENDPOINT = "https://api.openai.com/v1";
 
+export interface ModelTarget {
+  endpoint: string;
+  model: string;
+  timeoutMs?: number;
+  /** Where the user sets the endpoint, for "could not reach" messages. */
+  urlHint?: string;
+}
+
+/** Targets of models built by nodes/providers.ts: each provider's client keeps its URL differently. */
+const recorded = new WeakMap<BaseChatModel, ModelTarget>();
+
+export function recordModelTarget(model: BaseChatModel, target: ModelTarget): void {
+  recorded.set(model, target);
+}
+
 /** Where a chat model sends its requests and which model it asks for (no key, ever). */
-export function modelTarget(model: BaseChatModel): { endpoint: string; model: string; timeoutMs?: number } {
+export function modelTarget(model: BaseChatModel): ModelTarget {
+  const known = recorded.get(model);
+  if (known) return known;
   const m = model as unknown as { clientConfig?: { baseURL?: string | null }; model?: string; timeout?: number };
   if (m.clientConfig !== undefined) {
     return { endpoint: m.clientConfig?.baseURL || DEFAULT_OPENAI_ENDPOINT, model: m.model ?? "(unknown)", timeoutMs: m.timeout };
@@ -16,7 +33,7 @@ export function modelTarget(model: BaseChatModel): { endpoint: string; model: st
   return { endpoint: `${model._llmType()} model`, model: m.model ?? model.getName() };
 }
 
-function describe(err: unknown, endpoint: string, model: string, timeoutMs?: number, elapsedMs?: number): string {
+function describe(err: unknown, { endpoint, model, timeoutMs, urlHint = "OPENAI_BASE_URL / --base-url" }: ModelTarget, elapsedMs?: number): string {
   const e = err as { message?: string; status?: number; name?: string; cause?: { message?: string; code?: string } };
   const msg = String(e?.message ?? err).split("\n")[0]!;
   const cause = e?.cause?.code ?? e?.cause?.message;
@@ -29,10 +46,10 @@ function describe(err: unknown, endpoint: string, model: string, timeoutMs?: num
     return `The model at ${endpoint} did not answer${within} (model ${model}: ${detail}). Check the server, or allow longer with CODEACT_MODEL_TIMEOUT (seconds).`;
   }
   if (/connection error|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET|fetch failed/i.test(`${msg} ${cause ?? ""}`)) {
-    return `Could not reach the model at ${endpoint} (${detail}); check OPENAI_BASE_URL / --base-url.`;
+    return `Could not reach the model at ${endpoint} (${detail}); check ${urlHint}.`;
   }
   if (e?.name === "SyntaxError" || /JSON/.test(msg)) {
-    return `The model endpoint ${endpoint} sent a reply that is not valid JSON (${detail}; model ${model}). Is it an OpenAI-compatible URL ending in /v1?`;
+    return `The model endpoint ${endpoint} sent a reply that is not valid JSON (${detail}; model ${model}). ${urlHint.startsWith("OPENAI") ? "Is it an OpenAI-compatible URL ending in /v1?" : "Is it the provider's API URL?"}`;
   }
   if (/\bterminated\b|other side closed|socket hang up/i.test(`${msg} ${cause ?? ""}`)) {
     return `The model endpoint ${endpoint} closed the connection in the middle of its reply (${detail}; model ${model}).`;
@@ -48,7 +65,7 @@ export class ModelCallError extends Error {
   readonly model: string;
   constructor(model: BaseChatModel, cause: unknown, elapsedMs?: number) {
     const t = modelTarget(model);
-    super(describe(cause, t.endpoint, t.model, t.timeoutMs, elapsedMs), { cause });
+    super(describe(cause, t, elapsedMs), { cause });
     this.name = "ModelCallError";
     this.endpoint = t.endpoint;
     this.model = t.model;

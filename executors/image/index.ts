@@ -9,9 +9,11 @@ import type Docker from "dockerode";
 import { pidAlive } from "../pid";
 import { codeactHome } from "../setup-state";
 import { buildOffline, type Log } from "./offline";
-import { IMAGE_REPO, kernelImageName, RECIPE_LABEL, recipeHash } from "./recipe";
+import { checkPipIndex } from "./pip-index";
+import { type ImageExtras, IMAGE_REPO, normalizeExtras, RECIPE_LABEL, recipeHash, recipeImageName } from "./recipe";
 
-export { kernelImageName, recipeHash } from "./recipe";
+export { kernelImageName, recipeHash, recipeImageName, type ImageExtras } from "./recipe";
+export { recordedExtras, recordExtras } from "./default";
 
 const SMOKE = "import ipykernel, jupyter_client, jupyter_server, matplotlib_inline, numpy, pandas, matplotlib, sklearn";
 const BASE_IMAGE = "python:3.11-slim";
@@ -107,19 +109,30 @@ export interface EnsureImageOptions {
   log?: Log;
   /** Rebuild even when an image for the current recipe exists. */
   force?: boolean;
+  /**
+   * Packages added to the recipe (their own image tag). Without them: the default image, or
+   * $CODEACT_IMAGE. An image with extras is always built from Debian packages (the offline path),
+   * so a Debian package name means the kernel's own Python gets it.
+   */
+  extras?: ImageExtras;
 }
 
-export async function ensureKernelImage({ docker, log = () => undefined, force = false }: EnsureImageOptions): Promise<string> {
-  const name = kernelImageName();
+export async function ensureKernelImage({ docker, log = () => undefined, force = false, extras }: EnsureImageOptions): Promise<string> {
+  const { debs, pip } = normalizeExtras(extras);
+  const withExtras = debs.length + pip.length > 0;
+  const name = withExtras ? recipeImageName({ debs, pip }) : process.env.CODEACT_IMAGE || recipeImageName();
   if (!force && (await imageExists(docker, name))) return name;
-  if (process.env.CODEACT_IMAGE) {
+  // Before any lock or download: a pip requirement with no index reachable fails now, in a second.
+  if (pip.length) await checkPipIndex();
+  if (!withExtras && process.env.CODEACT_IMAGE) {
     throw new Error(`CODEACT_IMAGE=${name} does not exist on this Docker engine. Build or pull it, or unset CODEACT_IMAGE.`);
   }
   return withBuildLock(async () => {
     if (!force && (await imageExists(docker, name))) return name;
     const started = Date.now();
     log(`kernel image ${name} not found: building it once (a few minutes; cached afterwards)…`);
-    if (await registryReachable(docker, log)) await buildFromDockerfile(docker, name, log);
+    if (withExtras) await buildOffline(docker, name, log, { debs, pip });
+    else if (await registryReachable(docker, log)) await buildFromDockerfile(docker, name, log);
     else await buildOffline(docker, name, log);
     try {
       await smokeTest(docker, name);
@@ -127,7 +140,8 @@ export async function ensureKernelImage({ docker, log = () => undefined, force =
       await docker.getImage(name).remove({ force: true }).catch(() => undefined);
       throw err;
     }
-    await docker.getImage(name).tag({ repo: IMAGE_REPO, tag: "latest" });
+    // "latest" stays the default recipe's image (the README's remote-server line runs it).
+    if (!withExtras) await docker.getImage(name).tag({ repo: IMAGE_REPO, tag: "latest" });
     const info = await docker.getImage(name).inspect();
     log(`kernel image ${name} ready in ${Math.round((Date.now() - started) / 1000)} s (${Math.round(info.Size / 1e6)} MB).`);
     return name;

@@ -7,11 +7,11 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type Docker from "dockerode";
-import { debianPackages, DEBIAN_SUITE } from "./recipe";
+import { debianPackages, DEBIAN_SUITE, type ImageExtras } from "./recipe";
 
 export type Log = (line: string) => void;
 
-function run(cmd: string, args: string[], log: Log, what: string): Promise<void> {
+function run(cmd: string, args: string[], log: Log, what: string, explain?: (tail: string) => string | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
     let tail = "";
@@ -24,6 +24,8 @@ function run(cmd: string, args: string[], log: Log, what: string): Promise<void>
     child.on("exit", (code) => {
       if (code === 0) resolve();
       else {
+        const known = explain?.(tail);
+        if (known) return reject(new Error(known));
         log(tail.trim());
         reject(new Error(`${what} failed (${cmd} exited ${code}). Its last output is above.`));
       }
@@ -40,7 +42,17 @@ export async function ensureDebootstrap(log: Log): Promise<void> {
   await run("apt-get", ["-o", "DPkg::Lock::Timeout=600", "install", "-y", "-qq", "debootstrap"], log, "apt-get install debootstrap");
 }
 
-export async function buildOffline(docker: Docker, tag: string, log: Log): Promise<void> {
+/** apt's "Unable to locate package X" as a sentence a user can act on. */
+export function unknownPackage(tail: string): string | undefined {
+  const missing = [...tail.matchAll(/Unable to locate package (\S+)/g)].map((m) => m[1]);
+  if (!missing.length) return undefined;
+  return `Debian ${DEBIAN_SUITE} has no package named ${missing.join(", ")}. Check the name with \`apt-cache search ${missing[0]}\` or on packages.debian.org (Python libraries are python3-<name>).`;
+}
+
+/** Quoted for the chroot's shell line (names are already checked against Debian's and pip's rules). */
+const quote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
+
+export async function buildOffline(docker: Docker, tag: string, log: Log, extras: Required<ImageExtras> = { debs: [], pip: [] }): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error("The offline kernel image build must run as root (debootstrap and chroot).");
   await ensureDebootstrap(log);
   const mirror = process.env.CODEACT_DEBIAN_MIRROR ?? "http://deb.debian.org/debian";
@@ -53,13 +65,22 @@ export async function buildOffline(docker: Docker, tag: string, log: Log): Promi
     await run("debootstrap", ["--variant=minbase", DEBIAN_SUITE, root, mirror], log, "debootstrap");
     await run("mount", ["-t", "proc", "proc", join(root, "proc")], log, "mount /proc");
     procMounted = true;
-    const packages = debianPackages();
+    const packages = [...debianPackages(), ...extras.debs, ...(extras.pip.length ? ["python3-pip"] : [])];
     step(`installing ${packages.join(" ")}…`);
-    const inChroot = (script: string, what: string) => run("chroot", [root, "/bin/sh", "-ec", script], log, what);
+    const inChroot = (script: string, what: string, explain?: (tail: string) => string | undefined) => run("chroot", [root, "/bin/sh", "-ec", script], log, what, explain);
     await inChroot(
-      `apt-get update -qq && apt-get install -y -qq --no-install-recommends ${packages.join(" ")} && apt-get clean`,
+      `apt-get update -qq && apt-get install -y -qq --no-install-recommends ${packages.map(quote).join(" ")} && apt-get clean`,
       "installing the kernel's Python packages",
+      unknownPackage,
     );
+    if (extras.pip.length) {
+      step(`pip install ${extras.pip.join(" ")}…`);
+      // Debian marks its Python as externally managed; this image is ours alone, so pip may add to it.
+      await inChroot(
+        `python3 -m pip install --no-cache-dir --break-system-packages --root-user-action=ignore --disable-pip-version-check ${extras.pip.map(quote).join(" ")}`,
+        "pip install of the --pip packages",
+      );
+    }
     await inChroot(
       [
         "groupadd -g 1000 sandbox",

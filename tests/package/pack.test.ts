@@ -99,7 +99,7 @@ describe("the npm package", () => {
     };
     expect(await loaded(["--help"])).toEqual(["commander"]);
     expect(await loaded(["threads"])).toEqual(expect.not.arrayContaining(["zod", "@langchain/core", "@langchain/langgraph"]));
-    const heavy = ["@langchain/openai", "openai", "dockerode", "zeromq", "pg", "@langchain/langgraph-checkpoint-postgres"];
+    const heavy = ["@langchain/openai", "openai", "langchain", "@langchain/anthropic", "@anthropic-ai/sdk", "dockerode", "zeromq", "pg", "@langchain/langgraph-checkpoint-postgres"];
     for (const args of [["threads"], ["history", "none"]]) {
       const packages = await loaded(args);
       expect(packages).toContain("commander");
