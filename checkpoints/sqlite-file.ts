@@ -264,7 +264,9 @@ export function summarise(
   v: Record<string, unknown>,
   f: { cells: number; steps: number; updated: string; source?: string; waiting?: Waiting; holder?: string; record?: RunRecord },
 ): ThreadSummary {
-  const runStatus = typeof v.status === "string" ? v.status : taskOf(v) && typeof v.task === "string" ? "running" : "";
+  // Before the planner's first step (only the input, or the input's step 0) no node has run: "".
+  const started = f.steps > 0 || f.source === "update";
+  const runStatus = !started ? "" : typeof v.status === "string" ? v.status : "running";
   const verdict = threadStatus({ runStatus: runStatus || undefined, statusDetail: typeof v.statusDetail === "string" ? v.statusDetail : "", waiting: f.waiting, holder: f.holder, record: f.record, source: f.source });
   return {
     threadId,
