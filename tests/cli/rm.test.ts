@@ -4,6 +4,7 @@
  * plots; other threads are untouched. Refuses without --yes when there is no terminal to ask at,
  * and refuses a thread a live process is running. Real SQLite and Postgres, real Docker kernel.
  */
+import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,7 +12,7 @@ import Database from "better-sqlite3";
 import pg from "pg";
 import type { ThreadSummary } from "../../checkpoints/thread-status";
 import { createTestDatabase, type TestDatabase } from "../helpers/postgres";
-import { codeact, type Running, startCodeact, trajectory, waitFor } from "./helpers";
+import { codeact, root, type Running, startCodeact, trajectory, tsx, waitFor } from "./helpers";
 
 /** A 1×1 PNG (saved as a plot) and 70 KB of HTML (over the inline limit: kept in the artifact store). */
 const cellWithArtifacts = (mark: string) =>
@@ -145,4 +146,41 @@ describe.each(["sqlite", "postgres"] as const)("codeact rm (%s, Docker kernel, C
     expect((await r.exit).code).toBe(130);
     expect((await threads()).find((t) => t.threadId === "rm-live")).toMatchObject({ status: "paused" });
   }, 240_000);
+});
+
+describe("codeact rm at a terminal (SQLite)", () => {
+  let home: string;
+  beforeAll(() => void (home = mkdtempSync(join(tmpdir(), "codeact-rm-tty-"))));
+  afterAll(() => rmSync(home, { recursive: true, force: true }));
+
+  /** `codeact rm` on a pseudo-terminal (tests/cli/pty-relay.py), typing `answer` at its question. */
+  const rmAtTerminal = (args: string[], answer: string) =>
+    new Promise<{ code: number | null; screen: string }>((resolve) => {
+      const child = spawn("/usr/bin/python3", [join(__dirname, "pty-relay.py"), tsx, join(root, "cli", "main.ts"), "rm", ...args], { cwd: root, env: { ...process.env, CODEACT_HOME: home, NO_COLOR: "1" }, stdio: ["pipe", "pipe", "inherit"] });
+      let screen = "";
+      let typed = false;
+      child.stdout!.on("data", (d: Buffer) => {
+        screen += d.toString();
+        if (!typed && screen.includes("[y/N]")) {
+          typed = true;
+          child.stdin!.write(`${answer}\r`);
+        }
+      });
+      child.on("exit", (code) => resolve({ code, screen }));
+    });
+
+  it("asks first: 'n' keeps the thread, 'y' deletes it", async () => {
+    const traj = join(home, "t.json");
+    writeFileSync(traj, trajectory(["print('kept')"], "ok"));
+    const store = ["--checkpoints", join(home, "checkpoints.sqlite")];
+    expect((await codeact(["run", "t", "--scripted", traj, "--thread", "tty-1", "--executor", "docker", ...store], { CODEACT_HOME: home })).code).toBe(0);
+    const no = await rmAtTerminal(["tty-1", ...store], "n");
+    expect(no).toEqual({ code: 1, screen: expect.stringContaining("Nothing deleted.") });
+    expect(no.screen).toContain("Delete thread tty-1");
+    const listed = async () => (JSON.parse((await codeact(["threads", "--json", ...store], { CODEACT_HOME: home })).stdout) as ThreadSummary[]).map((t) => t.threadId);
+    expect(await listed()).toEqual(["tty-1"]);
+    const yes = await rmAtTerminal(["tty-1", ...store], "y");
+    expect(yes).toEqual({ code: 0, screen: expect.stringContaining("Deleted thread tty-1") });
+    expect(await listed()).toEqual([]);
+  }, 120_000);
 });
