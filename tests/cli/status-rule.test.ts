@@ -10,6 +10,11 @@ import { createCheckpointer } from "../../checkpoints/savers";
 import { listSqliteThreads } from "../../checkpoints/sqlite-file";
 import { type RunRecord, threadStatus, waitingOf } from "../../checkpoints/thread-status";
 import { listStoreThreads } from "../../checkpoints/threads";
+import type { CodeActEvent } from "../../graphs/events";
+import { createCodeActGraph } from "../../graphs/codeact";
+import { runCodeAct } from "../../graphs/run";
+import { LocalJupyterExecutor } from "../../executors/local";
+import { ScriptedChatModel } from "../../nodes/scripted-model";
 import { codeact, trajectory } from "./helpers";
 
 const record = (state: RunRecord["state"], detail = ""): RunRecord => ({ state, detail, pid: 4242, host: "box", at: "2026-01-01T00:00:00.000Z" });
@@ -45,6 +50,21 @@ describe("threadStatus", () => {
     expect(waitingOf([{ id: "1", value: { kind: "approve_code", code: "\n\n  import os\nos.remove('x')", step: 0, attempt: 0, thought: "" } }])).toEqual({ kind: "approve_code", text: "import os" });
     expect(waitingOf([{ id: "1", value: "free text" }])).toEqual({ kind: "interrupt", text: "" });
     expect(waitingOf({ kind: "ask_user", question: 7 })).toEqual({ kind: "interrupt", text: "" });
+  });
+});
+
+describe("the finished event", () => {
+  it("counts every model reply, a repaired one too: planner 2 (one unusable), coder 1, critic 1", async () => {
+    const store = await createCheckpointer({ kind: "memory" });
+    const planner = new ScriptedChatModel({ script: ["no plan here", '{"steps": [{"description": "answer", "doneCriterion": "answered"}]}'] });
+    const coder = new ScriptedChatModel({ script: ["<solution>42</solution>"] });
+    const critic = new ScriptedChatModel({ script: ['{"verdict": "done", "feedback": "", "answer": "42"}'] });
+    // The answer needs no code: the executor is never started.
+    const graph = createCodeActGraph({ models: { planner, coder, critic }, executor: new LocalJupyterExecutor(), checkpointer: store.saver });
+    const events: CodeActEvent[] = [];
+    const state = await runCodeAct(graph, "the answer", { threadId: "calls", onEvent: (e) => events.push(e) });
+    expect(state.modelCalls).toBe(4);
+    expect(events.at(-1)).toEqual({ type: "finished", status: "done", answer: "42", detail: "", tokens: state.tokens, modelCalls: 4, cells: 0, durationMs: expect.any(Number) });
   });
 });
 
