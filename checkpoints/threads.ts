@@ -92,6 +92,16 @@ export async function listThreads(saver: BaseCheckpointSaver, factsOf: RunFacts 
   return threads.sort((a, b) => b.updated.localeCompare(a.updated));
 }
 
+/** Every thread id in the store (one pass over the checkpoint index; no state read). */
+export async function threadIds(saver: BaseCheckpointSaver): Promise<string[]> {
+  const ids = new Set<string>();
+  for await (const t of saver.list({ configurable: {} })) {
+    const id = t.config.configurable?.thread_id as string | undefined;
+    if (id) ids.add(id);
+  }
+  return [...ids];
+}
+
 /** Lock holders and run records of a store's threads, from its own database. */
 export async function runFactsOf(store: Checkpointer, threadIds: string[]): Promise<RunFacts> {
   if (store.kind === "memory") {
