@@ -178,10 +178,11 @@ export function sqliteRunFacts(db: Database.Database): RunFacts {
 /** Cells per thread: one channel write per cell, plus the snapshot a branch starts from (its first checkpoint). */
 function cellCounts(db: Database.Database): Map<string, number> | undefined {
   const counts = new Map<string, number>();
+  if (!hasTable(db, "writes")) return counts;
   for (const r of db.prepare("SELECT thread_id, count(*) AS n FROM writes WHERE checkpoint_ns = '' AND channel = 'cells' GROUP BY thread_id").all() as { thread_id: string; n: number }[]) counts.set(r.thread_id, r.n);
   const branched = db
     .prepare(
-      `SELECT thread_id, type, checkpoint FROM checkpoints c WHERE checkpoint_ns = '' AND json_extract(CAST(metadata AS TEXT), '$.source') = 'update'
+      `SELECT thread_id, type, checkpoint FROM checkpoints c WHERE checkpoint_ns = '' AND CASE WHEN json_valid(CAST(metadata AS TEXT)) THEN json_extract(CAST(metadata AS TEXT), '$.source') END = 'update'
          AND checkpoint_id = (SELECT MIN(checkpoint_id) FROM checkpoints WHERE thread_id = c.thread_id AND checkpoint_ns = '')`,
     )
     .all() as { thread_id: string; type: string; checkpoint: Buffer }[];
@@ -196,6 +197,7 @@ function cellCounts(db: Database.Database): Map<string, number> | undefined {
 
 /** The interrupt pending at each thread's latest checkpoint (none once a resume value is written for it). */
 function pendingInterrupts(db: Database.Database): Map<string, Waiting> | undefined {
+  if (!hasTable(db, "writes")) return new Map();
   const rows = db
     .prepare(
       `SELECT w.thread_id, w.channel, w.type, w.value FROM writes w WHERE w.checkpoint_ns = '' AND w.channel IN ('__interrupt__', '__resume__')
