@@ -51,7 +51,6 @@ export const RUNS_TABLE_SQL = "CREATE TABLE IF NOT EXISTS codeact_thread_runs (t
 const UPSERT_RUN = "INSERT INTO codeact_thread_runs VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (thread_id) DO UPDATE SET state = excluded.state, detail = excluded.detail, pid = excluded.pid, host = excluded.host, at = excluded.at";
 const runRow = (threadId: string, state: RunRecordState, detail = "") => [threadId, state, detail.slice(0, 2000), process.pid, hostname(), new Date().toISOString()];
 
-
 /** The advisory lock key of a thread (Postgres). */
 export const pgLockKey = (threadId: string) => `codeact-thread:${threadId}`;
 
