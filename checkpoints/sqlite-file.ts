@@ -9,9 +9,10 @@ import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, read
 import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
 import { codeactHome } from "../executors/home";
-import { BLOB_MARK, inflate } from "./compact-codec";
+import { BLOB_MARK, inflate, WRITE_TYPE } from "./compact-codec";
+import type { RunFacts } from "./lock";
 import type { CheckpointerConfig } from "./savers";
-import type { ThreadSummary } from "./threads";
+import { type RunRecord, sqliteHolderAlive, taskOf, type ThreadSummary, threadStatus, turnsOf, type Waiting, waitingOf } from "./thread-status";
 
 export function checkpointerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): CheckpointerConfig {
   const url = env.CODEACT_POSTGRES_URL ?? env.DATABASE_URL;
@@ -148,40 +149,136 @@ function decodeJson(type: string, data: Buffer | string): Record<string, unknown
   return JSON.parse(text) as Record<string, unknown>;
 }
 
+/** A channel write (json, or CompactSqliteSaver's deflated base64 text); undefined for other serialisations. */
+function decodeWrite(type: string, data: Buffer | string): unknown {
+  if (type === WRITE_TYPE) return JSON.parse(inflate(Buffer.from(typeof data === "string" ? data : data.toString("latin1"), "base64")).toString("utf8"));
+  return type === "json" ? JSON.parse(typeof data === "string" ? data : data.toString("utf8")) : undefined;
+}
+
+const hasTable = (db: Database.Database, name: string) => Boolean(db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name));
+
 /**
- * Every thread in a SQLite checkpoint file, newest first, as listThreads gives them: its latest
- * checkpoint's task and status. Undefined when a row is in a form only the saver can read (the
- * caller then asks the saver).
+ * Who holds each thread's lock now (a live process) and how each thread's last run ended, from the
+ * codeact_locks and codeact_thread_runs tables (absent in files written before them: no facts).
+ */
+export function sqliteRunFacts(db: Database.Database): RunFacts {
+  const holders = new Map<string, string>();
+  if (hasTable(db, "codeact_locks")) {
+    for (const row of db.prepare("SELECT thread_id, pid, host, acquired_at, heartbeat_at FROM codeact_locks").all() as { thread_id: string; pid: number; host: string; acquired_at: string; heartbeat_at: number }[]) {
+      if (sqliteHolderAlive(row)) holders.set(row.thread_id, `pid ${row.pid} on ${row.host} since ${row.acquired_at}`);
+    }
+  }
+  const records = new Map<string, RunRecord>();
+  if (hasTable(db, "codeact_thread_runs")) {
+    for (const { thread_id, ...r } of db.prepare("SELECT thread_id, state, detail, pid, host, at FROM codeact_thread_runs").all() as (RunRecord & { thread_id: string })[]) records.set(thread_id, r);
+  }
+  return { holders, records };
+}
+
+/** Cells per thread: one channel write per cell, plus the snapshot a branch starts from (its first checkpoint). */
+function cellCounts(db: Database.Database): Map<string, number> | undefined {
+  const counts = new Map<string, number>();
+  if (!hasTable(db, "writes")) return counts;
+  for (const r of db.prepare("SELECT thread_id, count(*) AS n FROM writes WHERE checkpoint_ns = '' AND channel = 'cells' GROUP BY thread_id").all() as { thread_id: string; n: number }[]) counts.set(r.thread_id, r.n);
+  const branched = db
+    .prepare(
+      `SELECT thread_id, type, checkpoint FROM checkpoints c WHERE checkpoint_ns = '' AND CASE WHEN json_valid(CAST(metadata AS TEXT)) THEN json_extract(CAST(metadata AS TEXT), '$.source') END = 'update'
+         AND checkpoint_id = (SELECT MIN(checkpoint_id) FROM checkpoints WHERE thread_id = c.thread_id AND checkpoint_ns = '')`,
+    )
+    .all() as { thread_id: string; type: string; checkpoint: Buffer }[];
+  for (const row of branched) {
+    const cp = decodeJson(row.type, row.checkpoint);
+    if (!cp) return undefined;
+    const snap = (cp.channel_values as Record<string, { value?: unknown[] }> | undefined)?.cells?.value;
+    if (Array.isArray(snap)) counts.set(row.thread_id, (counts.get(row.thread_id) ?? 0) + snap.length);
+  }
+  return counts;
+}
+
+/** The interrupt pending at each thread's latest checkpoint (none once a resume value is written for it). */
+function pendingInterrupts(db: Database.Database): Map<string, Waiting> | undefined {
+  if (!hasTable(db, "writes")) return new Map();
+  const rows = db
+    .prepare(
+      `SELECT w.thread_id, w.channel, w.type, w.value FROM writes w WHERE w.checkpoint_ns = '' AND w.channel IN ('__interrupt__', '__resume__')
+         AND w.checkpoint_id = (SELECT MAX(checkpoint_id) FROM checkpoints WHERE thread_id = w.thread_id AND checkpoint_ns = '')`,
+    )
+    .all() as { thread_id: string; channel: string; type: string; value: Buffer | string }[];
+  const waiting = new Map<string, Waiting>();
+  const resumed = new Set(rows.filter((r) => r.channel === "__resume__").map((r) => r.thread_id));
+  for (const r of rows) {
+    if (r.channel !== "__interrupt__" || resumed.has(r.thread_id)) continue;
+    const value = decodeWrite(r.type, r.value);
+    if (value === undefined) return undefined;
+    waiting.set(r.thread_id, waitingOf(value) ?? { kind: "interrupt", text: "" });
+  }
+  return waiting;
+}
+
+/**
+ * Every thread in a SQLite checkpoint file, newest first, as listThreads gives them: task, honest
+ * status, turns, cells, last activity and what waits. Undefined when a row is in a form only the
+ * saver can read (the caller then asks the saver).
  */
 export function listSqliteThreads(path: string): ThreadSummary[] | undefined {
   if (!existsSync(path)) return [];
   const { db, note } = openSqliteForReading(path);
   if (note) process.stderr.write(`${note}\n`);
   try {
-    const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'checkpoints'").get();
-    if (!hasTable) return [];
+    if (!hasTable(db, "checkpoints")) return [];
     const rows = db
       .prepare(
         `SELECT thread_id, type, checkpoint, metadata FROM checkpoints c WHERE checkpoint_ns = ''
            AND checkpoint_id = (SELECT MAX(checkpoint_id) FROM checkpoints WHERE thread_id = c.thread_id AND checkpoint_ns = '')`,
       )
       .all() as { thread_id: string; type: string; checkpoint: Buffer; metadata: Buffer | string }[];
+    const cells = cellCounts(db);
+    const waiting = pendingInterrupts(db);
+    if (!cells || !waiting) return undefined;
+    const facts = sqliteRunFacts(db);
     const threads: ThreadSummary[] = [];
     for (const row of rows) {
       const checkpoint = decodeJson(row.type, row.checkpoint);
       const metadata = decodeJson("json", row.metadata);
       if (!checkpoint) return undefined;
       const v = (checkpoint.channel_values ?? {}) as Record<string, unknown>;
-      threads.push({
-        threadId: row.thread_id,
-        task: String(v.task ?? ""),
-        status: String(v.status ?? (v.task ? "running" : "empty")),
-        steps: Number(metadata?.step ?? 0),
-        updated: String(checkpoint.ts ?? ""),
-      });
+      threads.push(
+        summarise(row.thread_id, v, {
+          cells: cells.get(row.thread_id) ?? 0,
+          steps: Number(metadata?.step ?? 0),
+          source: typeof metadata?.source === "string" ? metadata.source : undefined,
+          updated: String(checkpoint.ts ?? ""),
+          waiting: waiting.get(row.thread_id),
+          holder: facts.holders.get(row.thread_id),
+          record: facts.records.get(row.thread_id),
+        }),
+      );
     }
     return threads.sort((a, b) => b.updated.localeCompare(a.updated));
   } finally {
     db.close();
   }
+}
+
+/** One thread's listing from its latest values and the facts around them (shared with the saver's listing). */
+export function summarise(
+  threadId: string,
+  v: Record<string, unknown>,
+  f: { cells: number; steps: number; updated: string; source?: string; waiting?: Waiting; holder?: string; record?: RunRecord },
+): ThreadSummary {
+  // Before the planner's first step (only the input, or the input's step 0) no node has run: "".
+  const started = f.steps > 0 || f.source === "update";
+  const runStatus = !started ? "" : typeof v.status === "string" ? v.status : "running";
+  const verdict = threadStatus({ runStatus: runStatus || undefined, statusDetail: typeof v.statusDetail === "string" ? v.statusDetail : "", waiting: f.waiting, holder: f.holder, record: f.record, source: f.source });
+  return {
+    threadId,
+    task: taskOf(v),
+    ...verdict,
+    runStatus,
+    turns: turnsOf(v),
+    cells: f.cells,
+    steps: f.steps,
+    updated: f.updated,
+    ...(f.waiting ? { waiting: f.waiting } : {}),
+  };
 }

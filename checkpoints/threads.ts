@@ -6,7 +6,11 @@ import { compactionsOf } from "../graphs/message";
 import type { CodeActStateValue } from "../graphs/state";
 import type { CodeExecutor } from "../executors/types";
 import { ScriptedChatModel } from "../nodes/scripted-model";
+import { memoryThreadRuns, pgRunFacts, type RunFacts } from "./lock";
+import type { Checkpointer } from "./savers";
+import { openSqliteForReading, sqliteRunFacts, summarise } from "./sqlite-file";
 import { checkThreadId } from "./thread-id";
+import { type ThreadSummary, waitingOf } from "./thread-status";
 
 /**
  * Stands in for a kernel in graphs that only read checkpoints. Not a real executor, so reading
@@ -61,30 +65,77 @@ export async function readThreadState(saver: BaseCheckpointSaver, threadId: stri
   return { ...values, cells: readableCells(values.cells) };
 }
 
-export interface ThreadSummary {
-  threadId: string;
-  task: string;
-  status: string;
-  steps: number;
-  updated: string;
-}
+export type { ThreadSummary };
 
-/** Every thread in the store, newest first (one pass over the checkpoint index). */
-export async function listThreads(saver: BaseCheckpointSaver): Promise<ThreadSummary[]> {
-  const seen = new Map<string, ThreadSummary>();
+const NO_FACTS: RunFacts = { holders: new Map(), records: new Map() };
+
+/**
+ * Every thread in the store, newest first, with its honest status (checkpoints/thread-status.ts).
+ * `facts` (lock holders, run records) come from the store's database: see runFactsOf.
+ */
+export async function listThreads(saver: BaseCheckpointSaver, factsOf: RunFacts | ((threadIds: string[]) => Promise<RunFacts>) = NO_FACTS): Promise<ThreadSummary[]> {
+  const latest = new Map<string, { values: Record<string, unknown>; steps: number; updated: string; source?: string }>();
   for await (const t of saver.list({ configurable: {} })) {
     const id = t.config.configurable?.thread_id as string | undefined;
-    if (!id || seen.has(id)) continue;
-    const v = t.checkpoint.channel_values as Record<string, unknown>;
-    seen.set(id, {
-      threadId: id,
-      task: String(v.task ?? ""),
-      status: String(v.status ?? (v.task ? "running" : "empty")),
-      steps: Number(t.metadata?.step ?? 0),
-      updated: t.checkpoint.ts,
-    });
+    if (!id || latest.has(id) || t.config.configurable?.checkpoint_ns) continue;
+    latest.set(id, { values: t.checkpoint.channel_values as Record<string, unknown>, steps: Number(t.metadata?.step ?? 0), updated: t.checkpoint.ts, source: t.metadata?.source });
   }
-  return [...seen.values()].sort((a, b) => b.updated.localeCompare(a.updated));
+  const facts = typeof factsOf === "function" ? await factsOf([...latest.keys()]) : factsOf;
+  const graph = readerGraph(saver);
+  const threads: ThreadSummary[] = [];
+  for (const [id, l] of latest) {
+    // The state (delta channels rebuilt) for the cell count, and the interrupt a task waits on.
+    const snap = await graph.getState({ configurable: { thread_id: id } });
+    const interrupts = snap.tasks.flatMap((t) => t.interrupts);
+    const cells = (snap.values as { cells?: unknown[] }).cells;
+    threads.push(summarise(id, l.values, { cells: cells?.length ?? 0, steps: l.steps, updated: l.updated, source: l.source, waiting: interrupts.length ? waitingOf(interrupts) : undefined, holder: facts.holders.get(id), record: facts.records.get(id) }));
+  }
+  return threads.sort((a, b) => b.updated.localeCompare(a.updated));
+}
+
+/** Every thread id in the store (one pass over the checkpoint index; no state read). */
+export async function threadIds(saver: BaseCheckpointSaver): Promise<string[]> {
+  const ids = new Set<string>();
+  for await (const t of saver.list({ configurable: {} })) {
+    const id = t.config.configurable?.thread_id as string | undefined;
+    if (id) ids.add(id);
+  }
+  return [...ids];
+}
+
+/** Lock holders and run records of a store's threads, from its own database. */
+export async function runFactsOf(store: Checkpointer, threadIds: string[]): Promise<RunFacts> {
+  if (store.kind === "memory") {
+    const facts: RunFacts = { holders: new Map(), records: new Map() };
+    for (const id of threadIds) {
+      if (memoryThreadRuns.held(id)) facts.holders.set(id, "this process");
+      const r = memoryThreadRuns.record(id);
+      if (r) facts.records.set(id, r);
+    }
+    return facts;
+  }
+  if (store.kind === "sqlite") {
+    const { db } = openSqliteForReading(store.target!);
+    try {
+      return sqliteRunFacts(db);
+    } finally {
+      db.close();
+    }
+  }
+  const pg = require("pg") as typeof import("pg");
+  const client = new pg.Client({ connectionString: store.target });
+  client.on("error", () => undefined);
+  await client.connect();
+  try {
+    return await pgRunFacts(client, threadIds);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** listThreads with the store's lock holders and run records: the listing for Postgres and memory stores. */
+export async function listStoreThreads(store: Checkpointer): Promise<ThreadSummary[]> {
+  return listThreads(store.saver, (ids) => (ids.length ? runFactsOf(store, ids) : Promise.resolve(NO_FACTS)));
 }
 
 export interface HistoryEntry {

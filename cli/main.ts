@@ -25,13 +25,14 @@ const GROUPS: Group[] = [
   },
   {
     commands: [
-      ["threads", "", "list runs: id, task, status, steps, last update"],
+      ["threads", "", "list threads: status, turns, cells, last activity, what waits"],
       ["history", "<thread>", "a run's checkpoints: id, node, step, summary"],
       ["settings", "<thread>", "the settings a thread runs with, and every change to them"],
       ["branch", "<thread>", "start a new thread from any checkpoint; the original stays as it was"],
     ],
     load: () => (require("./threads") as typeof import("./threads")).registerThreads,
   },
+  { commands: [["rm", "<thread>", "delete a thread: its checkpoints, artifacts and saved plots"]], load: () => (require("./rm") as typeof import("./rm")).registerRm },
   { commands: [["export", "<thread>", "write a run as a Jupyter notebook or an HTML page"]], load: () => (require("./export") as typeof import("./export")).registerExport },
   { commands: [["image", "", "manage the kernel image"]], load: () => (require("./image") as typeof import("./image")).registerImage },
   { commands: [["eval", "<suite>", "evaluate the agent on a task suite (code, JSON and text actions)"]], load: () => (require("./eval") as typeof import("./eval")).registerEval },

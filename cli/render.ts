@@ -35,14 +35,19 @@ export function saveImages(cell: Cell, dir: string): string[] {
   return paths;
 }
 
-/** One JSON object per line on stdout; images are saved and referenced by path instead of inlined. */
-export function jsonRenderer(imageDir: string): Renderer {
+/**
+ * One JSON object per line on stdout; images are saved and referenced by path instead of inlined.
+ * Every line carries the thread id and its time (`thread`, `ts`), so a consumer reading several
+ * runs' output at once, or a log, can tell them apart and order them.
+ */
+export function jsonRenderer(imageDir: string, threadId?: string, out: NodeJS.WritableStream = process.stdout): Renderer {
+  const envelope = () => ({ ...(threadId === undefined ? {} : { thread: threadId }), ts: new Date().toISOString() });
   return (event) => {
     if (event.type === "cell") {
       const images = saveImages(event.cell, imageDir);
       const results = event.cell.result.results.map((o) => ({ ...o, data: Object.fromEntries(Object.entries(o.data).filter(([m]) => !m.startsWith("image/"))) }));
-      process.stdout.write(`${inertJson(JSON.stringify({ ...event, cell: { ...event.cell, result: { ...event.cell.result, results } }, images }))}\n`);
-    } else process.stdout.write(`${inertJson(JSON.stringify(event))}\n`);
+      out.write(`${inertJson(JSON.stringify({ ...event, cell: { ...event.cell, result: { ...event.cell.result, results } }, images, ...envelope() }))}\n`);
+    } else out.write(`${inertJson(JSON.stringify({ ...event, ...envelope() }))}\n`);
   };
 }
 

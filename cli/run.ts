@@ -132,7 +132,7 @@ export function sessionFromFlags(f: RunFlags, threadId: string): SessionOptions 
     executor: { kind: f.executor, remoteUrl: f.remoteUrl, remoteToken: f.remoteToken },
     checkpointer: checkpointerFromFlags(f),
     limits,
-    render: f.json ? jsonRenderer(imageDir) : terminalRenderer(imageDir),
+    render: f.json ? jsonRenderer(imageDir, threadId) : terminalRenderer(imageDir),
     onApproval: f.approve ? terminalApprover() : undefined,
     inputs: inputsFromFlags(f.input),
     log: (line) => process.stderr.write(`${line}\n`),

@@ -99,17 +99,21 @@ export async function runSession(task: string | null, threadId: string, opts: Se
     executor = await createExecutor({ ...opts.executor, threadId }, opts.tools);
   } catch (err) {
     removeHandlers();
+    await lock.recordStop(pausedBy || lockLost ? "paused" : "error", pausedBy ?? (lockLost ?? (err as Error)).message).catch(() => undefined);
     await lock.release().catch(() => undefined);
     await store.close();
     if (pausedBy) return { threadId, paused: true, pausedBy };
     throw lockLost ?? err;
   }
+  // How this run ends, for `codeact threads` (a crash is what is left when none is recorded).
+  let stop: Parameters<ThreadLock["recordStop"]> = ["error", "the run ended unexpectedly"];
   try {
     const graph = createCodeActGraph({ models: opts.models, executor, tools: opts.tools, limits: opts.limits, checkpointer: store.saver, artifacts: store.artifacts, actionFormat: opts.actionFormat });
     if (task === null) {
       const previous = await readThreadState(store.saver, threadId);
       if (previous.status !== "running") {
         opts.log(`Thread ${threadId} already ended (${previous.status}); nothing to resume.`);
+        stop = ["finished"];
         return { threadId, state: previous, paused: false };
       }
       // The executor node rebuilds the kernel from the thread's cells before its next action.
@@ -117,8 +121,10 @@ export async function runSession(task: string | null, threadId: string, opts: Se
     try {
       await opts.beforeRun?.(store);
       const state = await runCodeAct(graph, task, { threadId, onEvent: opts.render, signal: abort.signal, onApproval: opts.onApproval, inputs: opts.inputs });
+      stop = ["finished"];
       return { threadId, state, paused: false };
     } catch (caught) {
+      stop = pausedBy || lockLost ? ["paused", lockLost ? "lock lost" : pausedBy] : ["error", (caught as Error).message];
       if (pausedBy && !lockLost) return { threadId, paused: true, pausedBy };
       // Whatever broke (the model endpoint, the network, the database, a bug), the finished steps are
       // checkpointed. Resuming without --approve would run a pending action nobody approved.
@@ -130,6 +136,7 @@ export async function runSession(task: string | null, threadId: string, opts: Se
   } finally {
     removeHandlers();
     await executor.shutdown().catch(() => undefined);
+    await lock.recordStop(...stop).catch(() => undefined);
     await lock.release().catch(() => undefined);
     await store.close();
   }

@@ -3,8 +3,8 @@
 // on a SQLite store reads the file directly and starts in a fraction of the time.
 import type { Command } from "commander";
 import type { Checkpointer } from "../checkpoints/savers";
-import type { ThreadSummary } from "../checkpoints/threads";
-import { inert } from "./inert";
+import type { ThreadSummary } from "../checkpoints/thread-status";
+import { inert, inertJson } from "./inert";
 import { checkpointerFromFlags, type StoreFlags as StoreChoice } from "./store-flags";
 
 type StoreFlags = StoreChoice & { json?: boolean };
@@ -32,19 +32,35 @@ async function listAllThreads(flags: StoreFlags): Promise<ThreadSummary[]> {
     const direct = listSqliteThreads(config.path ?? defaultSqlitePath());
     if (direct) return direct;
   }
-  const { listThreads } = require("../checkpoints/threads") as typeof import("../checkpoints/threads");
-  return withStore(flags, (s) => listThreads(s.saver), true);
+  const { listStoreThreads } = require("../checkpoints/threads") as typeof import("../checkpoints/threads");
+  return withStore(flags, (s) => listStoreThreads(s), true);
+}
+
+/** Status with its reason, and what waits (the question, or the first line of the action to approve). */
+function note(t: ThreadSummary): string {
+  if (t.waiting) return `${t.waiting.kind === "ask_user" ? "asks" : "approve"}: ${t.waiting.text}`;
+  return t.status === "done" ? "" : t.detail;
 }
 
 const storeOptions = (cmd: Command) =>
   cmd.option("--checkpoints <file>", "SQLite checkpoint file").option("--postgres <url>", "Postgres checkpoint store").option("--json", "machine-readable output");
 
 export function registerThreads(program: Command): void {
-  storeOptions(program.command("threads").description("list runs: id, task, status, steps, last update")).action(async (flags: StoreFlags) => {
+  storeOptions(program.command("threads").description("list threads: status, turns, cells, last activity, what waits")).action(async (flags: StoreFlags) => {
     const threads = await listAllThreads(flags);
-    if (flags.json) return console.log(JSON.stringify(threads));
+    if (flags.json) return console.log(inertJson(JSON.stringify(threads)));
     if (!threads.length) return console.log("No runs yet.");
-    console.table(threads.map((t) => ({ thread: inert(t.threadId), task: inert(t.task.slice(0, 50)), status: inert(t.status), steps: t.steps, updated: t.updated })));
+    console.table(
+      threads.map((t) => ({
+        thread: inert(t.threadId),
+        task: inert(t.task.slice(0, 40)),
+        status: t.status,
+        turns: t.turns,
+        cells: t.cells,
+        "last activity": t.updated.replace("T", " ").slice(0, 19),
+        note: inert(note(t).slice(0, 70)),
+      })),
+    );
   });
 
   storeOptions(program.command("history").argument("<thread>", "thread id").description("a run's checkpoints: id, node, step, summary")).action(async (thread: string, flags: StoreFlags) => {

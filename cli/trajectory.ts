@@ -9,7 +9,7 @@ import { resolve } from "node:path";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { z } from "zod";
 import { createCheckpointer } from "../checkpoints/savers";
-import { listThreads, readThreadState } from "../checkpoints/threads";
+import { readThreadState, threadIds } from "../checkpoints/threads";
 import { DockerJupyterExecutor } from "../executors/docker";
 import { createPaperGraph, type PaperStateValue } from "../graphs/paper";
 import { formatObservation } from "../nodes/observation";
@@ -115,9 +115,9 @@ export async function exportTrajectories(
       return { path, count: 1 };
     }
     const lines: string[] = [];
-    for (const t of await listThreads(store.saver)) {
+    for (const id of await threadIds(store.saver)) {
       // A thread that cannot be read as a run (empty, foreign) is not a conversation: skip it.
-      const trajectory = await readTrajectory(store.saver, t.threadId).catch(() => undefined);
+      const trajectory = await readTrajectory(store.saver, id).catch(() => undefined);
       if (trajectory && matches(trajectory, where)) lines.push(JSON.stringify(toRecord(trajectory, schema)));
     }
     const path = resolve(out ?? `trajectories-${where}.jsonl`);

@@ -26,7 +26,18 @@ export type CodeActEvent =
   | { type: "critique"; step: number; verdict: "next" | "replan" | "done"; feedback: string }
   /** The coder's older turns were replaced by a summary (`digest`: written without the model). */
   | { type: "compaction"; replaced: number; kept: number; charsBefore: number; charsAfter: number; digest: boolean; reason?: string }
-  | { type: "finished"; status: RunStatus; answer: string | null; detail: string };
+  | {
+      type: "finished";
+      status: RunStatus;
+      answer: string | null;
+      detail: string;
+      /** Set by runCodeAct: the state's token and model-call counts, its cells, this invocation's wall time, and the turn (when turns exist). */
+      tokens?: number;
+      modelCalls?: number;
+      cells?: number;
+      durationMs?: number;
+      turn?: number;
+    };
 
 export type EventWriter = (event: CodeActEvent) => void;
 

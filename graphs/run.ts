@@ -39,6 +39,7 @@ export async function runCodeAct(graph: CodeActGraph, task: string | null, optio
 }
 
 async function run(graph: CodeActGraph, task: string | null, options: RunOptions): Promise<RunResult> {
+  const started = Date.now();
   const config = {
     configurable: { thread_id: options.threadId ?? "default" },
     recursionLimit: graph.recursionLimit,
@@ -82,6 +83,17 @@ async function run(graph: CodeActGraph, task: string | null, options: RunOptions
     input = new Command({ resume: await options.onApproval(pending) });
   }
   if (!last) throw new Error("The graph produced no state.");
-  options.onEvent?.({ type: "finished", status: last.status, answer: last.answer, detail: last.statusDetail });
+  const turn = (last as { turn?: unknown }).turn;
+  options.onEvent?.({
+    type: "finished",
+    status: last.status,
+    answer: last.answer,
+    detail: last.statusDetail,
+    tokens: last.tokens,
+    modelCalls: last.modelCalls ?? 0,
+    cells: last.cells?.length ?? 0,
+    durationMs: Date.now() - started,
+    ...(typeof turn === "number" ? { turn } : {}),
+  });
   return last;
 }

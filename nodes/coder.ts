@@ -96,6 +96,7 @@ export function coderNode(ctx: NodeContext) {
     let messages: BaseMessage[];
     let added: Message[] = [];
     let spent = 0;
+    let calls = 1;
     if (ctx.limits.context === "window") messages = windowPrompt(ctx, state);
     else {
       const system = coderSystem(ctx);
@@ -107,13 +108,14 @@ export function coderNode(ctx: NodeContext) {
         added.push(compaction.summary);
         all = all.concat(compaction.summary);
         spent += compaction.tokens;
+        calls += compaction.calls;
       }
       const active = activeMessages(all);
       messages = toChat(system, active, { cells: vision ? await withFigureBytes(state.cells, active, ctx, config) : state.cells, limits: ctx.limits, vision });
     }
     const { text, tokens } = await callModel(ctx.models.coder, messages, config, runDeadline(state, ctx.limits));
     const action: Action = !ctx.actionFormat || ctx.actionFormat === "code" ? parseAction(text) : parseAsCodeAction(text, ctx.actionFormat);
-    const update: CodeActUpdate = { pendingAction: action, iterations: state.iterations + 1, tokens: state.tokens + spent + tokens };
+    const update: CodeActUpdate = { pendingAction: action, iterations: state.iterations + 1, tokens: state.tokens + spent + tokens, modelCalls: (state.modelCalls ?? 0) + calls };
     if (ctx.limits.context === "conversation") update.messages = [...added, replyMessage(text)];
     update.stepClaimed = action.kind === "code" && Boolean(action.stepDone);
     if (action.kind === "invalid") {

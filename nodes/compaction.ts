@@ -28,6 +28,8 @@ const INSTRUCTION_ROOM = 1_500;
 export interface Compaction {
   summary: Message;
   tokens: number;
+  /** Model replies it took (0 when the summary was written without the model). */
+  calls: number;
 }
 
 /**
@@ -50,6 +52,7 @@ export async function compactIfNeeded(
   if (cut === undefined) return undefined;
   let text = "";
   let tokens = 0;
+  let calls = 0;
   let fallback = "";
   if (state.tokens + Math.ceil(before / CHARS_PER_TOKEN) >= ctx.limits.tokenBudget) fallback = "the token budget is nearly used up";
   else {
@@ -59,6 +62,7 @@ export async function compactIfNeeded(
       const reply = await callModel(ctx.models.coder, chat, config, runDeadline(state, ctx.limits));
       text = reply.text.trim().slice(0, 12_000);
       tokens = reply.tokens;
+      calls = 1;
       if (!text) fallback = "the model's summary was empty";
     } catch (err) {
       if (err instanceof WallClockError || config.signal?.aborted) throw err;
@@ -78,5 +82,5 @@ export async function compactIfNeeded(
   const summary: Message = { role: "user", kind: "summary", content, replaces: cut, ...(fallback ? { digest: true } : {}) };
   const after = requestChars(system, activeMessages([...messages, summary]), { cells: state.cells, limits: ctx.limits });
   emit({ type: "compaction", replaced, kept: messages.length - cut, charsBefore: before, charsAfter: after, digest: Boolean(fallback), ...(fallback ? { reason: fallback } : {}) });
-  return { summary, tokens };
+  return { summary, tokens, calls };
 }

@@ -62,7 +62,7 @@ export function criticNode(ctx: NodeContext) {
         new HumanMessage(prompt("critic_review", { situation, step: stepText })),
       ];
     }
-    const { value, tokens } = await askForJson(
+    const { value, tokens, calls } = await askForJson(
       ctx.models.critic,
       messages,
       VerdictSchema,
@@ -79,6 +79,7 @@ export function criticNode(ctx: NodeContext) {
       // The note was moved into the conversation (the window prompt still shows it to the planner).
       ...(ctx.limits.context === "conversation" ? { observation: "" } : {}),
       tokens: state.tokens + tokens,
+      modelCalls: (state.modelCalls ?? 0) + calls,
       critiques: { step: state.currentStep, verdict: value.verdict, feedback: value.feedback },
       pendingAction: null,
     };

@@ -37,7 +37,7 @@ export function plannerNode(ctx: NodeContext) {
         : "";
       messages = [new SystemMessage(prompt("planner", { tools: toolsSection(ctx) })), new HumanMessage(prompt("planner_task", { task: taskWithInputs(state), replan }))];
     }
-    const { value, tokens } = await askForJson(
+    const { value, tokens, calls } = await askForJson(
       ctx.models.planner,
       messages,
       PlanSchema,
@@ -57,6 +57,7 @@ export function plannerNode(ctx: NodeContext) {
       replans: replanning ? state.replans + 1 : state.replans,
       observation: replanning ? `The plan was revised after this feedback: ${state.feedback}` : "",
       tokens: state.tokens + tokens,
+      modelCalls: (state.modelCalls ?? 0) + calls,
       startedAt,
     };
   };

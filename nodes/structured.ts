@@ -36,8 +36,9 @@ export async function askForJson<S extends z.ZodType>(
   config?: RunnableConfig,
   deadline?: Deadline,
   name = "reply",
-): Promise<{ value: z.output<S>; tokens: number; repaired: boolean; fellBack: boolean; structured: boolean }> {
+): Promise<{ value: z.output<S>; tokens: number; calls: number; repaired: boolean; fellBack: boolean; structured: boolean }> {
   let tokens = 0;
+  let calls = 0;
   let convo = messages;
   // By its type name, not instanceof: importing @langchain/openai here would load the OpenAI client
   // into every command that builds the graph (`codeact history` reads through it).
@@ -53,15 +54,16 @@ export async function askForJson<S extends z.ZodType>(
       reply = await callModel(model, convo, config, deadline);
     }
     tokens += reply.tokens;
+    calls++;
     let problem: string;
     try {
       const parsed = schema.safeParse(extractJson(reply.text));
-      if (parsed.success) return { value: parsed.data, tokens, repaired: attempt > 0, fellBack: false, structured };
+      if (parsed.success) return { value: parsed.data, tokens, calls, repaired: attempt > 0, fellBack: false, structured };
       problem = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
     } catch (err) {
       problem = (err as Error).message;
     }
     convo = [...convo, new AIMessage(reply.text), new HumanMessage(`That reply could not be used (${problem}). Reply again with the JSON object only.`)];
   }
-  return { value: fallback(), tokens, repaired: false, fellBack: true, structured };
+  return { value: fallback(), tokens, calls, repaired: false, fellBack: true, structured };
 }
