@@ -5,8 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { createCodeActGraph } from "../graphs/codeact";
 import type { LimitsInput } from "../graphs/limits";
-import { runCodeAct, type RunOptions } from "../graphs/run";
-import type { CodeActStateValue } from "../graphs/state";
+import { runCodeAct, type RunOptions, type RunResult } from "../graphs/run";
 import { createExecutor, type ExecutorChoice } from "../executors/factory";
 import type { RoleModels } from "../nodes/models";
 import { type CheckpointerConfig, createCheckpointer } from "../checkpoints/savers";
@@ -26,6 +25,10 @@ export interface SessionOptions {
   render: Renderer;
   log: (line: string) => void;
   onApproval?: RunOptions["onApproval"];
+  /** Answers the agent's ask_user() questions (a terminal); without it the run stops at a question. */
+  onQuestion?: RunOptions["onQuestion"];
+  /** With task null: the answer to the question the thread waits for (resume --answer). */
+  answer?: string;
 }
 
 export function newThreadId(): string {
@@ -35,7 +38,8 @@ export function newThreadId(): string {
 
 export interface SessionResult {
   threadId: string;
-  state?: CodeActStateValue;
+  /** `awaitingAnswer` set: the run stopped at the agent's question. */
+  state?: RunResult;
   paused: boolean;
   /** The signal that paused the run (Ctrl-C is SIGINT; a service manager or a closed terminal send SIGTERM / SIGHUP). */
   pausedBy?: PauseSignal;
@@ -111,7 +115,7 @@ export async function runSession(task: string | null, threadId: string, opts: Se
       // The executor node rebuilds the kernel from the thread's cells before its next action.
     }
     try {
-      const state = await runCodeAct(graph, task, { threadId, onEvent: opts.render, signal: abort.signal, onApproval: opts.onApproval });
+      const state = await runCodeAct(graph, task, { threadId, onEvent: opts.render, signal: abort.signal, onApproval: opts.onApproval, onQuestion: opts.onQuestion, answer: opts.answer });
       return { threadId, state, paused: false };
     } catch (caught) {
       if (pausedBy && !lockLost) return { threadId, paused: true, pausedBy };

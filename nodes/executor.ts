@@ -9,6 +9,7 @@ import { rehydrate } from "../checkpoints/rehydrate";
 import { type ArtifactScope, storeCellOutputs } from "../checkpoints/artifacts/cells";
 import type { CodeExecutor } from "../executors/types";
 import { formatObservation } from "./observation";
+import { CellQuestions, codeBeforeQuestion } from "./questions";
 import { currentCheckpointId, tracedExecute, tracingEnabled } from "./tracing";
 
 /**
@@ -54,6 +55,8 @@ export function executorNode(ctx: NodeContext) {
     return [`The kernel was rebuilt by replaying earlier cells, and ${report.diverged.length} of them printed different output than before (${which}). Values you saw earlier may have changed: print again what you rely on.`];
   };
   const node = async (state: CodeActStateValue, config: LangGraphRunnableConfig): Promise<CodeActUpdate> => {
+    // Taken first, before any await: ask_user() interrupts the run from within this node's context.
+    const questions = new CellQuestions(config, state.currentStep);
     const emit = writerOf(config);
     const artifacts: ArtifactScope | undefined = ctx.artifacts ? { store: ctx.artifacts, threadId: String(config.configurable?.thread_id ?? "default") } : undefined;
     const action = state.pendingAction;
@@ -92,10 +95,28 @@ export function executorNode(ctx: NodeContext) {
       executor: ctx.executor.info.kind,
     });
     const generation = ctx.executor.generation;
-    const result = await execute(code, {
-      timeoutMs: ctx.limits.cellTimeoutMs,
-      onOutput: (event) => emit({ type: "output", event }),
-    });
+    // ask_user() is answered for this cell only; a graph told there is nobody to ask (evaluation) leaves it unanswered.
+    if (ctx.askUser !== false) ctx.tools?.answerQuestions(questions.answer);
+    let result;
+    try {
+      result = await execute(code, {
+        timeoutMs: ctx.limits.cellTimeoutMs,
+        onOutput: (event) => emit({ type: "output", event }),
+      });
+    } finally {
+      ctx.tools?.answerQuestions(undefined);
+    }
+    // The cell stopped at a question nobody has answered yet: the run pauses here (the interrupt),
+    // and this node runs again, the cell from its start, when the answer comes (nodes/questions.ts).
+    if (questions.stop !== undefined) throw questions.stop;
+    if (questions.rerun) {
+      // The question, not a stop of the run, made this action run again: the older note would mislead.
+      const pending = notes.findIndex((n) => n.startsWith("This action was pending when the run stopped"));
+      if (pending >= 0) notes.splice(pending, 1);
+      if (codeBeforeQuestion(code)) {
+        notes.push("This cell waited at ask_user() for the person's answer, then ran again from its start with it: code before the question ran more than once (tool calls too). Ask in a cell of its own.");
+      }
+    }
     // A dead kernel, or one the executor restarted because an interrupt did not stop a runaway cell,
     // is rebuilt at once from the earlier successful cells, so the agent can go on.
     if (!config.signal?.aborted) {
@@ -114,6 +135,7 @@ export function executorNode(ctx: NodeContext) {
       ...(edited ? { edited: true } : {}),
       result,
       ...(notes.length ? { notes } : {}),
+      ...(questions.answers.length ? { answers: questions.answers } : {}),
       startedAt,
     };
     markSynced(ctx.executor, cell.id);
