@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { createCodeActGraph } from "../graphs/codeact";
 import type { LimitsInput } from "../graphs/limits";
-import { runCodeAct, type RunOptions, type RunResult } from "../graphs/run";
+import { NotWaitingError, runCodeAct, type RunOptions, type RunResult } from "../graphs/run";
 import { createExecutor, type ExecutorChoice } from "../executors/factory";
 import type { RoleModels } from "../nodes/models";
 import { type CheckpointerConfig, createCheckpointer } from "../checkpoints/savers";
@@ -109,6 +109,8 @@ export async function runSession(task: string | null, threadId: string, opts: Se
     if (task === null) {
       const previous = await readThreadState(store.saver, threadId);
       if (previous.status !== "running") {
+        // An answer must not vanish into a thread that asks nothing any more.
+        if (opts.answer !== undefined) throw new NotWaitingError(`Thread ${threadId} already ended (${previous.status}); it is not waiting for an answer.`);
         opts.log(`Thread ${threadId} already ended (${previous.status}); nothing to resume.`);
         return { threadId, state: previous, paused: false };
       }
