@@ -96,7 +96,7 @@ async function run(graph: CodeActGraph, task: string | null, options: RunOptions
     if (!last && graph.checkpointer) last = (await graph.getState(config)).values as CodeActStateValue;
     if (!pending) break;
     if (isQuestionRequest(pending)) {
-      options.onEvent?.({ type: "question", question: pending.question, step: pending.step });
+      // The executor node wrote the `question` event as it stopped.
       if (!options.onQuestion) {
         if (!last) throw new Error("The graph paused before producing any state.");
         return { ...last, awaitingAnswer: pending };

@@ -108,7 +108,10 @@ export function executorNode(ctx: NodeContext) {
     }
     // The cell stopped at a question nobody has answered yet: the run pauses here (the interrupt),
     // and this node runs again, the cell from its start, when the answer comes (nodes/questions.ts).
-    if (questions.stop !== undefined) throw questions.stop;
+    if (questions.stop !== undefined) {
+      if (questions.waitingFor) emit({ type: "question", question: questions.waitingFor.question, step: questions.waitingFor.step });
+      throw questions.stop;
+    }
     if (questions.rerun) {
       // The question, not a stop of the run, made this action run again: the older note would mislead.
       const pending = notes.findIndex((n) => n.startsWith("This action was pending when the run stopped"));

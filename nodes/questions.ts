@@ -24,6 +24,8 @@ export class CellQuestions {
   readonly answers: RecordedAnswer[] = [];
   /** What the node must throw once the cell has ended: the pending question's GraphInterrupt, or a refused resume. */
   stop: unknown;
+  /** The question the run now waits for (set with `stop` when it is a GraphInterrupt). */
+  waitingFor: QuestionRequest | undefined;
   private readonly config: LangGraphRunnableConfig;
 
   /** Call at the start of the node, before any await: the graph's context is taken from there. */
@@ -48,6 +50,7 @@ export class CellQuestions {
     } catch (err) {
       if (isGraphInterrupt(err) || isInvalidResume(err)) {
         this.stop = err;
+        if (isGraphInterrupt(err)) this.waitingFor = request;
         return { pending: true };
       }
       // No checkpointer (a graph compiled without one cannot pause): the code learns it cannot ask.

@@ -71,6 +71,7 @@ describe("ask_user() with langgraph dev + SDK", () => {
     expect(failed(first)).toEqual([]);
     expect(first.some((e) => e.event === "custom" && (e.data as { type: string }).type === "plan")).toBe(true);
     expect(await waiting()).toEqual([{ kind: "ask_user", question: "First digit?", step: 0 }]);
+    expect(first.filter((e) => e.event === "custom" && (e.data as { type: string }).type === "question").map((e) => e.data)).toEqual([{ type: "question", question: "First digit?", step: 0 }]);
 
     // A resume that is not an answer (a number) is refused; the question is still waiting.
     const wrong = await run({ command: { resume: 7 } });
