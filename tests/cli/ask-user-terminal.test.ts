@@ -7,7 +7,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { root, tsx } from "./helpers";
+import { codeact, root, tsx } from "./helpers";
 
 const plan = JSON.stringify({ steps: [{ description: "greet", doneCriterion: "greeted" }] });
 
@@ -21,7 +21,8 @@ function atTerminal(args: string[], env: NodeJS.ProcessEnv, prompts: string[], a
     const seen = prompts.reduce((n, p) => n + screen.split(p).length - 1, 0);
     while (asked < seen) {
       const answer = answers[asked++];
-      if (answer !== undefined) child.stdin!.write(`${answer}\r`);
+      // "\x03" is Ctrl-C typed at the terminal (the line discipline turns it into SIGINT).
+      if (answer !== undefined) child.stdin!.write(answer === "\x03" ? answer : `${answer}\r`);
     }
   });
   const done = new Promise<{ code: number | null; screen: string; asked: number }>((resolve) => child.on("exit", (code) => resolve({ code, screen, asked })));
@@ -58,5 +59,21 @@ describe("ask_user() at a terminal", () => {
     expect(screen).not.toMatch(/\x1b\]|\x07/);
     expect(screen).toContain("hello Ada");
     expect(screen).toMatch(/Answer:\S* greeted/);
+  }, 180_000);
+
+  it("Ctrl-C at the question pauses the run (the question stays waiting); resume --answer continues it", async () => {
+    const first = join(home, "first.json");
+    writeFileSync(first, JSON.stringify({ planner: [plan], coder: ['<execute>\nname = ask_user("Your name?")\nprint("hello", name)\n</execute>'], critic: [] }));
+    const run = atTerminal(["run", "greet me", "--scripted", first, "--executor", "docker", "--thread", "tty-int"], { CODEACT_HOME: home }, ["Your answer: "], ["\x03"]);
+    child = run.child;
+    const { screen, asked } = await run.done;
+    expect(asked).toBe(1);
+    expect(screen).toContain("Paused. Resume with: codeact resume tty-int");
+
+    const rest = join(home, "rest.json");
+    writeFileSync(rest, JSON.stringify({ planner: [], coder: ["<solution>greeted</solution>"], critic: [JSON.stringify({ verdict: "done", answer: "greeted" })] }));
+    const resumed = await codeact(["resume", "tty-int", "--answer", "Bob", "--scripted", rest, "--executor", "docker"], { CODEACT_HOME: home });
+    if (resumed.code !== 0) throw new Error(`resume exited ${resumed.code}: ${resumed.stderr}`);
+    expect(resumed.stdout).toContain("hello Bob");
   }, 180_000);
 });
