@@ -85,6 +85,8 @@ describe("ask_user() in the graph", () => {
       const asked: string[] = [];
       const state = await runCodeAct(graph, "ask twice", { threadId: "two", onQuestion: async (q) => (asked.push(q.question), q.question === "first?" ? "4" : "2") });
       expect(asked).toEqual(["first?", "second?"]);
+      // The coder was told that it can ask, and how.
+      expect(JSON.stringify(m.coder.calls[0]!.map((c) => c.content))).toContain("call ask_user(question) in the kernel");
       expect(state.status).toBe("done");
       expect(state.cells[0]!.result.stdout).toBe("42\n");
       expect(state.cells[0]!.answers).toEqual([
