@@ -9,7 +9,7 @@ import { rehydrate } from "../checkpoints/rehydrate";
 import { type ArtifactScope, storeCellOutputs } from "../checkpoints/artifacts/cells";
 import type { CodeExecutor } from "../executors/types";
 import { formatObservation } from "./observation";
-import { CellQuestions, codeBeforeQuestion } from "./questions";
+import { answerWaitMs, CellQuestions, codeBeforeQuestion } from "./questions";
 import { currentCheckpointId, tracedExecute, tracingEnabled } from "./tracing";
 
 /**
@@ -57,6 +57,7 @@ export function executorNode(ctx: NodeContext) {
   const node = async (state: CodeActStateValue, config: LangGraphRunnableConfig): Promise<CodeActUpdate> => {
     // Taken first, before any await: ask_user() interrupts the run from within this node's context.
     const questions = new CellQuestions(config, state.currentStep);
+    const nodeStartedAt = Date.now();
     const emit = writerOf(config);
     const artifacts: ArtifactScope | undefined = ctx.artifacts ? { store: ctx.artifacts, threadId: String(config.configurable?.thread_id ?? "default") } : undefined;
     const action = state.pendingAction;
@@ -112,7 +113,9 @@ export function executorNode(ctx: NodeContext) {
       if (questions.waitingFor) emit({ type: "question", question: questions.waitingFor.question, step: questions.waitingFor.step });
       throw questions.stop;
     }
+    let startedAfterWait: number | undefined;
     if (questions.rerun) {
+      startedAfterWait = state.startedAt + (await answerWaitMs(config, nodeStartedAt, state.startedAt));
       // The question, not a stop of the run, made this action run again: the older note would mislead.
       const pending = notes.findIndex((n) => n.startsWith("This action was pending when the run stopped"));
       if (pending >= 0) notes.splice(pending, 1);
@@ -150,7 +153,15 @@ export function executorNode(ctx: NodeContext) {
     if (failed && debugAttempts <= ctx.limits.maxDebugAttempts) {
       emit({ type: "self_debug", step: state.currentStep, attempt: debugAttempts, error: formatObservation(result, ctx.limits.observationChars).split("\n").filter(Boolean).pop() ?? result.status });
     }
-    return { cells: kept, debugAttempts, pendingAction: null, rejected: false, observation: edited ? "A person edited your action before it ran; the code shown is what ran." : "" };
+    return {
+      cells: kept,
+      debugAttempts,
+      pendingAction: null,
+      rejected: false,
+      observation: edited ? "A person edited your action before it ran; the code shown is what ran." : "",
+      // The time spent waiting for the person's answer is not the agent's: the wall clock moves on by it.
+      ...(startedAfterWait !== undefined ? { startedAt: startedAfterWait } : {}),
+    };
   };
   return async (state: CodeActStateValue, config: LangGraphRunnableConfig): Promise<CodeActUpdate> => onlyChanges(state, await node(state, config));
 }

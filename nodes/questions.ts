@@ -15,7 +15,7 @@
  * after the approval interrupt (if any) that the node asks first.
  */
 import { AsyncLocalStorageProviderSingleton } from "@langchain/core/singletons";
-import { interrupt, isGraphInterrupt, isInvalidResume, type LangGraphRunnableConfig } from "@langchain/langgraph";
+import { type BaseCheckpointSaver, interrupt, isGraphInterrupt, isInvalidResume, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import { AnswerSchema, answerText, type QuestionRequest } from "../graphs/question";
 import type { QuestionReply, RecordedAnswer } from "../tools/bridge";
 
@@ -62,6 +62,21 @@ export class CellQuestions {
   get rerun(): boolean {
     return this.answers.length > 0;
   }
+}
+
+/**
+ * How long the run waited for the person before this rerun started (ms): from the checkpoint the
+ * node started from (written just before the cell first ran and asked) to `rerunAt`. The wall clock
+ * limits the agent's own time: an answer given after lunch must not end the run at once.
+ */
+export async function answerWaitMs(config: LangGraphRunnableConfig, rerunAt: number, runStartedAt: number): Promise<number> {
+  const saver = config.configurable?.__pregel_checkpointer as BaseCheckpointSaver | undefined;
+  const threadId = config.configurable?.thread_id;
+  if (!saver || !threadId || !runStartedAt) return 0;
+  const tuple = await saver.getTuple({ configurable: { thread_id: threadId, checkpoint_ns: "" } }).catch(() => undefined);
+  const since = Date.parse(tuple?.checkpoint.ts ?? "");
+  if (!Number.isFinite(since)) return 0;
+  return Math.max(0, Math.min(rerunAt - since, rerunAt - runStartedAt));
 }
 
 /** Whether code comes before the first ask_user( line of a cell (it then ran more than once). */

@@ -101,6 +101,24 @@ describe("ask_user() in the graph", () => {
     }
   }, 120_000);
 
+  it("the time spent waiting for the answer does not count against the wall clock", async () => {
+    const store = await createCheckpointer({ kind: "sqlite", path: join(dir, "c.sqlite") });
+    try {
+      const m = models(['n = ask_user("Ready?")\nprint(n)', 'print("after")']);
+      // The agent's own time here is a few seconds even on a loaded machine; the person takes longer than the limit.
+      const graph = createCodeActGraph({ models: m, executor, checkpointer: store.saver, artifacts: store.artifacts, limits: { wallClockMs: 20_000 } });
+      const first = await runCodeAct(graph, "ask, then wait", { threadId: "slow-person" });
+      expect(first.awaitingAnswer?.question).toBe("Ready?");
+      await new Promise((r) => setTimeout(r, 21_000));
+      const done = await runCodeAct(graph, null, { threadId: "slow-person", answer: "yes" });
+      expect([done.status, done.statusDetail]).toEqual(["done", ""]);
+      expect(done.cells.map((c) => c.result.stdout)).toEqual(["yes\n", "after\n"]);
+      expect(done.startedAt - first.startedAt).toBeGreaterThanOrEqual(21_000);
+    } finally {
+      await store.close();
+    }
+  }, 180_000);
+
   it("an evaluation graph (askUser: false) never invites questions; a graph without a person answers ask_user with a clear error", async () => {
     const m = models(['try:\n    ask_user("anyone?")\nexcept ToolError as e:\n    print(e)']);
     const graph = createCodeActGraph({ models: m, executor, tools: new ToolBridge([]), askUser: false });
