@@ -1,8 +1,10 @@
 /** codeact's library surface. */
 export { createCodeActGraph, routeAfterCoder, routeAfterCritic, routeAfterExecutor } from "./graphs/codeact";
 export type { CodeActGraph, CodeActGraphOptions } from "./graphs/codeact";
-export { runCodeAct } from "./graphs/run";
-export type { RunOptions } from "./graphs/run";
+export { NotWaitingError, runCodeAct } from "./graphs/run";
+export type { RunOptions, RunResult } from "./graphs/run";
+export { AnswerSchema, isQuestionRequest } from "./graphs/question";
+export type { QuestionRequest } from "./graphs/question";
 export { CodeActState } from "./graphs/state";
 export type { CodeActStateValue, PlanStep, RunStatus } from "./graphs/state";
 export type { Cell } from "./graphs/cell";

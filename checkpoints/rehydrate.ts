@@ -1,7 +1,8 @@
 /**
  * Kernel rehydration: the Python kernel is not in the checkpoint, so on resume or branch a fresh
  * kernel replays the run's successful cells in order. Tool calls are answered from the recorded
- * results, so no tool — and no external side effect — runs twice. The kernel starts from a fixed
+ * results, so no tool — and no external side effect — runs twice; ask_user() gets the answers the
+ * person gave (Cell.answers), so nobody is asked twice. The kernel starts from a fixed
  * random state (executors/python/seed.py), so most cells print again what they printed; those that
  * do not (the clock, os.urandom, a reseeded generator) are reported: the agent saw other values.
  */
@@ -63,6 +64,7 @@ export async function rehydrate(executor: CodeExecutor, cells: Cell[], tools?: T
   const replay: ReplayBridge = (tools ?? new ToolBridge(new ToolRegistry([]))).withReplay(
     ok.flatMap((c) => c.result.toolCalls),
     (record) => resolveToolCall(record, artifacts),
+    ok.flatMap((c) => c.answers ?? []),
   );
   await executor.setStdinHandler(replay);
   try {

@@ -12,18 +12,16 @@ import { inert } from "./inert";
  * One line reader for the whole run. readline drops lines that arrive while no question is pending,
  * which is every line after the first when the answers are piped in; its async iterator keeps them.
  */
-class LineReader {
+export class LineReader {
   private readonly rl = createInterface({ input: process.stdin, terminal: false });
   private readonly lines = this.rl[Symbol.asyncIterator]();
 
-  async ask(prompt: string): Promise<string> {
+  async ask(prompt: string, ended = "Input ended while an action was waiting for approval; the action has not run."): Promise<string> {
     process.stderr.write(prompt);
     // Whatever else touched stdin meanwhile (a spinner, an editor), the answer must be read.
     this.rl.resume();
     const next = await this.lines.next();
-    if (next.done) {
-      throw new Error("Input ended while an action was waiting for approval; the action has not run.");
-    }
+    if (next.done) throw new Error(ended);
     return next.value;
   }
 
@@ -66,10 +64,11 @@ export interface TerminalApprover {
   close(): void;
 }
 
-export function terminalApprover(): TerminalApprover {
+/** `shared`: the one reader of a run that also asks questions (cli/ask.ts), so no line goes to the wrong prompt. */
+export function terminalApprover(shared?: () => LineReader): TerminalApprover {
   let input: LineReader | undefined;
   const approve = async (request: ApprovalRequest): Promise<Approval> => {
-    input ??= new LineReader();
+    input ??= shared?.() ?? new LineReader();
     process.stderr.write(pc.bold(pc.yellow(`\nApproval needed — step ${request.step + 1}${request.attempt ? `, retry ${request.attempt}` : ""}:\n`)));
     // Shown inert: escape sequences in the code could otherwise hide lines of what would run.
     const thought = (request.thought ?? "").trim(); // absent in requests saved by older versions

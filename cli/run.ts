@@ -8,7 +8,7 @@ import { createRoleModels, modelConfigFromEnv, type RoleModels } from "../nodes/
 import { ScriptedChatModel } from "../nodes/scripted-model";
 import { checkThreadId } from "../checkpoints/thread-id";
 import { checkpointerFromFlags } from "./store-flags";
-import { type TerminalApprover, terminalApprover } from "./approve";
+import { terminalPrompts, WAITING_EXIT_CODE, waitingMessage } from "./ask";
 import { cellTimeoutSeconds, type ExecutorKind, executorKind, httpUrl, oneOf, readJsonFlag, UsageError, wallClockSeconds, wholeNumber } from "./flags";
 import { addInputFlag, inputsFromFlags } from "./inputs";
 import { jsonRenderer, terminalRenderer } from "./render";
@@ -62,6 +62,8 @@ export interface RunFlags {
   vision?: boolean;
   /** `--input` paths (files or folders) for /workspace/inputs/. */
   input?: string[];
+  /** resume only: the answer to the agent's pending ask_user() question. */
+  answer?: string;
 }
 
 export function addRunFlags(cmd: Command): Command {
@@ -124,6 +126,9 @@ export function sessionFromFlags(f: RunFlags, threadId: string): SessionOptions 
       vision: f.vision,
     }).filter(([, v]) => v !== undefined),
   );
+  // A person can answer questions only at a terminal; with --json or piped input the run stops at one.
+  const terminal = !f.json && Boolean(process.stdin.isTTY);
+  const prompts = f.approve || terminal ? terminalPrompts() : undefined;
   const actionFormat = f.actionFormat ?? "code";
   if (actionFormat !== "code" && actionFormat !== "json" && actionFormat !== "text") throw new Error(`--action-format must be code, json or text, not "${actionFormat}"`);
   return {
@@ -133,7 +138,9 @@ export function sessionFromFlags(f: RunFlags, threadId: string): SessionOptions 
     checkpointer: checkpointerFromFlags(f),
     limits,
     render: f.json ? jsonRenderer(imageDir, threadId) : terminalRenderer(imageDir),
-    onApproval: f.approve ? terminalApprover() : undefined,
+    onApproval: f.approve ? prompts!.approve : undefined,
+    onQuestion: terminal ? Object.assign(prompts!.ask, { close: prompts!.close }) : undefined,
+    answer: f.answer,
     inputs: inputsFromFlags(f.input),
     log: (line) => process.stderr.write(`${line}\n`),
   };
@@ -153,11 +160,16 @@ export async function runAndReport(task: string | null, threadId: string, flags:
   if (!flags.json) opts.log(pc.dim(`thread ${threadId}`));
   // Model failures arrive as ModelCallError, already naming the endpoint; anything else (Docker,
   // Postgres, a remote kernel) is reported as itself.
-  const result = await runSession(task, threadId, opts)
-    .finally(() => (opts.onApproval as TerminalApprover | undefined)?.close());
+  const result = await runSession(task, threadId, opts).finally(() => {
+    for (const prompt of [opts.onApproval, opts.onQuestion]) (prompt as { close?: () => void } | undefined)?.close?.();
+  });
   if (result.paused) {
     opts.log(`Paused. Resume with: codeact resume ${threadId}`);
     return signalExitCode(result.pausedBy ?? "SIGINT");
+  }
+  if (result.state?.awaitingAnswer) {
+    opts.log(waitingMessage(threadId, result.state.awaitingAnswer));
+    return WAITING_EXIT_CODE;
   }
   if (!flags.json) opts.log(pc.dim(`thread ${threadId} — export with: codeact export ${threadId} --format ipynb`));
   return result.state?.status === "done" && result.state.answer ? 0 : 2;
@@ -169,9 +181,9 @@ export function registerRun(program: Command): void {
       process.exitCode = await runAndReport(task, flags.thread ?? newThreadId(), flags, typedFlags(cmd));
     },
   );
-  addRunFlags(program.command("resume").argument("<thread>", "thread id").description("continue a paused or crashed run from its last checkpoint")).action(
-    async (thread: string, flags: RunFlags, cmd: Command) => {
+  addRunFlags(program.command("resume").argument("<thread>", "thread id").description("continue a paused or crashed run from its last checkpoint"))
+    .option("--answer <text>", "the answer to the agent's question, for a thread waiting at ask_user()")
+    .action(async (thread: string, flags: RunFlags, cmd: Command) => {
       process.exitCode = await runAndReport(null, thread, flags, typedFlags(cmd));
-    },
-  );
+    });
 }

@@ -5,8 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { createCodeActGraph } from "../graphs/codeact";
 import type { LimitsInput } from "../graphs/limits";
-import { runCodeAct, type RunOptions } from "../graphs/run";
-import type { CodeActStateValue } from "../graphs/state";
+import { NotWaitingError, runCodeAct, type RunOptions, type RunResult } from "../graphs/run";
 import { createExecutor, type ExecutorChoice } from "../executors/factory";
 import type { RoleModels } from "../nodes/models";
 import { type Checkpointer, type CheckpointerConfig, createCheckpointer } from "../checkpoints/savers";
@@ -30,6 +29,10 @@ export interface SessionOptions {
   beforeRun?: (store: Checkpointer) => Promise<void>;
   /** Input files for /workspace/inputs/, read already (cli/inputs.ts); kept with the thread. */
   inputs?: RunOptions["inputs"];
+  /** Answers the agent's ask_user() questions (a terminal); without it the run stops at a question. */
+  onQuestion?: RunOptions["onQuestion"];
+  /** With task null: the answer to the question the thread waits for (resume --answer). */
+  answer?: string;
 }
 
 export function newThreadId(): string {
@@ -39,7 +42,8 @@ export function newThreadId(): string {
 
 export interface SessionResult {
   threadId: string;
-  state?: CodeActStateValue;
+  /** `awaitingAnswer` set: the run stopped at the agent's question. */
+  state?: RunResult;
   paused: boolean;
   /** The signal that paused the run (Ctrl-C is SIGINT; a service manager or a closed terminal send SIGTERM / SIGHUP). */
   pausedBy?: PauseSignal;
@@ -112,6 +116,8 @@ export async function runSession(task: string | null, threadId: string, opts: Se
     if (task === null) {
       const previous = await readThreadState(store.saver, threadId);
       if (previous.status !== "running") {
+        // An answer must not vanish into a thread that asks nothing any more.
+        if (opts.answer !== undefined) throw new NotWaitingError(`Thread ${threadId} already ended (${previous.status}); it is not waiting for an answer.`);
         opts.log(`Thread ${threadId} already ended (${previous.status}); nothing to resume.`);
         stop = ["finished"];
         return { threadId, state: previous, paused: false };
@@ -120,7 +126,7 @@ export async function runSession(task: string | null, threadId: string, opts: Se
     }
     try {
       await opts.beforeRun?.(store);
-      const state = await runCodeAct(graph, task, { threadId, onEvent: opts.render, signal: abort.signal, onApproval: opts.onApproval, inputs: opts.inputs });
+      const state = await runCodeAct(graph, task, { threadId, onEvent: opts.render, signal: abort.signal, onApproval: opts.onApproval, onQuestion: opts.onQuestion, answer: opts.answer, inputs: opts.inputs });
       stop = ["finished"];
       return { threadId, state, paused: false };
     } catch (caught) {

@@ -49,6 +49,8 @@ export async function runFullTask(opts: {
     limits: { maxIterations: opts.maxTurns, ...(opts.cellTimeoutMs ? { cellTimeoutMs: opts.cellTimeoutMs } : {}) },
     checkpointer: opts.saver,
     actionFormat: opts.format,
+    // An evaluation has nobody to answer ask_user(); the task's kernel keeps the suite's prelude.
+    askUser: false,
   });
   const s = await runCodeAct(graph, fullTaskText(opts.task, opts.format), { threadId: opts.threadId });
   const verdict = s.status === "done" && s.answer ? await opts.judge.check(opts.task.id, s.answer) : { correct: false, tolerant: false };

@@ -19,6 +19,11 @@ export const CellSchema = z.object({
   result: ExecutionResultSchema,
   /** Notes from the host that the agent saw with this cell (a rebuilt kernel that diverged, a rerun). */
   notes: z.array(z.string()).optional(),
+  /**
+   * What ask_user() asked during this cell and what the person answered, in order. A kernel rebuilt
+   * from the cells (checkpoints/rehydrate.ts) gets these answers back instead of asking again.
+   */
+  answers: z.array(z.object({ question: z.string(), answer: z.string() })).optional(),
   startedAt: z.string(),
 });
 export type Cell = z.infer<typeof CellSchema>;

@@ -22,7 +22,7 @@ import { executorNode } from "../nodes/executor";
 import { WallClockError } from "../nodes/model-errors";
 import type { RoleModels } from "../nodes/models";
 import { plannerNode } from "../nodes/planner";
-import type { ToolBridge } from "../tools/bridge";
+import { ToolBridge } from "../tools/bridge";
 import { type Limits, type LimitsInput, LimitsSchema, recursionLimitFor } from "./limits";
 import { type Critique, CodeActState, type CodeActStateValue, type CodeActUpdate } from "./state";
 
@@ -41,6 +41,12 @@ export interface CodeActGraphOptions {
    */
   artifacts?: ArtifactStore | null;
   actionFormat?: NodeContext["actionFormat"];
+  /**
+   * ask_user() in the kernel pauses the run for a person's answer (default true; it needs a
+   * checkpointer). False for runs nobody watches (evaluation): the coder is not told of it, and a
+   * kernel left with the caller's own prelude keeps it.
+   */
+  askUser?: boolean;
 }
 
 function defaultArtifacts(options: CodeActGraphOptions): ArtifactStore | undefined {
@@ -108,7 +114,10 @@ function stopsOnWallClock(node: (state: CodeActStateValue, config: LangGraphRunn
 
 export function createCodeActGraph(options: CodeActGraphOptions) {
   const limits = LimitsSchema.parse(options.limits ?? {});
-  const ctx: NodeContext = { models: options.models, executor: options.executor, tools: options.tools, limits, artifacts: defaultArtifacts(options), actionFormat: options.actionFormat };
+  const askUser = options.askUser ?? true;
+  // ask_user() lives in the tool bridge's prelude: a graph without tools still gets an (empty) bridge.
+  const tools = options.tools ?? (askUser ? new ToolBridge([]) : undefined);
+  const ctx: NodeContext = { models: options.models, executor: options.executor, tools, limits, artifacts: defaultArtifacts(options), actionFormat: options.actionFormat, askUser };
   const graph = new StateGraph(CodeActState)
     .addNode("planner", stopsOnWallClock(plannerNode(ctx)))
     .addNode("coder", routed(stopsOnWallClock(coderNode(ctx)), routeAfterCoder), { ends: ["executor", "critic", "coder", END] })

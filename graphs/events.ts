@@ -26,6 +26,8 @@ export type CodeActEvent =
   | { type: "critique"; step: number; verdict: "next" | "replan" | "done"; feedback: string }
   /** The coder's older turns were replaced by a summary (`digest`: written without the model). */
   | { type: "compaction"; replaced: number; kept: number; charsBefore: number; charsAfter: number; digest: boolean; reason?: string }
+  /** The agent's code called ask_user(): the run waits for the person's answer (an interrupt). */
+  | { type: "question"; question: string; step: number }
   | {
       type: "finished";
       status: RunStatus;

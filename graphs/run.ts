@@ -5,6 +5,7 @@ import { runTracer } from "../nodes/trace-client";
 import { flushTraces, tracingEnabled } from "../nodes/tracing";
 import type { CodeActGraph } from "./codeact";
 import type { CodeActEvent } from "./events";
+import { isQuestionRequest, MAX_ANSWER_CHARS, type QuestionRequest } from "./question";
 import type { Approval, ApprovalRequest, CodeActStateValue } from "./state";
 
 export interface RunOptions {
@@ -21,11 +22,37 @@ export interface RunOptions {
    * (its artifact store, else inline in the checkpoint). Only with a task: a resumed run has its own.
    */
   inputs?: InputSource[];
+  /**
+   * Called when the agent's code asks the person something (ask_user()); resolves with the answer.
+   * Without it the run stops at the question (`awaitingAnswer`): continue with `answer`, or resume
+   * the thread with `graph.stream(new Command({ resume: "<answer>" }), config)`.
+   */
+  onQuestion?: (question: QuestionRequest) => Promise<string>;
+  /** With task null: the answer to the question the thread is waiting for (`codeact resume --answer`). */
+  answer?: string;
 }
 
 export interface RunResult extends CodeActStateValue {
   /** Set when the run stopped to wait for a person's approval. */
   awaitingApproval?: ApprovalRequest;
+  /** Set when the run stopped to wait for a person's answer to the agent's question. */
+  awaitingAnswer?: QuestionRequest;
+}
+
+/** Thrown when an answer is given to a thread that waits for none: nothing has run. */
+export class NotWaitingError extends Error {
+  override name = "NotWaitingError";
+}
+
+/** A person's wait (a terminal prompt) ends with the run's pause signal, so Ctrl-C pauses there too. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(new Error("paused"));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new Error("paused while waiting for a person"));
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }
 
 /** `task` starts a run; `null` continues the thread from its latest checkpoint. */
@@ -60,27 +87,40 @@ async function run(graph: CodeActGraph, task: string | null, options: RunOptions
     const threadId = config.configurable.thread_id;
     input = { task, inputs: await storeInputs(collectInputs(options.inputs), graph.artifacts ? { store: graph.artifacts, threadId } : undefined) };
   }
+  if (options.answer !== undefined) {
+    if (task !== null) throw new Error("An answer continues a waiting thread; it cannot start a task.");
+    input = new Command({ resume: await checkedAnswer(graph, config, options.answer) });
+  }
   let last: CodeActStateValue | undefined;
   for (;;) {
-    let pending: ApprovalRequest | undefined;
+    let pending: ApprovalRequest | QuestionRequest | undefined;
     const stream = await graph.stream(input as Parameters<CodeActGraph["stream"]>[0], config);
     for await (const [mode, data] of stream as AsyncIterable<[string, unknown]>) {
       if (mode === "custom") options.onEvent?.(data as CodeActEvent);
       else {
         // When the graph pauses for approval, its last "values" chunk is the interrupt itself.
         const interrupts = (data as { __interrupt__?: { value: unknown }[] }).__interrupt__;
-        if (interrupts) pending = interrupts[0]?.value as ApprovalRequest | undefined;
+        if (interrupts) pending = interrupts[0]?.value as ApprovalRequest | QuestionRequest | undefined;
         else last = data as CodeActStateValue;
       }
     }
     // A resumed thread that had nothing left to run streams no values: read its state instead.
     if (!last && graph.checkpointer) last = (await graph.getState(config)).values as CodeActStateValue;
     if (!pending) break;
+    if (isQuestionRequest(pending)) {
+      // The executor node wrote the `question` event as it stopped.
+      if (!options.onQuestion) {
+        if (!last) throw new Error("The graph paused before producing any state.");
+        return { ...last, awaitingAnswer: pending };
+      }
+      input = new Command({ resume: await untilAborted(options.onQuestion(pending), options.signal) });
+      continue;
+    }
     if (!options.onApproval) {
       if (!last) throw new Error("The graph paused before producing any state.");
       return { ...last, awaitingApproval: pending };
     }
-    input = new Command({ resume: await options.onApproval(pending) });
+    input = new Command({ resume: await untilAborted(options.onApproval(pending), options.signal) });
   }
   if (!last) throw new Error("The graph produced no state.");
   const turn = (last as { turn?: unknown }).turn;
@@ -96,4 +136,20 @@ async function run(graph: CodeActGraph, task: string | null, options: RunOptions
     ...(typeof turn === "number" ? { turn } : {}),
   });
   return last;
+}
+
+/**
+ * The answer, once the thread is known to wait for one: resuming a thread that waits for an approval
+ * (or for nothing) with an answer would feed text where a decision belongs.
+ */
+async function checkedAnswer(graph: CodeActGraph, config: { configurable: { thread_id: string } }, answer: string): Promise<string> {
+  if (answer.length > MAX_ANSWER_CHARS) throw new NotWaitingError(`The answer is ${answer.length} characters; at most ${MAX_ANSWER_CHARS} are accepted.`);
+  const snapshot = graph.checkpointer ? await graph.getState(config) : undefined;
+  const waiting = (snapshot?.tasks ?? []).flatMap((t) => t.interrupts ?? []).map((i) => i.value);
+  if (waiting.some(isQuestionRequest)) return answer;
+  const thread = config.configurable.thread_id;
+  const why = waiting.some((v) => (v as { kind?: string })?.kind === "approve_code")
+    ? "it waits for an approval of a code action: resume it with --approve, without --answer"
+    : "it has no question pending: resume it without --answer";
+  throw new NotWaitingError(`Thread ${thread} is not waiting for an answer (${why}).`);
 }

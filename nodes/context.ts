@@ -7,6 +7,7 @@ import type { CodeExecutor } from "../executors/types";
 import type { Limits } from "../graphs/limits";
 import type { ToolBridge } from "../tools/bridge";
 import { ModelCallError, WallClockError } from "./model-errors";
+import { prompt } from "./prompts";
 import type { RoleModels } from "./models";
 
 export interface NodeContext {
@@ -18,6 +19,8 @@ export interface NodeContext {
   artifacts?: ArtifactStore;
   /** How the coder acts: Python code (default), or one JSON/text tool call a turn (the paper's comparison). */
   actionFormat?: "code" | "json" | "text";
+  /** ask_user() reaches a person (default). False where nobody can answer (evaluation runs). */
+  askUser?: boolean;
 }
 
 export interface ModelReply {
@@ -82,8 +85,9 @@ export async function callModel(
 /** The tool section of a prompt: nothing when there are no tools. */
 export function toolsSection(ctx: NodeContext): string {
   const lines = ctx.tools?.signatures() ?? [];
-  if (!lines.length) return "";
-  return `\nPython functions that call the host's tools (already defined in the kernel; use help(name) for details):\n${lines.map((l) => `- ${l}`).join("\n")}\n`;
+  const tools = lines.length ? `\nPython functions that call the host's tools (already defined in the kernel; use help(name) for details):\n${lines.map((l) => `- ${l}`).join("\n")}\n` : "";
+  // Only where a person can answer: the prompt must not invite questions nobody will see.
+  return ctx.askUser !== false && ctx.tools ? `${tools}\n${prompt("ask_user")}\n` : tools;
 }
 
 export function planText(steps: { description: string; doneCriterion: string }[], current: number): string {

@@ -10,6 +10,7 @@ import { type ArtifactScope, storeCellOutputs } from "../checkpoints/artifacts/c
 import type { CodeExecutor } from "../executors/types";
 import { formatObservation } from "./observation";
 import { ensureInputs } from "./inputs";
+import { answerWaitMs, CellQuestions, codeBeforeQuestion } from "./questions";
 import { currentCheckpointId, tracedExecute, tracingEnabled } from "./tracing";
 
 /**
@@ -55,6 +56,9 @@ export function executorNode(ctx: NodeContext) {
     return [`The kernel was rebuilt by replaying earlier cells, and ${report.diverged.length} of them printed different output than before (${which}). Values you saw earlier may have changed: print again what you rely on.`];
   };
   const node = async (state: CodeActStateValue, config: LangGraphRunnableConfig): Promise<CodeActUpdate> => {
+    // Taken first, before any await: ask_user() interrupts the run from within this node's context.
+    const questions = new CellQuestions(config, state.currentStep);
+    const nodeStartedAt = Date.now();
     const emit = writerOf(config);
     const artifacts: ArtifactScope | undefined = ctx.artifacts ? { store: ctx.artifacts, threadId: String(config.configurable?.thread_id ?? "default") } : undefined;
     const action = state.pendingAction;
@@ -95,10 +99,33 @@ export function executorNode(ctx: NodeContext) {
       executor: ctx.executor.info.kind,
     });
     const generation = ctx.executor.generation;
-    const result = await execute(code, {
-      timeoutMs: ctx.limits.cellTimeoutMs,
-      onOutput: (event) => emit({ type: "output", event }),
-    });
+    // ask_user() is answered for this cell only; a graph told there is nobody to ask (evaluation) leaves it unanswered.
+    if (ctx.askUser !== false) ctx.tools?.answerQuestions(questions.answer);
+    let result;
+    try {
+      result = await execute(code, {
+        timeoutMs: ctx.limits.cellTimeoutMs,
+        onOutput: (event) => emit({ type: "output", event }),
+      });
+    } finally {
+      ctx.tools?.answerQuestions(undefined);
+    }
+    // The cell stopped at a question nobody has answered yet: the run pauses here (the interrupt),
+    // and this node runs again, the cell from its start, when the answer comes (nodes/questions.ts).
+    if (questions.stop !== undefined) {
+      if (questions.waitingFor) emit({ type: "question", question: questions.waitingFor.question, step: questions.waitingFor.step });
+      throw questions.stop;
+    }
+    let startedAfterWait: number | undefined;
+    if (questions.rerun) {
+      startedAfterWait = state.startedAt + (await answerWaitMs(config, nodeStartedAt, state.startedAt));
+      // The question, not a stop of the run, made this action run again: the older note would mislead.
+      const pending = notes.findIndex((n) => n.startsWith("This action was pending when the run stopped"));
+      if (pending >= 0) notes.splice(pending, 1);
+      if (codeBeforeQuestion(code)) {
+        notes.push("This cell waited at ask_user() for the person's answer, then ran again from its start with it: code before the question ran more than once (tool calls too). Ask in a cell of its own.");
+      }
+    }
     // A dead kernel, or one the executor restarted because an interrupt did not stop a runaway cell,
     // is rebuilt at once from the earlier successful cells, so the agent can go on.
     if (!config.signal?.aborted) {
@@ -117,6 +144,7 @@ export function executorNode(ctx: NodeContext) {
       ...(edited ? { edited: true } : {}),
       result,
       ...(notes.length ? { notes } : {}),
+      ...(questions.answers.length ? { answers: questions.answers } : {}),
       startedAt,
     };
     markSynced(ctx.executor, cell.id);
@@ -128,7 +156,15 @@ export function executorNode(ctx: NodeContext) {
     if (failed && debugAttempts <= ctx.limits.maxDebugAttempts) {
       emit({ type: "self_debug", step: state.currentStep, attempt: debugAttempts, error: formatObservation(result, ctx.limits.observationChars).split("\n").filter(Boolean).pop() ?? result.status });
     }
-    return { cells: kept, debugAttempts, pendingAction: null, rejected: false, observation: edited ? "A person edited your action before it ran; the code shown is what ran." : "" };
+    return {
+      cells: kept,
+      debugAttempts,
+      pendingAction: null,
+      rejected: false,
+      observation: edited ? "A person edited your action before it ran; the code shown is what ran." : "",
+      // The time spent waiting for the person's answer is not the agent's: the wall clock moves on by it.
+      ...(startedAfterWait !== undefined ? { startedAt: startedAfterWait } : {}),
+    };
   };
   return async (state: CodeActStateValue, config: LangGraphRunnableConfig): Promise<CodeActUpdate> => onlyChanges(state, await node(state, config));
 }

@@ -9,17 +9,43 @@ import { join } from "node:path";
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import { z } from "zod";
 import type { StdinHandler, ToolCallRecord } from "../executors/types";
+import { boundedQuestion } from "../graphs/question";
 import { ToolRegistry } from "./registry";
 import { pythonParams, pythonStub } from "./schema-to-python";
 
 /** Marks an input() prompt as a tool request; anything else is a plain input() from user code. */
 export const TOOL_PREFIX = "\u001ecodeact-tool\u001e";
 
+/** Marks an input() prompt as an ask_user() question (tools/prelude.py). */
+export const QUESTION_PREFIX = "\u001ecodeact-ask\u001e";
+
+/**
+ * How the host answers ask_user(): the answer; `pending` when the run must first stop and wait for
+ * a person (the cell then ends with QuestionPending and runs again once answered); an error raised
+ * in Python as a ToolError.
+ */
+export type QuestionReply = { answer: string } | { pending: true } | { error: string };
+export type QuestionAnswerer = (question: string) => QuestionReply;
+/** A question asked and answered in a cell, as recorded in `Cell.answers`. */
+export interface RecordedAnswer {
+  question: string;
+  answer: string;
+}
+
+const QuestionSchema = z.object({ question: z.string() });
+
 const RequestSchema = z.object({ name: z.string(), args: z.record(z.string(), z.unknown()).default({}) });
 
 const TEMPLATE = readFileSync(join(__dirname, "prelude.py"), "utf8");
 
 type Reply = { ok: true; result: unknown } | { ok: false; error: string };
+type QuestionEnvelope = { ok: true; result: string } | { ok: false; pending: true } | { ok: false; error: string };
+
+function envelope(reply: QuestionReply): QuestionEnvelope {
+  if ("answer" in reply) return { ok: true, result: reply.answer };
+  if ("pending" in reply) return { ok: false, pending: true };
+  return { ok: false, error: reply.error };
+}
 
 /** JSON-safe form of whatever a tool returned. */
 function jsonSafe(value: unknown): unknown {
@@ -48,6 +74,7 @@ abstract class BridgeBase implements StdinHandler {
 
   prelude(): string {
     this.preludeSource ??= TEMPLATE.replace("__PREFIX__", JSON.stringify(TOOL_PREFIX))
+      .replace("__QUESTION_PREFIX__", JSON.stringify(QUESTION_PREFIX))
       .replace("__SIGNATURES__", JSON.stringify(this.registry.entries().map((e) => signatureLine(e.pythonName, e.tool))))
       .replace(
         "__STUBS__",
@@ -65,6 +92,16 @@ abstract class BridgeBase implements StdinHandler {
   }
 
   async handleInput(prompt: string): Promise<{ reply: string; record?: ToolCallRecord }> {
+    if (prompt.startsWith(QUESTION_PREFIX)) {
+      let parsed;
+      try {
+        parsed = QuestionSchema.safeParse(JSON.parse(prompt.slice(QUESTION_PREFIX.length)));
+      } catch {
+        parsed = undefined;
+      }
+      if (!parsed?.success) return { reply: JSON.stringify({ ok: false, error: "malformed ask_user request" } satisfies QuestionEnvelope) };
+      return { reply: JSON.stringify(envelope(this.question(boundedQuestion(parsed.data.question)))) };
+    }
     // input() from user code: there is no person at this stdin. An empty line, as from a closed terminal.
     if (!prompt.startsWith(TOOL_PREFIX)) return { reply: "" };
     const started = performance.now();
@@ -81,6 +118,9 @@ abstract class BridgeBase implements StdinHandler {
   }
 
   protected abstract answer(name: string, args: Record<string, unknown>): Promise<{ reply: Reply; replayed?: boolean }>;
+
+  /** Answers an ask_user() question (already bounded). */
+  protected abstract question(question: string): QuestionReply;
 }
 
 function signatureLine(pythonName: string, tool: StructuredToolInterface): string {
@@ -100,6 +140,21 @@ export class ToolBridge extends BridgeBase {
     return this.registry.entries().map((e) => e.tool);
   }
 
+  private answerer: QuestionAnswerer | undefined;
+
+  /**
+   * Who answers ask_user() for the cells that run from now on (the executor node, one cell at a
+   * time); undefined: nobody, so ask_user() raises a ToolError saying there is no person to ask.
+   */
+  answerQuestions(answerer: QuestionAnswerer | undefined): void {
+    this.answerer = answerer;
+  }
+
+  protected question(question: string): QuestionReply {
+    if (this.answerer) return this.answerer(question);
+    return { error: `nobody can answer ask_user(${JSON.stringify(question.slice(0, 80))}) in this run (no person is attached to it): decide without asking` };
+  }
+
   protected async answer(name: string, args: Record<string, unknown>): Promise<{ reply: Reply }> {
     const entry = this.registry.byToolName(name);
     if (!entry) return { reply: { ok: false, error: `no tool named "${name}"; call list_tools() to see what exists` } };
@@ -116,8 +171,8 @@ export class ToolBridge extends BridgeBase {
    * `resolve` gives a record's exact args/result back when large ones were moved to the artifact
    * store; it is called one record at a time, as the replay reaches it.
    */
-  withReplay(records: ToolCallRecord[], resolve?: RecordResolver): ReplayBridge {
-    return new ReplayBridge(this.registry, records, resolve);
+  withReplay(records: ToolCallRecord[], resolve?: RecordResolver, answers: RecordedAnswer[] = []): ReplayBridge {
+    return new ReplayBridge(this.registry, records, resolve, answers);
   }
 }
 
@@ -126,16 +181,31 @@ const preview = (json: string) => (json.length > 300 ? `${json.slice(0, 300)}…
 
 export type RecordResolver = (record: ToolCallRecord) => Promise<ToolCallRecord>;
 
-/** Answers tool calls from recordings, in order; a call that differs from the recording is refused. */
+/**
+ * Answers tool calls and ask_user() questions from recordings, in order; a call or question that
+ * differs from the recording is refused. Nobody is ever asked again.
+ */
 export class ReplayBridge extends BridgeBase {
   private next = 0;
+  private nextAnswer = 0;
 
   constructor(
     registry: ToolRegistry,
     private readonly records: ToolCallRecord[],
     private readonly resolve: RecordResolver = async (r) => r,
+    private readonly answers: RecordedAnswer[] = [],
   ) {
     super(registry);
+  }
+
+  protected question(question: string): QuestionReply {
+    const rec = this.answers[this.nextAnswer];
+    if (!rec || rec.question !== question) {
+      const expected = rec ? `ask_user(${JSON.stringify(preview(rec.question))})` : "no further question";
+      return { error: `replay diverged: the recording has ${expected} here, the code asked ${JSON.stringify(preview(question))}; a rebuilt kernel never asks the person again` };
+    }
+    this.nextAnswer++;
+    return { answer: rec.answer };
   }
 
   /** Recorded calls not yet replayed. */

@@ -48,6 +48,35 @@ def _codeact_call(tool, args):
     raise ToolError(reply.get("error") or "tool failed", tool)
 
 
+class QuestionPending(BaseException):
+    """ask_user() stopped this cell: the run now waits for the person's answer, then runs the cell
+    again from its start with the answer. A BaseException, so `except Exception` does not swallow it."""
+
+
+def ask_user(question):
+    """Asks the person who runs this agent a question and returns their answer (a str).
+
+    The run pauses until they answer. Use it only when the task truly needs them (a missing fact, a
+    choice only they can make), and call it in a cell of its own: when the answer comes, the cell
+    runs again from its start with the answer, so code before the question in the same cell runs twice.
+    """
+    ask = globals().get("_codeact_stdin_request")
+    if ask is None:
+        import builtins
+
+        ask = builtins.input
+    raw = ask(__QUESTION_PREFIX__ + _codeact_json.dumps({"question": str(question)}))
+    try:
+        reply = _codeact_json.loads(raw)
+    except ValueError:
+        raise ToolError("nobody can answer ask_user() in this kernel (is it driven by codeact?)", "ask_user") from None
+    if reply.get("ok"):
+        return str(reply.get("result"))
+    if reply.get("pending"):
+        raise QuestionPending("the run waits for the person's answer; this cell runs again from its start when it comes")
+    raise ToolError(reply.get("error") or "ask_user failed", "ask_user")
+
+
 _CODEACT_TOOLS = __SIGNATURES__
 
 

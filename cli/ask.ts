@@ -1,0 +1,37 @@
+/**
+ * The terminal side of ask_user(): the agent's question is shown (inert: it is text written by
+ * model code) and the person's answer is read, one line. Without a terminal, or with --json, there
+ * is nobody to type: the run stops with a `question` event and `codeact resume <id> --answer "…"`
+ * continues it (exit code WAITING_EXIT_CODE).
+ */
+import pc from "picocolors";
+import type { QuestionRequest } from "../graphs/question";
+import { LineReader, type TerminalApprover, terminalApprover } from "./approve";
+import { inert } from "./inert";
+
+/** The exit code of a run that stopped to wait for the person's answer to the agent's question. */
+export const WAITING_EXIT_CODE = 3;
+
+export interface TerminalPrompts {
+  approve: TerminalApprover;
+  ask: (question: QuestionRequest) => Promise<string>;
+  /** Stops reading the terminal (the process cannot exit while it reads). */
+  close(): void;
+}
+
+/** Approval and question prompts over one line reader: a line typed for one never reaches the other. */
+export function terminalPrompts(): TerminalPrompts {
+  let input: LineReader | undefined;
+  const reader = () => (input ??= new LineReader());
+  const ask = async (q: QuestionRequest): Promise<string> => {
+    process.stderr.write(pc.bold(pc.yellow(`\nThe agent asks (step ${q.step + 1}):\n`)));
+    process.stderr.write(`${inert(q.question).split("\n").map((l) => `  │ ${l}`).join("\n")}\n`);
+    return reader().ask(pc.bold("Your answer: "), "Input ended while the agent was waiting for an answer; resume the thread with --answer.");
+  };
+  return { approve: terminalApprover(reader), ask, close: () => input?.close() };
+}
+
+/** How a run that waits for an answer is continued, for the person reading stderr. */
+export function waitingMessage(threadId: string, q: QuestionRequest): string {
+  return `The agent asks (step ${q.step + 1}):\n${inert(q.question).split("\n").map((l) => `  │ ${l}`).join("\n")}\nWaiting for your answer. Continue with: codeact resume ${threadId} --answer "<your answer>"`;
+}
