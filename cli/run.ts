@@ -11,6 +11,7 @@ import { checkpointerFromFlags } from "./store-flags";
 import { type TerminalApprover, terminalApprover } from "./approve";
 import { cellTimeoutSeconds, type ExecutorKind, executorKind, httpUrl, oneOf, readJsonFlag, UsageError, wallClockSeconds, wholeNumber } from "./flags";
 import { jsonRenderer, terminalRenderer } from "./render";
+import { addToolFlags, toolLoaderFromFlags } from "./tool-flags";
 import { newThreadId, runSession, type SessionOptions, signalExitCode } from "./session";
 
 export { checkpointerFromFlags };
@@ -58,11 +59,15 @@ export interface RunFlags {
   context?: "conversation" | "window";
   contextTokens?: number;
   vision?: boolean;
+  /** Tool modules (absolute paths), recorded with the thread. */
+  tools?: string[];
+  /** MCP config file (absolute path), recorded with the thread. */
+  mcp?: string;
 }
 
 export function addRunFlags(cmd: Command): Command {
   // Each value is checked as it is parsed: a mistake stops here, before any store, lock or kernel.
-  return cmd
+  return addToolFlags(cmd)
     .option("--model <name>", "model name (default $CODEACT_MODEL or gpt-4o-mini)")
     .option("--base-url <url>", "OpenAI-compatible endpoint (default $OPENAI_BASE_URL)", httpUrl("--base-url", "http://127.0.0.1:8000/v1"))
     .option("--api-key <key>", "API key (default $OPENAI_API_KEY)")
@@ -129,6 +134,7 @@ export function sessionFromFlags(f: RunFlags, threadId: string): SessionOptions 
     limits,
     render: f.json ? jsonRenderer(imageDir) : terminalRenderer(imageDir),
     onApproval: f.approve ? terminalApprover() : undefined,
+    loadTools: toolLoaderFromFlags(f),
     log: (line) => process.stderr.write(`${line}\n`),
   };
 }

@@ -1,0 +1,204 @@
+/**
+ * MCP servers as kernel tools, through @langchain/mcp-adapters. The config is the usual
+ * `{ "mcpServers": { name: { command, args, env, cwd } | { url, headers, transport } } }`.
+ * Each server gets its own client, so a server that fails to start is named in the error and the
+ * ones already started are closed again. An MCP server is someone else's program: its tool names,
+ * descriptions and results are hostile input, so names become unique Python identifiers and
+ * results are cleaned and bounded before they reach the kernel (and the checkpoints).
+ */
+import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { MultiServerMCPClient } from "@langchain/mcp-adapters";
+import { DynamicStructuredTool, type StructuredToolInterface } from "@langchain/core/tools";
+import { z } from "zod";
+import { ToolSourceError } from "./modules";
+import { pythonIdentifier } from "./schema-to-python";
+import { boundToolResult, cleanText } from "./bounds";
+
+const StdioServerSchema = z
+  .object({
+    command: z.string().min(1),
+    args: z.array(z.string()).default([]),
+    env: z.record(z.string(), z.string()).optional(),
+    cwd: z.string().optional(),
+    transport: z.literal("stdio").optional(),
+    type: z.literal("stdio").optional(),
+  })
+  .strict();
+
+const HTTP_TRANSPORTS = ["http", "streamable-http", "streamable_http", "streamableHttp", "sse"] as const;
+const HttpServerSchema = z
+  .object({
+    url: z.string().url(),
+    headers: z.record(z.string(), z.string()).optional(),
+    transport: z.enum(HTTP_TRANSPORTS).optional(),
+    type: z.enum(HTTP_TRANSPORTS).optional(),
+  })
+  .strict();
+
+export const McpConfigSchema = z.object({
+  mcpServers: z.record(z.string().min(1).max(64), z.union([StdioServerSchema, HttpServerSchema])),
+});
+export type McpConfig = z.infer<typeof McpConfigSchema>;
+type ServerConfig = McpConfig["mcpServers"][string];
+
+/** Start-up (spawn, handshake, tool list) of one server; a server that hangs must not hang the run. */
+const START_TIMEOUT_MS = Number(process.env.CODEACT_MCP_START_TIMEOUT_MS ?? 30_000);
+/** A server listing thousands of tools would fill the prelude and the prompt. */
+export const MAX_TOOLS_PER_SERVER = 200;
+const MAX_DESCRIPTION_CHARS = 4_000;
+
+function issuesText(error: z.ZodError): string {
+  return error.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; ");
+}
+
+/** Checks a config object; `where` names it in errors ("--mcp mcp.json", "configurable.mcp"). */
+export function parseMcpConfig(raw: unknown, where: string): McpConfig {
+  const parsed = McpConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ToolSourceError(`${where}: not an MCP config (${issuesText(parsed.error)}). Expected {"mcpServers": {"name": {"command": "...", "args": [...]} or {"url": "http://..."}}}.`);
+  }
+  return parsed.data;
+}
+
+/** Reads an MCP config file. A stdio server without `cwd` runs in the file's folder, so relative paths in it still work on resume from elsewhere. */
+export function readMcpConfigFile(path: string): McpConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ToolSourceError(`--mcp ${path}: cannot read it (${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : (err as Error).message}).`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new ToolSourceError(`--mcp ${path}: not valid JSON (${(err as Error).message}).`);
+  }
+  const config = parseMcpConfig(raw, `--mcp ${path}`);
+  for (const server of Object.values(config.mcpServers)) {
+    if ("command" in server) server.cwd = resolve(dirname(resolve(path)), server.cwd ?? ".");
+  }
+  return config;
+}
+
+/** The adapter's connection for one server. */
+function connection(server: ServerConfig) {
+  if ("command" in server) return { transport: "stdio" as const, command: server.command, args: server.args, env: server.env, cwd: server.cwd, stderr: "inherit" as const };
+  const kind = server.transport ?? server.type;
+  return { url: server.url, headers: server.headers, transport: kind === "sse" ? ("sse" as const) : ("http" as const) };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not answer within ${Math.round(ms / 1000)} s`)), ms)));
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** The adapter's messages repeat themselves ("Failed to connect to stdio server "x": MCPClientError: …"); the first line is enough. */
+function reason(err: unknown): string {
+  const text = cleanText(err instanceof Error ? err.message : String(err)).split("\n")[0]!;
+  return text.length > 500 ? `${text.slice(0, 500)}…` : text;
+}
+
+interface ServerTools {
+  server: string;
+  client: MultiServerMCPClient;
+  tools: StructuredToolInterface[];
+}
+
+async function startServer(name: string, server: ServerConfig): Promise<ServerTools> {
+  const client = new MultiServerMCPClient({
+    mcpServers: { [name]: connection(server) },
+    onConnectionError: "throw",
+    throwOnLoadError: true,
+    prefixToolNameWithServerName: false,
+    additionalToolNamePrefix: "",
+  } as ConstructorParameters<typeof MultiServerMCPClient>[0]);
+  try {
+    const tools = await withTimeout(client.getTools(), START_TIMEOUT_MS, "it");
+    if (tools.length > MAX_TOOLS_PER_SERVER) throw new Error(`it lists ${tools.length} tools; at most ${MAX_TOOLS_PER_SERVER} are supported`);
+    return { server: name, client, tools };
+  } catch (err) {
+    await client.close().catch(() => undefined);
+    const what = "command" in server ? `command "${server.command}"` : `URL ${server.url}`;
+    throw new ToolSourceError(`MCP server "${name}" (${what}) failed to start: ${reason(err)}`);
+  }
+}
+
+/** MCP tool results as Python will see them: structured content as a dict, text as str, other blocks as dicts. */
+export function mcpResultValue(content: unknown, artifact: unknown): unknown {
+  const structured = Array.isArray(artifact) ? (artifact as { type?: string; data?: unknown }[]).find((a) => a?.type === "mcp_structured_content") : undefined;
+  if (structured) return structured.data;
+  if (typeof content === "string") return content;
+  const blocks = (Array.isArray(content) ? content : [content]) as { type?: string; text?: string; structuredContent?: unknown }[];
+  if (blocks.length === 1 && blocks[0]?.structuredContent !== undefined) return blocks[0].structuredContent;
+  if (blocks.every((b) => b?.type === "text")) return blocks.map((b) => b.text ?? "").join("\n");
+  return blocks.map((b) => (b?.type === "text" ? b.text : b));
+}
+
+/** The tool as the kernel sees it: a unique Python name, a clean description, a bounded result. */
+function kernelTool(server: string, original: StructuredToolInterface, name: string): StructuredToolInterface {
+  let description = cleanText(original.description || "");
+  if (description.length > MAX_DESCRIPTION_CHARS) description = `${description.slice(0, MAX_DESCRIPTION_CHARS)}…`;
+  const origin = `(MCP server "${cleanText(server)}", tool "${cleanText(original.name)}")`;
+  return new DynamicStructuredTool({
+    name,
+    description: description ? `${description}\n\n${origin}` : origin,
+    schema: original.schema as never,
+    func: async (args: Record<string, unknown>) => {
+      let message: { content: unknown; artifact?: unknown };
+      try {
+        // As a tool call, so the answer keeps the artifact part (structured content) too.
+        message = (await original.invoke({ type: "tool_call", id: `codeact-${name}`, name: original.name, args })) as typeof message;
+      } catch (err) {
+        throw new Error(boundToolResult(reason(err)) as string);
+      }
+      return boundToolResult(mcpResultValue(message.content, message.artifact)) as never;
+    },
+  });
+}
+
+/**
+ * Unique Python names: a tool keeps its own name when no other tool has it; names that collide
+ * (across servers, or with `taken`) get the server's name in front ("github__search").
+ */
+export function assignToolNames(servers: { server: string; tools: { name: string }[] }[], taken: Iterable<string>): string[][] {
+  const used = new Set(taken);
+  const count = new Map<string, number>();
+  for (const s of servers) for (const t of s.tools) count.set(pythonIdentifier(t.name), (count.get(pythonIdentifier(t.name)) ?? 0) + 1);
+  return servers.map((s) =>
+    s.tools.map((t) => {
+      const own = pythonIdentifier(t.name);
+      let name = count.get(own) === 1 && !used.has(own) ? own : pythonIdentifier(`${s.server}__${own}`);
+      for (let i = 2; used.has(name); i++) name = pythonIdentifier(`${s.server}__${own}_${i}`);
+      used.add(name);
+      return name;
+    }),
+  );
+}
+
+export interface McpTools {
+  tools: StructuredToolInterface[];
+  /** Closes every client (stdio servers are stopped). Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** Starts every server in `config` (in parallel) and returns their tools; `taken` are Python names already in use. */
+export async function connectMcp(config: McpConfig, taken: Iterable<string> = []): Promise<McpTools> {
+  const entries = Object.entries(config.mcpServers);
+  const started = await Promise.allSettled(entries.map(([name, server]) => startServer(name, server)));
+  const ok = started.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+  const close = async () => {
+    await Promise.all(ok.map((s) => s.client.close().catch(() => undefined)));
+  };
+  const failed = started.flatMap((r) => (r.status === "rejected" ? [r.reason as Error] : []));
+  if (failed.length) {
+    await close();
+    throw new ToolSourceError(failed.map((e) => e.message).join("\n"));
+  }
+  const names = assignToolNames(ok, taken);
+  const tools = ok.flatMap((s, i) => s.tools.map((t, j) => kernelTool(s.server, t, names[i]![j]!)));
+  return { tools, close };
+}
