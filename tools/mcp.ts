@@ -102,6 +102,17 @@ function reason(err: unknown): string {
   return text.length > 500 ? `${text.slice(0, 500)}…` : text;
 }
 
+/** Why a server did not start, in words a user can act on (the adapter's own text kept in brackets). */
+function startFailure(err: unknown, server: ServerConfig): string {
+  const text = reason(err).replace(/^Failed to connect to [^"]*"[^"]*":\s*/, "");
+  if (/ENOENT/.test(text)) return `no such command (${text}); check the path or that it is installed`;
+  if (/EACCES/.test(text)) return `the command cannot be run (${text})`;
+  if (/Connection closed/i.test(text)) return `it exited or closed its output before answering (${text}); its own messages, if any, are above`;
+  if (/fetch failed|ECONNREFUSED/i.test(text)) return `nothing answered at that address (${text}); is the server running?`;
+  if ("url" in server && /\b40[13]\b/.test(text)) return `the server refused the request (${text}); check the headers (e.g. Authorization) in the config`;
+  return text;
+}
+
 interface ServerTools {
   server: string;
   client: MultiServerMCPClient;
@@ -123,7 +134,8 @@ async function startServer(name: string, server: ServerConfig): Promise<ServerTo
   } catch (err) {
     await client.close().catch(() => undefined);
     const what = "command" in server ? `command "${server.command}"` : `URL ${server.url}`;
-    throw new ToolSourceError(`MCP server "${name}" (${what}) failed to start: ${reason(err)}`);
+    const why = startFailure(err, server);
+    throw new ToolSourceError(`MCP server "${name}" (${what}) failed to start: ${why}${/[.?!]$/.test(why) ? "" : "."}`);
   }
 }
 
