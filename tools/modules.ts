@@ -61,8 +61,8 @@ export async function loadToolModule(path: string): Promise<StructuredToolInterf
   const abs = checkToolModulePath(path);
   let exports: Record<string, unknown>;
   try {
-    // The CommonJS entry of tsx's ESM API: this project is a CommonJS build.
-    const { tsImport } = require("tsx/esm/api") as { tsImport: TsImport };
+    // import(), not require(): the CommonJS entry of tsx's ESM API (4.23) points at a file it does not ship.
+    const { tsImport } = (await import("tsx/esm/api")) as { tsImport: TsImport };
     exports = await tsImport(pathToFileURL(abs).href, { parentURL: pathToFileURL(__filename).href });
   } catch (err) {
     const why = err instanceof Error ? err.message.split("\n")[0] : String(err);
@@ -70,7 +70,9 @@ export async function loadToolModule(path: string): Promise<StructuredToolInterf
   }
   const tools = toolsFromExports(exports);
   if (tools.length === 0) {
-    const names = Object.keys(exports).filter((k) => k !== "module.exports");
+    // A TypeScript file loaded as CommonJS also shows its whole exports object as "default".
+    const cjsDefault = (k: string) => k === "default" && typeof exports.default === "object" && exports.default !== null && !Array.isArray(exports.default);
+    const names = Object.keys(exports).filter((k) => k !== "module.exports" && !cjsDefault(k));
     throw new ToolSourceError(
       `--tools ${path}: the module exports no LangChain tools (exports: ${names.length ? names.join(", ") : "none"}). ` +
         "Export tools made with tool(...) from @langchain/core/tools (or StructuredTool instances), as named exports, a default export or an array.",
