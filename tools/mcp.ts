@@ -6,82 +6,18 @@
  * descriptions and results are hostile input, so names become unique Python identifiers and
  * results are cleaned and bounded before they reach the kernel (and the checkpoints).
  */
-import { readFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
 import { MultiServerMCPClient } from "@langchain/mcp-adapters";
 import { DynamicStructuredTool, type StructuredToolInterface } from "@langchain/core/tools";
-import { z } from "zod";
+import type { McpConfig, McpServerConfig as ServerConfig } from "./mcp-config";
 import { ToolSourceError } from "./modules";
 import { pythonIdentifier } from "./schema-to-python";
 import { boundToolResult, cleanText } from "./bounds";
-
-const StdioServerSchema = z
-  .object({
-    command: z.string().min(1),
-    args: z.array(z.string()).default([]),
-    env: z.record(z.string(), z.string()).optional(),
-    cwd: z.string().optional(),
-    transport: z.literal("stdio").optional(),
-    type: z.literal("stdio").optional(),
-  })
-  .strict();
-
-const HTTP_TRANSPORTS = ["http", "streamable-http", "streamable_http", "streamableHttp", "sse"] as const;
-const HttpServerSchema = z
-  .object({
-    url: z.string().url(),
-    headers: z.record(z.string(), z.string()).optional(),
-    transport: z.enum(HTTP_TRANSPORTS).optional(),
-    type: z.enum(HTTP_TRANSPORTS).optional(),
-  })
-  .strict();
-
-export const McpConfigSchema = z.object({
-  mcpServers: z.record(z.string().min(1).max(64), z.union([StdioServerSchema, HttpServerSchema])),
-});
-export type McpConfig = z.infer<typeof McpConfigSchema>;
-type ServerConfig = McpConfig["mcpServers"][string];
 
 /** Start-up (spawn, handshake, tool list) of one server; a server that hangs must not hang the run. */
 const START_TIMEOUT_MS = Number(process.env.CODEACT_MCP_START_TIMEOUT_MS ?? 30_000);
 /** A server listing thousands of tools would fill the prelude and the prompt. */
 export const MAX_TOOLS_PER_SERVER = 200;
 const MAX_DESCRIPTION_CHARS = 4_000;
-
-function issuesText(error: z.ZodError): string {
-  return error.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; ");
-}
-
-/** Checks a config object; `where` names it in errors ("--mcp mcp.json", "configurable.mcp"). */
-export function parseMcpConfig(raw: unknown, where: string): McpConfig {
-  const parsed = McpConfigSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new ToolSourceError(`${where}: not an MCP config (${issuesText(parsed.error)}). Expected {"mcpServers": {"name": {"command": "...", "args": [...]} or {"url": "http://..."}}}.`);
-  }
-  return parsed.data;
-}
-
-/** Reads an MCP config file. A stdio server without `cwd` runs in the file's folder, so relative paths in it still work on resume from elsewhere. */
-export function readMcpConfigFile(path: string): McpConfig {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new ToolSourceError(`--mcp ${path}: cannot read it (${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : (err as Error).message}).`);
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    throw new ToolSourceError(`--mcp ${path}: not valid JSON (${(err as Error).message}).`);
-  }
-  const config = parseMcpConfig(raw, `--mcp ${path}`);
-  for (const server of Object.values(config.mcpServers)) {
-    if ("command" in server) server.cwd = resolve(dirname(resolve(path)), server.cwd ?? ".");
-  }
-  return config;
-}
 
 /** The adapter's connection for one server. */
 function connection(server: ServerConfig) {

@@ -56,14 +56,26 @@ export function checkToolModulePath(path: string, from = process.cwd()): string 
 
 type TsImport = (specifier: string, options: string | { parentURL: string }) => Promise<Record<string, unknown>>;
 
+async function importModule(abs: string): Promise<Record<string, unknown>> {
+  try {
+    // import(), not require(): the CommonJS entry of tsx's ESM API (4.23) points at a file it does not ship.
+    const { tsImport } = (await import("tsx/esm/api")) as { tsImport: TsImport };
+    return await tsImport(pathToFileURL(abs).href, { parentURL: pathToFileURL(__filename).href });
+  } catch (err) {
+    // Inside jest's sandbox, loader hooks (and, without a flag, import()) are refused; jest's own
+    // require transforms TypeScript, so it loads the file there. Nowhere else is this path taken.
+    const code = String((err as NodeJS.ErrnoException).code);
+    if (!code.startsWith("ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING") && !/not supported in Jest/.test((err as Error).message)) throw err;
+    return require(abs) as Record<string, unknown>;
+  }
+}
+
 /** Loads one module and returns its tools; every failure names the file. */
 export async function loadToolModule(path: string): Promise<StructuredToolInterface[]> {
   const abs = checkToolModulePath(path);
   let exports: Record<string, unknown>;
   try {
-    // import(), not require(): the CommonJS entry of tsx's ESM API (4.23) points at a file it does not ship.
-    const { tsImport } = (await import("tsx/esm/api")) as { tsImport: TsImport };
-    exports = await tsImport(pathToFileURL(abs).href, { parentURL: pathToFileURL(__filename).href });
+    exports = await importModule(abs);
   } catch (err) {
     const why = err instanceof Error ? err.message.split("\n")[0] : String(err);
     throw new ToolSourceError(`--tools ${path}: the module failed to load: ${why}`);

@@ -5,7 +5,8 @@
  */
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import { ToolBridge } from "./bridge";
-import { connectMcp, type McpConfig, readMcpConfigFile } from "./mcp";
+import { connectMcp } from "./mcp";
+import { type McpConfig, readMcpConfigFile } from "./mcp-config";
 import { loadToolModule, ToolSourceError } from "./modules";
 import { ToolRegistry } from "./registry";
 
