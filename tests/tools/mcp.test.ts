@@ -7,7 +7,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { codeact, trajectory } from "../cli/helpers";
+import { codeact, startCodeact, trajectory, waitFor } from "../cli/helpers";
 import { startFakeOpenAI } from "../helpers/fake-openai";
 import { alive, type HttpMcp, startHttpMcp, writeStdioServer } from "./mcp-fixtures";
 
@@ -103,6 +103,21 @@ describe("codeact run --mcp", () => {
     expect(existsSync(pidFile)).toBe(true);
     expect(alive(Number(readFileSync(pidFile, "utf8")))).toBe(false);
   });
+
+  it.each([["SIGINT", "paused"], ["SIGKILL", "killed"]] as const)("a run stopped by %s mid-cell leaves no MCP server process behind (%s)", async (signal, _how) => {
+    writeStdioServer(join(dir, "srv"));
+    const pidFile = join(dir, "pid");
+    writeFileSync(join(dir, "mcp.json"), JSON.stringify({ mcpServers: { local: { command: process.execPath, args: ["srv/server.mjs"], env: { PID_FILE: pidFile } } } }));
+    writeFileSync(join(dir, "traj.json"), trajectory(['print("sum", add(a=1, b=1))\nimport time\nprint("sleeping", flush=True)\ntime.sleep(600)']));
+    const run = startCodeact(["run", "wait", "--scripted", join(dir, "traj.json"), "--mcp", join(dir, "mcp.json"), "--executor", "docker", "--checkpoints", join(dir, "c.sqlite")], { CODEACT_HOME: dir });
+    await waitFor(() => run.output().includes("sleeping"), 90_000, "the cell to start sleeping");
+    const pid = Number(readFileSync(pidFile, "utf8"));
+    expect(alive(pid)).toBe(true);
+    run.child.kill(signal);
+    await run.exit;
+    // A killed parent cannot close anything: the server sees its stdin end and exits by itself.
+    await waitFor(() => !alive(pid), 30_000, "the MCP server process to exit");
+  }, 150_000);
 
   it("a config that is not an MCP config is a one-line error naming the file", async () => {
     writeFileSync(join(dir, "bad.json"), JSON.stringify({ servers: {} }));
