@@ -6,7 +6,9 @@
  * descriptions and results are hostile input, so names become unique Python identifiers and
  * results are cleaned and bounded before they reach the kernel (and the checkpoints).
  */
-import { MultiServerMCPClient } from "@langchain/mcp-adapters";
+import { loadMcpTools, MultiServerMCPClient } from "@langchain/mcp-adapters";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { getDefaultEnvironment, StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { DynamicStructuredTool, type StructuredToolInterface } from "@langchain/core/tools";
 import type { McpConfig, McpServerConfig as ServerConfig } from "./mcp-config";
 import { ToolSourceError } from "./modules";
@@ -19,9 +21,8 @@ const START_TIMEOUT_MS = Number(process.env.CODEACT_MCP_START_TIMEOUT_MS ?? 30_0
 export const MAX_TOOLS_PER_SERVER = 200;
 const MAX_DESCRIPTION_CHARS = 4_000;
 
-/** The adapter's connection for one server. */
-function connection(server: ServerConfig) {
-  if ("command" in server) return { transport: "stdio" as const, command: server.command, args: server.args, env: server.env, cwd: server.cwd, stderr: "inherit" as const };
+/** The adapter's connection for an HTTP server (streamable HTTP, falling back to SSE). */
+function httpConnection(server: Extract<ServerConfig, { url: string }>) {
   const kind = server.transport ?? server.type;
   return { url: server.url, headers: server.headers, transport: kind === "sse" ? ("sse" as const) : ("http" as const) };
 }
@@ -51,24 +52,63 @@ function startFailure(err: unknown, server: ServerConfig): string {
 
 interface ServerTools {
   server: string;
-  client: MultiServerMCPClient;
   tools: StructuredToolInterface[];
+  close(): Promise<void>;
+}
+
+const LOAD_OPTIONS = { throwOnLoadError: true, prefixToolNameWithServerName: false, additionalToolNamePrefix: "" };
+
+/**
+ * A stdio server on a transport we hold ourselves (the adapter's client keeps a half-started one to
+ * itself): whatever happens during start-up, a timeout included, close() stops the child process.
+ */
+async function startStdio(name: string, server: Extract<ServerConfig, { command: string }>): Promise<ServerTools> {
+  const transport = new StdioClientTransport({
+    command: server.command,
+    args: server.args,
+    // MCP's safe default environment (HOME, PATH, …) plus the config's: never this process's secrets.
+    env: { ...getDefaultEnvironment(), ...server.env },
+    cwd: server.cwd,
+    stderr: "inherit",
+  });
+  const client = new Client({ name: "codeact", version: "1" });
+  const close = () => client.close().catch(() => transport.close().catch(() => undefined));
+  try {
+    const tools = await withTimeout(
+      (async () => {
+        await client.connect(transport);
+        return loadMcpTools(name, client as never, LOAD_OPTIONS);
+      })(),
+      START_TIMEOUT_MS,
+      "it",
+    );
+    return { server: name, tools, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+async function startHttp(name: string, server: Extract<ServerConfig, { url: string }>): Promise<ServerTools> {
+  const client = new MultiServerMCPClient({ mcpServers: { [name]: httpConnection(server) }, onConnectionError: "throw", ...LOAD_OPTIONS } as ConstructorParameters<typeof MultiServerMCPClient>[0]);
+  const close = () => client.close().catch(() => undefined);
+  try {
+    return { server: name, tools: await withTimeout(client.getTools(), START_TIMEOUT_MS, "it"), close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
 }
 
 async function startServer(name: string, server: ServerConfig): Promise<ServerTools> {
-  const client = new MultiServerMCPClient({
-    mcpServers: { [name]: connection(server) },
-    onConnectionError: "throw",
-    throwOnLoadError: true,
-    prefixToolNameWithServerName: false,
-    additionalToolNamePrefix: "",
-  } as ConstructorParameters<typeof MultiServerMCPClient>[0]);
   try {
-    const tools = await withTimeout(client.getTools(), START_TIMEOUT_MS, "it");
-    if (tools.length > MAX_TOOLS_PER_SERVER) throw new Error(`it lists ${tools.length} tools; at most ${MAX_TOOLS_PER_SERVER} are supported`);
-    return { server: name, client, tools };
+    const started = "command" in server ? await startStdio(name, server) : await startHttp(name, server);
+    if (started.tools.length > MAX_TOOLS_PER_SERVER) {
+      await started.close();
+      throw new Error(`it lists ${started.tools.length} tools; at most ${MAX_TOOLS_PER_SERVER} are supported`);
+    }
+    return started;
   } catch (err) {
-    await client.close().catch(() => undefined);
     const what = "command" in server ? `command "${server.command}"` : `URL ${server.url}`;
     const why = startFailure(err, server);
     throw new ToolSourceError(`MCP server "${name}" (${what}) failed to start: ${why}${/[.?!]$/.test(why) ? "" : "."}`);
@@ -139,7 +179,7 @@ export async function connectMcp(config: McpConfig, taken: Iterable<string> = []
   const started = await Promise.allSettled(entries.map(([name, server]) => startServer(name, server)));
   const ok = started.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
   const close = async () => {
-    await Promise.all(ok.map((s) => s.client.close().catch(() => undefined)));
+    await Promise.all(ok.map((s) => s.close()));
   };
   const failed = started.flatMap((r) => (r.status === "rejected" ? [r.reason as Error] : []));
   if (failed.length) {

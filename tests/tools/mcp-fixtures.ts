@@ -10,7 +10,7 @@ import { join } from "node:path";
 
 export const root = join(__dirname, "..", "..");
 
-/** The stdio server's source. `--crash` exits at once; PID_FILE gets its pid, for the orphan check. */
+/** The stdio server's source. `--crash` exits at once, `--hang` never answers; PID_FILE gets its pid, for the orphan check. */
 const STDIO_SERVER = `
 import { writeFileSync } from "node:fs";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
@@ -22,6 +22,10 @@ if (process.argv.includes("--crash")) {
   process.exit(3);
 }
 if (process.env.PID_FILE) writeFileSync(process.env.PID_FILE, String(process.pid));
+if (process.argv.includes("--hang")) {
+  // Never answers, and does not leave when its input ends: only a signal stops it.
+  setInterval(() => undefined, 1000);
+} else {
 const server = new McpServer({ name: "fixture", version: "1.0.0" });
 server.registerTool("add", {
   description: "Adds two numbers.",
@@ -39,6 +43,7 @@ server.registerTool("huge", { description: "A hostile result: megabytes with con
 server.registerTool("fails", { description: "Always fails.", inputSchema: {} },
   async () => ({ isError: true, content: [{ type: "text", text: "quota exceeded" }] }));
 await server.connect(new StdioServerTransport());
+}
 `;
 
 /** Writes the stdio server into `dir` (with node_modules linked so its imports resolve) and returns its path. */

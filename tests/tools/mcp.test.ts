@@ -63,9 +63,10 @@ describe("codeact run --mcp", () => {
     expect(alive(pid)).toBe(false);
   });
 
-  it("a server that fails to start (crashes, bad command, HTTP refused) is named before any model call, and the servers that did start are stopped", async () => {
+  it("a server that fails to start (crashes, bad command, HTTP refused, never answers) is named before any model call, and the servers that did start are stopped", async () => {
     const server = writeStdioServer(join(dir, "srv"));
     const pidFile = join(dir, "pid");
+    const hangPid = join(dir, "hang.pid");
     const closed = createServer();
     await new Promise<void>((r) => closed.listen(0, "127.0.0.1", r));
     const refusedPort = (closed.address() as AddressInfo).port;
@@ -78,6 +79,7 @@ describe("codeact run --mcp", () => {
           crasher: { command: process.execPath, args: [server, "--crash"] },
           missing: { command: join(dir, "no-such-binary"), args: [] },
           refused: { url: `http://127.0.0.1:${refusedPort}/mcp` },
+          hanger: { command: process.execPath, args: [server, "--hang"], env: { PID_FILE: hangPid } },
         },
       }),
     );
@@ -88,11 +90,13 @@ describe("codeact run --mcp", () => {
         OPENAI_BASE_URL: model.baseUrl,
         OPENAI_API_KEY: "sk-test",
         CODEACT_MODEL: "fake",
+        CODEACT_MCP_START_TIMEOUT_MS: "15000",
       });
       expect(run.code).toBe(1);
       expect(run.stderr).toMatch(/MCP server "crasher" \(command "[^"]+"\) failed to start/);
       expect(run.stderr).toMatch(/MCP server "missing" \(command "[^"]*no-such-binary"\) failed to start/);
       expect(run.stderr).toMatch(new RegExp(`MCP server "refused" \\(URL http://127\\.0\\.0\\.1:${refusedPort}/mcp\\) failed to start`));
+      expect(run.stderr).toMatch(/MCP server "hanger" \(command "[^"]+"\) failed to start: it did not answer within 15 s\./);
       expect(run.stderr).not.toContain('MCP server "good"');
       expect(run.stderr).not.toMatch(/\n\s+at /); // no stack
       expect(model.requests).toHaveLength(0);
@@ -102,6 +106,8 @@ describe("codeact run --mcp", () => {
     // The good server was started, then stopped again.
     expect(existsSync(pidFile)).toBe(true);
     expect(alive(Number(readFileSync(pidFile, "utf8")))).toBe(false);
+    // The one that never answered was stopped too (it ignores the end of its input: a signal did it).
+    expect(alive(Number(readFileSync(hangPid, "utf8")))).toBe(false);
   });
 
   it.each([["SIGINT", "paused"], ["SIGKILL", "killed"]] as const)("a run stopped by %s mid-cell leaves no MCP server process behind (%s)", async (signal, _how) => {
