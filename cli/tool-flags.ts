@@ -36,7 +36,7 @@ function mcpConfig(value: string): string {
 
 export function addToolFlags(cmd: Command): Command {
   return cmd
-    .option("--tools <module>", "a .ts/.js module exporting LangChain tools; each becomes a Python function in the kernel (repeatable)", toolModule, [] as string[])
+    .option("--tools <module>", "a .ts/.js module exporting LangChain tools; each becomes a Python function in the kernel (repeatable)", toolModule)
     .option("--mcp <config>", 'MCP servers ({"mcpServers": {...}}, stdio or streamable HTTP); their tools become Python functions in the kernel', mcpConfig);
 }
 
