@@ -13,6 +13,7 @@ import { cellTimeoutSeconds, type ExecutorKind, executorKind, httpUrl, oneOf, re
 import { addInputFlag, inputsFromFlags } from "./inputs";
 import { jsonRenderer, terminalRenderer } from "./render";
 import { threadSettingsFor, typedFlags } from "./thread-settings";
+import { addToolFlags, toolLoaderFromFlags } from "./tool-flags";
 import { newThreadId, runSession, type SessionOptions, signalExitCode } from "./session";
 
 export { checkpointerFromFlags };
@@ -64,11 +65,15 @@ export interface RunFlags {
   input?: string[];
   /** resume only: the answer to the agent's pending ask_user() question. */
   answer?: string;
+  /** Tool modules (absolute paths), recorded with the thread. */
+  tools?: string[];
+  /** MCP config file (absolute path), recorded with the thread. */
+  mcp?: string;
 }
 
 export function addRunFlags(cmd: Command): Command {
   // Each value is checked as it is parsed: a mistake stops here, before any store, lock or kernel.
-  return addInputFlag(cmd)
+  return addInputFlag(addToolFlags(cmd))
     .option("--model <name>", "model: a name on the OpenAI-compatible endpoint, or provider:name (anthropic:, google-genai:, ollama:, groq:, mistralai:, … once its @langchain package is installed) (default $CODEACT_MODEL or gpt-4o-mini)")
     .option("--base-url <url>", "the model's endpoint (default $OPENAI_BASE_URL; for provider:name models that provider's URL variable, such as $ANTHROPIC_BASE_URL)", httpUrl("--base-url", "http://127.0.0.1:8000/v1"))
     .option("--api-key <key>", "API key (default $OPENAI_API_KEY; for provider:name models that provider's key variable, such as $ANTHROPIC_API_KEY)")
@@ -142,6 +147,7 @@ export function sessionFromFlags(f: RunFlags, threadId: string): SessionOptions 
     onQuestion: terminal ? Object.assign(prompts!.ask, { close: prompts!.close }) : undefined,
     answer: f.answer,
     inputs: inputsFromFlags(f.input),
+    loadTools: toolLoaderFromFlags(f),
     log: (line) => process.stderr.write(`${line}\n`),
   };
 }

@@ -13,6 +13,7 @@ import { lockThread, type ThreadLock } from "../checkpoints/lock";
 import { checkThreadId } from "../checkpoints/thread-id";
 import { readThreadState } from "../checkpoints/threads";
 import type { ToolBridge } from "../tools/bridge";
+import type { LoadedTools } from "../tools/sources";
 import type { Renderer } from "./render";
 
 export interface SessionOptions {
@@ -22,6 +23,8 @@ export interface SessionOptions {
   limits?: LimitsInput;
   actionFormat?: "code" | "json" | "text";
   tools?: ToolBridge;
+  /** Starts tool sources (modules, MCP servers) before the kernel; they are closed when the run ends. */
+  loadTools?: () => Promise<LoadedTools>;
   render: Renderer;
   log: (line: string) => void;
   onApproval?: RunOptions["onApproval"];
@@ -80,6 +83,8 @@ export async function runSession(task: string | null, threadId: string, opts: Se
   let store: Awaited<ReturnType<typeof createCheckpointer>>;
   let lock: ThreadLock;
   let executor: Awaited<ReturnType<typeof createExecutor>>;
+  let loaded: LoadedTools | undefined;
+  let tools = opts.tools;
   try {
     store = await createCheckpointer(opts.checkpointer);
   } catch (err) {
@@ -100,9 +105,12 @@ export async function runSession(task: string | null, threadId: string, opts: Se
   });
   try {
     if (abort.signal.aborted) throw new Error("stopped before the kernel was started");
-    executor = await createExecutor({ ...opts.executor, threadId }, opts.tools);
+    loaded = await opts.loadTools?.();
+    tools = loaded?.bridge ?? tools;
+    executor = await createExecutor({ ...opts.executor, threadId }, tools);
   } catch (err) {
     removeHandlers();
+    await loaded?.close();
     await lock.recordStop(pausedBy || lockLost ? "paused" : "error", pausedBy ?? (lockLost ?? (err as Error)).message).catch(() => undefined);
     await lock.release().catch(() => undefined);
     await store.close();
@@ -112,7 +120,7 @@ export async function runSession(task: string | null, threadId: string, opts: Se
   // How this run ends, for `codeact threads` (a crash is what is left when none is recorded).
   let stop: Parameters<ThreadLock["recordStop"]> = ["error", "the run ended unexpectedly"];
   try {
-    const graph = createCodeActGraph({ models: opts.models, executor, tools: opts.tools, limits: opts.limits, checkpointer: store.saver, artifacts: store.artifacts, actionFormat: opts.actionFormat });
+    const graph = createCodeActGraph({ models: opts.models, executor, tools, limits: opts.limits, checkpointer: store.saver, artifacts: store.artifacts, actionFormat: opts.actionFormat });
     if (task === null) {
       const previous = await readThreadState(store.saver, threadId);
       if (previous.status !== "running") {
@@ -142,6 +150,7 @@ export async function runSession(task: string | null, threadId: string, opts: Se
   } finally {
     removeHandlers();
     await executor.shutdown().catch(() => undefined);
+    await loaded?.close();
     await lock.recordStop(...stop).catch(() => undefined);
     await lock.release().catch(() => undefined);
     await store.close();

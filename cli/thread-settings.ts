@@ -14,8 +14,8 @@ import { parseModelSpec } from "../nodes/providers";
 import { UsageError, zodIssuesText } from "./flags";
 import type { RunFlags } from "./run";
 
-/** RunFlags plus the tool sources the `--tools`/`--mcp` flags add. */
-export type SettingsFlags = RunFlags & { tools?: string[]; mcp?: string };
+/** The run flags a thread records (tool sources included). */
+export type SettingsFlags = RunFlags;
 
 /** The RunFlags keys that are thread settings (store, output and secrets are not). */
 export const SETTING_FLAGS = [

@@ -18,6 +18,12 @@
  *                                               server's JUPYTER_TOKEN is never sent to them)
  *     "scripted": true,                          allow provider "scripted" (tests, demos)
  *     "limits": { "maxIterations": 50, ... }     maxima; a caller's limits are clamped to them
+ *     "mcp": { "urls": ["https://mcp.example/mcp"], "stdio": false }
+ *                                               MCP servers a caller may name in configurable.mcp:
+ *                                               streamable HTTP URLs (or ["*"]), and whether stdio
+ *                                               servers, commands run on this server, are allowed
+ *                                               (default: none, and never stdio)
+ *     "toolModules": ["/srv/tools/search.ts"]  tool modules a caller may name in configurable.tools
  *   }
  *
  * A caller asking for something the policy does not allow is refused with an error naming it, never
@@ -28,6 +34,7 @@ import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { ThreadIdSchema } from "../checkpoints/thread-id";
 import { parseModelSpec, providerUrlFromEnv } from "../nodes/providers";
+import { type McpConfig, parseMcpConfig } from "../tools/mcp-config";
 import { LimitsSchema, type LimitsInput } from "./limits";
 
 const EXECUTORS = ["docker", "local", "remote"] as const;
@@ -44,6 +51,8 @@ export const ServerPolicySchema = z
     remoteUrls: z.array(z.string().url()).default([]),
     scripted: z.boolean().default(false),
     limits: LimitsSchema.omit({ approve: true }).partial().default({}),
+    mcp: z.object({ urls: z.array(z.string().min(1)).default([]), stdio: z.boolean().default(false) }).strict().default({ urls: [], stdio: false }),
+    toolModules: z.array(z.string().min(1)).default([]),
   })
   .strict();
 export type ServerPolicy = z.output<typeof ServerPolicySchema>;
@@ -63,6 +72,8 @@ const CallerConfigSchema = z.object({
   remote_token: z.string().optional(),
   approve: z.boolean().default(false),
   limits: LimitsSchema.omit({ approve: true }).partial().default({}),
+  mcp: z.unknown().optional(),
+  tools: z.array(z.string().min(1)).max(32).optional(),
 });
 
 /** What the server runs for a request, after the policy has been applied. */
@@ -73,6 +84,8 @@ export interface ServerRun {
     | { provider: "openai"; model?: string; baseUrl?: string; apiKey?: string; operatorEndpoint: boolean };
   executor: { kind: (typeof EXECUTORS)[number]; remoteUrl?: string; remoteToken?: string };
   limits: LimitsInput;
+  /** Tool sources the caller chose (checked against the policy); the operator's own come from CODEACT_TOOLS / CODEACT_MCP. */
+  tools: { modules: string[]; mcp?: McpConfig };
 }
 
 export class PolicyError extends Error {
@@ -169,5 +182,27 @@ export function applyPolicy(configurable: Record<string, unknown>, policy: Serve
     const asked = c.limits[key] as number | undefined;
     limits[key] = Math.min(asked ?? max, max);
   }
-  return { threadId: c.thread_id, models, executor, limits };
+  return { threadId: c.thread_id, models, executor, limits, tools: callerTools(c.tools, c.mcp, policy) };
+}
+
+/** A caller's tool modules and MCP servers, each allowed by name or refused: a stdio server is a command run on this server. */
+function callerTools(modules: string[] | undefined, mcp: unknown, policy: ServerPolicy): ServerRun["tools"] {
+  for (const m of modules ?? []) {
+    if (!policy.toolModules.includes(m)) refuse(`tool module "${m}"`, policy.toolModules.length ? `allowed: ${policy.toolModules.join(", ")}` : "none allowed");
+  }
+  if (mcp === undefined) return { modules: modules ?? [] };
+  let config: McpConfig;
+  try {
+    config = parseMcpConfig(mcp, "configurable.mcp");
+  } catch (err) {
+    throw new PolicyError((err as Error).message);
+  }
+  for (const [name, server] of Object.entries(config.mcpServers)) {
+    if ("command" in server) {
+      if (!policy.mcp.stdio) refuse(`MCP server "${name}": a stdio server (its command would run on this server)`, "only streamable HTTP servers the operator lists");
+    } else if (!policy.mcp.urls.some((u) => u === "*" || sameUrl(u, server.url))) {
+      refuse(`MCP server "${name}" at ${server.url}`, policy.mcp.urls.length ? `allowed: ${policy.mcp.urls.join(", ")}` : "none allowed");
+    }
+  }
+  return { modules: modules ?? [], mcp: config };
 }

@@ -11,25 +11,37 @@
  *   provider?: "openai" | "scripted", script?: { planner, coder, critic }
  *   executor?: "docker" | "local" | "remote", remote_url?, remote_token?   (default: docker)
  *   approve?: boolean, limits?: { maxIterations, maxDebugAttempts, cellTimeoutMs, ... } (clamped)
+ *   mcp?: { mcpServers: {...} }, tools?: string[]   MCP servers and tool modules, only as the
+ *                                            policy allows (default: none)
  *
  * Input files come with the run's input, not configurable: `{ task, inputs: [{ name, base64 }] }`
  * (graphs/inputs.ts checks every entry). The server's checkpointer has no artifact store, so their
  * bytes are kept inline in the thread's checkpoints: the operator bounds them with
  * CODEACT_INPUT_MAX_MB (per file) and CODEACT_INPUTS_MAX_MB (all of a thread's), in langgraph.json's env.
+ *
+ * The operator's own tools, for every thread: CODEACT_TOOLS (tool module paths, separated by ","
+ * or the path delimiter) and CODEACT_MCP (an MCP config file). A thread's tools are fixed by its
+ * first run: they are started with its kernel and stopped with it.
  */
+import { delimiter, resolve } from "node:path";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { createExecutor } from "../executors/factory";
 import type { CodeExecutor } from "../executors/types";
 import { createRoleModels, modelConfigFromEnv, type RoleModels } from "../nodes/models";
 import { ScriptedChatModel } from "../nodes/scripted-model";
 import { createCodeActGraph } from "./codeact";
-import { applyPolicy, type ServerRun, serverPolicyFromEnv } from "./server-policy";
+import { readMcpConfigFile } from "../tools/mcp-config";
+import { hasToolSources, type LoadedTools, loadToolSources, type ToolSourceSpec } from "../tools/sources";
+import { applyPolicy, PolicyError, type ServerRun, serverPolicyFromEnv } from "./server-policy";
 
 interface ThreadRuntime {
   executor: CodeExecutor;
   models: RoleModels;
   /** The model choice the models were built for: a later request choosing differently gets new ones. */
   modelKey: string;
+  tools?: LoadedTools;
+  /** The tool sources the thread started with. */
+  toolKey: string;
   idle?: NodeJS.Timeout;
 }
 
@@ -52,24 +64,48 @@ function modelsFor(m: ServerRun["models"]): RoleModels {
   return createRoleModels({ ...env, model: m.model ?? env.model, baseUrl: m.baseUrl ?? env.baseUrl, apiKey: m.operatorEndpoint ? env.apiKey : (m.apiKey ?? "no-key") });
 }
 
+/** The operator's tool sources (CODEACT_TOOLS, CODEACT_MCP) with the ones the policy let the caller add. */
+function toolSpec(run: ServerRun, env: NodeJS.ProcessEnv = process.env): ToolSourceSpec {
+  const operatorModules = (env.CODEACT_TOOLS ?? "").split(new RegExp(`[,${delimiter}]`)).map((p) => p.trim()).filter(Boolean).map((p) => resolve(p));
+  const mcp = env.CODEACT_MCP ? readMcpConfigFile(env.CODEACT_MCP, `CODEACT_MCP (${env.CODEACT_MCP})`) : undefined;
+  let merged = mcp;
+  if (run.tools.mcp) {
+    for (const name of Object.keys(run.tools.mcp.mcpServers)) {
+      if (mcp?.mcpServers[name]) throw new PolicyError(`configurable.mcp: the server name "${name}" is taken by this server's own MCP config; choose another.`);
+    }
+    merged = { mcpServers: { ...mcp?.mcpServers, ...run.tools.mcp.mcpServers } };
+  }
+  return { tools: [...new Set([...operatorModules, ...run.tools.modules])], mcp: merged };
+}
+
 async function runtimeFor(run: ServerRun): Promise<ThreadRuntime> {
   const modelKey = JSON.stringify(run.models);
+  // The operator's sources apply to threads started after they change; the caller's are fixed per thread.
+  const toolKey = JSON.stringify(run.tools);
   let rt = threads.get(run.threadId);
   if (!rt) {
-    rt = (async () => ({
-      models: modelsFor(run.models),
-      modelKey,
-      executor: await createExecutor({ ...run.executor, threadId: run.threadId }),
-    }))();
+    rt = (async () => {
+      const spec = toolSpec(run);
+      // Tool sources first: a tool server that fails to start is reported before any model call.
+      const tools = hasToolSources(spec) ? await loadToolSources(spec) : undefined;
+      try {
+        return { models: modelsFor(run.models), modelKey, tools, toolKey, executor: await createExecutor({ ...run.executor, threadId: run.threadId }, tools?.bridge) };
+      } catch (err) {
+        await tools?.close();
+        throw err;
+      }
+    })();
     threads.set(run.threadId, rt);
     rt.catch(() => threads.delete(run.threadId));
   }
   const runtime = await rt;
+  if (runtime.toolKey !== toolKey) throw new PolicyError("This thread's tools (configurable.tools / configurable.mcp) were fixed by its first run; start a new thread to use others.");
   if (runtime.modelKey !== modelKey) Object.assign(runtime, { models: modelsFor(run.models), modelKey });
   if (runtime.idle) clearTimeout(runtime.idle);
   runtime.idle = setTimeout(() => {
     threads.delete(run.threadId);
     void runtime.executor.shutdown();
+    void runtime.tools?.close();
   }, IDLE_MS);
   runtime.idle.unref();
   return runtime;
@@ -77,6 +113,6 @@ async function runtimeFor(run: ServerRun): Promise<ThreadRuntime> {
 
 export async function graph(config: LangGraphRunnableConfig) {
   const run = applyPolicy(config?.configurable ?? {}, serverPolicyFromEnv());
-  const { models, executor } = await runtimeFor(run);
-  return createCodeActGraph({ models, executor, limits: run.limits });
+  const { models, executor, tools } = await runtimeFor(run);
+  return createCodeActGraph({ models, executor, limits: run.limits, tools: tools?.bridge });
 }

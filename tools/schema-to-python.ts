@@ -3,6 +3,7 @@
  * parameters first, optional ones defaulting to None) and a Google-style docstring, so the model
  * can read `help(tool)` and call it like any Python function.
  */
+import { cleanText } from "./bounds";
 
 export interface JsonSchema {
   type?: string | string[];
@@ -115,9 +116,12 @@ function describe(prop: JsonSchema): string | undefined {
   return text || undefined;
 }
 
-/** Escapes text for a triple-quoted Python string. */
+/**
+ * Escapes text for a triple-quoted Python string. Descriptions can come from an MCP server: a NUL
+ * would make the whole prelude uncompilable, other control characters garble help().
+ */
 function docText(text: string): string {
-  return text.replace(/\\/g, "\\\\").replace(/"""/g, '\\"\\"\\"');
+  return cleanText(text).replace(/\\/g, "\\\\").replace(/"""/g, '\\"\\"\\"');
 }
 
 export interface StubSpec {
@@ -133,7 +137,8 @@ export interface StubSpec {
 export function pythonStub(spec: StubSpec): string {
   const params = pythonParams(spec.schema);
   const signature = params.map((p) => `${p.name}: ${p.required ? p.annotation : `Optional[${p.annotation.replace(/^Optional\[(.*)\]$/, "$1")}]`}${p.required ? "" : " = None"}`);
-  const doc = [docText(spec.description.trim() || `Calls the host tool "${spec.toolName}".`)];
+  // Every line of a multi-line description indented like the rest, or help() shows the Args block askew.
+  const doc = docText(spec.description.trim() || `Calls the host tool "${spec.toolName}".`).split("\n");
   if (params.length) {
     doc.push("", "Args:");
     for (const p of params) doc.push(`    ${p.name} (${p.annotation}${p.required ? "" : ", optional"}): ${docText(p.description ?? "")}`.trimEnd());

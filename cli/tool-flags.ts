@@ -1,0 +1,49 @@
+/**
+ * `--tools <module>` (repeatable) and `--mcp <config>` on run, resume and chat. Paths are checked
+ * and made absolute as they are parsed, so they are recorded with the thread as absolute paths and
+ * a resume from another folder loads the same files. Loading itself waits for the session (see
+ * runSession), which starts the sources before the kernel and stops them when the run ends.
+ */
+import { existsSync, statSync } from "node:fs";
+import { resolve } from "node:path";
+import type { Command } from "commander";
+import { checkToolModulePath, ToolSourceError } from "../tools/modules";
+import type { LoadedTools } from "../tools/sources";
+import { UsageError } from "./flags";
+
+export interface ToolFlags {
+  /** Tool module paths (absolute). */
+  tools: string[];
+  /** MCP config path (absolute). */
+  mcp?: string;
+}
+
+function toolModule(value: string, previous: string[] = []): string[] {
+  try {
+    return [...previous, checkToolModulePath(value)];
+  } catch (err) {
+    if (err instanceof ToolSourceError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+function mcpConfig(value: string): string {
+  const abs = resolve(value);
+  if (!existsSync(abs)) throw new UsageError(`--mcp ${value}: no such file (${abs}).`);
+  if (!statSync(abs).isFile()) throw new UsageError(`--mcp ${value}: not a file; name a JSON file such as {"mcpServers": {...}}.`);
+  return abs;
+}
+
+export function addToolFlags(cmd: Command): Command {
+  return cmd
+    .option("--tools <module>", "a .ts/.js module exporting LangChain tools; each becomes a Python function in the kernel (repeatable)", toolModule)
+    .option("--mcp <config>", 'MCP servers ({"mcpServers": {...}}, stdio or streamable HTTP); their tools become Python functions in the kernel', mcpConfig);
+}
+
+/** The session's tool loader for these flags, or undefined when none are given. */
+export function toolLoaderFromFlags(f: Partial<ToolFlags>): (() => Promise<LoadedTools>) | undefined {
+  if (!f.tools?.length && !f.mcp) return undefined;
+  const spec = { tools: f.tools ?? [], mcp: f.mcp };
+  // Loaded on demand: the MCP adapters (and tsx) are only paid for by runs that use them.
+  return async () => (require("../tools/sources") as typeof import("../tools/sources")).loadToolSources(spec);
+}

@@ -1,0 +1,192 @@
+/**
+ * MCP servers as kernel tools, through @langchain/mcp-adapters. The config is the usual
+ * `{ "mcpServers": { name: { command, args, env, cwd } | { url, headers, transport } } }`.
+ * Each server gets its own client, so a server that fails to start is named in the error and the
+ * ones already started are closed again. An MCP server is someone else's program: its tool names,
+ * descriptions and results are hostile input, so names become unique Python identifiers and
+ * results are cleaned and bounded before they reach the kernel (and the checkpoints).
+ */
+import { loadMcpTools, MultiServerMCPClient } from "@langchain/mcp-adapters";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { getDefaultEnvironment, StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { DynamicStructuredTool, type StructuredToolInterface } from "@langchain/core/tools";
+import type { McpConfig, McpServerConfig as ServerConfig } from "./mcp-config";
+import { ToolSourceError } from "./modules";
+import { pythonIdentifier } from "./schema-to-python";
+import { boundToolResult, cleanText } from "./bounds";
+
+/** Start-up (spawn, handshake, tool list) of one server; a server that hangs must not hang the run. */
+const START_TIMEOUT_MS = Number(process.env.CODEACT_MCP_START_TIMEOUT_MS ?? 30_000);
+/** A server listing thousands of tools would fill the prelude and the prompt. */
+export const MAX_TOOLS_PER_SERVER = 200;
+const MAX_DESCRIPTION_CHARS = 4_000;
+
+/** The adapter's connection for an HTTP server (streamable HTTP, falling back to SSE). */
+function httpConnection(server: Extract<ServerConfig, { url: string }>) {
+  const kind = server.transport ?? server.type;
+  return { url: server.url, headers: server.headers, transport: kind === "sse" ? ("sse" as const) : ("http" as const) };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not answer within ${Math.round(ms / 1000)} s`)), ms)));
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** The adapter's messages repeat themselves ("Failed to connect to stdio server "x": MCPClientError: …"); the first line is enough. */
+function reason(err: unknown): string {
+  const text = cleanText(err instanceof Error ? err.message : String(err)).split("\n")[0]!;
+  return text.length > 500 ? `${text.slice(0, 500)}…` : text;
+}
+
+/** Why a server did not start, in words a user can act on (the adapter's own text kept in brackets). */
+function startFailure(err: unknown, server: ServerConfig): string {
+  const text = reason(err).replace(/^Failed to connect to [^"]*"[^"]*":\s*/, "");
+  if (/ENOENT/.test(text)) return `no such command (${text}); check the path or that it is installed`;
+  if (/EACCES/.test(text)) return `the command cannot be run (${text})`;
+  if (/Connection closed/i.test(text)) return `it exited or closed its output before answering (${text}); its own messages, if any, are above`;
+  if (/fetch failed|ECONNREFUSED/i.test(text)) return `nothing answered at that address (${text}); is the server running?`;
+  if ("url" in server && /\b40[13]\b/.test(text)) return `the server refused the request (${text}); check the headers (e.g. Authorization) in the config`;
+  return text;
+}
+
+interface ServerTools {
+  server: string;
+  tools: StructuredToolInterface[];
+  close(): Promise<void>;
+}
+
+const LOAD_OPTIONS = { throwOnLoadError: true, prefixToolNameWithServerName: false, additionalToolNamePrefix: "" };
+
+/**
+ * A stdio server on a transport we hold ourselves (the adapter's client keeps a half-started one to
+ * itself): whatever happens during start-up, a timeout included, close() stops the child process.
+ */
+async function startStdio(name: string, server: Extract<ServerConfig, { command: string }>): Promise<ServerTools> {
+  const transport = new StdioClientTransport({
+    command: server.command,
+    args: server.args,
+    // MCP's safe default environment (HOME, PATH, …) plus the config's: never this process's secrets.
+    env: { ...getDefaultEnvironment(), ...server.env },
+    cwd: server.cwd,
+    stderr: "inherit",
+  });
+  const client = new Client({ name: "codeact", version: "1" });
+  const close = () => client.close().catch(() => transport.close().catch(() => undefined));
+  try {
+    const tools = await withTimeout(
+      (async () => {
+        await client.connect(transport);
+        return loadMcpTools(name, client as never, LOAD_OPTIONS);
+      })(),
+      START_TIMEOUT_MS,
+      "it",
+    );
+    return { server: name, tools, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+async function startHttp(name: string, server: Extract<ServerConfig, { url: string }>): Promise<ServerTools> {
+  const client = new MultiServerMCPClient({ mcpServers: { [name]: httpConnection(server) }, onConnectionError: "throw", ...LOAD_OPTIONS } as ConstructorParameters<typeof MultiServerMCPClient>[0]);
+  const close = () => client.close().catch(() => undefined);
+  try {
+    return { server: name, tools: await withTimeout(client.getTools(), START_TIMEOUT_MS, "it"), close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+async function startServer(name: string, server: ServerConfig): Promise<ServerTools> {
+  try {
+    const started = "command" in server ? await startStdio(name, server) : await startHttp(name, server);
+    if (started.tools.length > MAX_TOOLS_PER_SERVER) {
+      await started.close();
+      throw new Error(`it lists ${started.tools.length} tools; at most ${MAX_TOOLS_PER_SERVER} are supported`);
+    }
+    return started;
+  } catch (err) {
+    const what = "command" in server ? `command "${server.command}"` : `URL ${server.url}`;
+    const why = startFailure(err, server);
+    throw new ToolSourceError(`MCP server "${name}" (${what}) failed to start: ${why}${/[.?!]$/.test(why) ? "" : "."}`);
+  }
+}
+
+/** MCP tool results as Python will see them: structured content as a dict, text as str, other blocks as dicts. */
+export function mcpResultValue(content: unknown, artifact: unknown): unknown {
+  const structured = Array.isArray(artifact) ? (artifact as { type?: string; data?: unknown }[]).find((a) => a?.type === "mcp_structured_content") : undefined;
+  if (structured) return structured.data;
+  if (typeof content === "string") return content;
+  const blocks = (Array.isArray(content) ? content : [content]) as { type?: string; text?: string; structuredContent?: unknown }[];
+  if (blocks.length === 1 && blocks[0]?.structuredContent !== undefined) return blocks[0].structuredContent;
+  if (blocks.every((b) => b?.type === "text")) return blocks.map((b) => b.text ?? "").join("\n");
+  return blocks.map((b) => (b?.type === "text" ? b.text : b));
+}
+
+/** The tool as the kernel sees it: a unique Python name, a clean description, a bounded result. */
+function kernelTool(server: string, original: StructuredToolInterface, name: string): StructuredToolInterface {
+  let description = cleanText(original.description || "");
+  if (description.length > MAX_DESCRIPTION_CHARS) description = `${description.slice(0, MAX_DESCRIPTION_CHARS)}…`;
+  const origin = `(MCP server "${cleanText(server)}", tool "${cleanText(original.name)}")`;
+  return new DynamicStructuredTool({
+    name,
+    description: description ? `${description}\n\n${origin}` : origin,
+    schema: original.schema as never,
+    func: async (args: Record<string, unknown>) => {
+      let message: { content: unknown; artifact?: unknown };
+      try {
+        // As a tool call, so the answer keeps the artifact part (structured content) too.
+        message = (await original.invoke({ type: "tool_call", id: `codeact-${name}`, name: original.name, args })) as typeof message;
+      } catch (err) {
+        throw new Error(boundToolResult(reason(err)) as string);
+      }
+      return boundToolResult(mcpResultValue(message.content, message.artifact)) as never;
+    },
+  });
+}
+
+/**
+ * Unique Python names: a tool keeps its own name when no other tool has it; names that collide
+ * (across servers, or with `taken`) get the server's name in front ("github__search").
+ */
+export function assignToolNames(servers: { server: string; tools: { name: string }[] }[], taken: Iterable<string>): string[][] {
+  const used = new Set(taken);
+  const count = new Map<string, number>();
+  for (const s of servers) for (const t of s.tools) count.set(pythonIdentifier(t.name), (count.get(pythonIdentifier(t.name)) ?? 0) + 1);
+  return servers.map((s) =>
+    s.tools.map((t) => {
+      const own = pythonIdentifier(t.name);
+      let name = count.get(own) === 1 && !used.has(own) ? own : pythonIdentifier(`${s.server}__${own}`);
+      for (let i = 2; used.has(name); i++) name = pythonIdentifier(`${s.server}__${own}_${i}`);
+      used.add(name);
+      return name;
+    }),
+  );
+}
+
+export interface McpTools {
+  tools: StructuredToolInterface[];
+  /** Closes every client (stdio servers are stopped). Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** Starts every server in `config` (in parallel) and returns their tools; `taken` are Python names already in use. */
+export async function connectMcp(config: McpConfig, taken: Iterable<string> = []): Promise<McpTools> {
+  const entries = Object.entries(config.mcpServers);
+  const started = await Promise.allSettled(entries.map(([name, server]) => startServer(name, server)));
+  const ok = started.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+  const close = async () => {
+    await Promise.all(ok.map((s) => s.close()));
+  };
+  const failed = started.flatMap((r) => (r.status === "rejected" ? [r.reason as Error] : []));
+  if (failed.length) {
+    await close();
+    throw new ToolSourceError(failed.map((e) => e.message).join("\n"));
+  }
+  const names = assignToolNames(ok, taken);
+  const tools = ok.flatMap((s, i) => s.tools.map((t, j) => kernelTool(s.server, t, names[i]![j]!)));
+  return { tools, close };
+}

@@ -1,0 +1,56 @@
+/**
+ * Tool sources for one run: tool modules and an MCP config, loaded into one bridge. Everything is
+ * started (and every failure reported, naming the file or server) before the kernel or any model
+ * is touched; `close` stops the MCP servers when the run ends, however it ends.
+ */
+import type { StructuredToolInterface } from "@langchain/core/tools";
+import { ToolBridge } from "./bridge";
+import { connectMcp } from "./mcp";
+import { type McpConfig, readMcpConfigFile } from "./mcp-config";
+import { loadToolModule, ToolSourceError } from "./modules";
+import { ToolRegistry } from "./registry";
+
+export interface ToolSourceSpec {
+  /** Tool module paths. */
+  tools?: string[];
+  /** An MCP config file path, or an already checked config (the server's callers send objects). */
+  mcp?: string | McpConfig;
+}
+
+export interface LoadedTools {
+  /** Undefined when the sources hold no tools. */
+  bridge?: ToolBridge;
+  close(): Promise<void>;
+}
+
+export function hasToolSources(spec: ToolSourceSpec): boolean {
+  return (spec.tools?.length ?? 0) > 0 || spec.mcp !== undefined;
+}
+
+/** Module tools first (their names are the user's and are kept), then MCP tools (renamed on collision). */
+export async function loadToolSources(spec: ToolSourceSpec, extra: StructuredToolInterface[] = []): Promise<LoadedTools> {
+  const registry = new ToolRegistry(extra);
+  for (const path of spec.tools ?? []) {
+    for (const t of await loadToolModule(path)) {
+      try {
+        registry.add(t);
+      } catch (err) {
+        throw new ToolSourceError(`--tools ${path}: ${(err as Error).message}`);
+      }
+    }
+  }
+  let close = async () => undefined as void;
+  if (spec.mcp !== undefined) {
+    const config = typeof spec.mcp === "string" ? readMcpConfigFile(spec.mcp) : spec.mcp;
+    const mcp = await connectMcp(config, registry.entries().map((e) => e.pythonName));
+    close = mcp.close;
+    try {
+      for (const t of mcp.tools) registry.add(t);
+    } catch (err) {
+      await mcp.close();
+      throw err;
+    }
+  }
+  const bridge = registry.entries().length ? new ToolBridge(registry) : undefined;
+  return { bridge, close };
+}
