@@ -49,13 +49,13 @@ describe("codeact --tools", () => {
     expect(run.stdout).toContain("double(n: float) — Doubles a number.");
   });
 
-  it("resume loads the tools again: the kernel rebuilt after a pause still has them", async () => {
+  it("resume loads the recorded tools again (no flags typed): the kernel rebuilt after a pause still has them", async () => {
     const db = join(dir, "db.sqlite");
     writeFileSync(join(dir, "traj.json"), trajectory(["print('r1', double(n=5))", "print('r2', double(n=7))"]));
     const first = await codeact(["run", "x", "--tools", join(dir, "my-tools.ts"), "--approve", "--scripted", join(dir, "traj.json"), "--executor", "docker", "--checkpoints", db, "--thread", "tools-resume"], { CODEACT_HOME: dir }, { input: "a\n" });
     expect(first.code).toBe(1); // input ended at the second approval
     expect(first.stdout).toContain("r1 10");
-    const resumed = await codeact(["resume", "tools-resume", "--tools", join(dir, "my-tools.ts"), "--approve", "--scripted", join(dir, "traj.json"), "--executor", "docker", "--checkpoints", db], { CODEACT_HOME: dir }, { input: "a\na\na\na\n" });
+    const resumed = await codeact(["resume", "tools-resume", "--checkpoints", db], { CODEACT_HOME: dir }, { input: "a\na\na\na\n" });
     expect(resumed.stderr).not.toMatch(/ToolError|NameError/);
     expect(resumed.stdout).toContain("r2 14");
   }, 180_000);
