@@ -23,6 +23,8 @@ const INERT_EXECUTOR: CodeExecutor = {
   interrupt: noKernel,
   restart: noKernel,
   shutdown: async () => undefined,
+  listOutputs: noKernel,
+  readOutput: noKernel,
 };
 
 /** A graph bound to the saver whose nodes are never run: models and kernel are inert placeholders. */

@@ -14,6 +14,7 @@ import { makeKernelDir, removeKernelDir } from "./kernel-dir";
 import { KernelClient } from "./jupyter/client";
 import { ipcConnection } from "./jupyter/connection";
 import { kernelImageName } from "./image/recipe";
+import { OUTPUTS_DIR } from "./outputs";
 import type { ExecutorInfo, StdinHandler } from "./types";
 import { type Death, kernelCommand, KernelOptionsSchema, type LaunchedKernel, JupyterKernelExecutor } from "./kernel-executor";
 
@@ -212,6 +213,14 @@ export class DockerJupyterExecutor extends JupyterKernelExecutor {
       sealed: seal,
       description: `${this.image} container ${container.id.slice(0, 12)}`,
     };
+  }
+
+  /**
+   * Absolute: the agent's code may chdir. Listed and read by the kernel itself (kernel-executor.ts):
+   * Docker's archive API cannot see a tmpfs, and nothing of the host is mounted into the sandbox.
+   */
+  protected override outputsRoot(): string {
+    return `/workspace/${OUTPUTS_DIR}`;
   }
 
   /** The container id of the running kernel (for tests and `docker` debugging). */

@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { OutputCollector } from "./collector";
+import { listingExpression, type OutputFileInfo, OutputReadError, OutputTooLargeError, parseListing, parseReadChunk, READ_CHUNK_BYTES, readExpression, safeSegments } from "./outputs";
 import { KernelClosedError, MAX_MESSAGE_BYTES, type MessageHandler } from "./jupyter/client";
 import type { JupyterMessage } from "./jupyter/messages";
 import type {
@@ -229,6 +230,70 @@ export abstract class JupyterKernelExecutor implements CodeExecutor {
         });
       }
       return this.run(client, code, options, false);
+    });
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /**
+   * The files under the kernel's outputs folder, listed by the kernel itself (lstat, no symlink
+   * followed): one silent request with a user expression, no cell, no history, no output. Backends
+   * that can see the folder from the host (local) list it there instead.
+   */
+  async listOutputs(): Promise<OutputFileInfo[]> {
+    const repr = await this.evaluate(listingExpression(this.outputsRoot()));
+    return repr === undefined ? [] : parseListing(repr);
+  }
+
+  /**
+   * Read by the kernel too, in chunks: the bytes never leave the sandbox's own filesystem view, no
+   * symlink is followed (openat with O_NOFOLLOW), and it works wherever the kernel runs (a tmpfs
+   * Docker cannot archive, a gateway's pod whose disk no contents API shows).
+   */
+  async readOutput(path: string, maxBytes: number): Promise<Buffer> {
+    const segments = safeSegments(path);
+    if (!segments) throw new OutputReadError(`"${path}" is not a plain relative path under outputs/`);
+    const chunks: Buffer[] = [];
+    let got = 0;
+    for (;;) {
+      let repr: string | undefined;
+      try {
+        repr = await this.evaluate(readExpression(this.outputsRoot(), segments, got, READ_CHUNK_BYTES, maxBytes));
+      } catch (err) {
+        throw new OutputReadError(`outputs/${path} cannot be read: ${(err as Error).message}`);
+      }
+      if (repr === undefined) throw new OutputReadError(`outputs/${path}: the kernel is not running`);
+      const { size, data } = parseReadChunk(repr, path, maxBytes);
+      chunks.push(data);
+      got += data.length;
+      if (got > maxBytes) throw new OutputTooLargeError(path, got, maxBytes);
+      if (!data.length || got >= size) return Buffer.concat(chunks);
+    }
+  }
+
+  /** The outputs folder as the kernel sees it (absolute in a container, relative to its working folder otherwise). */
+  protected outputsRoot(): string {
+    return "outputs";
+  }
+
+  /**
+   * Evaluates one Python expression between cells and returns its text/plain repr; undefined when no
+   * kernel runs. Queued like a cell, so it never overlaps one.
+   */
+  protected evaluate(expression: string, timeoutMs = 10_000): Promise<string | undefined> {
+    const next = this.queue.then(async () => {
+      const client = this.client;
+      if (!client || this.death || client.isClosed) return undefined;
+      const { msgId, reply } = client.request("shell", "execute_request", { code: "", silent: true, store_history: false, user_expressions: { v: expression }, allow_stdin: false, stop_on_error: false });
+      try {
+        const msg = await Promise.race([reply, sleep(timeoutMs).then(() => undefined)]);
+        if (!msg) throw new Error(`the kernel did not answer within ${timeoutMs} ms`);
+        const v = (msg.content.user_expressions as Record<string, { status?: string; data?: Record<string, unknown>; ename?: string; evalue?: string }> | undefined)?.v;
+        if (v?.status !== "ok") throw new Error(v?.ename ? `${v.ename}: ${v.evalue}` : "the kernel returned no value");
+        return String(v.data?.["text/plain"] ?? "");
+      } finally {
+        client.release(msgId);
+      }
     });
     this.queue = next.catch(() => undefined);
     return next;

@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { KernelClient } from "./jupyter/client";
 import { makeKernelDir, removeKernelDir } from "./kernel-dir";
 import { ipcConnection } from "./jupyter/connection";
+import { listLocalOutputs, OUTPUTS_DIR, OutputReadError, type OutputFileInfo, readLocalOutput } from "./outputs";
 import { readSetupState } from "./setup-state";
 import type { ExecutorInfo, StdinHandler } from "./types";
 import { ExecutorUnavailableError } from "./types";
@@ -52,6 +53,8 @@ export class LocalJupyterExecutor extends JupyterKernelExecutor {
   readonly id = `local-${randomUUID().slice(0, 8)}`;
   private python: string | undefined;
   private warned = false;
+  /** The running kernel's working folder ("/workspace" for this backend). */
+  private workdir: string | undefined;
 
   constructor(private readonly local: LocalExecutorOptions = {}) {
     super(local, local.tools);
@@ -72,6 +75,7 @@ export class LocalJupyterExecutor extends JupyterKernelExecutor {
     const connFile = join(dir, "connection.json");
     writeFileSync(connFile, JSON.stringify(info), { mode: 0o600 });
     const cwd = this.local.cwd ?? mkdtempSync(join(tmpdir(), "codeact-work-"));
+    this.workdir = cwd;
     // Its own HOME: IPython and matplotlib write their state there, not into the user's.
     const home = join(dir, "home");
     mkdirSync(home, { mode: 0o700 });
@@ -109,8 +113,19 @@ export class LocalJupyterExecutor extends JupyterKernelExecutor {
         await Promise.race([died, new Promise((r) => setTimeout(r, 2000))]);
       }
       removeKernelDir(dir);
+      if (this.workdir === cwd) this.workdir = undefined;
       if (!this.local.cwd) rmSync(cwd, { recursive: true, force: true });
     };
     return { connect: () => new KernelClient(info), died, stop, connectionFile: connFile, description: `local ipykernel pid ${child.pid} (${this.python}), unsandboxed` };
+  }
+
+  /** Read on the host, which sees the kernel's working folder directly: cheaper than asking the kernel. */
+  override async listOutputs(): Promise<OutputFileInfo[]> {
+    return this.workdir ? listLocalOutputs(join(this.workdir, OUTPUTS_DIR)) : [];
+  }
+
+  override async readOutput(path: string, maxBytes: number): Promise<Buffer> {
+    if (!this.workdir) throw new OutputReadError(`outputs/${path}: the kernel is not running`);
+    return readLocalOutput(join(this.workdir, OUTPUTS_DIR), path, maxBytes);
   }
 }

@@ -129,6 +129,13 @@ export interface CodeExecutor {
   shutdown(): Promise<void>;
   /** Replaces the stdin handler (tools) for subsequent cells; the prelude is run now if started. */
   setStdinHandler?(handler: StdinHandler | undefined): Promise<void>;
+  /**
+   * The regular files under /workspace/outputs/ (the kernel's `outputs/` folder), paths relative to
+   * it; symlinks are neither listed nor followed. [] when no kernel runs or the folder is absent.
+   */
+  listOutputs(): Promise<{ path: string; size: number; mtimeMs: number }[]>;
+  /** One of those files' bytes; throws (OutputTooLargeError) rather than read past `maxBytes`. */
+  readOutput(path: string, maxBytes: number): Promise<Buffer>;
 }
 
 /** Thrown (never returned) when an executor cannot start or reach its kernel at all. */

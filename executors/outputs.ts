@@ -1,0 +1,246 @@
+/**
+ * Files out: what every executor needs to list and read the regular files under the kernel's
+ * `outputs/` folder (`/workspace/outputs/` in the sandbox). Everything found there is hostile: names
+ * may hold "..", control characters or invalid Unicode, and entries may be symlinks to anywhere.
+ * Symlinks are never listed and never followed; names that could not be written back safely on the
+ * user's side are not listed either.
+ */
+import { constants, promises as fs } from "node:fs";
+import { join } from "node:path";
+
+/** The folder under the kernel's working directory whose files are collected after each cell. */
+export const OUTPUTS_DIR = "outputs";
+/** More entries than this are not listed (a cell that writes 100 000 files must not stall the run). */
+export const MAX_LISTED = 1000;
+
+export interface OutputFileInfo {
+  /** Relative to the outputs folder, "/"-separated, e.g. "report.csv" or "plots/fig1.png". */
+  path: string;
+  size: number;
+  mtimeMs: number;
+}
+
+export class OutputReadError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "OutputReadError";
+  }
+}
+
+/** A file past the caller's byte limit: never read whole. */
+export class OutputTooLargeError extends OutputReadError {
+  constructor(
+    readonly path: string,
+    readonly size: number,
+    readonly maxBytes: number,
+  ) {
+    super(`outputs/${path} is larger than ${maxBytes} bytes`);
+    this.name = "OutputTooLargeError";
+  }
+}
+
+// C0, DEL, C1 controls, and the bidi/format characters that make a name read differently than it is.
+const UNSAFE_CHARS = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\\:*?"<>|]/;
+// A name that was not valid UTF-8 reaches us with lone surrogates: it has no faithful spelling.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * The path's segments when it is a plain relative path that can be written under any directory
+ * (no "..", no absolute path, no control or bidi characters, no backslash or Windows-reserved
+ * characters, well-formed Unicode); undefined otherwise.
+ */
+export function safeSegments(path: string): string[] | undefined {
+  if (typeof path !== "string" || !path || path.length > 1024 || LONE_SURROGATE.test(path) || UNSAFE_CHARS.test(path)) return undefined;
+  const segments = path.split("/");
+  if (segments.some((s) => !s || s === "." || s === ".." || s.length > 255 || s.trim() !== s)) return undefined;
+  return segments;
+}
+
+/**
+ * Python source that lists regular files under ROOT without following symlinks (a symlinked folder
+ * is not entered, a symlinked file not listed), then leaves base64(JSON) in `result`. Run with
+ * exec() in a fresh namespace, so the user's variables are neither read nor changed.
+ */
+const LISTING_SOURCE = `
+import os, stat, json, base64
+def _walk(root, limit):
+    out = []
+    try:
+        if not stat.S_ISDIR(os.lstat(root).st_mode):
+            return out
+    except OSError:
+        return out
+    stack = ['']
+    while stack and len(out) < limit:
+        rel = stack.pop()
+        try:
+            with os.scandir(os.path.join(root, rel) if rel else root) as it:
+                entries = list(it)
+        except OSError:
+            continue
+        for e in entries:
+            r = rel + '/' + e.name if rel else e.name
+            try:
+                s = e.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            if stat.S_ISDIR(s.st_mode):
+                stack.append(r)
+            elif stat.S_ISREG(s.st_mode) and len(out) < limit:
+                out.append([r, s.st_size, s.st_mtime_ns / 1e6])
+    return out
+result = base64.b64encode(json.dumps(_walk(ROOT, LIMIT)).encode()).decode()
+`;
+
+/** One Python expression (for a silent execute's user_expressions) whose repr is the listing. */
+export function listingExpression(root: string): string {
+  const source = LISTING_SOURCE.replace("ROOT", JSON.stringify(root)).replace("LIMIT", String(MAX_LISTED));
+  return `(lambda g: (exec(${JSON.stringify(source)}, g), g['result'])[1])({})`;
+}
+
+/** The listing from the expression's text/plain repr ('base64…'); hostile, so checked entry by entry. */
+export function parseListing(repr: string): OutputFileInfo[] {
+  const m = /^'([A-Za-z0-9+/=]*)'$/.exec(repr.trim());
+  if (!m) throw new OutputReadError(`the kernel answered the outputs listing with something unexpected: ${repr.slice(0, 80)}`);
+  const rows: unknown = JSON.parse(Buffer.from(m[1]!, "base64").toString("utf8"));
+  if (!Array.isArray(rows)) throw new OutputReadError("the kernel's outputs listing is not a list");
+  const files: OutputFileInfo[] = [];
+  for (const row of rows.slice(0, MAX_LISTED)) {
+    if (!Array.isArray(row)) continue;
+    const [path, size, mtimeMs] = row as unknown[];
+    if (typeof path !== "string" || !safeSegments(path)) continue;
+    if (!Number.isSafeInteger(size) || (size as number) < 0 || typeof mtimeMs !== "number" || !Number.isFinite(mtimeMs)) continue;
+    files.push({ path, size: size as number, mtimeMs });
+  }
+  return files;
+}
+
+/** Regular files under `root` on this host (the local kernel), never through a symlink. */
+export async function listLocalOutputs(root: string): Promise<OutputFileInfo[]> {
+  const files: OutputFileInfo[] = [];
+  try {
+    if (!(await fs.lstat(root)).isDirectory()) return files;
+  } catch {
+    return files;
+  }
+  const stack = [""];
+  while (stack.length && files.length < MAX_LISTED) {
+    const rel = stack.pop()!;
+    let names: string[];
+    try {
+      names = await fs.readdir(rel ? join(root, rel) : root);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const r = rel ? `${rel}/${name}` : name;
+      let st;
+      try {
+        st = await fs.lstat(join(root, r));
+      } catch {
+        continue;
+      }
+      if (st.isDirectory()) stack.push(r);
+      else if (st.isFile() && safeSegments(r) && files.length < MAX_LISTED) files.push({ path: r, size: st.size, mtimeMs: st.mtimeMs });
+    }
+  }
+  return files;
+}
+
+/**
+ * Reads `root/path` on this host: every folder on the way must be a real folder (lstat), and the
+ * file is opened with O_NOFOLLOW, so a symlink anywhere on the path is refused, not followed.
+ */
+export async function readLocalOutput(root: string, path: string, maxBytes: number): Promise<Buffer> {
+  const segments = safeSegments(path);
+  if (!segments) throw new OutputReadError(`"${path}" is not a plain relative path under outputs/`);
+  let dir = root;
+  for (const segment of ["", ...segments.slice(0, -1)]) {
+    dir = segment ? join(dir, segment) : dir;
+    const st = await fs.lstat(dir).catch(() => undefined);
+    if (!st?.isDirectory()) throw new OutputReadError(`outputs/${path}: ${segment || "outputs"} is not a folder (a symlink is not followed)`);
+  }
+  let handle;
+  try {
+    handle = await fs.open(join(dir, segments.at(-1)!), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (err) {
+    throw new OutputReadError(`outputs/${path} cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  try {
+    const st = await handle.stat();
+    if (!st.isFile()) throw new OutputReadError(`outputs/${path} is not a regular file`);
+    if (st.size > maxBytes) throw new OutputTooLargeError(path, st.size, maxBytes);
+    // Read at most one byte past the limit: a file still growing is caught, never read without end.
+    const buf = Buffer.alloc(Math.min(st.size, maxBytes) + 1);
+    let got = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buf, got, buf.length - got, got);
+      if (!bytesRead) break;
+      got += bytesRead;
+      if (got === buf.length) break;
+    }
+    if (got > maxBytes) throw new OutputTooLargeError(path, got, maxBytes);
+    return buf.subarray(0, got);
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Python source that reads one chunk of ROOT/PARTS: every folder is opened relative to the one
+ * before with O_NOFOLLOW (openat), so no symlink anywhere on the path is followed, and a race that
+ * swaps a folder for a link fails instead of escaping. `result`: "L:<size>" when the file is past
+ * MAX, else "D:<size>:<base64 of the chunk>".
+ */
+const READ_SOURCE = `
+import os, stat, base64
+def _read(root, parts, offset, length, limit):
+    fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    try:
+        for p in parts[:-1]:
+            nfd = os.open(p, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd)
+            os.close(fd)
+            fd = nfd
+        f = os.open(parts[-1], os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=fd)
+    finally:
+        os.close(fd)
+    try:
+        st = os.fstat(f)
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError('not a regular file')
+        if st.st_size > limit:
+            return 'L:%d' % st.st_size
+        chunks, left = [], length
+        os.lseek(f, offset, 0)
+        while left > 0:
+            b = os.read(f, left)
+            if not b:
+                break
+            chunks.append(b)
+            left -= len(b)
+        return 'D:%d:%s' % (st.st_size, base64.b64encode(b''.join(chunks)).decode())
+    finally:
+        os.close(f)
+result = _read(ROOT, PARTS, OFFSET, LENGTH, LIMIT)
+`;
+
+/** Bytes per read request: its base64 stays well inside one Jupyter message. */
+export const READ_CHUNK_BYTES = 8 * 1024 * 1024;
+
+/** One Python expression reading `length` bytes at `offset` of outputs/`segments` (see READ_SOURCE). */
+export function readExpression(root: string, segments: string[], offset: number, length: number, maxBytes: number): string {
+  const source = READ_SOURCE.replace("ROOT", JSON.stringify(root))
+    .replace("PARTS", JSON.stringify(segments))
+    .replace("OFFSET", String(offset))
+    .replace("LENGTH", String(length))
+    .replace("LIMIT", String(maxBytes));
+  return `(lambda g: (exec(${JSON.stringify(source)}, g), g['result'])[1])({})`;
+}
+
+/** A chunk answer: the file's current size, and the bytes (none when the file is past the limit). */
+export function parseReadChunk(repr: string, path: string, maxBytes: number): { size: number; data: Buffer } {
+  const m = /^'(?:L:(\d+)|D:(\d+):([A-Za-z0-9+/=]*))'$/.exec(repr.trim());
+  if (!m) throw new OutputReadError(`outputs/${path}: the kernel answered the read with something unexpected`);
+  if (m[1] !== undefined) throw new OutputTooLargeError(path, Number(m[1]), maxBytes);
+  return { size: Number(m[2]), data: Buffer.from(m[3]!, "base64") };
+}
