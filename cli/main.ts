@@ -32,6 +32,7 @@ const GROUPS: Group[] = [
     load: () => (require("./threads") as typeof import("./threads")).registerThreads,
   },
   { commands: [["export", "<thread>", "write a run as a Jupyter notebook or an HTML page"]], load: () => (require("./export") as typeof import("./export")).registerExport },
+  { commands: [["files", "<thread>", "the files a run wrote under /workspace/outputs/: list or fetch them"]], load: () => (require("./files") as typeof import("./files")).registerFiles },
   { commands: [["image", "", "manage the kernel image"]], load: () => (require("./image") as typeof import("./image")).registerImage },
   { commands: [["eval", "<suite>", "evaluate the agent on a task suite (code, JSON and text actions)"]], load: () => (require("./eval") as typeof import("./eval")).registerEval },
 ];

@@ -19,6 +19,11 @@ export const CellSchema = z.object({
   result: ExecutionResultSchema,
   /** Notes from the host that the agent saw with this cell (a rebuilt kernel that diverged, a rerun). */
   notes: z.array(z.string()).optional(),
+  /**
+   * Files this cell left under /workspace/outputs/, new or changed since the previous collection:
+   * path relative to /workspace ("outputs/report.csv"), bytes in the thread's artifact store.
+   */
+  files: z.array(z.object({ path: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/), size: z.number().int().nonnegative() })).optional(),
   startedAt: z.string(),
 });
 export type Cell = z.infer<typeof CellSchema>;

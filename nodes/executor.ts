@@ -9,6 +9,7 @@ import { rehydrate } from "../checkpoints/rehydrate";
 import { type ArtifactScope, storeCellOutputs } from "../checkpoints/artifacts/cells";
 import type { CodeExecutor } from "../executors/types";
 import { formatObservation } from "./observation";
+import { collectOutputs } from "./outputs";
 import { currentCheckpointId, tracedExecute, tracingEnabled } from "./tracing";
 
 /**
@@ -106,6 +107,8 @@ export function executorNode(ctx: NodeContext) {
         notes.push(...(await sync(state.cells, emit, artifacts)));
       }
     }
+    const collected = config.signal?.aborted ? undefined : await collectOutputs(ctx.executor, state.cells, artifacts, emit);
+    notes.push(...(collected?.notes ?? []));
     const cell: Cell = {
       id: randomUUID(),
       step: state.currentStep,
@@ -114,6 +117,7 @@ export function executorNode(ctx: NodeContext) {
       ...(edited ? { edited: true } : {}),
       result,
       ...(notes.length ? { notes } : {}),
+      ...(collected?.files.length ? { files: collected.files } : {}),
       startedAt,
     };
     markSynced(ctx.executor, cell.id);
