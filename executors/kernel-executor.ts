@@ -92,6 +92,7 @@ const GUARD_SOURCE = readFileSync(join(__dirname, "python", "output_guard.py"), 
 const STDIN_SOURCE = readFileSync(join(__dirname, "python", "stdin_request.py"), "utf8");
 /** Fixed random state per kernel, so a rebuilt kernel reproduces what the recorded run printed. */
 const SEED_SOURCE = readFileSync(join(__dirname, "python", "seed.py"), "utf8").replace("__SEED__", "20240214");
+const LISTING_KEY = "codeact_outputs";
 /** After execute_reply, how long to wait for the iopub `idle` that proves all output arrived. */
 const IDLE_AFTER_REPLY_MS = 5_000;
 
@@ -110,6 +111,8 @@ export abstract class JupyterKernelExecutor implements CodeExecutor {
   private deathListeners = new Set<() => void>();
   /** Set by shutdown(): a shut-down executor never starts a kernel again (no container leaks after exit). */
   private closed = false;
+  /** The outputs listing that came back with the last cell's reply (a user expression), until read or stale. */
+  private cellListing: string | undefined;
 
   constructor(options: KernelOptions = {}, stdinHandler?: StdinHandler) {
     this.options = KernelOptionsSchema.parse(options);
@@ -241,7 +244,13 @@ export abstract class JupyterKernelExecutor implements CodeExecutor {
    * that can see the folder from the host (local) list it there instead.
    */
   async listOutputs(): Promise<OutputFileInfo[]> {
-    const repr = await this.evaluate(listingExpression(this.outputsRoot()));
+    // The listing that came back with the last cell's reply, if nothing ran since: no round trip.
+    const ready = this.cellListing;
+    this.cellListing = undefined;
+    if (ready !== undefined) return parseListing(ready);
+    const root = this.outputsRoot();
+    if (root === undefined) throw new Error(`${this.id} lists its outputs from the host`);
+    const repr = await this.evaluate(listingExpression(root));
     return repr === undefined ? [] : parseListing(repr);
   }
 
@@ -253,12 +262,14 @@ export abstract class JupyterKernelExecutor implements CodeExecutor {
   async readOutput(path: string, maxBytes: number): Promise<Buffer> {
     const segments = safeSegments(path);
     if (!segments) throw new OutputReadError(`"${path}" is not a plain relative path under outputs/`);
+    const root = this.outputsRoot();
+    if (root === undefined) throw new OutputReadError(`${this.id} reads its outputs from the host`);
     const chunks: Buffer[] = [];
     let got = 0;
     for (;;) {
       let repr: string | undefined;
       try {
-        repr = await this.evaluate(readExpression(this.outputsRoot(), segments, got, READ_CHUNK_BYTES, maxBytes));
+        repr = await this.evaluate(readExpression(root, segments, got, READ_CHUNK_BYTES, maxBytes));
       } catch (err) {
         throw new OutputReadError(`outputs/${path} cannot be read: ${(err as Error).message}`);
       }
@@ -271,8 +282,11 @@ export abstract class JupyterKernelExecutor implements CodeExecutor {
     }
   }
 
-  /** The outputs folder as the kernel sees it (absolute in a container, relative to its working folder otherwise). */
-  protected outputsRoot(): string {
+  /**
+   * The outputs folder as the kernel sees it (absolute in a container, relative to its working folder
+   * otherwise); undefined for a backend that lists and reads it from the host instead.
+   */
+  protected outputsRoot(): string | undefined {
     return "outputs";
   }
 
@@ -301,6 +315,11 @@ export abstract class JupyterKernelExecutor implements CodeExecutor {
 
   private async run(client: KernelTransport, code: string, options: ExecuteOptions, silent: boolean): Promise<ExecutionResult> {
     const started = performance.now();
+    this.cellListing = undefined;
+    // Files out: the kernel lists outputs/ right after the cell, in the same reply (ipykernel
+    // evaluates user expressions only after a cell that succeeded; otherwise listOutputs asks).
+    const root = silent ? undefined : this.outputsRoot();
+    const listing = root === undefined ? undefined : listingExpression(root);
     const collector = new OutputCollector(this.options.maxOutputChars, options.onOutput);
     let idle!: () => void;
     const idleSeen = new Promise<void>((r) => (idle = r));
@@ -310,7 +329,7 @@ export abstract class JupyterKernelExecutor implements CodeExecutor {
       "execute_request",
       // stop_on_error would make ipykernel abort requests that arrive just after an error; we send
       // one request at a time, so it can only turn a good cell into a spurious "aborted".
-      { code, silent, store_history: !silent, user_expressions: {}, allow_stdin: handler !== undefined, stop_on_error: false },
+      { code, silent, store_history: !silent, user_expressions: listing ? { [LISTING_KEY]: listing } : {}, allow_stdin: handler !== undefined, stop_on_error: false },
       {
         iopub: (msg) => {
           if (collector.handle(msg)) idle();
@@ -351,6 +370,8 @@ export abstract class JupyterKernelExecutor implements CodeExecutor {
         await Promise.race([idleSeen, new Promise<void>((r) => (idleTimer = setTimeout(r, IDLE_AFTER_REPLY_MS)))]);
         clearTimeout(idleTimer);
         collector.noteReplyError(outcome.content);
+        const listed = (outcome.content.user_expressions as Record<string, { status?: string; data?: Record<string, unknown> }> | undefined)?.[LISTING_KEY];
+        if (listing && listed?.status === "ok" && typeof listed.data?.["text/plain"] === "string") this.cellListing = listed.data["text/plain"];
         const status = outcome.content.status === "ok" ? "ok" : "error";
         return collector.finish({ status, durationMs: performance.now() - started });
       }
@@ -422,6 +443,7 @@ export abstract class JupyterKernelExecutor implements CodeExecutor {
     this.client = undefined;
     this.kernel = undefined;
     this.death = undefined;
+    this.cellListing = undefined;
     if (kernel) await kernel.stop();
   }
 

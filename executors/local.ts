@@ -119,6 +119,11 @@ export class LocalJupyterExecutor extends JupyterKernelExecutor {
     return { connect: () => new KernelClient(info), died, stop, connectionFile: connFile, description: `local ipykernel pid ${child.pid} (${this.python}), unsandboxed` };
   }
 
+  /** No listing by the kernel: the host sees its working folder directly, which is cheaper. */
+  protected override outputsRoot(): undefined {
+    return undefined;
+  }
+
   /** Read on the host, which sees the kernel's working folder directly: cheaper than asking the kernel. */
   override async listOutputs(): Promise<OutputFileInfo[]> {
     return this.workdir ? listLocalOutputs(join(this.workdir, OUTPUTS_DIR)) : [];

@@ -72,7 +72,7 @@ export async function collectOutputs(executor: CodeExecutor, cells: Cell[], scop
     seen.set(file.path, { size: file.size, mtimeMs: file.mtimeMs });
     const path = `${OUTPUTS_DIR}/${file.path}`;
     const overFileLimit = (bytes: number) =>
-      skipped.push(`/workspace/${path} (${human(bytes)}) was not collected: it is over the per-file limit of ${megabytes(maxArtifactBytes)} (the user can raise it with CODEACT_ARTIFACT_MAX_MB).`);
+      skipped.push(`/workspace/${path} (${human(bytes)}) was not collected: it is over the per-file limit of ${human(maxArtifactBytes)} (the user can raise it with CODEACT_ARTIFACT_MAX_MB).`);
     if (file.size > maxArtifactBytes) {
       overFileLimit(file.size);
       continue;
@@ -91,7 +91,7 @@ export async function collectOutputs(executor: CodeExecutor, cells: Cell[], scop
       await scope.store.put(scope.threadId, data, { mime: "application/octet-stream" });
     } catch (err) {
       if (!(err instanceof ArtifactLimitError)) throw err;
-      skipped.push(`/workspace/${path} (${human(data.length)}) was not collected: this thread's files and artifacts would pass its limit of ${megabytes(maxThreadBytes)} (the user can raise it with CODEACT_THREAD_ARTIFACTS_MAX_MB).`);
+      skipped.push(`/workspace/${path} (${human(data.length)}) was not collected: this thread's files and artifacts would pass its limit of ${human(maxThreadBytes)} (the user can raise it with CODEACT_THREAD_ARTIFACTS_MAX_MB).`);
       continue;
     }
     recorded.set(path, sha256);
