@@ -204,7 +204,10 @@ export abstract class JupyterKernelExecutor implements CodeExecutor {
     const guard = GUARD_SOURCE.replace("__HEAD_LIMIT__", half)
       .replace("__TAIL_LIMIT__", half)
       .replace("__MAX_MESSAGE_BYTES__", String(MAX_MESSAGE_BYTES / 2));
-    const code = [guard, STDIN_SOURCE, SEED_SOURCE, this.stdinHandler?.prelude() ?? ""].join("\n");
+    // The folder whose files are handed to the user exists from the start (where it can be made).
+    const root = this.outputsRoot();
+    const outputs = root === undefined ? "" : `try:\n    __import__('os').makedirs(${JSON.stringify(root)}, exist_ok=True)\nexcept OSError:\n    pass`;
+    const code = [guard, STDIN_SOURCE, SEED_SOURCE, outputs, this.stdinHandler?.prelude() ?? ""].join("\n");
     const result = await this.run(client, code, { timeoutMs: this.options.startTimeoutMs }, true);
     if (result.status !== "ok") {
       const why = result.error ? `${result.error.ename}: ${result.error.evalue}` : result.status;

@@ -76,6 +76,8 @@ export class LocalJupyterExecutor extends JupyterKernelExecutor {
     writeFileSync(connFile, JSON.stringify(info), { mode: 0o600 });
     const cwd = this.local.cwd ?? mkdtempSync(join(tmpdir(), "codeact-work-"));
     this.workdir = cwd;
+    // The folder whose files are handed to the user exists from the start.
+    mkdirSync(join(cwd, OUTPUTS_DIR), { recursive: true });
     // Its own HOME: IPython and matplotlib write their state there, not into the user's.
     const home = join(dir, "home");
     mkdirSync(home, { mode: 0o700 });
