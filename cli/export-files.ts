@@ -10,10 +10,10 @@ import type { Cell } from "../graphs/cell";
 export const EMBED_MAX_BYTES = 10 * 1024 * 1024;
 
 /** sha256 → bytes of every embeddable file the cells name. */
-export async function loadCellFiles(cells: Cell[], scope: ArtifactScope): Promise<Map<string, Buffer>> {
+export async function loadCellFiles(cells: Cell[], scope: ArtifactScope, answerFiles: Cell["files"] = []): Promise<Map<string, Buffer>> {
   const out = new Map<string, Buffer>();
-  for (const cell of cells) {
-    for (const f of cell.files ?? []) {
+  for (const kept of [...cells.map((c) => c.files), answerFiles]) {
+    for (const f of kept ?? []) {
       if (out.has(f.sha256) || f.size > EMBED_MAX_BYTES) continue;
       const data = await scope.store.get(scope.threadId, f.sha256);
       if (data) out.set(f.sha256, data);

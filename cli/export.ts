@@ -20,7 +20,7 @@ export async function exportThread(threadId: string, format: "ipynb" | "html", o
     // Images and other large outputs are in the artifact store: both formats embed them.
     const state = { ...stored, cells: await resolveCells(stored.cells, { store: store.artifacts, threadId }) };
     // Files the run wrote under /workspace/outputs/: links in HTML, attachments in the notebook.
-    const files = await loadCellFiles(stored.cells, { store: store.artifacts, threadId });
+    const files = await loadCellFiles(stored.cells, { store: store.artifacts, threadId }, stored.answerFiles);
     const path = resolve(out ?? `${checkThreadId(threadId)}.${format}`);
     writeFileSync(path, format === "ipynb" ? `${JSON.stringify(toNotebook(state, threadId, files), null, 1)}\n` : toHtml(state, threadId, files));
     return path;

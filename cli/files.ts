@@ -16,23 +16,25 @@ export interface ThreadFile {
   path: string;
   sha256: string;
   size: number;
-  /** The cell that wrote this version: its index in the thread (1-based), plan step and attempt. */
-  cell: number;
+  /** The cell that wrote this version: its index in the thread (1-based), plan step and attempt; null: named by the answer. */
+  cell: number | null;
   step: number;
   attempt: number;
   /** How many distinct versions of this path the thread recorded. */
   versions: number;
 }
 
-/** The latest version of each file the thread's cells collected, in path order. */
-export function threadFiles(cells: Cell[]): ThreadFile[] {
+/** The latest version of each file the thread's cells (then its answer) collected, in path order. */
+export function threadFiles(cells: Cell[], answerFiles: Cell["files"] = []): ThreadFile[] {
   const latest = new Map<string, ThreadFile>();
+  const add = (f: NonNullable<Cell["files"]>[number], cell: number | null, step: number, attempt: number) => {
+    const versions = (latest.get(f.path)?.versions ?? 0) + 1;
+    latest.set(f.path, { path: f.path, sha256: f.sha256, size: f.size, cell, step, attempt, versions });
+  };
   cells.forEach((cell, i) => {
-    for (const f of cell.files ?? []) {
-      const versions = (latest.get(f.path)?.versions ?? 0) + 1;
-      latest.set(f.path, { path: f.path, sha256: f.sha256, size: f.size, cell: i + 1, step: cell.step, attempt: cell.attempt, versions });
-    }
+    for (const f of cell.files ?? []) add(f, i + 1, cell.step, cell.attempt);
   });
+  for (const f of answerFiles ?? []) add(f, null, cells.at(-1)?.step ?? 0, 0);
   return [...latest.values()].sort((a, b) => a.path.localeCompare(b.path));
 }
 
@@ -105,11 +107,12 @@ export async function filesCommand(thread: string, flags: FilesFlags): Promise<v
   const { readThreadState } = require("../checkpoints/threads") as typeof import("../checkpoints/threads");
   const store = await createCheckpointer({ ...checkpointerFromFlags(flags), readOnly: true });
   try {
-    const files = threadFiles((await readThreadState(store.saver, thread)).cells);
+    const state = await readThreadState(store.saver, thread);
+    const files = threadFiles(state.cells, state.answerFiles);
     if (flags.get === undefined && flags.out === undefined) {
       if (flags.json) return console.log(JSON.stringify(files.map((f) => ({ ...f, name: displayName(f.path) }))));
       if (!files.length) return console.log(`Thread ${thread} has no files. Files the agent writes under /workspace/${OUTPUTS_DIR}/ are kept after each cell.`);
-      console.table(files.map((f) => ({ name: inert(displayName(f.path)), size: human(f.size), cell: `#${f.cell} (step ${f.step + 1}${f.attempt ? `, retry ${f.attempt}` : ""})`, versions: f.versions, sha256: f.sha256.slice(0, 12) })));
+      console.table(files.map((f) => ({ name: inert(displayName(f.path)), size: human(f.size), cell: f.cell === null ? "named in the answer" : `#${f.cell} (step ${f.step + 1}${f.attempt ? `, retry ${f.attempt}` : ""})`, versions: f.versions, sha256: f.sha256.slice(0, 12) })));
       return console.error(`Fetch them with: codeact files ${thread} --out DIR  (or --get NAME for one)`);
     }
     const chosen = flags.get !== undefined ? [findFile(files, flags.get)] : files;

@@ -49,10 +49,10 @@ const mdName = (s: string) => text(s).replace(/[\\`*_{}[\]()#+\-.!|~>]/g, (c) =>
  * The cell's output files as a Markdown cell with attachments (nbformat's way to carry files): PNG
  * and JPEG (by their bytes) shown as images, everything else as application/octet-stream links.
  */
-function filesCell(cell: Cell, index: number, files: Map<string, Buffer>, threadId: string): nb.IMarkdownCell | undefined {
-  if (!cell.files?.length) return undefined;
+function filesCell(kept: Cell["files"], id: string, files: Map<string, Buffer>, threadId: string): nb.IMarkdownCell | undefined {
+  if (!kept?.length) return undefined;
   const attachments: Record<string, Record<string, string>> = {};
-  const lines = cell.files.map((f, n) => {
+  const lines = kept.map((f, n) => {
     const name = f.path.replace(/^outputs\//, "");
     const data = files.get(f.sha256);
     if (!data) return `- ${mdName(f.path)} (${humanSize(f.size)}; not embedded: \`codeact files ${threadId} --get NAME\`)`;
@@ -62,7 +62,7 @@ function filesCell(cell: Cell, index: number, files: Map<string, Buffer>, thread
     attachments[key] = { [image ?? "application/octet-stream"]: data.toString("base64") };
     return image ? `- ${mdName(f.path)} (${humanSize(f.size)})\n\n  ![${mdName(name)}](attachment:${key})` : `- [${mdName(f.path)}](attachment:${key}) (${humanSize(f.size)})`;
   });
-  return { cell_type: "markdown", id: `files-${index}`, metadata: {}, source: `**Files kept**\n\n${lines.join("\n")}`, attachments } as nb.IMarkdownCell;
+  return { cell_type: "markdown", id, metadata: {}, source: `**Files kept**\n\n${lines.join("\n")}`, attachments } as nb.IMarkdownCell;
 }
 
 export function toNotebook(state: CodeActStateValue, threadId: string, files: Map<string, Buffer> = new Map()): nb.INotebookContent {
@@ -87,7 +87,7 @@ export function toNotebook(state: CodeActStateValue, threadId: string, files: Ma
       source: cell.code,
       outputs: outputsOf(cell),
     } as nb.ICodeCell);
-    const kept = filesCell(cell, i, files, threadId);
+    const kept = filesCell(cell.files, `files-${i}`, files, threadId);
     if (kept) cells.push(kept);
   }
   for (const [n, c] of compactions.entries()) if (c.afterCells >= state.cells.length) cells.push(markdown(`compaction-${n}`, compactionMarkdown(c.summary)));
@@ -95,6 +95,8 @@ export function toNotebook(state: CodeActStateValue, threadId: string, files: Ma
     cells.push(markdown("critiques", `## Critiques\n\n${state.critiques.map((c) => `- step ${c.step + 1}: **${c.verdict}**${c.feedback ? ` — ${text(c.feedback)}` : ""}`).join("\n")}`));
   }
   cells.push(markdown("answer", state.answer ? `## Answer\n\n${text(state.answer)}` : `## No answer\n\nThe run ended with status **${state.status}**. ${text(state.statusDetail)}`));
+  const named = filesCell(state.answerFiles, "answer-files", files, threadId);
+  if (named) cells.push(named);
   return {
     nbformat: 4,
     nbformat_minor: 5,

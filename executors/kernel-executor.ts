@@ -263,10 +263,19 @@ export abstract class JupyterKernelExecutor implements CodeExecutor {
    * Docker cannot archive, a gateway's pod whose disk no contents API shows).
    */
   async readOutput(path: string, maxBytes: number): Promise<Buffer> {
+    return this.readInKernel(this.outputsRoot(), path, maxBytes);
+  }
+
+  /** A file anywhere under /workspace (one the final answer names), by the same rules as readOutput. */
+  async readWorkspaceFile(path: string, maxBytes: number): Promise<Buffer> {
+    const outputs = this.outputsRoot();
+    return this.readInKernel(outputs === undefined ? undefined : outputs.replace(/\/?outputs$/, "") || ".", path, maxBytes);
+  }
+
+  private async readInKernel(root: string | undefined, path: string, maxBytes: number): Promise<Buffer> {
     const segments = safeSegments(path);
-    if (!segments) throw new OutputReadError(`"${path}" is not a plain relative path under outputs/`);
-    const root = this.outputsRoot();
-    if (root === undefined) throw new OutputReadError(`${this.id} reads its outputs from the host`);
+    if (!segments) throw new OutputReadError(`"${path}" is not a plain relative path`);
+    if (root === undefined) throw new OutputReadError(`${this.id} reads its files from the host`);
     const chunks: Buffer[] = [];
     let got = 0;
     for (;;) {
@@ -274,9 +283,9 @@ export abstract class JupyterKernelExecutor implements CodeExecutor {
       try {
         repr = await this.evaluate(readExpression(root, segments, got, READ_CHUNK_BYTES, maxBytes));
       } catch (err) {
-        throw new OutputReadError(`outputs/${path} cannot be read: ${(err as Error).message}`);
+        throw new OutputReadError(`${path} cannot be read: ${(err as Error).message}`);
       }
-      if (repr === undefined) throw new OutputReadError(`outputs/${path}: the kernel is not running`);
+      if (repr === undefined) throw new OutputReadError(`${path}: the kernel is not running`);
       const { size, data } = parseReadChunk(repr, path, maxBytes);
       chunks.push(data);
       got += data.length;

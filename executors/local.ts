@@ -135,4 +135,9 @@ export class LocalJupyterExecutor extends JupyterKernelExecutor {
     if (!this.workdir) throw new OutputReadError(`outputs/${path}: the kernel is not running`);
     return readLocalOutput(join(this.workdir, OUTPUTS_DIR), path, maxBytes);
   }
+
+  override async readWorkspaceFile(path: string, maxBytes: number): Promise<Buffer> {
+    if (!this.workdir) throw new OutputReadError(`${path}: the kernel is not running`);
+    return readLocalOutput(this.workdir, path, maxBytes);
+  }
 }

@@ -136,6 +136,8 @@ export interface CodeExecutor {
   listOutputs(): Promise<{ path: string; size: number; mtimeMs: number }[]>;
   /** One of those files' bytes; throws (OutputTooLargeError) rather than read past `maxBytes`. */
   readOutput(path: string, maxBytes: number): Promise<Buffer>;
+  /** A file anywhere under /workspace (path relative to it), by the same rules: for files the answer names. */
+  readWorkspaceFile?(path: string, maxBytes: number): Promise<Buffer>;
 }
 
 /** Thrown (never returned) when an executor cannot start or reach its kernel at all. */

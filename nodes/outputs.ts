@@ -12,7 +12,8 @@ import type { CodeExecutor } from "../executors/types";
 import type { Cell } from "../graphs/cell";
 import type { EventWriter } from "../graphs/events";
 
-export type CellFile = NonNullable<Cell["files"]>[number];
+import type { CellFile } from "../graphs/cell";
+export type { CellFile };
 
 interface Seen {
   size: number;
@@ -102,4 +103,45 @@ export async function collectOutputs(executor: CodeExecutor, cells: Cell[], scop
   if (result.files.length) result.notes.push(`Collected for the user: ${result.files.map((f) => `/workspace/${f.path} (${human(f.size)})`).join(", ")}.`);
   result.notes.push(...skipped);
   return result;
+}
+
+/** `/workspace/<path>` mentions in a text, as paths relative to /workspace (trailing punctuation dropped). */
+export function namedWorkspacePaths(text: string): string[] {
+  const out = new Set<string>();
+  for (const m of text.matchAll(/\/workspace\/([^\s'"`<>()[\]{},;|*?]+)/g)) {
+    const path = m[1]!.replace(/[.:!]+$/, "");
+    if (path) out.add(path);
+  }
+  return [...out].slice(0, 20);
+}
+
+/**
+ * Files under /workspace that the final answer names and no cell collected with the same bytes: kept
+ * like outputs, so `codeact files` and the exports have what the answer points to. Best effort: a
+ * path that is not a plain regular file, or over a limit, is left out.
+ */
+export async function collectAnswerFiles(executor: CodeExecutor, answer: string, cells: Cell[], scope: ArtifactScope | undefined, emit: EventWriter): Promise<CellFile[]> {
+  if (!scope || !executor.readWorkspaceFile) return [];
+  const recorded = recordedHashes(cells);
+  const files: CellFile[] = [];
+  for (const path of namedWorkspacePaths(answer)) {
+    let data: Buffer;
+    try {
+      data = await executor.readWorkspaceFile(path, scope.store.limits.maxArtifactBytes);
+    } catch {
+      continue;
+    }
+    const sha256 = sha256Hex(data);
+    if (recorded.get(path) === sha256) continue;
+    try {
+      await scope.store.put(scope.threadId, data, { mime: "application/octet-stream" });
+    } catch (err) {
+      if (err instanceof ArtifactLimitError) continue;
+      throw err;
+    }
+    const record = { path, sha256, size: data.length };
+    files.push(record);
+    emit({ type: "file", ...record });
+  }
+  return files;
 }

@@ -26,7 +26,14 @@ const CHANGE = `
 import os, time
 with open("/workspace/outputs/report.csv", "a") as f: f.write("3,4\\n")
 print("changed")`;
-const NOTHING = `print("nothing new")`;
+// Nothing new in outputs/; a file elsewhere that the answer names, and a symlink it names too.
+const NOTHING = `
+import os
+os.makedirs("/workspace/results", exist_ok=True)
+with open("/workspace/results/summary.txt", "w") as f: f.write("all good")
+os.symlink("/etc/passwd", "/workspace/secret.txt")
+print("nothing new in outputs")`;
+const ANSWER = "See /workspace/outputs/report.csv, /workspace/results/summary.txt and /workspace/secret.txt.";
 
 type Event = { type: string; path?: string; size?: number; sha256?: string; cell?: { notes?: string[]; files?: { path: string }[] } };
 
@@ -41,8 +48,8 @@ describe("codeact files", () => {
       script,
       JSON.stringify({
         planner: ['{"steps": [{"description": "write files", "doneCriterion": "written"}]}'],
-        coder: [PLOT, CHANGE, NOTHING].map((c) => `<execute>\n${c}\n</execute>`).concat(["<solution>see outputs/report.csv</solution>"]),
-        critic: ['{"verdict": "done", "answer": "see outputs/report.csv"}'],
+        coder: [PLOT, CHANGE, NOTHING].map((c) => `<execute>\n${c}\n</execute>`).concat([`<solution>${ANSWER}</solution>`]),
+        critic: [JSON.stringify({ verdict: "done", answer: ANSWER })],
       }),
     );
     // 1 MB per file: big.bin (2 MB) is over it; the CSV and the PNG are not.
@@ -52,8 +59,9 @@ describe("codeact files", () => {
     expect(run.code).toBe(0);
     const events = run.stdout.trim().split("\n").map((l) => JSON.parse(l) as Event);
     const fileEvents = events.filter((e) => e.type === "file");
-    // The first cell: CSV and PNG (not the symlink, not the big file); the second: the changed CSV; the third: nothing.
-    expect(fileEvents.map((e) => e.path)).toEqual(["outputs/plot.png", "outputs/report.csv", "outputs/report.csv"]);
+    // The first cell: CSV and PNG (not the symlink, not the big file); the second: the changed CSV; the
+    // third: nothing; the answer: the file it names outside outputs/ (not the symlink, not the CSV again).
+    expect(fileEvents.map((e) => e.path)).toEqual(["outputs/plot.png", "outputs/report.csv", "outputs/report.csv", "results/summary.txt"]);
     expect(fileEvents[2]!.size).toBe(12);
     const cells = events.filter((e) => e.type === "cell").map((e) => e.cell!);
     expect(cells).toHaveLength(3);
@@ -76,6 +84,7 @@ describe("codeact files", () => {
     expect(listed.map((f) => [f.name, f.size, f.cell, f.versions])).toEqual([
       ["plot.png", expect.any(Number), 1, 1],
       ["report.csv", 12, 2, 2],
+      ["results/summary.txt", 8, null, 1],
     ]);
     const table = await codeact(["files", "out1"], env);
     expect(table.stdout).toContain("report.csv");
@@ -91,11 +100,12 @@ describe("codeact files", () => {
     expect(readdirSync(join(home, "out1-files"))).toEqual(["plot.png"]);
     const all = await codeact(["files", "out1", "--out", join(home, "all")], env);
     expect(all.code).toBe(0);
-    expect(readdirSync(join(home, "all")).sort()).toEqual(["plot.png", "report.csv"]);
+    expect(readdirSync(join(home, "all")).sort()).toEqual(["plot.png", "report.csv", "results"]);
+    expect(readFileSync(join(home, "all", "results", "summary.txt"), "utf8")).toBe("all good");
     expect(readFileSync(join(home, "all", "plot.png")).subarray(1, 4).toString()).toBe("PNG");
     const missing = await codeact(["files", "out1", "--get", "passwd"], env);
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toContain('No file "passwd" in this thread; its files: plot.png, report.csv');
+    expect(missing.stderr).toContain('No file "passwd" in this thread; its files: plot.png, report.csv, results/summary.txt');
 
     const history = await codeact(["history", "out1", "--json"], env);
     expect((JSON.parse(history.stdout) as { summary: string }[]).some((h) => h.summary.includes("files report.csv"))).toBe(true);
@@ -112,7 +122,9 @@ describe("codeact files", () => {
     expect((await codeact(["export", "out1", "-o", ipynb], env)).code).toBe(0);
     const nb = JSON.parse(readFileSync(ipynb, "utf8")) as { cells: { cell_type: string; source: string; attachments?: Record<string, Record<string, string>> }[] };
     const kept = nb.cells.filter((c) => c.attachments);
-    expect(kept).toHaveLength(2);
+    expect(kept).toHaveLength(3);
+    expect(Buffer.from(kept[2]!.attachments!["file1.txt"]!["application/octet-stream"]!, "base64").toString()).toBe("all good");
+    expect(page).toContain(`<a download="summary.txt" href="data:application/octet-stream;base64,${Buffer.from("all good").toString("base64")}">results/summary.txt</a>`);
     const first = kept[0]!;
     expect(first.source).toContain("](attachment:file2.csv)");
     expect(Buffer.from(first.attachments!["file2.csv"]!["application/octet-stream"]!, "base64").toString()).toBe("a,b\n1,2\n");
