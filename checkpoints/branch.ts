@@ -20,13 +20,15 @@ export interface BranchOptions {
   artifacts?: ArtifactStore;
 }
 
-/** Artifacts the cells reference (outputs and tool call records). */
+/** Artifacts the cells reference (outputs, tool call records, output files) and the answer's files. */
 function referencedArtifacts(values: CodeActStateValue): string[] {
   const shas = new Set<string>();
   for (const cell of values.cells ?? []) {
     for (const o of cell.result.results) for (const ref of Object.values(o.artifacts ?? {})) shas.add(ref.sha256);
     for (const call of cell.result.toolCalls) for (const ref of Object.values(call.artifacts ?? {})) if (ref) shas.add(ref.sha256);
+    for (const file of cell.files ?? []) shas.add(file.sha256);
   }
+  for (const file of values.answerFiles ?? []) shas.add(file.sha256);
   return [...shas];
 }
 

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { OutputCollector } from "./collector";
-import { listingExpression, type OutputFileInfo, OutputReadError, OutputTooLargeError, parseListing, parseReadChunk, READ_CHUNK_BYTES, readExpression, safeSegments } from "./outputs";
+import { listingExpression, type OutputFileInfo, parseListing, readInKernel } from "./outputs";
 import { KernelClosedError, MAX_MESSAGE_BYTES, type MessageHandler } from "./jupyter/client";
 import type { JupyterMessage } from "./jupyter/messages";
 import type {
@@ -257,41 +257,15 @@ export abstract class JupyterKernelExecutor implements CodeExecutor {
     return repr === undefined ? [] : parseListing(repr);
   }
 
-  /**
-   * Read by the kernel too, in chunks: the bytes never leave the sandbox's own filesystem view, no
-   * symlink is followed (openat with O_NOFOLLOW), and it works wherever the kernel runs (a tmpfs
-   * Docker cannot archive, a gateway's pod whose disk no contents API shows).
-   */
+  /** Read by the kernel too (outputs.ts: readInKernel). */
   async readOutput(path: string, maxBytes: number): Promise<Buffer> {
-    return this.readInKernel(this.outputsRoot(), path, maxBytes);
+    return readInKernel((e) => this.evaluate(e), this.outputsRoot(), path, maxBytes);
   }
 
   /** A file anywhere under /workspace (one the final answer names), by the same rules as readOutput. */
   async readWorkspaceFile(path: string, maxBytes: number): Promise<Buffer> {
     const outputs = this.outputsRoot();
-    return this.readInKernel(outputs === undefined ? undefined : outputs.replace(/\/?outputs$/, "") || ".", path, maxBytes);
-  }
-
-  private async readInKernel(root: string | undefined, path: string, maxBytes: number): Promise<Buffer> {
-    const segments = safeSegments(path);
-    if (!segments) throw new OutputReadError(`"${path}" is not a plain relative path`);
-    if (root === undefined) throw new OutputReadError(`${this.id} reads its files from the host`);
-    const chunks: Buffer[] = [];
-    let got = 0;
-    for (;;) {
-      let repr: string | undefined;
-      try {
-        repr = await this.evaluate(readExpression(root, segments, got, READ_CHUNK_BYTES, maxBytes));
-      } catch (err) {
-        throw new OutputReadError(`${path} cannot be read: ${(err as Error).message}`);
-      }
-      if (repr === undefined) throw new OutputReadError(`${path}: the kernel is not running`);
-      const { size, data } = parseReadChunk(repr, path, maxBytes);
-      chunks.push(data);
-      got += data.length;
-      if (got > maxBytes) throw new OutputTooLargeError(path, got, maxBytes);
-      if (!data.length || got >= size) return Buffer.concat(chunks);
-    }
+    return readInKernel((e) => this.evaluate(e), outputs === undefined ? undefined : outputs.replace(/\/?outputs$/, "") || ".", path, maxBytes);
   }
 
   /**

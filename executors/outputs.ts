@@ -252,3 +252,33 @@ export function parseReadChunk(repr: string, path: string, maxBytes: number): { 
   if (m[1] !== undefined) throw new OutputTooLargeError(path, Number(m[1]), maxBytes);
   return { size: Number(m[2]), data: Buffer.from(m[3]!, "base64") };
 }
+
+/** Evaluates one Python expression in the kernel between cells: its repr, or undefined without a kernel. */
+export type Evaluate = (expression: string) => Promise<string | undefined>;
+
+/**
+ * Reads `root`/`path` through the kernel, in chunks (READ_SOURCE's rules: no symlink followed):
+ * the bytes never leave the sandbox's own view of its files, and it works wherever the kernel runs
+ * (a tmpfs Docker's archive API cannot see, a gateway's pod whose disk no contents API shows).
+ */
+export async function readInKernel(evaluate: Evaluate, root: string | undefined, path: string, maxBytes: number): Promise<Buffer> {
+  const segments = safeSegments(path);
+  if (!segments) throw new OutputReadError(`"${path}" is not a plain relative path`);
+  if (root === undefined) throw new OutputReadError(`${path}: this executor reads its files from the host`);
+  const chunks: Buffer[] = [];
+  let got = 0;
+  for (;;) {
+    let repr: string | undefined;
+    try {
+      repr = await evaluate(readExpression(root, segments, got, READ_CHUNK_BYTES, maxBytes));
+    } catch (err) {
+      throw new OutputReadError(`${path} cannot be read: ${(err as Error).message}`);
+    }
+    if (repr === undefined) throw new OutputReadError(`${path}: the kernel is not running`);
+    const { size, data } = parseReadChunk(repr, path, maxBytes);
+    chunks.push(data);
+    got += data.length;
+    if (got > maxBytes) throw new OutputTooLargeError(path, got, maxBytes);
+    if (!data.length || got >= size) return Buffer.concat(chunks);
+  }
+}

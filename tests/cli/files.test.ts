@@ -108,7 +108,17 @@ describe("codeact files", () => {
     expect(missing.stderr).toContain('No file "passwd" in this thread; its files: plot.png, report.csv, results/summary.txt');
 
     const history = await codeact(["history", "out1", "--json"], env);
-    expect((JSON.parse(history.stdout) as { summary: string }[]).some((h) => h.summary.includes("files report.csv"))).toBe(true);
+    const points = JSON.parse(history.stdout) as { summary: string; checkpointId: string; next: string[] }[];
+    expect(points.some((h) => h.summary.includes("files report.csv"))).toBe(true);
+
+    // A branch reads the files of the cells it starts with, from the same store.
+    const at = points.filter((p) => p.next.length && p.summary.includes("3 cells")).at(-1)!;
+    const branched = await codeact(["branch", "out1", "--at", at.checkpointId, "--name", "out1b"], env);
+    expect(branched.stderr).toContain("Branched");
+    expect(branched.code).toBe(0);
+    const fromBranch = await codeact(["files", "out1b", "--get", "report.csv", "--out", join(home, "branch")], env);
+    expect(fromBranch.code).toBe(0);
+    expect(readFileSync(join(home, "branch", "report.csv"), "utf8")).toBe("a,b\n1,2\n3,4\n");
 
     const html = join(home, "out1.html");
     expect((await codeact(["export", "out1", "--format", "html", "-o", html], env)).code).toBe(0);
