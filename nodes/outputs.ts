@@ -7,7 +7,7 @@
  */
 import type { ArtifactScope } from "../checkpoints/artifacts/cells";
 import { ArtifactLimitError, megabytes, sha256Hex } from "../checkpoints/artifacts/store";
-import { OUTPUTS_DIR, OutputTooLargeError } from "../executors/outputs";
+import { MAX_LISTED, OUTPUTS_DIR, OutputTooLargeError } from "../executors/outputs";
 import type { CodeExecutor } from "../executors/types";
 import type { Cell } from "../graphs/cell";
 import type { EventWriter } from "../graphs/events";
@@ -24,12 +24,12 @@ interface Seen {
  * What each kernel's outputs looked like at its last collection. Per executor and kernel process: a
  * new kernel (restart, rehydration) starts with none, and the recorded hashes decide instead.
  */
-const lastSeen = new WeakMap<CodeExecutor, { generation?: number; files: Map<string, Seen> }>();
+const lastSeen = new WeakMap<CodeExecutor, { generation?: number; files: Map<string, Seen>; toldTooMany?: boolean }>();
 
-function seenFor(executor: CodeExecutor): Map<string, Seen> {
+function seenFor(executor: CodeExecutor): { files: Map<string, Seen>; toldTooMany?: boolean } {
   let s = lastSeen.get(executor);
   if (!s || s.generation !== executor.generation) lastSeen.set(executor, (s = { generation: executor.generation, files: new Map() }));
-  return s.files;
+  return s;
 }
 
 /** The latest recorded bytes of each path in the thread's cells. */
@@ -62,7 +62,8 @@ export async function collectOutputs(executor: CodeExecutor, cells: Cell[], scop
     return result;
   }
   if (!listed.length) return result;
-  const seen = seenFor(executor);
+  const kernel = seenFor(executor);
+  const seen = kernel.files;
   const recorded = recordedHashes(cells);
   const { maxArtifactBytes, maxThreadBytes } = scope.store.limits;
   const skipped: string[] = [];
@@ -100,7 +101,18 @@ export async function collectOutputs(executor: CodeExecutor, cells: Cell[], scop
     result.files.push(record);
     emit({ type: "file", ...record });
   }
-  if (result.files.length) result.notes.push(`Collected for the user: ${result.files.map((f) => `/workspace/${f.path} (${human(f.size)})`).join(", ")}.`);
+  if (result.files.length) {
+    // Named up to a point: the note is part of what the model reads.
+    const named = result.files.slice(0, 10).map((f) => `/workspace/${f.path} (${human(f.size)})`);
+    const more = result.files.length - named.length;
+    result.notes.push(`Collected for the user: ${named.join(", ")}${more ? ` and ${more} more` : ""}.`);
+  }
+  // The same for skipped files: the first few, then a count.
+  if (skipped.length > 10) skipped.splice(10, skipped.length - 10, `… and ${skipped.length - 10} more files were not collected for the same kinds of reasons.`);
+  if (listed.length >= MAX_LISTED && !kernel.toldTooMany) {
+    kernel.toldTooMany = true;
+    skipped.push(`Only the first ${MAX_LISTED} files under /workspace/${OUTPUTS_DIR}/ are looked at; put fewer, larger files there (an archive, say).`);
+  }
   result.notes.push(...skipped);
   return result;
 }

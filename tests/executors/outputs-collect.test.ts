@@ -76,6 +76,18 @@ describe("collectOutputs", () => {
     expect(got.notes.join("\n")).toMatch(/\/workspace\/outputs\/b\.bin \(1000 B\) was not collected: this thread's files and artifacts would pass its limit of 1\.5 KB \(the user can raise it with CODEACT_THREAD_ARTIFACTS_MAX_MB\)/);
   });
 
+  it("says once, not after every cell, that only the first 1000 files are looked at", async () => {
+    const store = new SqliteArtifactStore(db);
+    await ex.execute("import shutil, os\nshutil.rmtree('outputs', ignore_errors=True)\nos.makedirs('outputs')\nfor i in range(1005): open(f'outputs/f{i}.txt','w').write('x')");
+    const first = await collectOutputs(ex, [], { store, threadId: "t3" }, () => undefined);
+    expect(first.files).toHaveLength(1000);
+    expect(first.notes.filter((n) => n.includes("Only the first 1000 files"))).toHaveLength(1);
+    // The note the model reads names a few and counts the rest.
+    expect(first.notes.find((n) => n.startsWith("Collected for the user"))).toMatch(/ and 990 more\.$/);
+    const again = await collectOutputs(ex, [], { store, threadId: "t3" }, () => undefined);
+    expect(again).toEqual({ files: [], notes: [] });
+  });
+
   it("collects nothing, and asks the kernel nothing, without an artifact store", async () => {
     expect(await collectOutputs(ex, [], undefined, () => undefined)).toEqual({ files: [], notes: [] });
   });
