@@ -206,7 +206,8 @@ export abstract class JupyterKernelExecutor implements CodeExecutor {
       .replace("__MAX_MESSAGE_BYTES__", String(MAX_MESSAGE_BYTES / 2));
     // The folder whose files are handed to the user exists from the start (where it can be made).
     const root = this.outputsRoot();
-    const outputs = root === undefined ? "" : `try:\n    __import__('os').makedirs(${JSON.stringify(root)}, exist_ok=True)\nexcept OSError:\n    pass`;
+    // Relative roots are resolved against the first working folder, wherever a cell moves later.
+    const outputs = root === undefined ? "" : `__import__('os').environ.setdefault('CODEACT_WORKDIR', __import__('os').getcwd())\ntry:\n    __import__('os').makedirs(${JSON.stringify(root)}, exist_ok=True)\nexcept OSError:\n    pass`;
     const code = [guard, STDIN_SOURCE, SEED_SOURCE, outputs, this.stdinHandler?.prelude() ?? ""].join("\n");
     const result = await this.run(client, code, { timeoutMs: this.options.startTimeoutMs }, true);
     if (result.status !== "ok") {

@@ -89,6 +89,8 @@ def _walk(root, limit):
                 out.append([r, s.st_size, s.st_mtime_ns / 1e6])
     return out
 def listing(root, limit):
+    # A relative root is the kernel's first working folder (set by the prelude), not wherever a cell chdir'ed to.
+    root = os.path.join(os.environ.get('CODEACT_WORKDIR') or os.getcwd(), root)
     return base64.b64encode(json.dumps(_walk(root, limit)).encode()).decode()
 `;
 
@@ -203,6 +205,7 @@ export async function readLocalOutput(root: string, path: string, maxBytes: numb
 const READ_SOURCE = `
 import os, stat, base64
 def _read(root, parts, offset, length, limit):
+    root = os.path.join(os.environ.get('CODEACT_WORKDIR') or os.getcwd(), root)
     fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
     try:
         for p in parts[:-1]:

@@ -69,6 +69,21 @@ function outputsContract(name: string, make: () => Promise<CodeExecutor> | CodeE
       expect((await ex.readOutput("report.csv", 1024)).toString()).toBe("a,b\n1,2\n3,4\n");
     });
 
+    it("reads a file larger than one read chunk whole", async () => {
+      await ex.execute("import os\nopen('outputs/big.bin','wb').write(bytes(range(256)) * (9 * 4096))");
+      const data = await ex.readOutput("big.bin", 16 * 1024 * 1024);
+      expect(data.length).toBe(9 * 1024 * 1024);
+      expect(data.equals(Buffer.concat(Array.from({ length: 9 * 4096 }, () => Buffer.from(Array.from({ length: 256 }, (_, i) => i)))))).toBe(true);
+      await ex.execute("os.remove('outputs/big.bin')");
+    });
+
+    it("finds outputs/ after a cell changes the working directory", async () => {
+      await ex.execute("import os\n_before = os.getcwd()\nos.chdir('/tmp')");
+      expect((await ex.listOutputs()).map((f) => f.path)).toContain("report.csv");
+      expect((await ex.readOutput("report.csv", 1024)).toString()).toContain("a,b");
+      await ex.execute("os.chdir(_before)");
+    });
+
     it("leaves the kernel's namespace and execution count alone", async () => {
       const a = await ex.execute("1");
       await ex.listOutputs();
