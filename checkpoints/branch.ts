@@ -23,14 +23,16 @@ export interface BranchOptions {
   settings?: ThreadSettingsStore;
 }
 
-/** Artifacts the cells reference (outputs and tool call records), and the run's input files. */
+/** Artifacts the cells reference (outputs, tool call records, output files), the answer's files and the run's input files. */
 function referencedArtifacts(values: CodeActStateValue): string[] {
   const shas = new Set<string>();
   for (const input of values.inputs ?? []) if (input.base64 === undefined) shas.add(input.sha256);
   for (const cell of values.cells ?? []) {
     for (const o of cell.result.results) for (const ref of Object.values(o.artifacts ?? {})) shas.add(ref.sha256);
     for (const call of cell.result.toolCalls) for (const ref of Object.values(call.artifacts ?? {})) if (ref) shas.add(ref.sha256);
+    for (const file of cell.files ?? []) shas.add(file.sha256);
   }
+  for (const file of values.answerFiles ?? []) shas.add(file.sha256);
   return [...shas];
 }
 

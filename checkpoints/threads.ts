@@ -28,6 +28,8 @@ const INERT_EXECUTOR: CodeExecutor = {
   restart: noKernel,
   shutdown: async () => undefined,
   putInputs: noKernel,
+  listOutputs: noKernel,
+  readOutput: noKernel,
 };
 
 /** A graph bound to the saver whose nodes are never run: models and kernel are inert placeholders. */
@@ -159,6 +161,7 @@ export async function threadHistory(saver: BaseCheckpointSaver, threadId: string
     const last = readableCells(v.cells?.slice(-1)).at(-1);
     const summary = [
       v.plan?.length ? `plan ${v.plan.length} steps, at ${Math.min(v.currentStep + 1, v.plan.length)}` : "",
+      last?.files?.length ? `files ${last.files.map((f) => f.path.replace(/^outputs\//, "")).join(", ")}` : "",
       last ? `${v.cells.length} cells, last ${last.result.status}: ${last.code.split("\n")[0]!.slice(0, 50)}` : "",
       v.pendingAction ? `pending ${v.pendingAction.kind}` : "",
       compactionsOf(v.messages).length ? `context compacted ${compactionsOf(v.messages).length}×` : "",

@@ -6,6 +6,7 @@ import { resolveCells } from "../checkpoints/artifacts/cells";
 import { createCheckpointer } from "../checkpoints/savers";
 import { checkThreadId } from "../checkpoints/thread-id";
 import { readThreadState } from "../checkpoints/threads";
+import { loadCellFiles } from "./export-files";
 import { toHtml } from "./html";
 import { toNotebook } from "./notebook";
 import { checkpointerFromFlags, type RunFlags } from "./run";
@@ -18,8 +19,10 @@ export async function exportThread(threadId: string, format: "ipynb" | "html", o
     const stored = await readThreadState(store.saver, threadId);
     // Images and other large outputs are in the artifact store: both formats embed them.
     const state = { ...stored, cells: await resolveCells(stored.cells, { store: store.artifacts, threadId }) };
+    // Files the run wrote under /workspace/outputs/: links in HTML, attachments in the notebook.
+    const files = await loadCellFiles(stored.cells, { store: store.artifacts, threadId }, stored.answerFiles);
     const path = resolve(out ?? `${checkThreadId(threadId)}.${format}`);
-    writeFileSync(path, format === "ipynb" ? `${JSON.stringify(toNotebook(state, threadId), null, 1)}\n` : toHtml(state, threadId));
+    writeFileSync(path, format === "ipynb" ? `${JSON.stringify(toNotebook(state, threadId, files), null, 1)}\n` : toHtml(state, threadId, files));
     return path;
   } finally {
     await store.close();

@@ -10,6 +10,7 @@ import type { Cell } from "../graphs/cell";
 import { compactionsOf, type Message } from "../graphs/message";
 import { inert } from "./inert";
 import { isBase64 } from "./media";
+import { humanSize } from "./export-files";
 
 // Every attribute this page writes is double-quoted, so escaping " is enough to stay inside one.
 const esc = (s: unknown) => String(s ?? "").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
@@ -43,7 +44,23 @@ function output(data: Cell["result"]["results"][number]["data"]): string {
   return "";
 }
 
-export function toHtml(state: CodeActStateValue, threadId: string): string {
+/**
+ * The cell's output files as download links: data: URLs typed application/octet-stream, so a
+ * browser saves them and never renders one (an .html or .svg file stays inert), named by `download`.
+ */
+function fileLinks(kept: Cell["files"], files: Map<string, Buffer>, threadId: string): string {
+  if (!kept?.length) return "";
+  const items = kept.map((f) => {
+    const data = files.get(f.sha256);
+    const name = f.path.replace(/^outputs\//, "");
+    if (!data) return `<li>${text(f.path)} (${humanSize(f.size)}; not embedded: <code>codeact files ${text(threadId)} --get ${text(name)}</code>)</li>`;
+    const base = name.split("/").at(-1)!;
+    return `<li><a download="${text(base)}" href="data:application/octet-stream;base64,${data.toString("base64")}">${text(f.path)}</a> (${humanSize(f.size)})</li>`;
+  });
+  return `<p class="meta">Files kept:</p><ul class="files">${items.join("")}</ul>`;
+}
+
+export function toHtml(state: CodeActStateValue, threadId: string, files: Map<string, Buffer> = new Map()): string {
   const parts: string[] = [`<h1>${text(state.task.split("\n")[0]!)}</h1>`, `<p class="meta">codeact run ${text(threadId)} — status ${text(state.status)}</p>`, `<pre>${text(state.task)}</pre>`];
   if (state.plan.length) parts.push(`<h2>Plan</h2><ol>${state.plan.map((s) => `<li>${text(s.description)}</li>`).join("")}</ol>`);
   const compactions = compactionsOf(state.messages);
@@ -57,10 +74,12 @@ export function toHtml(state: CodeActStateValue, threadId: string): string {
     if (r.stderr) outs.push(`<pre class="err">${text(r.stderr)}</pre>`);
     for (const o of r.results) outs.push(output(o.data));
     if (r.error) outs.push(`<pre class="err">${text(r.error.traceback.join("\n") || `${r.error.ename}: ${r.error.evalue}`)}</pre>`);
+    outs.push(fileLinks(cell.files, files, threadId));
     parts.push(`<div class="cell"><p class="meta">step ${cell.step + 1}${cell.attempt ? `, self-debug attempt ${cell.attempt}` : ""} — ${text(r.status)}, ${Math.round(r.durationMs)} ms</p><pre><code>${text(cell.code)}</code></pre>${outs.join("")}</div>`);
   }
   for (const c of compactions) if (c.afterCells >= state.cells.length) parts.push(compaction(c.summary));
   if (state.critiques.length) parts.push(`<h2>Critiques</h2><ul>${state.critiques.map((c) => `<li>step ${c.step + 1}: <b>${text(c.verdict)}</b> ${text(c.feedback)}</li>`).join("")}</ul>`);
   parts.push(state.answer ? `<h2>Answer</h2><pre>${text(state.answer)}</pre>` : `<h2>No answer</h2><p>${text(state.status)}: ${text(state.statusDetail)}</p>`);
+  parts.push(fileLinks(state.answerFiles, files, threadId));
   return `<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="${CSP}"><meta name="referrer" content="no-referrer"><title>${text(state.task.slice(0, 80))}</title><style>${STYLE}</style></head><body>${parts.join("\n")}</body></html>\n`;
 }

@@ -34,6 +34,7 @@ const GROUPS: Group[] = [
   },
   { commands: [["rm", "<thread>", "delete a thread: its checkpoints, artifacts and saved plots"]], load: () => (require("./rm") as typeof import("./rm")).registerRm },
   { commands: [["export", "<thread>", "write a run as a Jupyter notebook or an HTML page"]], load: () => (require("./export") as typeof import("./export")).registerExport },
+  { commands: [["files", "<thread>", "the files a run wrote under /workspace/outputs/: list or fetch them"]], load: () => (require("./files") as typeof import("./files")).registerFiles },
   { commands: [["image", "", "manage the kernel image"]], load: () => (require("./image") as typeof import("./image")).registerImage },
   { commands: [["eval", "<suite>", "evaluate the agent on a task suite (code, JSON and text actions)"]], load: () => (require("./eval") as typeof import("./eval")).registerEval },
 ];

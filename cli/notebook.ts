@@ -7,6 +7,7 @@ import type * as nb from "@jupyterlab/nbformat";
 import type { Cell } from "../graphs/cell";
 import { compactionsOf, type Message } from "../graphs/message";
 import type { CodeActStateValue } from "../graphs/state";
+import { humanSize, imageMime } from "./export-files";
 
 /**
  * Run text (task, plan, critiques, answer) is hostile. Jupyter sanitises the HTML of markdown in a
@@ -41,7 +42,30 @@ function compactionMarkdown(summary: Message): string {
   return `### Context compacted\n\n*The coder's older turns were replaced by ${by}:*\n\n${text(summary.content).split("\n").map((l) => `> ${l}`).join("\n")}`;
 }
 
-export function toNotebook(state: CodeActStateValue, threadId: string): nb.INotebookContent {
+// Backslash-escapes every ASCII punctuation mark that means something in Markdown: a file name shows as typed.
+const mdName = (s: string) => text(s).replace(/[\\`*_{}[\]()#+\-.!|~>]/g, (c) => `\\${c}`);
+
+/**
+ * The cell's output files as a Markdown cell with attachments (nbformat's way to carry files): PNG
+ * and JPEG (by their bytes) shown as images, everything else as application/octet-stream links.
+ */
+function filesCell(kept: Cell["files"], id: string, files: Map<string, Buffer>, threadId: string): nb.IMarkdownCell | undefined {
+  if (!kept?.length) return undefined;
+  const attachments: Record<string, Record<string, string>> = {};
+  const lines = kept.map((f, n) => {
+    const name = f.path.replace(/^outputs\//, "");
+    const data = files.get(f.sha256);
+    if (!data) return `- ${mdName(f.path)} (${humanSize(f.size)}; not embedded: \`codeact files ${threadId} --get NAME\`)`;
+    // Attachment keys are ours (a name may hold anything Markdown would misread); the name is shown beside.
+    const key = `file${n + 1}${/\.[A-Za-z0-9]{1,8}$/.exec(name)?.[0] ?? ""}`;
+    const image = imageMime(data);
+    attachments[key] = { [image ?? "application/octet-stream"]: data.toString("base64") };
+    return image ? `- ${mdName(f.path)} (${humanSize(f.size)})\n\n  ![${mdName(name)}](attachment:${key})` : `- [${mdName(f.path)}](attachment:${key}) (${humanSize(f.size)})`;
+  });
+  return { cell_type: "markdown", id, metadata: {}, source: `**Files kept**\n\n${lines.join("\n")}`, attachments } as nb.IMarkdownCell;
+}
+
+export function toNotebook(state: CodeActStateValue, threadId: string, files: Map<string, Buffer> = new Map()): nb.INotebookContent {
   const cells: nb.ICell[] = [];
   cells.push(markdown("task", `# ${text(state.task.split("\n")[0]!)}\n\n${text(state.task)}\n\n*codeact run \`${threadId}\` — status: **${state.status}***`));
   if (state.plan.length) cells.push(markdown("plan", `## Plan\n\n${state.plan.map((s, i) => `${i + 1}. ${text(s.description)}${s.doneCriterion ? ` — *done when:* ${text(s.doneCriterion)}` : ""}`).join("\n")}`));
@@ -63,12 +87,16 @@ export function toNotebook(state: CodeActStateValue, threadId: string): nb.INote
       source: cell.code,
       outputs: outputsOf(cell),
     } as nb.ICodeCell);
+    const kept = filesCell(cell.files, `files-${i}`, files, threadId);
+    if (kept) cells.push(kept);
   }
   for (const [n, c] of compactions.entries()) if (c.afterCells >= state.cells.length) cells.push(markdown(`compaction-${n}`, compactionMarkdown(c.summary)));
   if (state.critiques.length) {
     cells.push(markdown("critiques", `## Critiques\n\n${state.critiques.map((c) => `- step ${c.step + 1}: **${c.verdict}**${c.feedback ? ` — ${text(c.feedback)}` : ""}`).join("\n")}`));
   }
   cells.push(markdown("answer", state.answer ? `## Answer\n\n${text(state.answer)}` : `## No answer\n\nThe run ended with status **${state.status}**. ${text(state.statusDetail)}`));
+  const named = filesCell(state.answerFiles, "answer-files", files, threadId);
+  if (named) cells.push(named);
   return {
     nbformat: 4,
     nbformat_minor: 5,

@@ -104,6 +104,9 @@ export function terminalRenderer(imageDir: string, out: NodeJS.WritableStream = 
         else line(pc.red(`  ✗ ${r.status}: ${inert(r.died?.detail ?? r.error?.evalue ?? "")}`));
         break;
       }
+      case "file":
+        line(pc.magenta(`  file kept: /workspace/${inert(event.path)} (${event.size} bytes)`));
+        break;
       case "rehydrated":
         line(pc.dim(`Kernel rehydrated: ${event.replayed} cells replayed${event.failed ? `, ${event.failed} failed on replay` : ""} in ${Math.round(event.durationMs)} ms.`));
         for (const d of event.diverged ?? []) line(pc.yellow(`  ⚠ replayed cell of step ${d.step + 1} printed different output: was ${inert(JSON.stringify(d.recorded))}, now ${inert(JSON.stringify(d.replayed))}`));

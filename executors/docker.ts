@@ -15,6 +15,7 @@ import { checkInputFiles, type InputFile, mergeInputs, SANDBOX_INPUTS_DIR, write
 import { KernelClient } from "./jupyter/client";
 import { ipcConnection } from "./jupyter/connection";
 import { kernelImageName } from "./image/recipe";
+import { OUTPUTS_DIR } from "./outputs";
 import type { ExecutorInfo, StdinHandler } from "./types";
 import { type Death, kernelCommand, KernelOptionsSchema, type LaunchedKernel, JupyterKernelExecutor } from "./kernel-executor";
 
@@ -231,6 +232,14 @@ export class DockerJupyterExecutor extends JupyterKernelExecutor {
     checkInputFiles(merged.map((f) => ({ name: f.name, size: f.data.length })));
     this.inputFiles = merged;
     if (this.inputsDir) writeInputsTree(this.inputsDir, files, true);
+  }
+
+  /**
+   * Absolute: the agent's code may chdir. Listed and read by the kernel itself (kernel-executor.ts):
+   * Docker's archive API cannot see a tmpfs, and nothing of the host is mounted into the sandbox.
+   */
+  protected override outputsRoot(): string {
+    return `/workspace/${OUTPUTS_DIR}`;
   }
 
   /** The container id of the running kernel (for tests and `docker` debugging). */

@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { OutputCollector } from "./collector";
+import { listingExpression, type OutputFileInfo, parseListing, readInKernel } from "./outputs";
 import { KernelClosedError, MAX_MESSAGE_BYTES, type MessageHandler } from "./jupyter/client";
 import type { JupyterMessage } from "./jupyter/messages";
 import type {
@@ -91,6 +92,7 @@ const GUARD_SOURCE = readFileSync(join(__dirname, "python", "output_guard.py"), 
 const STDIN_SOURCE = readFileSync(join(__dirname, "python", "stdin_request.py"), "utf8");
 /** Fixed random state per kernel, so a rebuilt kernel reproduces what the recorded run printed. */
 const SEED_SOURCE = readFileSync(join(__dirname, "python", "seed.py"), "utf8").replace("__SEED__", "20240214");
+const LISTING_KEY = "codeact_outputs";
 /** After execute_reply, how long to wait for the iopub `idle` that proves all output arrived. */
 const IDLE_AFTER_REPLY_MS = 5_000;
 
@@ -109,6 +111,8 @@ export abstract class JupyterKernelExecutor implements CodeExecutor {
   private deathListeners = new Set<() => void>();
   /** Set by shutdown(): a shut-down executor never starts a kernel again (no container leaks after exit). */
   private closed = false;
+  /** The outputs listing that came back with the last cell's reply (a user expression), until read or stale. */
+  private cellListing: string | undefined;
 
   constructor(options: KernelOptions = {}, stdinHandler?: StdinHandler) {
     this.options = KernelOptionsSchema.parse(options);
@@ -210,7 +214,11 @@ export abstract class JupyterKernelExecutor implements CodeExecutor {
     const guard = GUARD_SOURCE.replace("__HEAD_LIMIT__", half)
       .replace("__TAIL_LIMIT__", half)
       .replace("__MAX_MESSAGE_BYTES__", String(MAX_MESSAGE_BYTES / 2));
-    const code = [guard, STDIN_SOURCE, SEED_SOURCE, this.stdinHandler?.prelude() ?? ""].join("\n");
+    // The folder whose files are handed to the user exists from the start (where it can be made).
+    const root = this.outputsRoot();
+    // Relative roots are resolved against the first working folder, wherever a cell moves later.
+    const outputs = root === undefined ? "" : `__import__('os').environ.setdefault('CODEACT_WORKDIR', __import__('os').getcwd())\ntry:\n    __import__('os').makedirs(${JSON.stringify(root)}, exist_ok=True)\nexcept OSError:\n    pass`;
+    const code = [guard, STDIN_SOURCE, SEED_SOURCE, outputs, this.stdinHandler?.prelude() ?? ""].join("\n");
     const result = await this.run(client, code, { timeoutMs: this.options.startTimeoutMs }, true);
     if (result.status !== "ok") {
       const why = result.error ? `${result.error.ename}: ${result.error.evalue}` : result.status;
@@ -244,8 +252,71 @@ export abstract class JupyterKernelExecutor implements CodeExecutor {
     return next;
   }
 
+  /**
+   * The files under the kernel's outputs folder, listed by the kernel itself (lstat, no symlink
+   * followed): one silent request with a user expression, no cell, no history, no output. Backends
+   * that can see the folder from the host (local) list it there instead.
+   */
+  async listOutputs(): Promise<OutputFileInfo[]> {
+    // The listing that came back with the last cell's reply, if nothing ran since: no round trip.
+    const ready = this.cellListing;
+    this.cellListing = undefined;
+    if (ready !== undefined) return parseListing(ready);
+    const root = this.outputsRoot();
+    if (root === undefined) throw new Error(`${this.id} lists its outputs from the host`);
+    const repr = await this.evaluate(listingExpression(root));
+    return repr === undefined ? [] : parseListing(repr);
+  }
+
+  /** Read by the kernel too (outputs.ts: readInKernel). */
+  async readOutput(path: string, maxBytes: number): Promise<Buffer> {
+    return readInKernel((e) => this.evaluate(e), this.outputsRoot(), path, maxBytes);
+  }
+
+  /** A file anywhere under /workspace (one the final answer names), by the same rules as readOutput. */
+  async readWorkspaceFile(path: string, maxBytes: number): Promise<Buffer> {
+    const outputs = this.outputsRoot();
+    return readInKernel((e) => this.evaluate(e), outputs === undefined ? undefined : outputs.replace(/\/?outputs$/, "") || ".", path, maxBytes);
+  }
+
+  /**
+   * The outputs folder as the kernel sees it (absolute in a container, relative to its working folder
+   * otherwise); undefined for a backend that lists and reads it from the host instead.
+   */
+  protected outputsRoot(): string | undefined {
+    return "outputs";
+  }
+
+  /**
+   * Evaluates one Python expression between cells and returns its text/plain repr; undefined when no
+   * kernel runs. Queued like a cell, so it never overlaps one.
+   */
+  protected evaluate(expression: string, timeoutMs = 10_000): Promise<string | undefined> {
+    const next = this.queue.then(async () => {
+      const client = this.client;
+      if (!client || this.death || client.isClosed) return undefined;
+      const { msgId, reply } = client.request("shell", "execute_request", { code: "", silent: true, store_history: false, user_expressions: { v: expression }, allow_stdin: false, stop_on_error: false });
+      try {
+        const msg = await Promise.race([reply, sleep(timeoutMs).then(() => undefined)]);
+        if (!msg) throw new Error(`the kernel did not answer within ${timeoutMs} ms`);
+        const v = (msg.content.user_expressions as Record<string, { status?: string; data?: Record<string, unknown>; ename?: string; evalue?: string }> | undefined)?.v;
+        if (v?.status !== "ok") throw new Error(v?.ename ? `${v.ename}: ${v.evalue}` : "the kernel returned no value");
+        return String(v.data?.["text/plain"] ?? "");
+      } finally {
+        client.release(msgId);
+      }
+    });
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
   private async run(client: KernelTransport, code: string, options: ExecuteOptions, silent: boolean): Promise<ExecutionResult> {
     const started = performance.now();
+    this.cellListing = undefined;
+    // Files out: the kernel lists outputs/ right after the cell, in the same reply (ipykernel
+    // evaluates user expressions only after a cell that succeeded; otherwise listOutputs asks).
+    const root = silent ? undefined : this.outputsRoot();
+    const listing = root === undefined ? undefined : listingExpression(root);
     const collector = new OutputCollector(this.options.maxOutputChars, options.onOutput);
     let idle!: () => void;
     const idleSeen = new Promise<void>((r) => (idle = r));
@@ -255,7 +326,7 @@ export abstract class JupyterKernelExecutor implements CodeExecutor {
       "execute_request",
       // stop_on_error would make ipykernel abort requests that arrive just after an error; we send
       // one request at a time, so it can only turn a good cell into a spurious "aborted".
-      { code, silent, store_history: !silent, user_expressions: {}, allow_stdin: handler !== undefined, stop_on_error: false },
+      { code, silent, store_history: !silent, user_expressions: listing ? { [LISTING_KEY]: listing } : {}, allow_stdin: handler !== undefined, stop_on_error: false },
       {
         iopub: (msg) => {
           if (collector.handle(msg)) idle();
@@ -296,6 +367,8 @@ export abstract class JupyterKernelExecutor implements CodeExecutor {
         await Promise.race([idleSeen, new Promise<void>((r) => (idleTimer = setTimeout(r, IDLE_AFTER_REPLY_MS)))]);
         clearTimeout(idleTimer);
         collector.noteReplyError(outcome.content);
+        const listed = (outcome.content.user_expressions as Record<string, { status?: string; data?: Record<string, unknown> }> | undefined)?.[LISTING_KEY];
+        if (listing && listed?.status === "ok" && typeof listed.data?.["text/plain"] === "string") this.cellListing = listed.data["text/plain"];
         const status = outcome.content.status === "ok" ? "ok" : "error";
         return collector.finish({ status, durationMs: performance.now() - started });
       }
@@ -367,6 +440,7 @@ export abstract class JupyterKernelExecutor implements CodeExecutor {
     this.client = undefined;
     this.kernel = undefined;
     this.death = undefined;
+    this.cellListing = undefined;
     if (kernel) await kernel.stop();
   }
 

@@ -14,6 +14,7 @@ import { KernelClient } from "./jupyter/client";
 import { makeKernelDir, removeKernelDir } from "./kernel-dir";
 import { checkInputFiles, type InputFile, INPUTS_DIR, mergeInputs, unlockInputsTree, writeInputsTree } from "./inputs";
 import { ipcConnection } from "./jupyter/connection";
+import { listLocalOutputs, OUTPUTS_DIR, OutputReadError, type OutputFileInfo, readLocalOutput } from "./outputs";
 import { readSetupState } from "./setup-state";
 import type { ExecutorInfo, StdinHandler } from "./types";
 import { ExecutorUnavailableError } from "./types";
@@ -57,6 +58,8 @@ export class LocalJupyterExecutor extends JupyterKernelExecutor {
   private inputFiles: InputFile[] = [];
   /** The running kernel's inputs folder (`<cwd>/inputs`). */
   private inputsDir: string | undefined;
+  /** The running kernel's working folder ("/workspace" for this backend). */
+  private workdir: string | undefined;
 
   constructor(private readonly local: LocalExecutorOptions = {}) {
     super(local, local.tools);
@@ -84,6 +87,9 @@ export class LocalJupyterExecutor extends JupyterKernelExecutor {
     const ownInputs = !this.local.cwd || !existsSync(inputsDir);
     writeInputsTree(inputsDir, this.inputFiles, true);
     this.inputsDir = inputsDir;
+    this.workdir = cwd;
+    // The folder whose files are handed to the user exists from the start.
+    mkdirSync(join(cwd, OUTPUTS_DIR), { recursive: true });
     // Its own HOME: IPython and matplotlib write their state there, not into the user's.
     const home = join(dir, "home");
     mkdirSync(home, { mode: 0o700 });
@@ -124,6 +130,7 @@ export class LocalJupyterExecutor extends JupyterKernelExecutor {
       if (this.inputsDir === inputsDir) this.inputsDir = undefined;
       unlockInputsTree(inputsDir);
       if (ownInputs) rmSync(inputsDir, { recursive: true, force: true });
+      if (this.workdir === cwd) this.workdir = undefined;
       if (!this.local.cwd) rmSync(cwd, { recursive: true, force: true });
     };
     return { connect: () => new KernelClient(info), died, stop, connectionFile: connFile, description: `local ipykernel pid ${child.pid} (${this.python}), unsandboxed` };
@@ -134,5 +141,25 @@ export class LocalJupyterExecutor extends JupyterKernelExecutor {
     checkInputFiles(merged.map((f) => ({ name: f.name, size: f.data.length })));
     this.inputFiles = merged;
     if (this.inputsDir) writeInputsTree(this.inputsDir, files, true);
+  }
+
+  /** No listing by the kernel: the host sees its working folder directly, which is cheaper. */
+  protected override outputsRoot(): undefined {
+    return undefined;
+  }
+
+  /** Read on the host, which sees the kernel's working folder directly: cheaper than asking the kernel. */
+  override async listOutputs(): Promise<OutputFileInfo[]> {
+    return this.workdir ? listLocalOutputs(join(this.workdir, OUTPUTS_DIR)) : [];
+  }
+
+  override async readOutput(path: string, maxBytes: number): Promise<Buffer> {
+    if (!this.workdir) throw new OutputReadError(`outputs/${path}: the kernel is not running`);
+    return readLocalOutput(join(this.workdir, OUTPUTS_DIR), path, maxBytes);
+  }
+
+  override async readWorkspaceFile(path: string, maxBytes: number): Promise<Buffer> {
+    if (!this.workdir) throw new OutputReadError(`${path}: the kernel is not running`);
+    return readLocalOutput(this.workdir, path, maxBytes);
   }
 }

@@ -135,6 +135,15 @@ export interface CodeExecutor {
    * name replaces the earlier one; the files stay through kernel restarts of this executor.
    */
   putInputs(files: { name: string; data: Buffer }[]): Promise<void>;
+  /**
+   * The regular files under /workspace/outputs/ (the kernel's `outputs/` folder), paths relative to
+   * it; symlinks are neither listed nor followed. [] when no kernel runs or the folder is absent.
+   */
+  listOutputs(): Promise<{ path: string; size: number; mtimeMs: number }[]>;
+  /** One of those files' bytes; throws (OutputTooLargeError) rather than read past `maxBytes`. */
+  readOutput(path: string, maxBytes: number): Promise<Buffer>;
+  /** A file anywhere under /workspace (path relative to it), by the same rules: for files the answer names. */
+  readWorkspaceFile?(path: string, maxBytes: number): Promise<Buffer>;
 }
 
 /** Thrown (never returned) when an executor cannot start or reach its kernel at all. */

@@ -6,6 +6,10 @@
 import { z } from "zod";
 import { ExecutionResultSchema } from "../executors/types";
 
+/** A file kept in the thread's artifact store: path relative to /workspace ("outputs/report.csv"). */
+export const CellFileSchema = z.object({ path: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/), size: z.number().int().nonnegative() });
+export type CellFile = z.infer<typeof CellFileSchema>;
+
 export const CellSchema = z.object({
   /** Stable id (uuid); also the notebook cell id. */
   id: z.string(),
@@ -24,6 +28,11 @@ export const CellSchema = z.object({
    * from the cells (checkpoints/rehydrate.ts) gets these answers back instead of asking again.
    */
   answers: z.array(z.object({ question: z.string(), answer: z.string() })).optional(),
+  /**
+   * Files this cell left under /workspace/outputs/, new or changed since the previous collection:
+   * path relative to /workspace ("outputs/report.csv"), bytes in the thread's artifact store.
+   */
+  files: z.array(CellFileSchema).optional(),
   startedAt: z.string(),
 });
 export type Cell = z.infer<typeof CellSchema>;

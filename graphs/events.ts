@@ -13,6 +13,8 @@ export type CodeActEvent =
   | { type: "invalid_output"; reason: string; count: number }
   | { type: "output"; event: OutputEvent }
   | { type: "cell"; cell: Cell }
+  /** A file under /workspace/outputs/ collected into the thread's artifact store after a cell (before its `cell` event). */
+  | { type: "file"; path: string; size: number; sha256: string }
   | {
       type: "rehydrated";
       replayed: number;

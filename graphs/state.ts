@@ -4,7 +4,7 @@
  */
 import { DeltaValue, StateSchema } from "@langchain/langgraph";
 import { z } from "zod";
-import { CellSchema } from "./cell";
+import { CellFileSchema, CellSchema } from "./cell";
 import { InputsValue } from "./inputs";
 import { type Message, MessageSchema } from "./message";
 
@@ -88,6 +88,8 @@ export const CodeActState = new StateSchema({
   /** Why the run stopped when it did not finish with an answer. */
   statusDetail: z.string().default(""),
   answer: z.string().nullable().default(null),
+  /** Files under /workspace that the accepted answer names, kept in the artifact store when it was given. */
+  answerFiles: z.array(CellFileSchema).default(() => []),
   /** Set when a person rejected the pending action in approval mode: it goes back to the coder. */
   rejected: z.boolean().default(false),
 });

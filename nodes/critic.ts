@@ -13,6 +13,7 @@ import { acceptsImages } from "./figures";
 import type { CodeActStateValue, CodeActUpdate } from "../graphs/state";
 import { type NodeContext, planText, runDeadline, onlyChanges } from "./context";
 import { formatObservation } from "./observation";
+import { collectAnswerFiles } from "./outputs";
 import { prompt } from "./prompts";
 import { askForJson } from "./structured";
 
@@ -86,7 +87,11 @@ export function criticNode(ctx: NodeContext) {
     if (value.verdict === "done") {
       const answer = value.answer?.trim() || proposed?.trim() || "";
       if (!answer && exhausted) return { ...base, status: "debug_exhausted", statusDetail: `step ${state.currentStep + 1} failed ${state.debugAttempts} times; ${value.feedback}`.trim() };
-      return { ...base, status: "done", answer: answer || value.feedback };
+      const final = answer || value.feedback;
+      // Files the answer points to (under /workspace) are kept with the thread, like outputs/.
+      const scope = ctx.artifacts ? { store: ctx.artifacts, threadId: String(config.configurable?.thread_id ?? "default") } : undefined;
+      const answerFiles = await collectAnswerFiles(ctx.executor, final, state.cells, scope, emit);
+      return { ...base, status: "done", answer: final, ...(answerFiles.length ? { answerFiles } : {}) };
     }
     if (value.verdict === "replan") {
       if (state.replans >= ctx.limits.maxReplans) {

@@ -11,6 +11,7 @@ import type { CodeExecutor } from "../executors/types";
 import { formatObservation } from "./observation";
 import { ensureInputs } from "./inputs";
 import { answerWaitMs, CellQuestions, codeBeforeQuestion } from "./questions";
+import { collectOutputs } from "./outputs";
 import { currentCheckpointId, tracedExecute, tracingEnabled } from "./tracing";
 
 /**
@@ -136,6 +137,8 @@ export function executorNode(ctx: NodeContext) {
         notes.push(...(await sync(state.cells, emit, artifacts)));
       }
     }
+    const collected = config.signal?.aborted ? undefined : await collectOutputs(ctx.executor, state.cells, artifacts, emit);
+    notes.push(...(collected?.notes ?? []));
     const cell: Cell = {
       id: randomUUID(),
       step: state.currentStep,
@@ -145,6 +148,7 @@ export function executorNode(ctx: NodeContext) {
       result,
       ...(notes.length ? { notes } : {}),
       ...(questions.answers.length ? { answers: questions.answers } : {}),
+      ...(collected?.files.length ? { files: collected.files } : {}),
       startedAt,
     };
     markSynced(ctx.executor, cell.id);

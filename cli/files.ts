@@ -1,0 +1,145 @@
+/**
+ * `codeact files <thread> [--get NAME] [--out DIR]`: the files a run left under /workspace/outputs/,
+ * kept in the thread's artifact store. Names come from the sandbox and are hostile: a file is only
+ * ever written inside --out, under its checked relative name, never through a symlink.
+ */
+import { closeSync, constants, lstatSync, mkdirSync, openSync, writeSync } from "node:fs";
+import { join, resolve, sep } from "node:path";
+import type { Command } from "commander";
+import type { Cell } from "../graphs/cell";
+import { OUTPUTS_DIR, safeSegments } from "../executors/outputs";
+import { inert } from "./inert";
+import { checkpointerFromFlags, type StoreFlags } from "./store-flags";
+
+export interface ThreadFile {
+  /** Relative to /workspace, e.g. "outputs/report.csv". */
+  path: string;
+  sha256: string;
+  size: number;
+  /** The cell that wrote this version: its index in the thread (1-based), plan step and attempt; null: named by the answer. */
+  cell: number | null;
+  step: number;
+  attempt: number;
+  /** How many distinct versions of this path the thread recorded. */
+  versions: number;
+}
+
+/** The latest version of each file the thread's cells (then its answer) collected, in path order. */
+export function threadFiles(cells: Cell[], answerFiles: Cell["files"] = []): ThreadFile[] {
+  const latest = new Map<string, ThreadFile>();
+  const add = (f: NonNullable<Cell["files"]>[number], cell: number | null, step: number, attempt: number) => {
+    const versions = (latest.get(f.path)?.versions ?? 0) + 1;
+    latest.set(f.path, { path: f.path, sha256: f.sha256, size: f.size, cell, step, attempt, versions });
+  };
+  cells.forEach((cell, i) => {
+    for (const f of cell.files ?? []) add(f, i + 1, cell.step, cell.attempt);
+  });
+  for (const f of answerFiles ?? []) add(f, null, cells.at(-1)?.step ?? 0, 0);
+  return [...latest.values()].sort((a, b) => a.path.localeCompare(b.path));
+}
+
+/** The name a user types: the path under outputs/ ("report.csv"), or under /workspace for other files. */
+export function displayName(path: string): string {
+  return path.startsWith(`${OUTPUTS_DIR}/`) ? path.slice(OUTPUTS_DIR.length + 1) : path;
+}
+
+/** Finds NAME as its display name, its /workspace path, or (when unambiguous) its base name. */
+export function findFile(files: ThreadFile[], name: string): ThreadFile {
+  const wanted = name.replace(/^\/workspace\//, "");
+  const exact = files.find((f) => f.path === wanted || displayName(f.path) === wanted);
+  if (exact) return exact;
+  const byBase = files.filter((f) => f.path.split("/").at(-1) === wanted);
+  if (byBase.length === 1) return byBase[0]!;
+  const names = files.map((f) => displayName(f.path)).join(", ") || "(none)";
+  throw new Error(`${byBase.length ? `"${inert(name)}" names ${byBase.length} files` : `No file "${inert(name)}" in this thread`}; its files: ${inert(names)}. \`codeact files <thread>\` lists them.`);
+}
+
+/**
+ * Writes `data` at `dir`/`relative` and returns the path. Every folder on the way is created or
+ * must already be a real folder (a symlink planted in --out is refused), and the file is opened
+ * with O_NOFOLLOW: nothing is written outside `dir`, whatever the name or the folder holds.
+ */
+export function writeInside(dir: string, relative: string, data: Uint8Array): string {
+  const segments = safeSegments(relative);
+  if (!segments) throw new Error(`Refusing the file name "${inert(relative)}": not a plain relative path.`);
+  const root = resolve(dir);
+  mkdirSync(root, { recursive: true });
+  let at = root;
+  for (const segment of segments.slice(0, -1)) {
+    at = join(at, segment);
+    let st;
+    try {
+      st = lstatSync(at);
+    } catch {
+      mkdirSync(at);
+      continue;
+    }
+    if (!st.isDirectory()) throw new Error(`Refusing to write ${inert(relative)}: ${inert(at)} is not a folder (a symlink is never followed).`);
+  }
+  const target = join(at, segments.at(-1)!);
+  if (!target.startsWith(root + sep)) throw new Error(`Refusing the file name "${inert(relative)}": it leaves ${inert(root)}.`);
+  let fd: number;
+  try {
+    fd = openSync(target, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o644);
+  } catch (err) {
+    throw new Error(`Cannot write ${inert(target)}: ${(err as NodeJS.ErrnoException).code === "ELOOP" ? "it is a symlink, which is never followed" : (err as Error).message}`);
+  }
+  try {
+    for (let off = 0; off < data.length; ) off += writeSync(fd, data, off);
+  } finally {
+    closeSync(fd);
+  }
+  return target;
+}
+
+const human = (n: number) => (n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KB` : `${(n / (1024 * 1024)).toFixed(1)} MB`);
+
+interface FilesFlags extends StoreFlags {
+  get?: string;
+  out?: string;
+  json?: boolean;
+}
+
+export async function filesCommand(thread: string, flags: FilesFlags): Promise<void> {
+  const { checkThreadId } = require("../checkpoints/thread-id") as typeof import("../checkpoints/thread-id");
+  checkThreadId(thread);
+  const { createCheckpointer } = require("../checkpoints/savers") as typeof import("../checkpoints/savers");
+  const { readThreadState } = require("../checkpoints/threads") as typeof import("../checkpoints/threads");
+  const store = await createCheckpointer({ ...checkpointerFromFlags(flags), readOnly: true });
+  try {
+    const state = await readThreadState(store.saver, thread);
+    const files = threadFiles(state.cells, state.answerFiles);
+    if (flags.get === undefined && flags.out === undefined) {
+      if (flags.json) return console.log(JSON.stringify(files.map((f) => ({ ...f, name: displayName(f.path) }))));
+      if (!files.length) return console.log(`Thread ${thread} has no files. Files the agent writes under /workspace/${OUTPUTS_DIR}/ are kept after each cell.`);
+      console.table(files.map((f) => ({ name: inert(displayName(f.path)), size: human(f.size), cell: f.cell === null ? "named in the answer" : `#${f.cell} (step ${f.step + 1}${f.attempt ? `, retry ${f.attempt}` : ""})`, versions: f.versions, sha256: f.sha256.slice(0, 12) })));
+      return console.error(`Fetch them with: codeact files ${thread} --out DIR  (or --get NAME for one)`);
+    }
+    const chosen = flags.get !== undefined ? [findFile(files, flags.get)] : files;
+    if (!chosen.length) return console.error(`Thread ${thread} has no files to fetch.`);
+    const out = flags.out ?? `${thread}-files`;
+    const written: string[] = [];
+    for (const f of chosen) {
+      const data = await store.artifacts.get(thread, f.sha256);
+      if (!data) throw new Error(`The bytes of ${inert(displayName(f.path))} (artifact ${f.sha256.slice(0, 12)}) are not in this store; was the thread deleted?`);
+      written.push(writeInside(out, displayName(f.path), data));
+    }
+    if (flags.json) return console.log(JSON.stringify(written));
+    for (const path of written) console.log(inert(path));
+  } finally {
+    await store.close();
+  }
+}
+
+export function registerFiles(program: Command): void {
+  program
+    .command("files")
+    .argument("<thread>", "thread id")
+    .description("the files a run wrote under /workspace/outputs/: list them, or fetch them")
+    .option("--get <name>", "fetch one file (its name as listed)")
+    .option("--out <dir>", "folder to write into (default ./<thread>-files); without --get: every file")
+    .option("--checkpoints <file>", "SQLite checkpoint file")
+    .option("--postgres <url>", "Postgres checkpoint store")
+    .option("--json", "machine-readable output")
+    .action((thread: string, flags: FilesFlags) => filesCommand(thread, flags));
+}
