@@ -1,7 +1,8 @@
 /** codeact's library surface. */
 export { createCodeActGraph, routeAfterCoder, routeAfterCritic, routeAfterExecutor } from "./graphs/codeact";
 export type { CodeActGraph, CodeActGraphOptions } from "./graphs/codeact";
-export { runCodeAct } from "./graphs/run";
+export { runCodeAct, TurnInProgressError } from "./graphs/run";
+export { allTurns, currentRequest } from "./graphs/turns";
 export type { RunOptions } from "./graphs/run";
 export { CodeActState } from "./graphs/state";
 export type { CodeActStateValue, PlanStep, RunStatus } from "./graphs/state";

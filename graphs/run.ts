@@ -22,7 +22,24 @@ export interface RunResult extends CodeActStateValue {
   awaitingApproval?: ApprovalRequest;
 }
 
-/** `task` starts a run; `null` continues the thread from its latest checkpoint. */
+/**
+ * A follow-up sent to a thread whose turn has not ended (paused, waiting for approval, crashed):
+ * LangGraph would drop the pending step to take the new input, so it is refused instead.
+ */
+export class TurnInProgressError extends Error {
+  constructor(readonly threadId: string, readonly next: string[]) {
+    super(
+      `Thread ${threadId} has a turn in progress (next: ${next.join(", ")}); a new request would discard it. ` +
+        `Resume it first (codeact resume ${threadId}, or runCodeAct(graph, null, { threadId })), then send the follow-up.`,
+    );
+    this.name = "TurnInProgressError";
+  }
+}
+
+/**
+ * `task` starts a run on a new thread, or a new turn (a follow-up) on a thread whose last turn
+ * ended; `null` continues the thread from its latest checkpoint.
+ */
 export async function runCodeAct(graph: CodeActGraph, task: string | null, options: RunOptions = {}): Promise<RunResult> {
   // Traces are flushed however the run ends (answer, approval pause, error), within a bound.
   try {
@@ -47,6 +64,11 @@ async function run(graph: CodeActGraph, task: string | null, options: RunOptions
     // Our own tracer (bounded requests, one warning) instead of the one LangChain adds from the env.
     ...(tracingEnabled() ? { callbacks: [runTracer()] } : {}),
   };
+  if (task !== null && graph.checkpointer) {
+    const snapshot = await graph.getState(config);
+    const values = snapshot.values as Partial<CodeActStateValue> | undefined;
+    if (values?.task && snapshot.next.length) throw new TurnInProgressError(config.configurable.thread_id, [...snapshot.next]);
+  }
   let input: { task: string } | Command | null = task === null ? null : { task };
   let last: CodeActStateValue | undefined;
   for (;;) {

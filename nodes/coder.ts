@@ -18,6 +18,7 @@ import { formatObservation } from "./observation";
 import { parseAsCodeAction } from "./actions";
 import { type Action, parseAction } from "./parse";
 import { prompt } from "./prompts";
+import { currentRequest } from "../graphs/turns";
 
 /** The first budget the run has used up, if any. */
 export function exhaustedBudget(state: CodeActStateValue, limits: Limits): { status: RunStatus; detail: string } | undefined {
@@ -58,7 +59,7 @@ function windowPrompt(ctx: NodeContext, state: CodeActStateValue): BaseMessage[]
     new SystemMessage(coderSystem(ctx)),
     new HumanMessage(
       prompt("coder_turn", {
-        task: state.task,
+        task: currentRequest(state),
         plan: planText(state.plan, state.currentStep),
         focus: focusText(state),
         history: historyText(state.cells, ctx.limits.historyCells, ctx.limits.observationChars),

@@ -1,4 +1,8 @@
-/** planner: task (and the critic's feedback when replanning) → ordered steps with done-criteria. */
+/**
+ * planner: the request (and the critic's feedback when replanning) → ordered steps with
+ * done-criteria. As the graph's entry it also starts each turn (nodes/turns.ts): a follow-up on an
+ * ended thread is planned here with the earlier turns in view.
+ */
 import { type BaseMessage, HumanMessage, SystemMessage } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { z } from "zod";
@@ -11,12 +15,17 @@ import { type CodeActStateValue, type CodeActUpdate, PlanStepSchema } from "../g
 import { type NodeContext, planText, runDeadline, toolsSection, onlyChanges } from "./context";
 import { prompt } from "./prompts";
 import { askForJson } from "./structured";
+import { currentRequest, earlierTurnsText, startTurn } from "./turns";
 
 const PlanSchema = z.object({ steps: z.array(PlanStepSchema).min(1).max(12) });
 
 export function plannerNode(ctx: NodeContext) {
-  const node = async (state: CodeActStateValue, config: LangGraphRunnableConfig): Promise<CodeActUpdate> => {
+  const node = async (input: CodeActStateValue, config: LangGraphRunnableConfig): Promise<CodeActUpdate> => {
     const emit = writerOf(config);
+    const begun = startTurn(input);
+    const state = begun.state;
+    if (begun.started) emit({ type: "turn", ...begun.started });
+    const request = currentRequest(state);
     const replanning = state.plan.length > 0;
     const startedAt = state.startedAt || Date.now();
     emit({ type: "thinking", role: "planner" });
@@ -34,20 +43,25 @@ export function plannerNode(ctx: NodeContext) {
       const replan = replanning
         ? `\nA previous plan did not work:\n${planText(state.plan, state.currentStep)}\n\nReviewer's feedback: ${state.feedback || "(none)"}\nLast observation:\n${state.observation || "(none)"}\n\nMake a new plan that avoids the problem. Variables from earlier code still exist in the kernel.`
         : "";
-      messages = [new SystemMessage(prompt("planner", { tools: toolsSection(ctx) })), new HumanMessage(prompt("planner_task", { task: state.task, replan }))];
+      const task = state.turn
+        ? prompt("planner_followup", { earlier: earlierTurnsText(state), turn: String(state.turn + 1), task: request, replan })
+        : prompt("planner_task", { task: request, replan });
+      messages = [new SystemMessage(prompt("planner", { tools: toolsSection(ctx) })), new HumanMessage(task)];
     }
     const { value, tokens } = await askForJson(
       ctx.models.planner,
       messages,
       PlanSchema,
-      () => ({ steps: [{ description: state.task, doneCriterion: "the task is answered" }] }),
+      () => ({ steps: [{ description: request, doneCriterion: "the task is answered" }] }),
       config,
       runDeadline({ startedAt }, ctx.limits),
       "plan",
     );
     emit({ type: "plan", steps: value.steps, replan: replanning });
+    const turnMessages = (begun.update.messages ?? []) as Message[];
     return {
-      ...(added.length ? { messages: added } : {}),
+      ...begun.update,
+      ...(added.length || turnMessages.length ? { messages: [...turnMessages, ...added] } : {}),
       plan: value.steps,
       currentStep: 0,
       debugAttempts: 0,
