@@ -48,7 +48,7 @@ describe.each(["sqlite", "postgres"])("follow-ups with %s checkpoints", (kind) =
     const file = join(home, "checkpoints.sqlite");
     store =
       kind === "postgres"
-        ? { name: kind, flags: () => ["--postgres", db!.url], open: () => ({ kind: "postgres", url: db!.url }) }
+        ? { name: kind, flags: () => ["--postgres", db!.url], open: () => ({ kind: "postgres", connectionString: db!.url }) }
         : { name: kind, flags: () => ["--checkpoints", file], open: () => ({ kind: "sqlite", path: file }) };
   });
   afterEach(async () => {
