@@ -85,6 +85,8 @@ export interface Session {
   threadId: string;
   /** One turn: `task` starts a thread or follows up on an ended one; null resumes. */
   turn(task: string | null, watch: SignalWatch): Promise<SessionResult>;
+  /** The thread has a turn that has not ended (paused, waiting, crashed): a follow-up must wait for it. */
+  inProgress(): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -136,7 +138,12 @@ export async function openSession(threadId: string, opts: SessionOptions, watch:
       const state = await runCodeAct(graph, task, { threadId, onEvent: opts.render, signal: w.signal, onApproval: opts.onApproval });
       return { threadId, state, paused: false };
     } catch (caught) {
-      if (w.pausedBy && !lockLost) return { threadId, paused: true, pausedBy: w.pausedBy };
+      if (w.pausedBy && !lockLost) {
+        // The kernel outlives this turn in a chat: a cell still running is stopped, so the next turn
+        // finds it idle (and, the stopped cell never being recorded, rebuilds it from the cells).
+        await executor.interrupt().catch(() => undefined);
+        return { threadId, paused: true, pausedBy: w.pausedBy };
+      }
       if (caught instanceof TurnInProgressError) throw caught;
       // Whatever broke (the model endpoint, the network, the database, a bug), the finished steps are
       // checkpointed. Resuming without --approve would run a pending action nobody approved.
@@ -151,7 +158,11 @@ export async function openSession(threadId: string, opts: SessionOptions, watch:
     await lock.release().catch(() => undefined);
     await store.close();
   };
-  return { threadId, turn, close };
+  const inProgress = async () => {
+    const snapshot = await graph.getState({ configurable: { thread_id: threadId } });
+    return Boolean((snapshot.values as Partial<CodeActStateValue> | undefined)?.task) && snapshot.next.length > 0;
+  };
+  return { threadId, turn, inProgress, close };
 }
 
 /** One turn in its own session: starts `task` on a new thread, follows up on an ended one, or (task null) resumes. */

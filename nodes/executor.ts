@@ -91,6 +91,8 @@ export function executorNode(ctx: NodeContext) {
       attempt: state.debugAttempts,
       executor: ctx.executor.info.kind,
     });
+    // A run paused meanwhile (Ctrl-C in a chat keeps the kernel): the action must not start behind its back.
+    if (config.signal?.aborted) throw new Error("the run was paused before the action started");
     const generation = ctx.executor.generation;
     const result = await execute(code, {
       timeoutMs: ctx.limits.cellTimeoutMs,
