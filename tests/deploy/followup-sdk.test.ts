@@ -80,4 +80,31 @@ describe("follow-ups through langgraph dev + SDK", () => {
     expect(values.turns).toMatchObject([{ index: 0, request: "Set x to 41", answer: "x is 41", status: "done", firstCell: 0 }]);
     expect(values.cells.map((c) => c.result.stdout)).toEqual(["x is 41\n", "42\n"]);
   }, 180_000);
+
+  it("a new input while a turn waits for approval becomes an instruction for that turn (replanned), not a silent reset", async () => {
+    const plan = (what: string) => JSON.stringify({ steps: [{ description: what, doneCriterion: "printed" }] });
+    const script = {
+      planner: [plan("set x"), plan("set x to 50")],
+      coder: ["<execute>\nx = 41\n</execute>\n<step_done/>", "<execute>\nx = 50\nprint(x)\n</execute>\n<step_done/>"],
+      critic: [],
+    };
+    const thread = await client.threads.create();
+    const config = { configurable: { provider: "scripted", script, executor: "docker", approve: true } };
+    const run = async (task: string) => {
+      for await (const chunk of client.runs.stream(thread.thread_id, "codeact", { config, input: { task } })) {
+        if (chunk.event === "error") throw new Error(`run failed: ${JSON.stringify(chunk.data)}\n${log.slice(-3000)}`);
+      }
+    };
+    await run("Set x to 41");
+    let state = await client.threads.getState(thread.thread_id);
+    expect((state.tasks[0]?.interrupts[0]?.value as { code: string }).code).toBe("x = 41");
+
+    await run("Use 50 instead");
+    state = await client.threads.getState(thread.thread_id);
+    expect(state.next).toEqual(["executor"]);
+    expect((state.tasks[0]?.interrupts[0]?.value as { code: string }).code).toBe("x = 50\nprint(x)");
+    const values = state.values as { task: string; request: string; turn: number; replans: number; cells: unknown[]; messages: { kind: string; content: string }[] };
+    expect(values).toMatchObject({ task: "Set x to 41", request: "Set x to 41", turn: 0, replans: 1, cells: [] });
+    expect(values.messages.some((m) => m.kind === "user" && m.content === "Instruction from the user: Use 50 instead")).toBe(true);
+  }, 180_000);
 });
