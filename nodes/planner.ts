@@ -13,6 +13,7 @@ import { activeMessages, pendingMessages, toChat } from "./conversation";
 import { acceptsImages } from "./figures";
 import { type CodeActStateValue, type CodeActUpdate, PlanStepSchema } from "../graphs/state";
 import { type NodeContext, planText, runDeadline, toolsSection, onlyChanges } from "./context";
+import { WallClockError } from "./model-errors";
 import { prompt } from "./prompts";
 import { askForJson } from "./structured";
 import { currentRequest, earlierTurnsText, startTurn } from "./turns";
@@ -48,15 +49,23 @@ export function plannerNode(ctx: NodeContext) {
         : prompt("planner_task", { task: request, replan });
       messages = [new SystemMessage(prompt("planner", { tools: toolsSection(ctx) })), new HumanMessage(task)];
     }
-    const { value, tokens } = await askForJson(
-      ctx.models.planner,
-      messages,
-      PlanSchema,
-      () => ({ steps: [{ description: request, doneCriterion: "the task is answered" }] }),
-      config,
-      runDeadline({ startedAt }, ctx.limits),
-      "plan",
-    );
+    let planned;
+    try {
+      planned = await askForJson(
+        ctx.models.planner,
+        messages,
+        PlanSchema,
+        () => ({ steps: [{ description: request, doneCriterion: "the task is answered" }] }),
+        config,
+        runDeadline({ startedAt }, ctx.limits),
+        "plan",
+      );
+    } catch (err) {
+      // The turn still begins (recorded, reset) when its plan outlives the wall clock: it ends with that status.
+      if (!(err instanceof WallClockError) || !begun.started) throw err;
+      return { ...begun.update, status: "wall_clock", statusDetail: err.message, startedAt };
+    }
+    const { value, tokens } = planned;
     emit({ type: "plan", steps: value.steps, replan: replanning });
     const turnMessages = (begun.update.messages ?? []) as Message[];
     return {
