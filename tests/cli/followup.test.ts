@@ -118,6 +118,20 @@ describe.each(["sqlite", "postgres"])("follow-ups with %s checkpoints", (kind) =
     expect(order.every((i) => i >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
 
+    const chat = join(home, "fu.chat.json");
+    expect((await codeact(["export", "fu-1", "--format", "openai-chat", "-o", chat, ...store.flags()], { CODEACT_HOME: home })).code).toBe(0);
+    const record = JSON.parse(readFileSync(chat, "utf8")) as { messages: { role: string; content: string }[] };
+    expect(record.messages.map((m) => [m.role, m.content.split("\n")[0]])).toEqual([
+      ["user", "Set x to 41"],
+      ["assistant", "<execute>"],
+      ["user", "Observation:"],
+      ["assistant", "<solution>x is 41</solution>"],
+      ["user", "Now print x plus one"],
+      ["assistant", "<execute>"],
+      ["user", "Observation:"],
+      ["assistant", "<solution>42</solution>"],
+    ]);
+
     const html = join(home, "fu.html");
     expect((await codeact(["export", "fu-1", "--format", "html", "-o", html, ...store.flags()], { CODEACT_HOME: home })).code).toBe(0);
     const page = readFileSync(html, "utf8");
