@@ -9,6 +9,9 @@ import type { CodeActEvent } from "../../graphs/events";
 import { runCodeAct, TurnInProgressError } from "../../graphs/run";
 import type { CodeActStateValue } from "../../graphs/state";
 import { allTurns } from "../../graphs/turns";
+import { LimitsSchema } from "../../graphs/limits";
+import { compactIfNeeded } from "../../nodes/compaction";
+import type { NodeContext } from "../../nodes/context";
 import { pendingMessages } from "../../nodes/conversation";
 import { createRoleModels } from "../../nodes/models";
 import { startTurn } from "../../nodes/turns";
@@ -103,6 +106,19 @@ describe("starting a turn", () => {
     const replan = startTurn(stateWith({ task: "Only request", request: "Only request", plan: [{ description: "s", doneCriterion: "" }], feedback: "try again" }));
     expect(replan.update).toEqual({});
   });
+});
+
+test("a compaction in a later turn keeps the turn's request in its summary", async () => {
+  const { state } = startTurn(
+    stateWith({ task: "Second request", request: "First request", status: "done", answer: "a", messages: [{ role: "user", kind: "task", content: "Task: First request" }] }),
+  );
+  const long = "y".repeat(3_000);
+  const messages = [...state.messages, ...[1, 2, 3, 4].flatMap((i) => [{ role: "assistant" as const, kind: "reply" as const, content: `${i}${long}` }, { role: "user" as const, kind: "feedback" as const, content: long }])];
+  // Over the token budget: the summary is a digest, written without a model call.
+  const ctx = { limits: LimitsSchema.parse({ contextTokens: 1_000, tokenBudget: 1 }) } as unknown as NodeContext;
+  const compaction = await compactIfNeeded(ctx, { ...state, tokens: 5 }, messages, "system", {}, () => undefined, false);
+  expect(compaction?.summary.content).toMatch(/^Task: First request$/m);
+  expect(compaction?.summary.content).toMatch(/^Current request \(turn 2\): Second request$/m);
 });
 
 describe("runCodeAct follow-ups on the real kernel", () => {
