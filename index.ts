@@ -1,7 +1,8 @@
 /** codeact's library surface. */
 export { createCodeActGraph, routeAfterCoder, routeAfterCritic, routeAfterExecutor } from "./graphs/codeact";
 export type { CodeActGraph, CodeActGraphOptions } from "./graphs/codeact";
-export { NotWaitingError, runCodeAct } from "./graphs/run";
+export { NotWaitingError, runCodeAct, TurnInProgressError } from "./graphs/run";
+export { allTurns, currentRequest } from "./graphs/turns";
 export type { RunOptions, RunResult } from "./graphs/run";
 export { AnswerSchema, isQuestionRequest } from "./graphs/question";
 export type { QuestionRequest } from "./graphs/question";

@@ -76,6 +76,7 @@ export async function branchThread(saver: BaseCheckpointSaver, threadId: string,
     cells: new Overwrite(values.cells),
     critiques: new Overwrite(values.critiques),
     messages: new Overwrite(values.messages ?? []),
+    turns: new Overwrite(values.turns ?? []),
     status: "running",
   };
   if (options.instruction) update.observation = `Instruction from the user: ${options.instruction}`;

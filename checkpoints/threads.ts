@@ -160,6 +160,7 @@ export async function threadHistory(saver: BaseCheckpointSaver, threadId: string
     if (!v.task && snap.next.includes("__start__")) continue;
     const last = readableCells(v.cells?.slice(-1)).at(-1);
     const summary = [
+      v.turn ? `turn ${v.turn + 1}` : "",
       v.plan?.length ? `plan ${v.plan.length} steps, at ${Math.min(v.currentStep + 1, v.plan.length)}` : "",
       last?.files?.length ? `files ${last.files.map((f) => f.path.replace(/^outputs\//, "")).join(", ")}` : "",
       last ? `${v.cells.length} cells, last ${last.result.status}: ${last.code.split("\n")[0]!.slice(0, 50)}` : "",

@@ -5,7 +5,8 @@
  * sits in a sandboxed frame without scripts, and a Content-Security-Policy forbids script, network
  * and plugins for the page and its frames, should any hole be missed.
  */
-import type { CodeActStateValue } from "../graphs/state";
+import type { CodeActStateValue, Turn } from "../graphs/state";
+import { allTurns } from "../graphs/turns";
 import type { Cell } from "../graphs/cell";
 import { compactionsOf, type Message } from "../graphs/message";
 import { inert } from "./inert";
@@ -60,26 +61,44 @@ function fileLinks(kept: Cell["files"], files: Map<string, Buffer>, threadId: st
   return `<p class="meta">Files kept:</p><ul class="files">${items.join("")}</ul>`;
 }
 
+/** One executed cell: its step, code and outputs. */
+function cellHtml(cell: Cell, files: Map<string, Buffer>, threadId: string): string {
+  const r = cell.result;
+  const outs: string[] = [];
+  if (r.stdout) outs.push(`<pre class="out">${text(r.stdout)}</pre>`);
+  if (r.stderr) outs.push(`<pre class="err">${text(r.stderr)}</pre>`);
+  for (const o of r.results) outs.push(output(o.data));
+  if (r.error) outs.push(`<pre class="err">${text(r.error.traceback.join("\n") || `${r.error.ename}: ${r.error.evalue}`)}</pre>`);
+  outs.push(fileLinks(cell.files, files, threadId));
+  return `<div class="cell"><p class="meta">step ${cell.step + 1}${cell.attempt ? `, self-debug attempt ${cell.attempt}` : ""} — ${text(r.status)}, ${Math.round(r.durationMs)} ms</p><pre><code>${text(cell.code)}</code></pre>${outs.join("")}</div>`;
+}
+
+const outcome = (t: Turn, h: string) => (t.answer ? `<${h}>Answer</${h}><pre>${text(t.answer)}</pre>` : `<${h}>No answer</${h}><p>${text(t.status)}: ${text(t.statusDetail)}</p>`);
+
 export function toHtml(state: CodeActStateValue, threadId: string, files: Map<string, Buffer> = new Map()): string {
-  const parts: string[] = [`<h1>${text(state.task.split("\n")[0]!)}</h1>`, `<p class="meta">codeact run ${text(threadId)} — status ${text(state.status)}</p>`, `<pre>${text(state.task)}</pre>`];
-  if (state.plan.length) parts.push(`<h2>Plan</h2><ol>${state.plan.map((s) => `<li>${text(s.description)}</li>`).join("")}</ol>`);
+  const turns = allTurns(state);
+  // A thread with follow-ups: each turn gets its request as a heading, then its cells and its answer.
+  const multi = turns.length > 1;
+  const parts: string[] = [`<h1>${text(state.task.split("\n")[0]!)}</h1>`, `<p class="meta">codeact run ${text(threadId)} — status ${text(state.status)}${multi ? ` — ${turns.length} turns` : ""}</p>`, `<pre>${text(state.task)}</pre>`];
+  const plan = () => `<h2>Plan</h2><ol>${state.plan.map((s) => `<li>${text(s.description)}</li>`).join("")}</ol>`;
+  if (!multi && state.plan.length) parts.push(plan());
   const compactions = compactionsOf(state.messages);
   const compaction = (m: Message) =>
     `<section class="cell"><h3>Context compacted</h3><p class="meta">The coder's older turns were replaced by ${m.digest ? "a digest written without the model" : "a summary written by the model"}:</p><pre class="out">${text(m.content)}</pre></section>`;
-  for (const [i, cell] of state.cells.entries()) {
-    for (const c of compactions) if (c.afterCells === i) parts.push(compaction(c.summary));
-    const r = cell.result;
-    const outs: string[] = [];
-    if (r.stdout) outs.push(`<pre class="out">${text(r.stdout)}</pre>`);
-    if (r.stderr) outs.push(`<pre class="err">${text(r.stderr)}</pre>`);
-    for (const o of r.results) outs.push(output(o.data));
-    if (r.error) outs.push(`<pre class="err">${text(r.error.traceback.join("\n") || `${r.error.ename}: ${r.error.evalue}`)}</pre>`);
-    outs.push(fileLinks(cell.files, files, threadId));
-    parts.push(`<div class="cell"><p class="meta">step ${cell.step + 1}${cell.attempt ? `, self-debug attempt ${cell.attempt}` : ""} — ${text(r.status)}, ${Math.round(r.durationMs)} ms</p><pre><code>${text(cell.code)}</code></pre>${outs.join("")}</div>`);
+  for (const turn of turns) {
+    if (multi) {
+      parts.push(`<h2>Turn ${turn.index + 1}</h2><pre>${text(turn.request)}</pre>`);
+      if (turn.current && state.plan.length) parts.push(plan());
+    }
+    for (let i = turn.firstCell; i < turn.endCell; i++) {
+      for (const c of compactions) if (c.afterCells === i) parts.push(compaction(c.summary));
+      parts.push(cellHtml(state.cells[i]!, files, threadId));
+    }
+    if (!turn.current) parts.push(outcome(turn, "h3"));
   }
   for (const c of compactions) if (c.afterCells >= state.cells.length) parts.push(compaction(c.summary));
   if (state.critiques.length) parts.push(`<h2>Critiques</h2><ul>${state.critiques.map((c) => `<li>step ${c.step + 1}: <b>${text(c.verdict)}</b> ${text(c.feedback)}</li>`).join("")}</ul>`);
-  parts.push(state.answer ? `<h2>Answer</h2><pre>${text(state.answer)}</pre>` : `<h2>No answer</h2><p>${text(state.status)}: ${text(state.statusDetail)}</p>`);
+  parts.push(outcome(turns.at(-1)!, "h2"));
   parts.push(fileLinks(state.answerFiles, files, threadId));
   return `<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="${CSP}"><meta name="referrer" content="no-referrer"><title>${text(state.task.slice(0, 80))}</title><style>${STYLE}</style></head><body>${parts.join("\n")}</body></html>\n`;
 }

@@ -23,6 +23,7 @@ const GROUPS: Group[] = [
     ],
     load: () => (require("./run") as typeof import("./run")).registerRun,
   },
+  { commands: [["chat", "", "talk to the agent turn by turn on one thread (Ctrl-C pauses a turn, Ctrl-D leaves)"]], load: () => (require("./chat") as typeof import("./chat")).registerChat },
   {
     commands: [
       ["threads", "", "list threads: status, turns, cells, last activity, what waits"],

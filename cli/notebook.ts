@@ -6,7 +6,8 @@
 import type * as nb from "@jupyterlab/nbformat";
 import type { Cell } from "../graphs/cell";
 import { compactionsOf, type Message } from "../graphs/message";
-import type { CodeActStateValue } from "../graphs/state";
+import type { CodeActStateValue, Turn } from "../graphs/state";
+import { allTurns } from "../graphs/turns";
 import { humanSize, imageMime } from "./export-files";
 
 /**
@@ -65,30 +66,49 @@ function filesCell(kept: Cell["files"], id: string, files: Map<string, Buffer>, 
   return { cell_type: "markdown", id, metadata: {}, source: `**Files kept**\n\n${lines.join("\n")}`, attachments } as nb.IMarkdownCell;
 }
 
+/** What came of an earlier turn, under its cells. */
+function turnOutcome(t: Turn): string {
+  return t.answer ? `### Answer\n\n${text(t.answer)}` : `### No answer\n\nThe turn ended with status **${t.status}**. ${text(t.statusDetail)}`;
+}
+
 export function toNotebook(state: CodeActStateValue, threadId: string, files: Map<string, Buffer> = new Map()): nb.INotebookContent {
   const cells: nb.ICell[] = [];
-  cells.push(markdown("task", `# ${text(state.task.split("\n")[0]!)}\n\n${text(state.task)}\n\n*codeact run \`${threadId}\` — status: **${state.status}***`));
-  if (state.plan.length) cells.push(markdown("plan", `## Plan\n\n${state.plan.map((s, i) => `${i + 1}. ${text(s.description)}${s.doneCriterion ? ` — *done when:* ${text(s.doneCriterion)}` : ""}`).join("\n")}`));
+  const turns = allTurns(state);
+  // A thread with follow-ups: each turn gets its request as a heading, then its cells and its answer.
+  const multi = turns.length > 1;
+  const planCell = () => markdown("plan", `## Plan\n\n${state.plan.map((s, i) => `${i + 1}. ${text(s.description)}${s.doneCriterion ? ` — *done when:* ${text(s.doneCriterion)}` : ""}`).join("\n")}`);
+  cells.push(markdown("task", `# ${text(state.task.split("\n")[0]!)}\n\n${text(state.task)}\n\n*codeact run \`${threadId}\` — status: **${state.status}***${multi ? ` — ${turns.length} turns` : ""}`));
+  if (!multi && state.plan.length) cells.push(planCell());
   const compactions = compactionsOf(state.messages);
-  let step = -1;
-  for (const [i, cell] of state.cells.entries()) {
-    for (const [n, c] of compactions.entries()) if (c.afterCells === i) cells.push(markdown(`compaction-${n}`, compactionMarkdown(c.summary)));
-    if (cell.step !== step) {
-      step = cell.step;
-      const s = state.plan[step];
-      cells.push(markdown(`step-${i}`, `### Step ${step + 1}${s ? `: ${text(s.description)}` : ""}`));
+  for (const turn of turns) {
+    let step = -1;
+    // Only the current turn's plan is kept; earlier turns' steps are shown by number.
+    const plan = turn.current ? state.plan : [];
+    if (multi) {
+      cells.push(markdown(`turn-${turn.index}`, `## Turn ${turn.index + 1}: ${text(turn.request.split("\n")[0]!)}\n\n${text(turn.request)}`));
+      if (turn.current && state.plan.length) cells.push(planCell());
     }
-    if (cell.attempt > 0) cells.push(markdown(`debug-${i}`, `*Self-debug attempt ${cell.attempt}*`));
-    cells.push({
-      cell_type: "code",
-      id: cell.id,
-      execution_count: cell.result.executionCount ?? null,
-      metadata: { codeact: { step: cell.step, attempt: cell.attempt, status: cell.result.status, duration_ms: Math.round(cell.result.durationMs), edited: cell.edited ?? false, tool_calls: cell.result.toolCalls } },
-      source: cell.code,
-      outputs: outputsOf(cell),
-    } as nb.ICodeCell);
-    const kept = filesCell(cell.files, `files-${i}`, files, threadId);
-    if (kept) cells.push(kept);
+    for (let i = turn.firstCell; i < turn.endCell; i++) {
+      const cell = state.cells[i]!;
+      for (const [n, c] of compactions.entries()) if (c.afterCells === i) cells.push(markdown(`compaction-${n}`, compactionMarkdown(c.summary)));
+      if (cell.step !== step) {
+        step = cell.step;
+        const s = plan[step];
+        cells.push(markdown(`step-${i}`, `### Step ${step + 1}${s ? `: ${text(s.description)}` : ""}`));
+      }
+      if (cell.attempt > 0) cells.push(markdown(`debug-${i}`, `*Self-debug attempt ${cell.attempt}*`));
+      cells.push({
+        cell_type: "code",
+        id: cell.id,
+        execution_count: cell.result.executionCount ?? null,
+        metadata: { codeact: { turn: turn.index, step: cell.step, attempt: cell.attempt, status: cell.result.status, duration_ms: Math.round(cell.result.durationMs), edited: cell.edited ?? false, tool_calls: cell.result.toolCalls } },
+        source: cell.code,
+        outputs: outputsOf(cell),
+      } as nb.ICodeCell);
+      const kept = filesCell(cell.files, `files-${i}`, files, threadId);
+      if (kept) cells.push(kept);
+    }
+    if (!turn.current) cells.push(markdown(`answer-${turn.index}`, turnOutcome(turn)));
   }
   for (const [n, c] of compactions.entries()) if (c.afterCells >= state.cells.length) cells.push(markdown(`compaction-${n}`, compactionMarkdown(c.summary)));
   if (state.critiques.length) {
@@ -103,7 +123,7 @@ export function toNotebook(state: CodeActStateValue, threadId: string, files: Ma
     metadata: {
       kernelspec: { name: "python3", display_name: "Python 3", language: "python" },
       language_info: { name: "python" },
-      codeact: { thread_id: threadId, status: state.status, tokens: state.tokens, iterations: state.iterations },
+      codeact: { thread_id: threadId, status: state.status, tokens: state.tokens, iterations: state.iterations, turns: turns.length },
     },
     cells,
   };

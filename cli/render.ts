@@ -77,6 +77,10 @@ export function terminalRenderer(imageDir: string, out: NodeJS.WritableStream = 
         // reader, so the next answer typed at a terminal never arrives.
         if (tty) spinner = ora({ text: pc.dim(`${event.role} is thinking…`), stream: out as NodeJS.WriteStream, discardStdin: false }).start();
         break;
+      case "turn":
+        // The first request is what the user just typed; a follow-up is announced with its turn.
+        if (event.index > 0) line(pc.bold(`Turn ${event.index + 1}: `) + inert(event.request.split("\n")[0]!.slice(0, 200)));
+        break;
       case "plan":
         line(pc.bold(event.replan ? "\nNew plan" : "Plan"));
         event.steps.forEach((s, i) => line(`  ${i + 1}. ${inert(s.description)}${s.doneCriterion ? pc.dim(`  (done when: ${inert(s.doneCriterion)})`) : ""}`));

@@ -1,11 +1,13 @@
 /**
- * One run of the agent from the command line: models, kernel, checkpointer and renderer wired
- * together; start, resume or branch; Ctrl-C pauses cleanly. Shared by run, resume, branch and the demo.
+ * The agent from the command line: models, kernel, checkpointer and renderer wired together; start,
+ * resume, follow up or branch; Ctrl-C pauses cleanly. A session (store, lock, kernel) may serve
+ * several turns (`codeact chat`); `runSession` is one turn. Shared by run, resume, chat and the demo.
  */
 import { randomBytes } from "node:crypto";
 import { createCodeActGraph } from "../graphs/codeact";
 import type { LimitsInput } from "../graphs/limits";
-import { NotWaitingError, runCodeAct, type RunOptions, type RunResult } from "../graphs/run";
+import { NotWaitingError, runCodeAct, type RunOptions, type RunResult, TurnInProgressError } from "../graphs/run";
+import type { CodeActStateValue } from "../graphs/state";
 import { createExecutor, type ExecutorChoice } from "../executors/factory";
 import type { RoleModels } from "../nodes/models";
 import { type Checkpointer, type CheckpointerConfig, createCheckpointer } from "../checkpoints/savers";
@@ -58,88 +60,122 @@ export type PauseSignal = (typeof PAUSE_SIGNALS)[number];
 /** The shell's convention: 128 + the signal's number. */
 export const signalExitCode = (s: PauseSignal): number => 128 + ({ SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const)[s];
 
-/** Starts `task` on a new thread, or (task null) continues `threadId` after rehydrating its kernel. */
-export async function runSession(task: string | null, threadId: string, opts: SessionOptions): Promise<SessionResult> {
-  checkThreadId(threadId);
-  // Listening from the very start, so a signal that comes while the store, the lock or the kernel is
-  // being set up still pauses cleanly instead of killing the process halfway.
-  const abort = new AbortController();
-  let pausedBy: PauseSignal | undefined;
-  let lockLost: Error | undefined;
+/** Pauses on SIGINT / SIGTERM / SIGHUP while installed: the turn's signal aborts, the last finished step stays. */
+export interface SignalWatch {
+  signal: AbortSignal;
+  pausedBy?: PauseSignal;
+  /** Stops the turn for another reason (the thread's lock was lost). */
+  abort(): void;
+  remove(): void;
+}
+
+export function watchSignals(log: (line: string) => void): SignalWatch {
+  const controller = new AbortController();
+  const watch: SignalWatch = {
+    signal: controller.signal,
+    abort: () => controller.abort(),
+    remove: () => {
+      for (const [s, h] of handlers) process.removeListener(s, h);
+    },
+  };
   const onSignal = (signal: PauseSignal) => {
-    if (pausedBy) process.exit(signalExitCode(signal)); // a second signal: leave at once
-    pausedBy = signal;
+    if (watch.pausedBy) process.exit(signalExitCode(signal)); // a second signal: leave at once
+    watch.pausedBy = signal;
     // After a hang-up the terminal is gone: a failed write must not end the pause halfway.
     if (signal === "SIGHUP") for (const s of [process.stdout, process.stderr]) s.on("error", () => undefined);
     const again = signal === "SIGINT" ? "; Ctrl-C again to quit now" : "";
-    opts.log(`\nPausing on ${signal}… (the last finished step is checkpointed${again})`);
-    abort.abort();
+    log(`\nPausing on ${signal}… (the last finished step is checkpointed${again})`);
+    controller.abort();
   };
   const handlers = PAUSE_SIGNALS.map((s) => [s, () => onSignal(s)] as const);
   for (const [s, h] of handlers) process.on(s, h);
-  const removeHandlers = () => {
-    for (const [s, h] of handlers) process.removeListener(s, h);
-  };
-  let store: Awaited<ReturnType<typeof createCheckpointer>>;
+  return watch;
+}
+
+/** An open thread: its store, lock and kernel, kept for as many turns as the caller runs. */
+export interface Session {
+  threadId: string;
+  /** One turn: `task` starts a thread or follows up on an ended one; null resumes. */
+  turn(task: string | null, watch: SignalWatch): Promise<SessionResult>;
+  /** The thread has a turn that has not ended (paused, waiting, crashed): a follow-up must wait for it. */
+  inProgress(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the store, takes the thread's lock and starts the kernel. Undefined when `watch` was
+ * signalled meanwhile (everything opened is closed again).
+ */
+export async function openSession(threadId: string, opts: SessionOptions, watch: SignalWatch): Promise<Session | undefined> {
+  checkThreadId(threadId);
+  let current = watch;
+  let lockLost: Error | undefined;
+  const store = await createCheckpointer(opts.checkpointer);
   let lock: ThreadLock;
-  let executor: Awaited<ReturnType<typeof createExecutor>>;
-  let loaded: LoadedTools | undefined;
-  let tools = opts.tools;
-  try {
-    store = await createCheckpointer(opts.checkpointer);
-  } catch (err) {
-    removeHandlers();
-    throw err;
-  }
   try {
     lock = await lockThread(store, threadId);
   } catch (err) {
-    removeHandlers();
     await store.close();
     throw err;
   }
   // Without the lock, another worker may take the thread: stop before this one writes anything more.
   lock.onLost((err) => {
     lockLost = err;
-    abort.abort();
+    current.abort();
   });
+  let executor: Awaited<ReturnType<typeof createExecutor>>;
+  let loaded: LoadedTools | undefined;
+  let tools = opts.tools;
   try {
-    if (abort.signal.aborted) throw new Error("stopped before the kernel was started");
+    if (watch.signal.aborted) throw new Error("stopped before the kernel was started");
+    await opts.beforeRun?.(store);
+    // Tool sources first: a tool server that fails to start is reported before the kernel or any model call.
     loaded = await opts.loadTools?.();
     tools = loaded?.bridge ?? tools;
     executor = await createExecutor({ ...opts.executor, threadId }, tools);
   } catch (err) {
-    removeHandlers();
     await loaded?.close();
-    await lock.recordStop(pausedBy || lockLost ? "paused" : "error", pausedBy ?? (lockLost ?? (err as Error)).message).catch(() => undefined);
+    await lock.recordStop(watch.pausedBy || lockLost ? "paused" : "error", watch.pausedBy ?? (lockLost ?? (err as Error)).message).catch(() => undefined);
     await lock.release().catch(() => undefined);
     await store.close();
-    if (pausedBy) return { threadId, paused: true, pausedBy };
+    if (watch.pausedBy) return undefined;
     throw lockLost ?? err;
   }
-  // How this run ends, for `codeact threads` (a crash is what is left when none is recorded).
+  // How the session ends, for `codeact threads` (a crash is what is left when none is recorded).
   let stop: Parameters<ThreadLock["recordStop"]> = ["error", "the run ended unexpectedly"];
-  try {
-    const graph = createCodeActGraph({ models: opts.models, executor, tools, limits: opts.limits, checkpointer: store.saver, artifacts: store.artifacts, actionFormat: opts.actionFormat });
+  // The answer and the input files belong to the session's first turn (the command line's).
+  let first = true;
+  const graph = createCodeActGraph({ models: opts.models, executor, tools, limits: opts.limits, checkpointer: store.saver, artifacts: store.artifacts, actionFormat: opts.actionFormat });
+  const turn = async (task: string | null, w: SignalWatch): Promise<SessionResult> => {
+    current = w;
+    if (lockLost) throw lockLost;
     if (task === null) {
       const previous = await readThreadState(store.saver, threadId);
-      if (previous.status !== "running") {
+      // A follow-up whose input was saved but whose planner never ran still has work: resume runs it.
+      if (previous.status !== "running" && !(await graph.getState({ configurable: { thread_id: threadId } })).next.length) {
         // An answer must not vanish into a thread that asks nothing any more.
-        if (opts.answer !== undefined) throw new NotWaitingError(`Thread ${threadId} already ended (${previous.status}); it is not waiting for an answer.`);
-        opts.log(`Thread ${threadId} already ended (${previous.status}); nothing to resume.`);
+        if (first && opts.answer !== undefined) throw new NotWaitingError(`Thread ${threadId} already ended (${previous.status}); it is not waiting for an answer.`);
         stop = ["finished"];
+        opts.log(`Thread ${threadId} already ended (${previous.status}); nothing to resume. A new request on it is a follow-up: codeact run "<request>" --thread ${threadId}`);
         return { threadId, state: previous, paused: false };
       }
       // The executor node rebuilds the kernel from the thread's cells before its next action.
     }
+    const once = first ? { answer: opts.answer, inputs: opts.inputs } : {};
+    first = false;
     try {
-      await opts.beforeRun?.(store);
-      const state = await runCodeAct(graph, task, { threadId, onEvent: opts.render, signal: abort.signal, onApproval: opts.onApproval, onQuestion: opts.onQuestion, answer: opts.answer, inputs: opts.inputs });
+      const state = await runCodeAct(graph, task, { threadId, onEvent: opts.render, signal: w.signal, onApproval: opts.onApproval, onQuestion: opts.onQuestion, ...once });
       stop = ["finished"];
       return { threadId, state, paused: false };
     } catch (caught) {
-      stop = pausedBy || lockLost ? ["paused", lockLost ? "lock lost" : pausedBy] : ["error", (caught as Error).message];
-      if (pausedBy && !lockLost) return { threadId, paused: true, pausedBy };
+      stop = w.pausedBy || lockLost ? ["paused", lockLost ? "lock lost" : w.pausedBy] : ["error", (caught as Error).message];
+      if (w.pausedBy && !lockLost) {
+        // The kernel outlives this turn in a chat: a cell still running is stopped, so the next turn
+        // finds it idle (and, the stopped cell never being recorded, rebuilds it from the cells).
+        await executor.interrupt().catch(() => undefined);
+        return { threadId, paused: true, pausedBy: w.pausedBy };
+      }
+      if (caught instanceof TurnInProgressError) throw caught;
       // Whatever broke (the model endpoint, the network, the database, a bug), the finished steps are
       // checkpointed. Resuming without --approve would run a pending action nobody approved.
       const err = (lockLost ?? caught) as Error;
@@ -147,12 +183,34 @@ export async function runSession(task: string | null, threadId: string, opts: Se
       if (store.kind !== "memory") err.message += `\nThe run is kept up to its last finished step; continue it with: codeact resume ${threadId}${flags}`;
       throw err;
     }
-  } finally {
-    removeHandlers();
+  };
+  const close = async () => {
     await executor.shutdown().catch(() => undefined);
     await loaded?.close();
     await lock.recordStop(...stop).catch(() => undefined);
     await lock.release().catch(() => undefined);
     await store.close();
+  };
+  const inProgress = async () => {
+    const snapshot = await graph.getState({ configurable: { thread_id: threadId } });
+    return Boolean((snapshot.values as Partial<CodeActStateValue> | undefined)?.task) && snapshot.next.length > 0;
+  };
+  return { threadId, turn, inProgress, close };
+}
+
+/** One turn in its own session: starts `task` on a new thread, follows up on an ended one, or (task null) resumes. */
+export async function runSession(task: string | null, threadId: string, opts: SessionOptions): Promise<SessionResult> {
+  checkThreadId(threadId);
+  // Listening from the very start, so a signal that comes while the store, the lock or the kernel is
+  // being set up still pauses cleanly instead of killing the process halfway.
+  const watch = watchSignals(opts.log);
+  let session: Session | undefined;
+  try {
+    session = await openSession(threadId, opts, watch);
+    if (!session) return { threadId, paused: true, pausedBy: watch.pausedBy };
+    return await session.turn(task, watch);
+  } finally {
+    watch.remove();
+    await session?.close();
   }
 }

@@ -68,6 +68,9 @@ export function registerThreads(program: Command): void {
     const { threadHistory } = require("../checkpoints/threads") as typeof import("../checkpoints/threads");
     const history = await withStore(flags, (s) => threadHistory(s.saver, thread), true);
     if (flags.json) return console.log(JSON.stringify(history));
+    // Every turn's request and what came of it, then the checkpoints.
+    const { turnsText } = require("./turns-text") as typeof import("./turns-text");
+    console.log(await withStore(flags, (s) => turnsText(s.saver, thread), true));
     console.table(history.map((h) => ({ checkpoint: h.checkpointId, step: h.step, next: h.next.join(",") || "(end)", summary: inert(h.summary.slice(0, 90)) })));
   });
 

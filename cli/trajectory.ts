@@ -12,6 +12,7 @@ import { createCheckpointer } from "../checkpoints/savers";
 import { readThreadState, threadIds } from "../checkpoints/threads";
 import { DockerJupyterExecutor } from "../executors/docker";
 import { createPaperGraph, type PaperStateValue } from "../graphs/paper";
+import { allTurns } from "../graphs/turns";
 import { formatObservation } from "../nodes/observation";
 import { ScriptedChatModel } from "../nodes/scripted-model";
 import { checkpointerFromFlags, type RunFlags } from "./run";
@@ -63,12 +64,20 @@ export async function readTrajectory(saver: BaseCheckpointSaver, threadId: strin
     };
   }
   const s = await readThreadState(saver, threadId);
-  const messages: Trajectory["messages"] = [{ role: "user", content: s.task }];
-  for (const cell of s.cells) {
-    messages.push({ role: "assistant", content: `<execute>\n${cell.code}\n</execute>` });
-    messages.push({ role: "user", content: `Observation:\n${formatObservation(cell.result, 4000)}` });
+  const messages: Trajectory["messages"] = [];
+  // Every turn: its request, its actions and observations, its answer (a follow-up is the next user message).
+  for (const turn of allTurns(s)) {
+    const request = turn.index === 0 ? s.task : turn.request;
+    // A turn that ended on an observation (no answer): the next request joins it, so roles still alternate.
+    const last = messages.at(-1);
+    if (last?.role === "user") last.content += `\n\n${request}`;
+    else messages.push({ role: "user", content: request });
+    for (const cell of s.cells.slice(turn.firstCell, turn.endCell)) {
+      messages.push({ role: "assistant", content: `<execute>\n${cell.code}\n</execute>` });
+      messages.push({ role: "user", content: `Observation:\n${formatObservation(cell.result, 4000)}` });
+    }
+    if (turn.answer) messages.push({ role: "assistant", content: `<solution>${turn.answer}</solution>` });
   }
-  if (s.answer) messages.push({ role: "assistant", content: `<solution>${s.answer}</solution>` });
   return { threadId, messages: tidy(messages), hadError: s.cells.some((c) => c.result.status !== "ok"), succeeded: s.status === "done" && Boolean(s.answer) };
 }
 

@@ -8,6 +8,8 @@ import type { PlanStep, RunStatus } from "./state";
 
 export type CodeActEvent =
   | { type: "plan"; steps: PlanStep[]; replan: boolean }
+  /** A turn starts: the thread's first request (index 0) or a follow-up. */
+  | { type: "turn"; index: number; request: string }
   | { type: "thinking"; role: "planner" | "coder" | "critic" }
   | { type: "action"; step: number; attempt: number; code: string; thought: string }
   | { type: "invalid_output"; reason: string; count: number }

@@ -12,7 +12,7 @@ export const MessageSchema = z.object({
   role: z.enum(["user", "assistant"]),
   kind: z.enum(MESSAGE_KINDS),
   content: z.string(),
-  /** What the entry is about: the cell id of an observation, `plan:<n>`, `step:<n>:<i>`. */
+  /** What the entry is about: the cell id of an observation, `plan:<replans>:<step>[:<turn>]`, `turn:<n>` (a follow-up request). */
   ref: z.string().optional(),
   /** summary only: the entries at positions below this are replaced by the summary. */
   replaces: z.number().int().nonnegative().optional(),

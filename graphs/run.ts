@@ -55,7 +55,24 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): 
   });
 }
 
-/** `task` starts a run; `null` continues the thread from its latest checkpoint. */
+/**
+ * A follow-up sent to a thread whose turn has not ended (paused, waiting for approval, crashed):
+ * LangGraph would drop the pending step to take the new input, so it is refused instead.
+ */
+export class TurnInProgressError extends Error {
+  constructor(readonly threadId: string, readonly next: string[]) {
+    super(
+      `Thread ${threadId} has a turn in progress (next: ${next.join(", ")}); a new request would discard it. ` +
+        `Resume it first (codeact resume ${threadId}, or runCodeAct(graph, null, { threadId })), then send the follow-up.`,
+    );
+    this.name = "TurnInProgressError";
+  }
+}
+
+/**
+ * `task` starts a run on a new thread, or a new turn (a follow-up) on a thread whose last turn
+ * ended; `null` continues the thread from its latest checkpoint.
+ */
 export async function runCodeAct(graph: CodeActGraph, task: string | null, options: RunOptions = {}): Promise<RunResult> {
   // Traces are flushed however the run ends (answer, approval pause, error), within a bound.
   try {
@@ -81,6 +98,11 @@ async function run(graph: CodeActGraph, task: string | null, options: RunOptions
     // Our own tracer (bounded requests, one warning) instead of the one LangChain adds from the env.
     ...(tracingEnabled() ? { callbacks: [runTracer()] } : {}),
   };
+  if (task !== null && graph.checkpointer) {
+    const snapshot = await graph.getState(config);
+    const values = snapshot.values as Partial<CodeActStateValue> | undefined;
+    if (values?.task && snapshot.next.length) throw new TurnInProgressError(config.configurable.thread_id, [...snapshot.next]);
+  }
   let input: { task: string; inputs?: unknown } | Command | null = task === null ? null : { task };
   if (options.inputs?.length) {
     if (task === null) throw new Error("Input files go with a task; a resumed run keeps the inputs it started with.");

@@ -43,6 +43,24 @@ export const RUN_STATUSES = [
 export const RunStatusSchema = z.enum(RUN_STATUSES);
 export type RunStatus = z.infer<typeof RunStatusSchema>;
 
+/**
+ * One ended turn of a thread (a request and what came of it). The turn in progress lives in the
+ * scalar fields (`turn`, `request`, `turnFirstCell`, `status`, `answer`); it is appended here when
+ * the next request arrives, so an ended turn is written once and never rewritten.
+ */
+export const TurnSchema = z.object({
+  index: z.number().int().nonnegative(),
+  request: z.string(),
+  answer: z.string().nullable(),
+  status: RunStatusSchema,
+  statusDetail: z.string().default(""),
+  /** Position in `cells` of the turn's first cell; its cells run up to the next turn's firstCell. */
+  firstCell: z.number().int().nonnegative(),
+  /** Model tokens the turn used (budgets are per turn: `tokens` restarts at each new turn). */
+  tokens: z.number().int().nonnegative().default(0),
+});
+export type Turn = z.infer<typeof TurnSchema>;
+
 const append = <T>(current: T[], writes: T[]) => current.concat(writes);
 /**
  * A full snapshot of a delta channel costs O(history); taking one every 100 cells (the default)
@@ -52,9 +70,20 @@ const append = <T>(current: T[], writes: T[]) => current.concat(writes);
 const SNAPSHOT_EVERY = 10_000;
 
 export const CodeActState = new StateSchema({
+  /** The thread's first request. A later input (a follow-up) passes through here and is moved to `request`. */
   task: z.string(),
   /** The run's input files ({name, sha256, size}); the bytes in the artifact store (graphs/inputs.ts). */
   inputs: InputsValue,
+  /**
+   * Turns: the current one is `turn` (0 for the first), asking `request`, whose cells start at
+   * `turnFirstCell`. Per turn (reset when a follow-up starts): status, answer, plan, counters,
+   * iterations, replans, tokens and the wall clock, so every budget applies to each turn anew.
+   * Kept across turns: cells, critiques, the conversation and the kernel's variables.
+   */
+  turn: z.number().int().default(0),
+  request: z.string().default(""),
+  turnFirstCell: z.number().int().default(0),
+  turns: new DeltaValue(z.array(TurnSchema).default(() => []), { inputSchema: TurnSchema, reducer: append, snapshotFrequency: SNAPSHOT_EVERY }),
   plan: z.array(PlanStepSchema).default(() => []),
   currentStep: z.number().int().default(0),
   cells: new DeltaValue(z.array(CellSchema).default(() => []), { inputSchema: CellSchema, reducer: append, snapshotFrequency: SNAPSHOT_EVERY }),

@@ -19,6 +19,7 @@ import { parseAsCodeAction } from "./actions";
 import { type Action, parseAction } from "./parse";
 import { prompt } from "./prompts";
 import { taskWithInputs } from "./inputs";
+import { currentRequest } from "../graphs/turns";
 
 /** The first budget the run has used up, if any. */
 export function exhaustedBudget(state: CodeActStateValue, limits: Limits): { status: RunStatus; detail: string } | undefined {
@@ -59,7 +60,7 @@ function windowPrompt(ctx: NodeContext, state: CodeActStateValue): BaseMessage[]
     new SystemMessage(coderSystem(ctx)),
     new HumanMessage(
       prompt("coder_turn", {
-        task: taskWithInputs(state),
+        task: taskWithInputs({ ...state, task: currentRequest(state) }),
         plan: planText(state.plan, state.currentStep),
         focus: focusText(state),
         history: historyText(state.cells, ctx.limits.historyCells, ctx.limits.observationChars),

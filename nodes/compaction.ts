@@ -4,6 +4,7 @@
  * last turns stay verbatim. Without a model answer the summary is a deterministic digest. The
  * summary is appended like any entry, so the stored list stays append-only.
  */
+import { currentRequest } from "../graphs/turns";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { HumanMessage } from "@langchain/core/messages";
 import type { EventWriter } from "../graphs/events";
@@ -74,6 +75,8 @@ export async function compactIfNeeded(
   const content = [
     `Summary of the work so far (${replaced} earlier messages were compacted${fallback ? "; written without the model" : ""}):`,
     `Task: ${state.task}`,
+    // A follow-up's request must outlive the compaction of the entry that brought it.
+    state.turn ? `Current request (turn ${state.turn + 1}): ${currentRequest(state)}` : "",
     text,
     state.plan.length ? `Plan:\n${planText(state.plan, state.currentStep)}` : "",
   ]

@@ -10,7 +10,7 @@ import { AIMessage, type BaseMessage, HumanMessage, SystemMessage } from "@langc
 import type { Cell } from "../graphs/cell";
 import type { Limits } from "../graphs/limits";
 import type { Message } from "../graphs/message";
-import type { CodeActStateValue } from "../graphs/state";
+import type { CodeActStateValue, Turn } from "../graphs/state";
 import { planText } from "./context";
 import { digest } from "./digest";
 import { figureNotes, imageParts } from "./figures";
@@ -95,10 +95,12 @@ export function pendingMessages(state: CodeActStateValue): Message[] {
   if (state.observation) out.push({ role: "user", kind: noteKind(state.observation), content: state.observation });
   if (state.plan.length) {
     const lastPlan = findLast(stored, (m) => m.kind === "plan" && (m.ref ?? "").startsWith("plan:"))?.ref;
-    const [, replans, step] = (lastPlan ?? "").split(":");
-    const ref = `plan:${state.replans}:${state.currentStep}`;
+    const [, replans, step, turn = "0"] = (lastPlan ?? "").split(":");
+    // A later turn's plans carry the turn, so its first plan is never taken for the last turn's.
+    const thisTurn = state.turn ?? 0;
+    const ref = `plan:${state.replans}:${state.currentStep}${thisTurn ? `:${thisTurn}` : ""}`;
     if (lastPlan !== ref) {
-      const full = replans !== String(state.replans) || step === undefined;
+      const full = replans !== String(state.replans) || step === undefined || turn !== String(thisTurn);
       const content = full ? `Plan:\n${planText(state.plan, state.currentStep)}\n\n${focusText(state)}` : focusText(state);
       out.push({ role: "user", kind: "plan", ref, content });
     }
@@ -168,4 +170,17 @@ export function toChat(system: string, view: Message[], options: ChatOptions): B
 export function replyMessage(text: string, maxChars = 40_000): Message {
   const content = text.length > maxChars ? `${text.slice(0, 2_000)}\n[… reply of ${text.length} characters cut here]` : text;
   return { role: "assistant", kind: "reply", content };
+}
+
+/**
+ * A follow-up request as a conversation entry: it says how the previous request ended (the critic's
+ * accepted answer may differ from the coder's last proposal), then the new request.
+ */
+export function followUpMessage(previous: Pick<Turn, "status" | "answer" | "statusDetail">, index: number, request: string): Message {
+  const cut = (s: string) => (s.length > 2_000 ? `${s.slice(0, 2_000)}…` : s);
+  const ended =
+    previous.status === "done"
+      ? `The previous request is finished; its accepted answer was: ${cut(previous.answer ?? "")}`
+      : `The previous request ended without an answer (${previous.status}${previous.statusDetail ? `: ${cut(previous.statusDetail)}` : ""}).`;
+  return { role: "user", kind: "user", ref: `turn:${index}`, content: `${ended}\n\nNew request from the user (turn ${index + 1}), to work on now; the kernel still holds every variable and file from before:\n${request}` };
 }

@@ -15,6 +15,7 @@ import { type NodeContext, planText, runDeadline, onlyChanges } from "./context"
 import { formatObservation } from "./observation";
 import { collectAnswerFiles } from "./outputs";
 import { prompt } from "./prompts";
+import { currentRequest } from "../graphs/turns";
 import { askForJson } from "./structured";
 
 const VerdictSchema = z.object({
@@ -28,7 +29,8 @@ export function criticNode(ctx: NodeContext) {
     const emit = writerOf(config);
     const proposed = state.pendingAction?.kind === "answer" ? state.pendingAction.answer : undefined;
     const exhausted = state.debugAttempts > ctx.limits.maxDebugAttempts;
-    const stepCells = state.cells.filter((c) => c.step === state.currentStep).slice(-3);
+    // This turn's cells only: an earlier turn's step of the same number is not evidence for this one.
+    const stepCells = state.cells.slice(state.turnFirstCell ?? 0).filter((c) => c.step === state.currentStep).slice(-3);
     const evidence = [
       ...stepCells.map((c) => `Code:\n${c.code}\nOutput (${c.result.status}):\n${formatObservation(c.result, ctx.limits.observationChars)}`),
       exhausted ? `The agent failed ${state.debugAttempts} times in a row on this step and has no retries left. Decide: "replan" (a different approach) or "done" (give up, explaining why in "answer").` : "",
@@ -44,7 +46,7 @@ export function criticNode(ctx: NodeContext) {
     if (ctx.limits.context === "window") {
       messages = [
         new SystemMessage(prompt("critic")),
-        new HumanMessage(prompt("critic_turn", { task: state.task, plan: planText(state.plan, state.currentStep), step: step ? `${state.currentStep + 1}. ${step.description}` : "(all steps done)", evidence: evidence || "(no code has run for this step)" })),
+        new HumanMessage(prompt("critic_turn", { task: currentRequest(state), plan: planText(state.plan, state.currentStep), step: step ? `${state.currentStep + 1}. ${step.description}` : "(all steps done)", evidence: evidence || "(no code has run for this step)" })),
       ];
     } else {
       // The review request is the coder's conversation plus one instruction, so it reuses the

@@ -99,6 +99,8 @@ export function executorNode(ctx: NodeContext) {
       attempt: state.debugAttempts,
       executor: ctx.executor.info.kind,
     });
+    // A run paused meanwhile (Ctrl-C in a chat keeps the kernel): the action must not start behind its back.
+    if (config.signal?.aborted) throw new Error("the run was paused before the action started");
     const generation = ctx.executor.generation;
     // ask_user() is answered for this cell only; a graph told there is nobody to ask (evaluation) leaves it unanswered.
     if (ctx.askUser !== false) ctx.tools?.answerQuestions(questions.answer);

@@ -1,4 +1,8 @@
-/** planner: task (and the critic's feedback when replanning) → ordered steps with done-criteria. */
+/**
+ * planner: the request (and the critic's feedback when replanning) → ordered steps with
+ * done-criteria. As the graph's entry it also starts each turn (nodes/turns.ts): a follow-up on an
+ * ended thread is planned here with the earlier turns in view.
+ */
 import { type BaseMessage, HumanMessage, SystemMessage } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { z } from "zod";
@@ -9,15 +13,21 @@ import { activeMessages, pendingMessages, toChat } from "./conversation";
 import { acceptsImages } from "./figures";
 import { type CodeActStateValue, type CodeActUpdate, PlanStepSchema } from "../graphs/state";
 import { type NodeContext, planText, runDeadline, toolsSection, onlyChanges } from "./context";
+import { WallClockError } from "./model-errors";
 import { prompt } from "./prompts";
 import { askForJson } from "./structured";
 import { taskWithInputs } from "./inputs";
+import { currentRequest, earlierTurnsText, startTurn } from "./turns";
 
 const PlanSchema = z.object({ steps: z.array(PlanStepSchema).min(1).max(12) });
 
 export function plannerNode(ctx: NodeContext) {
-  const node = async (state: CodeActStateValue, config: LangGraphRunnableConfig): Promise<CodeActUpdate> => {
+  const node = async (input: CodeActStateValue, config: LangGraphRunnableConfig): Promise<CodeActUpdate> => {
     const emit = writerOf(config);
+    const begun = startTurn(input);
+    const state = begun.state;
+    if (begun.started) emit({ type: "turn", ...begun.started });
+    const request = currentRequest(state);
     const replanning = state.plan.length > 0;
     const startedAt = state.startedAt || Date.now();
     emit({ type: "thinking", role: "planner" });
@@ -35,20 +45,33 @@ export function plannerNode(ctx: NodeContext) {
       const replan = replanning
         ? `\nA previous plan did not work:\n${planText(state.plan, state.currentStep)}\n\nReviewer's feedback: ${state.feedback || "(none)"}\nLast observation:\n${state.observation || "(none)"}\n\nMake a new plan that avoids the problem. Variables from earlier code still exist in the kernel.`
         : "";
-      messages = [new SystemMessage(prompt("planner", { tools: toolsSection(ctx) })), new HumanMessage(prompt("planner_task", { task: taskWithInputs(state), replan }))];
+      const task = state.turn
+        ? prompt("planner_followup", { earlier: earlierTurnsText(state), turn: String(state.turn + 1), task: request, replan })
+        : prompt("planner_task", { task: taskWithInputs({ ...state, task: request }), replan });
+      messages = [new SystemMessage(prompt("planner", { tools: toolsSection(ctx) })), new HumanMessage(task)];
     }
-    const { value, tokens, calls } = await askForJson(
-      ctx.models.planner,
-      messages,
-      PlanSchema,
-      () => ({ steps: [{ description: state.task, doneCriterion: "the task is answered" }] }),
-      config,
-      runDeadline({ startedAt }, ctx.limits),
-      "plan",
-    );
+    let planned;
+    try {
+      planned = await askForJson(
+        ctx.models.planner,
+        messages,
+        PlanSchema,
+        () => ({ steps: [{ description: request, doneCriterion: "the task is answered" }] }),
+        config,
+        runDeadline({ startedAt }, ctx.limits),
+        "plan",
+      );
+    } catch (err) {
+      // The turn still begins (recorded, reset) when its plan outlives the wall clock: it ends with that status.
+      if (!(err instanceof WallClockError) || !begun.started) throw err;
+      return { ...begun.update, status: "wall_clock", statusDetail: err.message, startedAt };
+    }
+    const { value, tokens, calls } = planned;
     emit({ type: "plan", steps: value.steps, replan: replanning });
+    const turnMessages = (begun.update.messages ?? []) as Message[];
     return {
-      ...(added.length ? { messages: added } : {}),
+      ...begun.update,
+      ...(added.length || turnMessages.length ? { messages: [...turnMessages, ...added] } : {}),
       plan: value.steps,
       currentStep: 0,
       debugAttempts: 0,

@@ -1,0 +1,98 @@
+/**
+ * `codeact chat` at a real pseudo-terminal: two turns on one thread and one kernel, Ctrl-C during a
+ * turn pauses it and returns to the prompt, Enter continues it, Ctrl-D leaves.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { createCheckpointer } from "../../checkpoints/savers";
+import { readThreadState } from "../../checkpoints/threads";
+import { root, waitFor } from "./helpers";
+
+jest.setTimeout(300_000);
+
+const PROMPT = "you> ";
+
+/** Runs codeact on a pseudo-terminal (one node process, so the terminal's Ctrl-C reaches it as SIGINT). */
+function atTerminal(args: string[], env: NodeJS.ProcessEnv) {
+  const child = spawn("/usr/bin/python3", [join(__dirname, "pty-relay.py"), process.execPath, "--import", pathToFileURL(require.resolve("tsx")).href, join(root, "cli", "main.ts"), ...args], {
+    cwd: root,
+    env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0", ...env },
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  let screen = "";
+  child.stdout!.on("data", (d: Buffer) => (screen += d.toString()));
+  const exit = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return { child, screen: () => screen, type: (keys: string) => child.stdin!.write(keys), exit };
+}
+
+const prompts = (screen: string) => screen.split(PROMPT).length - 1;
+
+describe("codeact chat", () => {
+  let home: string;
+  let child: ChildProcess | undefined;
+  beforeEach(() => {
+    home = mkdtempSync(join(tmpdir(), "codeact-chat-"));
+  });
+  afterEach(() => {
+    if (child?.exitCode === null) child.kill("SIGKILL");
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  test("two turns share one kernel; Ctrl-C pauses a turn back to the prompt, Enter resumes it; Ctrl-D leaves", async () => {
+    const script = join(home, "chat.json");
+    // One script for the whole chat: the scripted models are made once per session.
+    writeFileSync(
+      script,
+      JSON.stringify({
+        planner: ['{"steps": [{"description": "set x", "doneCriterion": "printed"}]}', '{"steps": [{"description": "print x + 1", "doneCriterion": "printed"}]}'],
+        coder: [
+          // Sleeps only the first time (the marker file outlives a kernel restart): Ctrl-C comes during it.
+          "<execute>\nimport os, time\nx = 41\nif not os.path.exists('slept'):\n    open('slept', 'w').close()\n    print('sl' + 'eeping', flush=True)\n    time.sleep(120)\nprint('x is', x)\n</execute>\n<step_done/>",
+          "<solution>x is 41</solution>",
+          "<execute>\nprint(x + 1)\n</execute>\n<step_done/>",
+          "<solution>42</solution>",
+        ],
+        critic: ['{"verdict": "next"}', '{"verdict": "done", "answer": "x is 41"}', '{"verdict": "next"}', '{"verdict": "done", "answer": "42"}'],
+      }),
+    );
+    const t = atTerminal(["chat", "--scripted", script, "--executor", "docker", "--thread", "chat-1"], { CODEACT_HOME: home });
+    child = t.child;
+    const wait = (check: () => boolean, ms: number, what: string) => waitFor(check, ms, what).catch((err: Error) => {
+      err.message += `\n--- screen ---\n${t.screen()}`;
+      throw err;
+    });
+    await wait(() => prompts(t.screen()) >= 1, 60_000, "the first prompt");
+    t.type("Set x to 41\r");
+    await wait(() => /sleeping\r?\n/.test(t.screen()), 120_000, "the sleeping cell");
+    t.type("\x03");
+    await wait(() => /Paused\. Press Enter/.test(t.screen()) && prompts(t.screen()) >= 2, 120_000, "the pause and the prompt again");
+    // A new request while paused is refused (nothing discarded); Enter continues the turn.
+    t.type("something else\r");
+    await wait(() => /a new request would discard it/.test(t.screen()) && prompts(t.screen()) >= 3, 60_000, "the refusal");
+    t.type("\r");
+    await wait(() => /Answer: x is 41/.test(t.screen()) && prompts(t.screen()) >= 4, 120_000, "turn 1's answer");
+    const rebuiltAfterTurn1 = (t.screen().match(/Kernel rehydrated/g) ?? []).length;
+    t.type("Now print x plus one\r");
+    await wait(() => /Answer: 42/.test(t.screen()) && prompts(t.screen()) >= 5, 120_000, "turn 2's answer");
+    t.type("\x04");
+    expect(await t.exit).toBe(0);
+    const screen = t.screen();
+    expect(screen).toMatch(/Turn 2: Now print x plus one/);
+    expect(screen).toMatch(/^42\r?$/m);
+    // The kernel was kept for turn 2: nothing was replayed for it.
+    expect((screen.match(/Kernel rehydrated/g) ?? []).length).toBe(rebuiltAfterTurn1);
+
+    const store = await createCheckpointer({ kind: "sqlite", path: join(home, "checkpoints.sqlite") });
+    try {
+      const state = await readThreadState(store.saver, "chat-1");
+      expect(state).toMatchObject({ task: "Set x to 41", turn: 1, request: "Now print x plus one", status: "done", answer: "42" });
+      expect(state.turns).toMatchObject([{ index: 0, request: "Set x to 41", answer: "x is 41", status: "done" }]);
+      expect(state.cells.map((c) => c.result.stdout)).toEqual(["x is 41\n", "42\n"]);
+    } finally {
+      await store.close();
+    }
+  });
+});
