@@ -66,9 +66,10 @@ export interface TerminalApprover {
 
 /** `shared`: the one reader of a run that also asks questions (cli/ask.ts), so no line goes to the wrong prompt. */
 export function terminalApprover(shared?: () => LineReader): TerminalApprover {
-  let input: LineReader | undefined;
+  let own: LineReader | undefined;
   const approve = async (request: ApprovalRequest): Promise<Approval> => {
-    input ??= shared?.() ?? new LineReader();
+    // The shared reader is asked for each time: its owner may have closed it between turns.
+    const input = shared ? shared() : (own ??= new LineReader());
     process.stderr.write(pc.bold(pc.yellow(`\nApproval needed — step ${request.step + 1}${request.attempt ? `, retry ${request.attempt}` : ""}:\n`)));
     // Shown inert: escape sequences in the code could otherwise hide lines of what would run.
     const thought = (request.thought ?? "").trim(); // absent in requests saved by older versions
@@ -86,5 +87,10 @@ export function terminalApprover(shared?: () => LineReader): TerminalApprover {
       if (choice === "r" || choice === "reject") return { action: "reject", feedback: (await input.ask("Why (sent to the agent)? ")).trim() };
     }
   };
-  return Object.assign(approve, { close: () => input?.close() });
+  return Object.assign(approve, {
+    close: () => {
+      own?.close();
+      own = undefined;
+    },
+  });
 }

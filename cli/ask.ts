@@ -28,7 +28,13 @@ export function terminalPrompts(): TerminalPrompts {
     process.stderr.write(`${inert(q.question).split("\n").map((l) => `  │ ${l}`).join("\n")}\n`);
     return reader().ask(pc.bold("Your answer: "), "Input ended while the agent was waiting for an answer; resume the thread with --answer.");
   };
-  return { approve: terminalApprover(reader), ask, close: () => input?.close() };
+  // Closing lets go of stdin; a later prompt opens a new reader (a chat closes it between turns, so
+  // the next request typed at its prompt is never buffered here as an answer).
+  const close = () => {
+    input?.close();
+    input = undefined;
+  };
+  return { approve: terminalApprover(reader), ask, close };
 }
 
 /** How a run that waits for an answer is continued, for the person reading stderr. */

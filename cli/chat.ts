@@ -9,9 +9,9 @@
 import { createInterface, type Interface } from "node:readline";
 import type { Command } from "commander";
 import pc from "picocolors";
-import type { TerminalApprover } from "./approve";
 import { inert } from "./inert";
 import { addRunFlags, type RunFlags, sessionFromFlags } from "./run";
+import { threadSettingsFor, typedFlags } from "./thread-settings";
 import { newThreadId, openSession, type Session, watchSignals } from "./session";
 
 const PROMPT = "you> ";
@@ -71,9 +71,17 @@ function promptLines(): Lines {
 }
 
 /** The chat loop; returns the exit code (0 when left normally, 130 when left with a paused turn). */
-export async function chat(flags: RunFlags): Promise<number> {
-  const threadId = flags.thread ?? newThreadId();
+export async function chat(typed: RunFlags, given?: ReadonlySet<string>): Promise<number> {
+  const threadId = typed.thread ?? newThreadId();
+  // A chat on an existing thread goes on with its recorded settings, like resume and follow-ups.
+  const settings = await threadSettingsFor(typed, threadId, { given, command: "chat" });
+  const flags = settings.flags;
   const opts = sessionFromFlags(flags, threadId);
+  opts.beforeRun = settings.record;
+  // The terminal prompts for approvals and questions read stdin only while a turn runs.
+  const closePrompts = () => {
+    for (const prompt of [opts.onApproval, opts.onQuestion]) (prompt as { close?: () => void } | undefined)?.close?.();
+  };
   const log = opts.log;
   const setup = watchSignals(log);
   let session: Session | undefined;
@@ -111,11 +119,12 @@ export async function chat(flags: RunFlags): Promise<number> {
         paused = await session.inProgress().catch(() => false);
       } finally {
         watch.remove();
+        closePrompts();
       }
     }
   } finally {
     lines.close();
-    (opts.onApproval as TerminalApprover | undefined)?.close();
+    closePrompts();
     await session.close();
   }
   if (paused) {
@@ -129,7 +138,7 @@ export async function chat(flags: RunFlags): Promise<number> {
 export function registerChat(program: Command): void {
   addRunFlags(
     program.command("chat").description("talk to the agent turn by turn on one thread (Ctrl-C pauses a turn, Ctrl-D leaves)").option("--thread <id>", "thread id: continue an existing thread (default: a new one)"),
-  ).action(async (flags: RunFlags) => {
-    process.exitCode = await chat(flags);
+  ).action(async (flags: RunFlags, cmd: Command) => {
+    process.exitCode = await chat(flags, typedFlags(cmd));
   });
 }

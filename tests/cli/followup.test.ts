@@ -70,7 +70,8 @@ describe.each(["sqlite", "postgres"])("follow-ups with %s checkpoints", (kind) =
 
     const two = await fake(TURN2);
     servers.push(two.server);
-    const second = await codeact(["run", "Now print x plus one", "--thread", "fu-1", "--executor", "docker", "--json", ...store.flags()], env(two.server));
+    // The thread recorded the first endpoint; another one is an explicit (recorded) override.
+    const second = await codeact(["run", "Now print x plus one", "--thread", "fu-1", "--executor", "docker", "--base-url", two.server.baseUrl, "--json", ...store.flags()], env(two.server));
     expect(second.stderr).not.toMatch(/codeact:/);
     expect(second.code).toBe(0);
     const events = second.stdout.trim().split("\n").map((l) => JSON.parse(l) as { type: string; [k: string]: unknown });
@@ -163,7 +164,7 @@ describe("a follow-up after kill -9", () => {
 
     const early = await fake(TURN2);
     servers.push(early.server);
-    const refused = await codeact(["run", "Now print x plus one", "--thread", "fu-kill", "--executor", "docker"], env(early.server));
+    const refused = await codeact(["run", "Now print x plus one", "--thread", "fu-kill", "--executor", "docker", "--base-url", early.server.baseUrl], env(early.server));
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/turn in progress[\s\S]*codeact resume fu-kill/);
     expect(refused.stderr).not.toMatch(/\n\s+at /); // no stack
@@ -171,11 +172,11 @@ describe("a follow-up after kill -9", () => {
 
     const rest = await fake({ coder: ["<solution>x is 41</solution>"], critic: [DONE("x is 41")] });
     servers.push(rest.server);
-    const resumed = await codeact(["resume", "fu-kill", "--executor", "docker"], env(rest.server));
+    const resumed = await codeact(["resume", "fu-kill", "--executor", "docker", "--base-url", rest.server.baseUrl], env(rest.server));
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toMatch(/Answer: x is 41/);
 
-    const second = await codeact(["run", "Now print x plus one", "--thread", "fu-kill", "--executor", "docker"], env(early.server));
+    const second = await codeact(["run", "Now print x plus one", "--thread", "fu-kill", "--executor", "docker", "--base-url", early.server.baseUrl], env(early.server));
     expect(second.stderr).not.toMatch(/codeact:/);
     expect(second.code).toBe(0);
     expect(second.stdout).toMatch(/Turn 2: Now print x plus one/);
@@ -184,7 +185,7 @@ describe("a follow-up after kill -9", () => {
     expect(second.stdout).not.toMatch(/Answer: x is 41/);
 
     // Ending again: a resume of the ended thread says so and how to follow up.
-    const again = await codeact(["resume", "fu-kill", "--executor", "docker"], env(rest.server));
+    const again = await codeact(["resume", "fu-kill", "--executor", "docker", "--base-url", rest.server.baseUrl], env(rest.server));
     expect(again.stderr).toMatch(/already ended \(done\)[\s\S]*codeact run "<request>" --thread fu-kill/);
   });
 });

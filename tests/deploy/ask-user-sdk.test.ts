@@ -3,14 +3,9 @@
  * with the ask_user payload, a resume that is not an answer is refused (the question stays
  * waiting), and Command({ resume }) — a string or { answer } — finishes it.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { Client } from "@langchain/langgraph-sdk";
-import { freePort } from "../helpers/jupyter-server";
+import type { Client } from "@langchain/langgraph-sdk";
+import { type LangGraphDev, startLangGraphDev } from "../helpers/langgraph-dev";
 
-const root = join(__dirname, "..", "..");
 const plan = JSON.stringify({ steps: [{ description: "ask twice", doneCriterion: "printed" }] });
 const script = {
   planner: [plan],
@@ -19,42 +14,15 @@ const script = {
 };
 
 describe("ask_user() with langgraph dev + SDK", () => {
-  let server: ChildProcess;
-  let home: string;
+  let dev: LangGraphDev;
   let client: Client;
-  let log = "";
 
   beforeAll(async () => {
-    home = mkdtempSync(join(tmpdir(), "codeact-ask-lgdev-"));
-    const port = await freePort();
-    server = spawn(join(root, "node_modules", ".bin", "langgraphjs"), ["dev", "--port", String(port), "--no-browser", "--config", join(root, "langgraph.json")], {
-      cwd: root,
-      // The operator lets callers pick the scripted model (and nothing else beyond the defaults).
-      env: { ...process.env, CODEACT_HOME: home, NO_COLOR: "1", LANGSMITH_TRACING: "false", CODEACT_SERVER_POLICY: JSON.stringify({ scripted: true }) },
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: true,
-    });
-    server.stdout!.on("data", (d: Buffer) => (log += d.toString()));
-    server.stderr!.on("data", (d: Buffer) => (log += d.toString()));
-    const url = `http://127.0.0.1:${port}`;
-    const until = Date.now() + 120_000;
-    for (;;) {
-      try {
-        if ((await fetch(`${url}/ok`)).ok) break;
-      } catch {
-        /* starting */
-      }
-      if (Date.now() > until || server.exitCode !== null) throw new Error(`langgraph dev did not start: ${log.slice(-2000)}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    client = new Client({ apiUrl: url });
+    dev = await startLangGraphDev();
+    client = dev.client;
   }, 150_000);
 
-  afterAll(async () => {
-    if (server?.pid) process.kill(-server.pid, "SIGTERM");
-    await new Promise((r) => setTimeout(r, 1000));
-    rmSync(home, { recursive: true, force: true });
-  });
+  afterAll(() => dev?.stop());
 
   it("interrupts with the ask_user payload; a non-answer is refused; Command({ resume }) finishes the run", async () => {
     const thread = await client.threads.create();

@@ -2,52 +2,20 @@
  * Follow-ups through LangGraph's own dev server (langgraph.json) and the SDK: a second run with
  * `input: { task }` on a thread whose turn ended is a new turn on the same kernel.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { Client } from "@langchain/langgraph-sdk";
-import { freePort } from "../helpers/jupyter-server";
+import type { Client } from "@langchain/langgraph-sdk";
+import { type LangGraphDev, startLangGraphDev } from "../helpers/langgraph-dev";
 
-const root = join(__dirname, "..", "..");
 
 describe("follow-ups through langgraph dev + SDK", () => {
-  let server: ChildProcess;
-  let home: string;
+  let dev: LangGraphDev;
   let client: Client;
-  let log = "";
 
   beforeAll(async () => {
-    home = mkdtempSync(join(tmpdir(), "codeact-lgdev-followup-"));
-    const port = await freePort();
-    server = spawn(join(root, "node_modules", ".bin", "langgraphjs"), ["dev", "--port", String(port), "--no-browser", "--config", join(root, "langgraph.json")], {
-      cwd: root,
-      // The operator lets callers pick the scripted model (and nothing else beyond the defaults).
-      env: { ...process.env, CODEACT_HOME: home, NO_COLOR: "1", LANGSMITH_TRACING: "false", CODEACT_SERVER_POLICY: JSON.stringify({ scripted: true }), OPENAI_API_KEY: "sk-operator-secret" },
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: true,
-    });
-    server.stdout!.on("data", (d: Buffer) => (log += d.toString()));
-    server.stderr!.on("data", (d: Buffer) => (log += d.toString()));
-    const url = `http://127.0.0.1:${port}`;
-    const until = Date.now() + 120_000;
-    for (;;) {
-      try {
-        if ((await fetch(`${url}/ok`)).ok) break;
-      } catch {
-        /* starting */
-      }
-      if (Date.now() > until || server.exitCode !== null) throw new Error(`langgraph dev did not start: ${log.slice(-2000)}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    client = new Client({ apiUrl: url });
+    dev = await startLangGraphDev({ OPENAI_API_KEY: "sk-operator-secret" });
+    client = dev.client;
   }, 150_000);
 
-  afterAll(async () => {
-    if (server?.pid) process.kill(-server.pid, "SIGTERM");
-    await new Promise((r) => setTimeout(r, 1000));
-    rmSync(home, { recursive: true, force: true });
-  });
+  afterAll(() => dev?.stop());
 
   it("a new input on an ended thread is a follow-up: same kernel, its own answer, the first request kept", async () => {
     const plan = (what: string) => JSON.stringify({ steps: [{ description: what, doneCriterion: "printed" }] });
@@ -63,7 +31,7 @@ describe("follow-ups through langgraph dev + SDK", () => {
       const events: { event: string; data: unknown }[] = [];
       for await (const chunk of client.runs.stream(thread.thread_id, "codeact", { config, streamMode: ["custom", "values"], input: { task } })) events.push(chunk);
       const errors = events.filter((e) => e.event === "error");
-      if (errors.length) throw new Error(`run failed: ${JSON.stringify(errors)}\n${log.slice(-3000)}`);
+      if (errors.length) throw new Error(`run failed: ${JSON.stringify(errors)}\n${dev.log.slice(-3000)}`);
       return events.filter((e) => e.event === "custom").map((e) => e.data as { type: string; [k: string]: unknown });
     };
     type Values = { task: string; request: string; turn: number; status: string; answer: string; turns: { index: number; request: string; answer: string; status: string; firstCell: number }[]; cells: { result: { stdout: string } }[] };
@@ -92,7 +60,7 @@ describe("follow-ups through langgraph dev + SDK", () => {
     const config = { configurable: { provider: "scripted", script, executor: "docker", approve: true } };
     const run = async (task: string) => {
       for await (const chunk of client.runs.stream(thread.thread_id, "codeact", { config, input: { task } })) {
-        if (chunk.event === "error") throw new Error(`run failed: ${JSON.stringify(chunk.data)}\n${log.slice(-3000)}`);
+        if (chunk.event === "error") throw new Error(`run failed: ${JSON.stringify(chunk.data)}\n${dev.log.slice(-3000)}`);
       }
     };
     await run("Set x to 41");

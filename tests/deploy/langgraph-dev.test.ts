@@ -3,15 +3,10 @@
  * create a thread, stream a run (scripted model chosen through configurable), stop at an approval
  * interrupt, resume with a Command, and fork from an earlier checkpoint.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { Client } from "@langchain/langgraph-sdk";
+import type { Client } from "@langchain/langgraph-sdk";
+import { type LangGraphDev, startLangGraphDev } from "../helpers/langgraph-dev";
 import { startFakeOpenAI } from "../helpers/fake-openai";
-import { freePort } from "../helpers/jupyter-server";
 
-const root = join(__dirname, "..", "..");
 const plan = JSON.stringify({ steps: [{ description: "compute", doneCriterion: "printed" }] });
 const script = {
   planner: [plan],
@@ -21,42 +16,15 @@ const script = {
 };
 
 describe("langgraph dev + SDK", () => {
-  let server: ChildProcess;
-  let home: string;
+  let dev: LangGraphDev;
   let client: Client;
-  let log = "";
 
   beforeAll(async () => {
-    home = mkdtempSync(join(tmpdir(), "codeact-lgdev-"));
-    const port = await freePort();
-    server = spawn(join(root, "node_modules", ".bin", "langgraphjs"), ["dev", "--port", String(port), "--no-browser", "--config", join(root, "langgraph.json")], {
-      cwd: root,
-      // The operator lets callers pick the scripted model (and nothing else beyond the defaults).
-      env: { ...process.env, CODEACT_HOME: home, NO_COLOR: "1", LANGSMITH_TRACING: "false", CODEACT_SERVER_POLICY: JSON.stringify({ scripted: true }), OPENAI_API_KEY: "sk-operator-secret" },
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: true,
-    });
-    server.stdout!.on("data", (d: Buffer) => (log += d.toString()));
-    server.stderr!.on("data", (d: Buffer) => (log += d.toString()));
-    const url = `http://127.0.0.1:${port}`;
-    const until = Date.now() + 120_000;
-    for (;;) {
-      try {
-        if ((await fetch(`${url}/ok`)).ok) break;
-      } catch {
-        /* starting */
-      }
-      if (Date.now() > until || server.exitCode !== null) throw new Error(`langgraph dev did not start: ${log.slice(-2000)}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    client = new Client({ apiUrl: url });
+    dev = await startLangGraphDev({ OPENAI_API_KEY: "sk-operator-secret" });
+    client = dev.client;
   }, 150_000);
 
-  afterAll(async () => {
-    if (server?.pid) process.kill(-server.pid, "SIGTERM");
-    await new Promise((r) => setTimeout(r, 1000));
-    rmSync(home, { recursive: true, force: true });
-  });
+  afterAll(() => dev?.stop());
 
   it("streams a run, pauses for approval, resumes with a Command, and forks from an earlier checkpoint", async () => {
     const thread = await client.threads.create();
@@ -65,7 +33,7 @@ describe("langgraph dev + SDK", () => {
       const events: { event: string; data: unknown }[] = [];
       for await (const chunk of client.runs.stream(thread.thread_id, "codeact", { config, streamMode: ["custom", "updates"], ...opts })) events.push(chunk);
       const errors = events.filter((e) => e.event === "error");
-      if (errors.length) throw new Error(`run failed: ${JSON.stringify(errors)}\n${log.slice(-3000)}`);
+      if (errors.length) throw new Error(`run failed: ${JSON.stringify(errors)}\n${dev.log.slice(-3000)}`);
       return events;
     };
 
