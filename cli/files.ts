@@ -9,6 +9,7 @@ import type { Command } from "commander";
 import type { Cell } from "../graphs/cell";
 import { OUTPUTS_DIR, safeSegments } from "../executors/outputs";
 import { inert } from "./inert";
+import { table } from "./table";
 import { checkpointerFromFlags, type StoreFlags } from "./store-flags";
 
 export interface ThreadFile {
@@ -112,7 +113,7 @@ export async function filesCommand(thread: string, flags: FilesFlags): Promise<v
     if (flags.get === undefined && flags.out === undefined) {
       if (flags.json) return console.log(JSON.stringify(files.map((f) => ({ ...f, name: displayName(f.path) }))));
       if (!files.length) return console.log(`Thread ${thread} has no files. Files the agent writes under /workspace/${OUTPUTS_DIR}/ are kept after each cell.`);
-      console.table(files.map((f) => ({ name: inert(displayName(f.path)), size: human(f.size), cell: f.cell === null ? "named in the answer" : `#${f.cell} (step ${f.step + 1}${f.attempt ? `, retry ${f.attempt}` : ""})`, versions: f.versions, sha256: f.sha256.slice(0, 12) })));
+      console.log(table(files.map((f) => ({ name: inert(displayName(f.path)), size: human(f.size), cell: f.cell === null ? "named in the answer" : `#${f.cell} (step ${f.step + 1}${f.attempt ? `, retry ${f.attempt}` : ""})`, versions: f.versions, sha256: f.sha256.slice(0, 12) }))));
       return console.error(`Fetch them with: codeact files ${thread} --out DIR  (or --get NAME for one)`);
     }
     const chosen = flags.get !== undefined ? [findFile(files, flags.get)] : files;

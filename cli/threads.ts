@@ -5,6 +5,7 @@ import type { Command } from "commander";
 import type { Checkpointer } from "../checkpoints/savers";
 import type { ThreadSummary } from "../checkpoints/thread-status";
 import { inert, inertJson } from "./inert";
+import { table } from "./table";
 import { checkpointerFromFlags, type StoreFlags as StoreChoice } from "./store-flags";
 
 type StoreFlags = StoreChoice & { json?: boolean };
@@ -50,16 +51,18 @@ export function registerThreads(program: Command): void {
     const threads = await listAllThreads(flags);
     if (flags.json) return console.log(inertJson(JSON.stringify(threads)));
     if (!threads.length) return console.log("No runs yet.");
-    console.table(
-      threads.map((t) => ({
-        thread: inert(t.threadId),
-        task: inert(t.task.slice(0, 40)),
-        status: t.status,
-        turns: t.turns,
-        cells: t.cells,
-        "last activity": t.updated.replace("T", " ").slice(0, 19),
-        note: inert(note(t).slice(0, 70)),
-      })),
+    console.log(
+      table(
+        threads.map((t) => ({
+          thread: inert(t.threadId),
+          task: inert(t.task.split("\n")[0]!.slice(0, 40)),
+          status: t.status,
+          turns: t.turns,
+          cells: t.cells,
+          "last activity": t.updated.replace("T", " ").slice(0, 19),
+          note: inert(note(t).slice(0, 70)),
+        })),
+      ),
     );
   });
 
@@ -71,7 +74,7 @@ export function registerThreads(program: Command): void {
     // Every turn's request and what came of it, then the checkpoints.
     const { turnsText } = require("./turns-text") as typeof import("./turns-text");
     console.log(await withStore(flags, (s) => turnsText(s.saver, thread), true));
-    console.table(history.map((h) => ({ checkpoint: h.checkpointId, step: h.step, next: h.next.join(",") || "(end)", summary: inert(h.summary.slice(0, 90)) })));
+    console.log(table(history.map((h) => ({ checkpoint: h.checkpointId, step: h.step, next: h.next.join(",") || "(end)", summary: inert(h.summary.slice(0, 90)) }))));
   });
 
   storeOptions(program.command("settings").argument("<thread>", "thread id").description("the settings a thread runs with, and every change to them")).action(async (thread: string, flags: StoreFlags) => {

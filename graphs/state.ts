@@ -109,7 +109,7 @@ export const CodeActState = new StateSchema({
   /** The critic's feedback for the planner when it asks for a new plan. */
   feedback: z.string().default(""),
   tokens: z.number().int().default(0),
-  /** Model replies received (planner, coder, critic, summaries), for the `finished` event and reports. */
+  /** Model replies received this turn (planner, coder, critic, summaries), for the `finished` event and reports. */
   modelCalls: z.number().int().default(0),
   /** Epoch ms of the run's first node, for the wall-clock budget. */
   startedAt: z.number().default(0),

@@ -45,6 +45,7 @@ function freshTurn(state: CodeActStateValue, text: string): CodeActUpdate {
     replans: 0,
     iterations: 0,
     tokens: 0,
+    modelCalls: 0,
     startedAt: 0,
   };
 }

@@ -80,7 +80,8 @@ describe.each(["sqlite", "postgres"])("follow-ups with %s checkpoints", (kind) =
     expect(events.find((e) => e.type === "rehydrated")).toMatchObject({ replayed: 1, failed: 0 });
     const cell = events.find((e) => e.type === "cell") as unknown as { cell: { result: { status: string; stdout: string } } };
     expect(cell.cell.result).toMatchObject({ status: "ok", stdout: "42\n" });
-    expect(events.at(-1)).toMatchObject({ type: "finished", status: "done", answer: "42" });
+    // The turn's own counts: its model calls are exactly the requests this turn's endpoint answered.
+    expect(events.at(-1)).toMatchObject({ type: "finished", status: "done", answer: "42", turn: 1, thread: "fu-1", modelCalls: 5 });
     expect(two.roles).toEqual(["planner", "coder", "critic", "coder", "critic"]);
 
     // The planner planned for the new request, seeing the earlier turn; the coder's conversation goes on.
