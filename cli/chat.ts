@@ -78,6 +78,7 @@ export async function chat(typed: RunFlags, given?: ReadonlySet<string>): Promis
   const flags = settings.flags;
   const opts = sessionFromFlags(flags, threadId);
   opts.beforeRun = settings.record;
+  if (settings.reused) opts.log(pc.dim(`with the thread's recorded settings: ${inert(settings.reused)}`));
   // The terminal prompts for approvals and questions read stdin only while a turn runs.
   const closePrompts = () => {
     for (const prompt of [opts.onApproval, opts.onQuestion]) (prompt as { close?: () => void } | undefined)?.close?.();

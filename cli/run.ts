@@ -11,6 +11,7 @@ import { checkpointerFromFlags } from "./store-flags";
 import { terminalPrompts, WAITING_EXIT_CODE, waitingMessage } from "./ask";
 import { cellTimeoutSeconds, type ExecutorKind, executorKind, httpUrl, oneOf, readJsonFlag, UsageError, wallClockSeconds, wholeNumber } from "./flags";
 import { addInputFlag, inputsFromFlags } from "./inputs";
+import { inert } from "./inert";
 import { jsonRenderer, terminalRenderer } from "./render";
 import { threadSettingsFor, typedFlags } from "./thread-settings";
 import { addToolFlags, toolLoaderFromFlags } from "./tool-flags";
@@ -164,6 +165,8 @@ export async function runAndReport(task: string | null, threadId: string, flags:
   const opts = sessionFromFlags(flags, threadId);
   opts.beforeRun = settings.record;
   if (!flags.json) opts.log(pc.dim(`thread ${threadId}`));
+  // What the thread's record brings back (tool modules and MCP servers included) is said, never silent.
+  if (settings.reused) opts.log(pc.dim(`with the thread's recorded settings: ${inert(settings.reused)}`));
   // Model failures arrive as ModelCallError, already naming the endpoint; anything else (Docker,
   // Postgres, a remote kernel) is reported as itself.
   const result = await runSession(task, threadId, opts).finally(() => {

@@ -124,6 +124,11 @@ export interface ResolvedSettings {
   settings: ThreadSettings;
   /** Why, when it must be recorded (first run, or something changed); undefined: nothing new. */
   reason?: string;
+  /**
+   * The recorded settings this command goes on with, untyped, as flags (tool sources included), so
+   * the person sees what a resume loads and runs: e.g. "--model m --tools /x/t.ts --approve".
+   */
+  reused?: string;
 }
 
 /**
@@ -139,9 +144,12 @@ export function resolveThreadSettings(
 ): ResolvedSettings {
   const typed = SETTING_FLAGS.filter((k) => (options.given ? options.given.has(k) : flags[k] !== undefined));
   const merged: SettingsFlags = { ...flags };
+  let reusedKeys: SettingFlag[] = [];
   if (recorded) {
     const from = flagsFromSettings(recorded);
     for (const k of SETTING_FLAGS) if (!typed.includes(k)) (merged as unknown as Record<string, unknown>)[k] = from[k];
+    const shown = (v: unknown) => v !== undefined && v !== null && v !== false && !(Array.isArray(v) && !v.length);
+    reusedKeys = SETTING_FLAGS.filter((k) => !typed.includes(k) && shown(from[k]));
   }
   const heldForApproval = Boolean(options.pendingApproval && !typed.includes("approve") && !merged.approve);
   if (heldForApproval) merged.approve = true;
@@ -150,12 +158,13 @@ export function resolveThreadSettings(
   const envUrl = process.env.OPENAI_BASE_URL;
   if (envUrl && merged.baseUrl && !typed.includes("baseUrl") && urlWithoutSecrets(envUrl) === merged.baseUrl) merged.baseUrl = envUrl;
   const settings = settingsFromFlags(merged);
+  const reused = reusedKeys.length ? describe(merged, reusedKeys) : undefined;
   const command = options.command ?? "run";
   const typedText = [describe(merged, typed), heldForApproval ? "(approval mode: an action was waiting for approval)" : ""].filter(Boolean).join(" ");
   if (!recorded) return { flags: merged, settings, reason: [command, typedText].filter(Boolean).join(" ") };
-  if (JSON.stringify(settings) === JSON.stringify(ThreadSettingsSchema.parse(recorded))) return { flags: merged, settings };
+  if (JSON.stringify(settings) === JSON.stringify(ThreadSettingsSchema.parse(recorded))) return { flags: merged, settings, reused };
   // Something differs without a typed flag (an environment default the record left open): say so.
-  return { flags: merged, settings, reason: [command, typedText || "(defaults from the environment)"].join(" ") };
+  return { flags: merged, settings, reused, reason: [command, typedText || "(defaults from the environment)"].join(" ") };
 }
 
 /** True when the thread's latest checkpoint waits on an approval decision. */

@@ -83,6 +83,8 @@ describe("codeact resume and branch with recorded settings", () => {
 
       const resumed = await codeact(["resume", "t1", "--model-timeout", "30"], { CODEACT_HOME: home, OPENAI_BASE_URL: envServer.baseUrl, CODEACT_MODEL: "env-model", OPENAI_API_KEY: "sk-env-secret-1717" });
       expect(envServer.requests).toHaveLength(0);
+      // What the record brings back is said.
+      expect(resumed.stderr).toContain(`with the thread's recorded settings: --model recorded-model --base-url ${recordedServer.baseUrl} --executor docker --max-iterations 2`);
       expect(recordedServer.requests.length).toBeGreaterThan(seen);
       expect(recordedServer.requests.slice(seen).map((r) => r.model)).toEqual(recordedServer.requests.slice(seen).map(() => "recorded-model"));
       // The recorded --max-iterations 2, not the default 30.

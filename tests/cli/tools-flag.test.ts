@@ -58,6 +58,9 @@ describe("codeact --tools", () => {
     const resumed = await codeact(["resume", "tools-resume", "--checkpoints", db], { CODEACT_HOME: dir }, { input: "a\na\na\na\n" });
     expect(resumed.stderr).not.toMatch(/ToolError|NameError/);
     expect(resumed.stdout).toContain("r2 14");
+    // The person sees which tool module the record loads on the host.
+    expect(resumed.stderr).toContain("with the thread's recorded settings: ");
+    expect(resumed.stderr).toContain(`--tools ${join(dir, "my-tools.ts")}`);
   }, 180_000);
 
   it("a module without tools, a module that throws, two tools with one name, a missing file: one line naming the file, nothing started", async () => {
