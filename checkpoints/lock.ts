@@ -6,8 +6,11 @@
  */
 import { hostname } from "node:os";
 import Database from "better-sqlite3";
-import pg from "pg";
+import type pg from "pg";
 import type { Checkpointer } from "./savers";
+
+/** Loaded when a Postgres lock is taken: `threads` and `history` on SQLite never load the pg client. */
+const pgModule = () => require("pg") as typeof import("pg");
 import { LEASE_MS, type RunRecord, type RunRecordState, sqliteHolderAlive } from "./thread-status";
 
 export interface ThreadLock {
@@ -99,7 +102,7 @@ function sqliteLock(path: string, threadId: string): ThreadLock {
 
 async function postgresLock(connectionString: string, threadId: string): Promise<ThreadLock> {
   // Named, so an operator (or a test) can see which backend holds which thread's lock.
-  const client = new pg.Client({ connectionString, application_name: `codeact-lock:${threadId}`.slice(0, 63) });
+  const client = new (pgModule().Client)({ connectionString, application_name: `codeact-lock:${threadId}`.slice(0, 63) });
   // pg emits 'error' on the client when its connection breaks (server stopped, backend terminated,
   // network gone); unhandled, that event kills the process with a stack. Here it means the lock is gone.
   let lost: Error | undefined;
@@ -144,7 +147,7 @@ async function postgresLock(connectionString: string, threadId: string): Promise
     recordStop: async (state, detail) => {
       // The lock's own connection, or (when that is what broke) a short one of its own.
       if (!lost) return void (await client.query(UPSERT_RUN, runRow(threadId, state, detail)));
-      const other = new pg.Client({ connectionString });
+      const other = new (pgModule().Client)({ connectionString });
       other.on("error", () => undefined);
       await other.connect();
       try {

@@ -99,7 +99,7 @@ export function addRunFlags(cmd: Command): Command {
     .option("--memory", "keep checkpoints in memory only (no resume)")
     .option("--approve", "stop before each code action to approve, edit or reject it (kept by the thread)")
     .option("--no-approve", "leave approval mode on a thread that recorded it")
-    .option("--action-format <format>", "code (default) | json | text: one JSON or text tool call a turn, as in the paper's comparison")
+    .option("--action-format <format>", "code (default) | json | text: one JSON or text tool call a turn, as in the paper's comparison", oneOf("--action-format", ["code", "json", "text"]))
     .option("--scripted <file>", "replay a recorded trajectory (JSON: planner/coder/critic replies) instead of calling a model");
 }
 

@@ -148,8 +148,10 @@ export function resolveThreadSettings(
   if (recorded) {
     const from = flagsFromSettings(recorded);
     for (const k of SETTING_FLAGS) if (!typed.includes(k)) (merged as unknown as Record<string, unknown>)[k] = from[k];
+    // A model typed now replaces a recorded script: the two are one choice (what answers the run).
+    if ((typed.includes("model") || typed.includes("baseUrl")) && !typed.includes("scripted")) merged.scripted = undefined;
     const shown = (v: unknown) => v !== undefined && v !== null && v !== false && !(Array.isArray(v) && !v.length);
-    reusedKeys = SETTING_FLAGS.filter((k) => !typed.includes(k) && shown(from[k]));
+    reusedKeys = SETTING_FLAGS.filter((k) => !typed.includes(k) && shown((merged as unknown as Record<string, unknown>)[k]));
   }
   const heldForApproval = Boolean(options.pendingApproval && !typed.includes("approve") && !merged.approve);
   if (heldForApproval) merged.approve = true;

@@ -52,9 +52,10 @@ describe("replay after kill -9 (CLI, Docker)", () => {
     // Each cell sees its own draw, not the same numbers again.
     expect(d).not.toEqual(a);
 
-    // The resumed run talks to a real ChatOpenAI client, so its prompts can be read.
+    // The resumed run talks to a real ChatOpenAI client, so its prompts can be read: a typed model
+    // replaces the script the thread recorded.
     server = await startFakeOpenAI([next, "<solution>done</solution>", JSON.stringify({ verdict: "done", answer: "done" })]);
-    const resume = await codeact(["resume", "replay-1", "--executor", "docker", "--critic", "every-action"], { ...env, OPENAI_BASE_URL: server.baseUrl, OPENAI_API_KEY: "x", CODEACT_MODEL: "fake" });
+    const resume = await codeact(["resume", "replay-1", "--model", "fake", "--base-url", server.baseUrl, "--executor", "docker", "--critic", "every-action"], { ...env, OPENAI_API_KEY: "x" });
     expect({ code: resume.code, err: resume.stderr }).toEqual({ code: 0, err: expect.any(String) });
     // The rerun of D, after a rebuild from A and B (C skipped), draws exactly what the first D drew.
     expect(values(resume.stdout, "D")).toEqual(d);

@@ -50,7 +50,9 @@ describe("codeact chat", () => {
         planner: ['{"steps": [{"description": "set x", "doneCriterion": "printed"}]}', '{"steps": [{"description": "print x + 1", "doneCriterion": "printed"}]}'],
         coder: [
           // Sleeps only the first time (the marker file outlives a kernel restart): Ctrl-C comes during it.
-          "<execute>\nimport os, time\nx = 41\nif not os.path.exists('slept'):\n    open('slept', 'w').close()\n    print('sl' + 'eeping', flush=True)\n    time.sleep(120)\nprint('x is', x)\n</execute>\n<step_done/>",
+          // The marker is on the host (a local kernel), so it outlives the kernel: the cell interrupted by
+          // Ctrl-C is not recorded, and continuing may rebuild the kernel and run it again (no second sleep).
+          `<execute>\nimport os, time\nx = 41\nif not os.path.exists(${JSON.stringify(join(home, "slept"))}):\n    open(${JSON.stringify(join(home, "slept"))}, 'w').close()\n    print('sl' + 'eeping', flush=True)\n    time.sleep(120)\nprint('x is', x)\n</execute>\n<step_done/>`,
           "<solution>x is 41</solution>",
           "<execute>\nprint(x + 1)\n</execute>\n<step_done/>",
           "<solution>42</solution>",
@@ -58,7 +60,7 @@ describe("codeact chat", () => {
         critic: ['{"verdict": "next"}', '{"verdict": "done", "answer": "x is 41"}', '{"verdict": "next"}', '{"verdict": "done", "answer": "42"}'],
       }),
     );
-    const t = atTerminal(["chat", "--scripted", script, "--executor", "docker", "--thread", "chat-1"], { CODEACT_HOME: home });
+    const t = atTerminal(["chat", "--scripted", script, "--executor", "local", "--thread", "chat-1"], { CODEACT_HOME: home });
     child = t.child;
     const wait = (check: () => boolean, ms: number, what: string) => waitFor(check, ms, what).catch((err: Error) => {
       err.message += `\n--- screen ---\n${t.screen()}`;

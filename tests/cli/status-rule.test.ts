@@ -64,7 +64,7 @@ describe("the finished event", () => {
     const events: CodeActEvent[] = [];
     const state = await runCodeAct(graph, "the answer", { threadId: "calls", onEvent: (e) => events.push(e) });
     expect(state.modelCalls).toBe(4);
-    expect(events.at(-1)).toEqual({ type: "finished", status: "done", answer: "42", detail: "", tokens: state.tokens, modelCalls: 4, cells: 0, durationMs: expect.any(Number) });
+    expect(events.at(-1)).toEqual({ type: "finished", status: "done", answer: "42", detail: "", tokens: state.tokens, modelCalls: 4, cells: 0, durationMs: expect.any(Number), turn: 0 });
   });
 });
 

@@ -55,6 +55,21 @@ describe("which flags count as typed", () => {
     // The same command line again changes nothing: nothing new to record.
     expect(resolveThreadSettings(flags, r.settings, { given, command: "resume" }).reason).toBeUndefined();
   });
+
+  it("a model typed on resume replaces a recorded script (one choice: what answers the run); untyped, the script stays", () => {
+    const recorded = settingsFromFlags({ executor: "docker", scripted: "/t/traj.json" });
+    const cmd = addRunFlags(new Command().exitOverride());
+    cmd.parse(["--model", "real-model"], { from: "user" });
+    const typed = resolveThreadSettings(cmd.opts<RunFlags>(), recorded, { given: typedFlags(cmd), command: "resume" });
+    expect(typed.flags.scripted).toBeUndefined();
+    expect(typed.flags.model).toBe("real-model");
+    expect(typed.reason).toBe("resume --model real-model");
+    const bare = addRunFlags(new Command().exitOverride());
+    bare.parse([], { from: "user" });
+    const kept = resolveThreadSettings(bare.opts<RunFlags>(), recorded, { given: typedFlags(bare), command: "resume" });
+    expect(kept.flags.scripted).toBe("/t/traj.json");
+    expect(kept.reused).toContain("--scripted /t/traj.json");
+  });
 });
 
 describe("codeact resume and branch with recorded settings", () => {

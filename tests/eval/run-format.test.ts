@@ -43,5 +43,6 @@ it("a reply in the wrong shape goes back to the model as a request for a proper 
 it("an unknown --action-format is refused", () => {
   const r = spawnSync(process.execPath, ["--import", "tsx", join(root, "cli", "main.ts"), "run", "x", "--action-format", "yaml", "--scripted", join(home, "json.json")], { cwd: root, env: { ...process.env, CODEACT_HOME: home }, encoding: "utf8" });
   expect(r.status).toBe(1);
-  expect(r.stderr).toContain("--action-format must be code, json or text");
+  // Checked as the flag is parsed, before the thread's settings, a store or a kernel.
+  expect(r.stderr).toContain('--action-format must be one of code, json, text (got "yaml")');
 });
