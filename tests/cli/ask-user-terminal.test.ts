@@ -7,13 +7,16 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { codeact, root, tsx } from "./helpers";
+import { pathToFileURL } from "node:url";
+import { codeact, root } from "./helpers";
 
 const plan = JSON.stringify({ steps: [{ description: "greet", doneCriterion: "greeted" }] });
 
 /** Runs codeact on a pseudo-terminal; each prompt (by its text) is answered in turn from `answers`. */
 function atTerminal(args: string[], env: NodeJS.ProcessEnv, prompts: string[], answers: string[]): { done: Promise<{ code: number | null; screen: string; asked: number }>; child: ChildProcess } {
-  const child = spawn("/usr/bin/python3", [join(__dirname, "pty-relay.py"), tsx, join(root, "cli", "main.ts"), ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ["pipe", "pipe", "inherit"] });
+  // One node process (tsx as a loader, not its CLI): the tsx CLI would relay the terminal's SIGINT to
+  // its child, which then sees Ctrl-C twice and quits at once instead of pausing.
+  const child = spawn("/usr/bin/python3", [join(__dirname, "pty-relay.py"), process.execPath, "--import", pathToFileURL(require.resolve("tsx")).href, join(root, "cli", "main.ts"), ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ["pipe", "pipe", "inherit"] });
   let screen = "";
   let asked = 0;
   child.stdout!.on("data", (d: Buffer) => {
