@@ -9,7 +9,7 @@ import type { CodeActStateValue } from "../graphs/state";
 import { checkThreadId } from "./thread-id";
 import { readerGraph } from "./threads";
 import type { ArtifactStore } from "./artifacts/store";
-import type { ThreadSettingsStore } from "./thread-settings";
+import { copyThreadSettings, type ThreadSettingsStore } from "./thread-settings";
 
 export interface BranchOptions {
   /** A note for the coder, shown as its next observation. */
@@ -93,7 +93,7 @@ export async function branchThread(saver: BaseCheckpointSaver, threadId: string,
   // Before the branch exists, so it never has a cell whose bytes it cannot read.
   const shared = referencedArtifacts(values);
   if (options.artifacts && shared.length) await options.artifacts.share(threadId, newThreadId, shared);
-  await options.settings?.copy(threadId, newThreadId, `branch from ${threadId}@${checkpointId}`);
+  if (options.settings) await copyThreadSettings(options.settings, threadId, newThreadId, `branch from ${threadId}@${checkpointId}`);
   const write = asNode === "planner" ? update : new Command({ update, goto: snap.next[0] });
   await graph.updateState({ configurable: { thread_id: newThreadId } }, write, asNode);
   const check = await graph.getState({ configurable: { thread_id: newThreadId } });

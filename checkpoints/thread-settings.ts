@@ -61,8 +61,6 @@ export interface ThreadSettingsStore {
   latest(threadId: string): Promise<ThreadSettingsRecord | undefined>;
   /** Every record of the thread, oldest first. */
   history(threadId: string): Promise<ThreadSettingsRecord[]>;
-  /** Gives `toThreadId` the settings in force on `fromThreadId` (branching); false when it has none. */
-  copy(fromThreadId: string, toThreadId: string, reason: string): Promise<boolean>;
   /** Deletes every record of the thread (`codeact rm`); returns how many. */
   deleteThread(threadId: string): Promise<number>;
   close(): Promise<void>;
@@ -111,6 +109,14 @@ export function readRecord(threadId: string, at: string, reason: string, json: s
 }
 
 /** For a MemorySaver: the records live exactly as long as its checkpoints. */
+/** A branch starts with the settings its source thread runs with; false when that thread has none. */
+export async function copyThreadSettings(store: ThreadSettingsStore, fromThreadId: string, toThreadId: string, reason: string): Promise<boolean> {
+  const from = await store.latest(fromThreadId);
+  if (!from) return false;
+  await store.append(toThreadId, from.settings, reason);
+  return true;
+}
+
 export class MemoryThreadSettingsStore implements ThreadSettingsStore {
   readonly kind = "memory" as const;
   private readonly records = new Map<string, ThreadSettingsRecord[]>();
@@ -128,13 +134,6 @@ export class MemoryThreadSettingsStore implements ThreadSettingsStore {
 
   async history(threadId: string): Promise<ThreadSettingsRecord[]> {
     return structuredClone(this.records.get(threadId) ?? []);
-  }
-
-  async copy(fromThreadId: string, toThreadId: string, reason: string): Promise<boolean> {
-    const from = await this.latest(fromThreadId);
-    if (!from) return false;
-    await this.append(toThreadId, from.settings, reason);
-    return true;
   }
 
   async deleteThread(threadId: string): Promise<number> {

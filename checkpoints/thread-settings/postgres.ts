@@ -67,13 +67,6 @@ export class PostgresThreadSettingsStore implements ThreadSettingsStore {
     return r.rows.map((row) => this.record(row));
   }
 
-  async copy(fromThreadId: string, toThreadId: string, reason: string): Promise<boolean> {
-    const from = await this.latest(fromThreadId);
-    if (!from) return false;
-    await this.append(toThreadId, from.settings, reason);
-    return true;
-  }
-
   async deleteThread(threadId: string): Promise<number> {
     await this.setup();
     return (await this.pool.query("DELETE FROM codeact_thread_settings WHERE thread_id = $1", [threadId])).rowCount ?? 0;

@@ -48,13 +48,6 @@ export class SqliteThreadSettingsStore implements ThreadSettingsStore {
     return rows.map((r) => readRecord(r.thread_id, r.created_at, r.reason, r.settings));
   }
 
-  async copy(fromThreadId: string, toThreadId: string, reason: string): Promise<boolean> {
-    const from = await this.latest(fromThreadId);
-    if (!from) return false;
-    await this.append(toThreadId, from.settings, reason);
-    return true;
-  }
-
   async deleteThread(threadId: string): Promise<number> {
     return this.setup().prepare("DELETE FROM codeact_thread_settings WHERE thread_id = ?").run(threadId).changes;
   }

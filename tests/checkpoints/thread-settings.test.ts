@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { type CheckpointerConfig, checkSqliteFile, createCheckpointer } from "../../checkpoints/savers";
-import { settingsChanges, type ThreadSettings, ThreadSettingsSchema } from "../../checkpoints/thread-settings";
+import { copyThreadSettings, settingsChanges, type ThreadSettings, ThreadSettingsSchema } from "../../checkpoints/thread-settings";
 import { createTestDatabase, type TestDatabase } from "../helpers/postgres";
 
 const base: ThreadSettings = ThreadSettingsSchema.parse({
@@ -54,9 +54,9 @@ describe.each<[string, () => { config: CheckpointerConfig; done: () => void; pat
       expect(history[0]!.settings.limits.approve).toBe(true);
       expect(settingsChanges(history)[1]!.changes).toEqual([["limits.approve", "true", "false"]]);
 
-      expect(await store.settings.copy("t1", "t1-b", "branch from t1@x")).toBe(true);
+      expect(await copyThreadSettings(store.settings, "t1", "t1-b", "branch from t1@x")).toBe(true);
       expect((await store.settings.latest("t1-b"))?.settings).toEqual(latest?.settings);
-      expect(await store.settings.copy("none", "none-b", "branch")).toBe(false);
+      expect(await copyThreadSettings(store.settings, "none", "none-b", "branch")).toBe(false);
 
       expect(await store.settings.deleteThread("t1")).toBe(2);
       expect(await store.settings.history("t1")).toEqual([]);
