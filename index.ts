@@ -1,24 +1,25 @@
 /** codeact's library surface. */
-export { createCodeActGraph, routeAfterCoder, routeAfterCritic, routeAfterExecutor } from "./graphs/codeact";
+export { createCodeActGraph, threadGraph } from "./graphs/codeact";
+export { routeAfterCoder, routeAfterCritic, routeAfterExecutor } from "./graphs/routing";
 export type { CodeActGraph, CodeActGraphOptions } from "./graphs/codeact";
 export { NotWaitingError, runCodeAct, TurnInProgressError } from "./graphs/run";
-export { allTurns, currentRequest } from "./graphs/turns";
+export { allTurns, currentRequest } from "./graphs/state/turns";
 export type { RunOptions, RunResult } from "./graphs/run";
-export { AnswerSchema, isQuestionRequest } from "./graphs/question";
-export type { QuestionRequest } from "./graphs/question";
-export { CodeActState } from "./graphs/state";
-export type { CodeActStateValue, PlanStep, RunStatus } from "./graphs/state";
-export type { Cell } from "./graphs/cell";
-export { compactionsOf, MessageSchema } from "./graphs/message";
-export type { Message } from "./graphs/message";
-export type { CodeActEvent } from "./graphs/events";
-export { LimitsSchema } from "./graphs/limits";
-export type { Limits, LimitsInput } from "./graphs/limits";
+export { AnswerSchema, isQuestionRequest } from "./graphs/state/question";
+export type { QuestionRequest } from "./graphs/state/question";
+export { CodeActState } from "./graphs/state/state";
+export type { CodeActStateValue, PlanStep, RunStatus } from "./graphs/state/state";
+export type { Cell } from "./graphs/state/cell";
+export { compactionsOf, MessageSchema } from "./graphs/state/message";
+export type { Message } from "./graphs/state/message";
+export type { CodeActEvent } from "./graphs/state/events";
+export { LimitsSchema } from "./graphs/state/limits";
+export type { Limits, LimitsInput } from "./graphs/state/limits";
 
-export { createRoleModels, modelConfigFromEnv, hasModelEndpoint } from "./nodes/models";
-export type { ModelConfig, Role, RoleModels } from "./nodes/models";
-export { ScriptedChatModel } from "./nodes/scripted-model";
-export { parseAction } from "./nodes/parse";
+export { createRoleModels, modelConfigFromEnv, hasModelEndpoint } from "./nodes/models/models";
+export type { ModelConfig, Role, RoleModels } from "./nodes/models/models";
+export { ScriptedChatModel } from "./nodes/models/scripted-model";
+export { parseAction } from "./nodes/prompting/parse";
 
 export type { CodeExecutor, ExecutionResult, ExecuteOptions, OutputEvent, StdinHandler, ToolCallRecord } from "./executors/types";
 export { ExecutorUnavailableError } from "./executors/types";
@@ -35,8 +36,8 @@ export { ToolRegistry } from "./tools/registry";
 
 export { createCheckpointer } from "./checkpoints/savers";
 export type { Checkpointer, CheckpointerConfig } from "./checkpoints/savers";
-export { rehydrate } from "./checkpoints/rehydrate";
-export { readThreadState } from "./checkpoints/threads";
+export { rehydrate } from "./nodes/kernel/rehydrate";
+export { readThreadState } from "./graphs/threads";
 export { checkThreadId, isValidThreadId, InvalidThreadIdError } from "./checkpoints/thread-id";
 
 export type { ArtifactStore, ArtifactLimits, ArtifactInfo } from "./checkpoints/artifacts/store";
@@ -53,5 +54,5 @@ export type { EvalOptions, EvalReport } from "./eval/run";
 export { resolveSuite } from "./eval/suite";
 export type { SuiteSource, TaskInfo } from "./eval/suite";
 export { createPaperGraph } from "./graphs/paper";
-export { parseFormattedAction } from "./nodes/actions";
-export type { ActionFormat } from "./nodes/actions";
+export { parseFormattedAction } from "./nodes/prompting/actions";
+export type { ActionFormat } from "./nodes/prompting/actions";

@@ -10,11 +10,11 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import type { BaseMessage } from "@langchain/core/messages";
 import { createCheckpointer } from "../checkpoints/savers";
-import { readThreadState } from "../checkpoints/threads";
+import { readThreadState } from "../graphs/threads";
 import { DockerJupyterExecutor } from "../executors/docker";
 import { createCodeActGraph } from "../graphs/codeact";
 import { runCodeAct } from "../graphs/run";
-import { ScriptedChatModel } from "../nodes/scripted-model";
+import { ScriptedChatModel } from "../nodes/models/scripted-model";
 
 const TURNS = Number(process.env.BENCH_TURNS ?? 500);
 const plan = JSON.stringify({ steps: [{ description: "report", doneCriterion: "printed" }] });

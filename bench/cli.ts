@@ -13,7 +13,7 @@ import { createCheckpointer } from "../checkpoints/savers";
 import { createCodeActGraph } from "../graphs/codeact";
 import { runCodeAct } from "../graphs/run";
 import { LocalJupyterExecutor } from "../executors/local";
-import { ScriptedChatModel } from "../nodes/scripted-model";
+import { ScriptedChatModel } from "../nodes/models/scripted-model";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 const THREADS = 5;

@@ -7,7 +7,7 @@ import { MemorySaver } from "@langchain/langgraph";
 import { DockerJupyterExecutor } from "../executors/docker";
 import { createCodeActGraph } from "../graphs/codeact";
 import { runCodeAct } from "../graphs/run";
-import { ScriptedChatModel } from "../nodes/scripted-model";
+import { ScriptedChatModel } from "../nodes/models/scripted-model";
 
 const THREADS = Number(process.env.BENCH_THREADS ?? 16);
 

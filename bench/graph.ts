@@ -12,7 +12,7 @@ import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import { DockerJupyterExecutor } from "../executors/docker";
 import { createCodeActGraph } from "../graphs/codeact";
 import { runCodeAct } from "../graphs/run";
-import { ScriptedChatModel } from "../nodes/scripted-model";
+import { ScriptedChatModel } from "../nodes/models/scripted-model";
 
 const TURNS = Number(process.env.BENCH_TURNS ?? 100);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);

@@ -8,7 +8,7 @@ import { MemoryArtifactStore } from "../checkpoints/artifacts/memory";
 import { DockerJupyterExecutor } from "../executors/docker";
 import { LocalJupyterExecutor } from "../executors/local";
 import type { CodeExecutor } from "../executors/types";
-import { collectOutputs } from "../nodes/outputs";
+import { collectOutputs } from "../nodes/workspace/outputs";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const CELLS = Number(process.env.BENCH_CELLS ?? 100);

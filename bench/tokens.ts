@@ -8,9 +8,9 @@
  */
 import { DockerJupyterExecutor } from "../executors/docker";
 import { createCodeActGraph } from "../graphs/codeact";
-import type { LimitsInput } from "../graphs/limits";
+import type { LimitsInput } from "../graphs/state/limits";
 import { runCodeAct } from "../graphs/run";
-import { createRoleModels } from "../nodes/models";
+import { createRoleModels } from "../nodes/models/models";
 import { type FakeOpenAI, startFakeOpenAI } from "../tests/helpers/fake-openai";
 import { maxTurnChars, roleOf, textOf } from "../tests/helpers/role-script";
 

@@ -6,7 +6,7 @@
  * the environment or on the command line of each run.
  */
 import { z } from "zod";
-import { LimitsSchema } from "../graphs/limits";
+import { LimitsSchema } from "../graphs/state/limits";
 
 export const ThreadSettingsSchema = z.object({
   model: z.object({

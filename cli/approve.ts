@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import pc from "picocolors";
-import type { Approval, ApprovalRequest } from "../graphs/state";
-import { inert } from "./inert";
+import type { Approval, ApprovalRequest } from "../graphs/state/state";
+import { inert } from "../exports/inert";
 
 /**
  * One line reader for the whole run. readline drops lines that arrive while no question is pending,

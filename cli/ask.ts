@@ -5,9 +5,9 @@
  * continues it (exit code WAITING_EXIT_CODE).
  */
 import pc from "picocolors";
-import type { QuestionRequest } from "../graphs/question";
+import type { QuestionRequest } from "../graphs/state/question";
 import { LineReader, type TerminalApprover, terminalApprover } from "./approve";
-import { inert } from "./inert";
+import { inert } from "../exports/inert";
 
 /** The exit code of a run that stopped to wait for the person's answer to the agent's question. */
 export const WAITING_EXIT_CODE = 3;

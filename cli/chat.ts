@@ -9,7 +9,7 @@
 import { createInterface, type Interface } from "node:readline";
 import type { Command } from "commander";
 import pc from "picocolors";
-import { inert } from "./inert";
+import { inert } from "../exports/inert";
 import { addRunFlags, type RunFlags, sessionFromFlags } from "./run";
 import { threadSettingsFor, typedFlags } from "./thread-settings";
 import { newThreadId, openSession, type Session, watchSignals } from "./session";

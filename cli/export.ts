@@ -5,12 +5,12 @@ import type { Command } from "commander";
 import { resolveCells } from "../checkpoints/artifacts/cells";
 import { createCheckpointer } from "../checkpoints/savers";
 import { checkThreadId } from "../checkpoints/thread-id";
-import { readThreadState } from "../checkpoints/threads";
-import { loadCellFiles } from "./export-files";
-import { toHtml } from "./html";
-import { toNotebook } from "./notebook";
+import { readThreadState } from "../graphs/threads";
+import { loadCellFiles } from "../exports/files";
+import { toHtml } from "../exports/html";
+import { toNotebook } from "../exports/notebook";
 import { checkpointerFromFlags, type RunFlags } from "./run";
-import { exportTrajectories, isTrajectoryFormat, WHERE, type Where } from "./trajectory";
+import { exportTrajectories, isTrajectoryFormat, WHERE, type Where } from "../exports/trajectory";
 
 export async function exportThread(threadId: string, format: "ipynb" | "html", out: string | undefined, flags: Pick<RunFlags, "checkpoints" | "postgres">): Promise<string> {
   checkThreadId(threadId);
@@ -45,7 +45,7 @@ export function registerExport(program: Command): void {
       if (opts.all ? thread !== undefined : thread === undefined) throw new Error("Give a thread id (`codeact threads` lists them), or --all for every run.");
       if (thread !== undefined) checkThreadId(thread);
       if (opts.all || isTrajectoryFormat(opts.format)) {
-        const { path, count } = await exportTrajectories(thread, opts.format, opts.where as Where, opts.out, opts);
+        const { path, count } = await exportTrajectories(thread, opts.format, opts.where as Where, opts.out, checkpointerFromFlags(opts));
         if (opts.all) console.error(`${count} conversations`);
         return console.log(path);
       }

@@ -6,9 +6,9 @@
 import { closeSync, constants, lstatSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { join, resolve, sep } from "node:path";
 import type { Command } from "commander";
-import type { Cell } from "../graphs/cell";
+import type { Cell } from "../graphs/state/cell";
 import { OUTPUTS_DIR, safeSegments } from "../executors/outputs";
-import { inert } from "./inert";
+import { inert } from "../exports/inert";
 import { table } from "./table";
 import { checkpointerFromFlags, type StoreFlags } from "./store-flags";
 
@@ -105,7 +105,7 @@ export async function filesCommand(thread: string, flags: FilesFlags): Promise<v
   const { checkThreadId } = require("../checkpoints/thread-id") as typeof import("../checkpoints/thread-id");
   checkThreadId(thread);
   const { createCheckpointer } = require("../checkpoints/savers") as typeof import("../checkpoints/savers");
-  const { readThreadState } = require("../checkpoints/threads") as typeof import("../checkpoints/threads");
+  const { readThreadState } = require("../graphs/threads") as typeof import("../graphs/threads");
   const store = await createCheckpointer({ ...checkpointerFromFlags(flags), readOnly: true });
   try {
     const state = await readThreadState(store.saver, thread);

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import type { z } from "zod";
-import { MAX_CELL_TIMEOUT_MS, MAX_WALL_CLOCK_MS } from "../graphs/limits";
+import { MAX_CELL_TIMEOUT_MS, MAX_WALL_CLOCK_MS } from "../graphs/state/limits";
 
 /** A usage mistake: main prints its message alone, without a stack. */
 export class UsageError extends Error {

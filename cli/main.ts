@@ -66,7 +66,7 @@ if (require.main === module) {
     .catch((err: Error) => {
       // One line a person can act on: zod's issue array summarised; hostile text (a server reply, a file) inert.
       // Loaded here, not at the top: `codeact --help` must not pay for zod.
-      const { inert } = require("./inert") as typeof import("./inert");
+      const { inert } = require("../exports/inert") as typeof import("../exports/inert");
       const text = err.name === "ZodError" ? (require("./flags") as typeof import("./flags")).zodIssuesText(err as never) : err.message;
       console.error(`codeact: ${inert(text)}`);
       process.exit(1);

@@ -6,10 +6,10 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import ora, { type Ora } from "ora";
 import pc from "picocolors";
-import type { CodeActEvent } from "../graphs/events";
-import type { Cell } from "../graphs/cell";
-import { inert, inertJson } from "./inert";
-import { isBase64, isInertSvg } from "./media";
+import type { CodeActEvent } from "../graphs/state/events";
+import type { Cell } from "../graphs/state/cell";
+import { inert, inertJson } from "../exports/inert";
+import { isBase64, isInertSvg } from "../exports/media";
 
 export type Renderer = (event: CodeActEvent) => void;
 

@@ -15,7 +15,7 @@ import { type Checkpointer, createCheckpointer } from "../checkpoints/savers";
 import { checkThreadId } from "../checkpoints/thread-id";
 import { PER_THREAD_TABLES } from "../checkpoints/thread-status";
 import { UsageError } from "./flags";
-import { inert } from "./inert";
+import { inert } from "../exports/inert";
 import { checkpointerFromFlags, type StoreFlags } from "./store-flags";
 
 export interface RemoveResult {

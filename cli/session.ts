@@ -5,15 +5,15 @@
  */
 import { randomBytes } from "node:crypto";
 import { createCodeActGraph } from "../graphs/codeact";
-import type { LimitsInput } from "../graphs/limits";
+import type { LimitsInput } from "../graphs/state/limits";
 import { NotWaitingError, runCodeAct, type RunOptions, type RunResult, TurnInProgressError } from "../graphs/run";
-import type { CodeActStateValue } from "../graphs/state";
+import type { CodeActStateValue } from "../graphs/state/state";
 import { createExecutor, type ExecutorChoice } from "../executors/factory";
-import type { RoleModels } from "../nodes/models";
+import type { RoleModels } from "../nodes/models/models";
 import { type Checkpointer, type CheckpointerConfig, createCheckpointer } from "../checkpoints/savers";
 import { lockThread, type ThreadLock } from "../checkpoints/lock";
 import { checkThreadId } from "../checkpoints/thread-id";
-import { readThreadState } from "../checkpoints/threads";
+import { readThreadState } from "../graphs/threads";
 import type { ToolBridge } from "../tools/bridge";
 import type { LoadedTools } from "../tools/sources";
 import type { Renderer } from "./render";

@@ -9,8 +9,8 @@ import type { Command } from "commander";
 import type { Checkpointer } from "../checkpoints/savers";
 import { checkThreadId } from "../checkpoints/thread-id";
 import { type ThreadSettings, ThreadSettingsSchema, urlWithoutSecrets } from "../checkpoints/thread-settings";
-import { modelConfigFromEnv } from "../nodes/models";
-import { parseModelSpec } from "../nodes/providers";
+import { modelConfigFromEnv } from "../nodes/models/models";
+import { parseModelSpec } from "../nodes/models/providers";
 import { UsageError, zodIssuesText } from "./flags";
 import type { RunFlags } from "./run";
 
@@ -171,8 +171,8 @@ export function resolveThreadSettings(
 
 /** True when the thread's latest checkpoint waits on an approval decision. */
 async function waitsForApproval(store: Checkpointer, threadId: string): Promise<boolean> {
-  const { readerGraph } = require("../checkpoints/threads") as typeof import("../checkpoints/threads");
-  const snap = await readerGraph(store.saver).getState({ configurable: { thread_id: threadId } });
+  const { threadGraph } = require("../graphs/codeact") as typeof import("../graphs/codeact");
+  const snap = await threadGraph(store.saver).getState({ configurable: { thread_id: threadId } });
   return snap.tasks.some((t) => t.interrupts.some((i) => (i.value as { kind?: string } | undefined)?.kind === "approve_code"));
 }
 

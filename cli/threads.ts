@@ -4,7 +4,7 @@
 import type { Command } from "commander";
 import type { Checkpointer } from "../checkpoints/savers";
 import type { ThreadSummary } from "../checkpoints/thread-status";
-import { inert, inertJson } from "./inert";
+import { inert, inertJson } from "../exports/inert";
 import { table } from "./table";
 import { checkpointerFromFlags, type StoreFlags as StoreChoice } from "./store-flags";
 
@@ -33,7 +33,7 @@ async function listAllThreads(flags: StoreFlags): Promise<ThreadSummary[]> {
     const direct = listSqliteThreads(config.path ?? defaultSqlitePath());
     if (direct) return direct;
   }
-  const { listStoreThreads } = require("../checkpoints/threads") as typeof import("../checkpoints/threads");
+  const { listStoreThreads } = require("../graphs/threads") as typeof import("../graphs/threads");
   return withStore(flags, (s) => listStoreThreads(s), true);
 }
 
@@ -68,7 +68,7 @@ export function registerThreads(program: Command): void {
 
   storeOptions(program.command("history").argument("<thread>", "thread id").description("a run's checkpoints: id, node, step, summary")).action(async (thread: string, flags: StoreFlags) => {
     checkThreadId(thread);
-    const { threadHistory } = require("../checkpoints/threads") as typeof import("../checkpoints/threads");
+    const { threadHistory } = require("../graphs/threads") as typeof import("../graphs/threads");
     const history = await withStore(flags, (s) => threadHistory(s.saver, thread), true);
     if (flags.json) return console.log(JSON.stringify(history));
     // Every turn's request and what came of it, then the checkpoints.
@@ -101,7 +101,7 @@ export function registerThreads(program: Command): void {
   ).action(async (thread: string, flags: StoreFlags & { at: string; instruction?: string; code?: string; name?: string }) => {
     checkThreadId(thread);
     if (flags.name !== undefined) checkThreadId(flags.name);
-    const { branchThread } = require("../checkpoints/branch") as typeof import("../checkpoints/branch");
+    const { branchThread } = require("../graphs/branch") as typeof import("../graphs/branch");
     const id = await withStore(flags, (s) => branchThread(s.saver, thread, flags.at, { instruction: flags.instruction, code: flags.code, newThreadId: flags.name, artifacts: s.artifacts, settings: s.settings }));
     if (flags.json) return console.log(JSON.stringify({ thread: id }));
     console.log(id);

@@ -1,8 +1,8 @@
 /** A thread's turns as text, for `codeact history`: each request and what came of it. */
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
-import { readThreadState } from "../checkpoints/threads";
-import { allTurns } from "../graphs/turns";
-import { inert } from "./inert";
+import { readThreadState } from "../graphs/threads";
+import { allTurns } from "../graphs/state/turns";
+import { inert } from "../exports/inert";
 
 const cut = (s: string, n: number) => (s.length > n ? `${s.slice(0, n)}…` : s);
 const oneLine = (s: string, n: number) => inert(cut(s.replace(/\s*\n\s*/g, " ⏎ "), n));

@@ -6,8 +6,8 @@ import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import type { CodeExecutor } from "../executors/types";
 import { createCodeActGraph } from "../graphs/codeact";
 import { runCodeAct } from "../graphs/run";
-import type { ActionFormat } from "../nodes/actions";
-import type { RoleModels } from "../nodes/models";
+import type { ActionFormat } from "../nodes/prompting/actions";
+import type { RoleModels } from "../nodes/models/models";
 import { renderPrompt, type Judge } from "./judge";
 import type { TaskInfo } from "./suite";
 

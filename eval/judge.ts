@@ -6,9 +6,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import type { CodeExecutor } from "../executors/types";
-import type { ActionFormat } from "../nodes/actions";
+import type { ActionFormat } from "../nodes/prompting/actions";
 import type { Verdict } from "../graphs/paper";
-import { formatObservation } from "../nodes/observation";
+import { formatObservation } from "../nodes/prompting/observation";
 import { b64, type SuiteSource, SuitePrelude, type TaskInfo, TaskInfoSchema } from "./suite";
 
 const PAGE = 40_000;

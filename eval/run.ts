@@ -12,8 +12,8 @@ import { type CheckpointerConfig, createCheckpointer } from "../checkpoints/save
 import { createExecutor, type ExecutorChoice } from "../executors/factory";
 import type { CodeExecutor } from "../executors/types";
 import { createPaperGraph, type PaperStateValue, runPaperTask } from "../graphs/paper";
-import type { ActionFormat } from "../nodes/actions";
-import type { RoleModels } from "../nodes/models";
+import type { ActionFormat } from "../nodes/prompting/actions";
+import type { RoleModels } from "../nodes/models/models";
 import { runFullTask } from "./full";
 import { Judge, renderPrompt } from "./judge";
 import { appendResult, readResults, resultKey, summarize, type Summary, type TaskResult } from "./results";

@@ -9,7 +9,7 @@ import { z } from "zod";
 import type { StdinHandler } from "../executors/types";
 import { readFolder, writeFilesSource } from "./kernel-files";
 
-import type { ActionFormat } from "../nodes/actions";
+import type { ActionFormat } from "../nodes/prompting/actions";
 
 export const FORMATS: readonly ActionFormat[] = ["code", "json", "text"];
 

@@ -13,18 +13,19 @@
 import { type BaseCheckpointSaver, Command, END, type LangGraphRunnableConfig, MemorySaver, START, StateGraph } from "@langchain/langgraph";
 import { MemoryArtifactStore } from "../checkpoints/artifacts/memory";
 import type { ArtifactStore } from "../checkpoints/artifacts/store";
-import type { Cell } from "./cell";
+import type { Cell } from "./state/cell";
 import type { CodeExecutor } from "../executors/types";
 import type { NodeContext } from "../nodes/context";
 import { coderNode } from "../nodes/coder";
 import { criticNode } from "../nodes/critic";
 import { executorNode } from "../nodes/executor";
-import { WallClockError } from "../nodes/model-errors";
-import type { RoleModels } from "../nodes/models";
+import { WallClockError } from "../nodes/models/model-errors";
+import type { RoleModels } from "../nodes/models/models";
 import { plannerNode } from "../nodes/planner";
 import { ToolBridge } from "../tools/bridge";
-import { type Limits, type LimitsInput, LimitsSchema, recursionLimitFor } from "./limits";
-import { type Critique, CodeActState, type CodeActStateValue, type CodeActUpdate } from "./state";
+import { type Limits, type LimitsInput, LimitsSchema, recursionLimitFor } from "./state/limits";
+import { routeAfterCoder, routeAfterCritic, routeAfterExecutor } from "./routing";
+import { type Critique, CodeActState, type CodeActStateValue, type CodeActUpdate } from "./state/state";
 
 export interface CodeActGraphOptions {
   models: RoleModels;
@@ -52,35 +53,6 @@ export interface CodeActGraphOptions {
 function defaultArtifacts(options: CodeActGraphOptions): ArtifactStore | undefined {
   if (options.artifacts !== undefined) return options.artifacts ?? undefined;
   return options.checkpointer instanceof MemorySaver ? new MemoryArtifactStore() : undefined;
-}
-
-export function routeAfterCoder(state: CodeActStateValue): "executor" | "critic" | "coder" | typeof END {
-  if (state.status !== "running") return END;
-  switch (state.pendingAction?.kind) {
-    case "code":
-      return "executor";
-    case "answer":
-    case "claim":
-      return "critic";
-    default:
-      return "coder";
-  }
-}
-
-export function routeAfterExecutor(limits: Limits) {
-  return (state: CodeActStateValue): "critic" | "coder" => {
-    if (state.rejected) return "coder";
-    // The self-debug edge: a failed action goes straight back to the coder while retries remain.
-    if (state.debugAttempts > 0 && state.debugAttempts <= limits.maxDebugAttempts) return "coder";
-    if (state.debugAttempts > limits.maxDebugAttempts) return "critic";
-    // A successful action is reviewed when the coder said it finishes its step (or on every action when asked).
-    return limits.critic === "every-action" || state.stepClaimed ? "critic" : "coder";
-  };
-}
-
-export function routeAfterCritic(state: CodeActStateValue): "coder" | "planner" | typeof END {
-  if (state.status !== "running") return END;
-  return state.critiques.at(-1)?.verdict === "replan" ? "planner" : "coder";
 }
 
 /**
@@ -112,22 +84,43 @@ function stopsOnWallClock(node: (state: CodeActStateValue, config: LangGraphRunn
   };
 }
 
+type Node = (state: CodeActStateValue, config: LangGraphRunnableConfig) => Promise<CodeActUpdate>;
+type Nodes = Record<"planner" | "coder" | "executor" | "critic", Node>;
+
+/** The one statement of the graph's shape: the four nodes, their edges and where each may route. */
+function assemble(nodes: Nodes, limits: Limits, checkpointer: BaseCheckpointSaver | undefined) {
+  return new StateGraph(CodeActState)
+    .addNode("planner", stopsOnWallClock(nodes.planner))
+    .addNode("coder", routed(stopsOnWallClock(nodes.coder), routeAfterCoder), { ends: ["executor", "critic", "coder", END] })
+    .addNode("executor", routed(nodes.executor, routeAfterExecutor(limits)), { ends: ["critic", "coder"] })
+    .addNode("critic", routed(stopsOnWallClock(nodes.critic), routeAfterCritic), { ends: ["coder", "planner", END] })
+    .addEdge(START, "planner")
+    .addEdge("planner", "coder")
+    .compile({ checkpointer, name: "codeact" });
+}
+
 export function createCodeActGraph(options: CodeActGraphOptions) {
   const limits = LimitsSchema.parse(options.limits ?? {});
   const askUser = options.askUser ?? true;
   // ask_user() lives in the tool bridge's prelude: a graph without tools still gets an (empty) bridge.
   const tools = options.tools ?? (askUser ? new ToolBridge([]) : undefined);
   const ctx: NodeContext = { models: options.models, executor: options.executor, tools, limits, artifacts: defaultArtifacts(options), actionFormat: options.actionFormat, askUser };
-  const graph = new StateGraph(CodeActState)
-    .addNode("planner", stopsOnWallClock(plannerNode(ctx)))
-    .addNode("coder", routed(stopsOnWallClock(coderNode(ctx)), routeAfterCoder), { ends: ["executor", "critic", "coder", END] })
-    .addNode("executor", routed(executorNode(ctx), routeAfterExecutor(limits)), { ends: ["critic", "coder"] })
-    .addNode("critic", routed(stopsOnWallClock(criticNode(ctx)), routeAfterCritic), { ends: ["coder", "planner", END] })
-    .addEdge(START, "planner")
-    .addEdge("planner", "coder")
-    .compile({ checkpointer: options.checkpointer, name: "codeact" });
+  const graph = assemble({ planner: plannerNode(ctx), coder: coderNode(ctx), executor: executorNode(ctx), critic: criticNode(ctx) }, limits, options.checkpointer);
   // `artifacts`: where runCodeAct keeps the run's input files (graphs/run.ts).
   return Object.assign(graph, { limits, recursionLimit: recursionLimitFor(limits), artifacts: ctx.artifacts });
 }
 
 export type CodeActGraph = ReturnType<typeof createCodeActGraph>;
+
+const refuse: Node = async () => {
+  throw new Error("This CodeAct graph reads and writes a thread's checkpoints; it has no models or kernel to run a node. Build one with createCodeActGraph to run.");
+};
+
+/**
+ * The CodeAct graph with no runtime bound: the same state, nodes and routing as a running graph, so
+ * getState, getStateHistory and updateState read and write a thread exactly as a run sees it
+ * (delta channels rebuilt, pending interrupts, `next`), while loading no model client or kernel.
+ */
+export function threadGraph(checkpointer: BaseCheckpointSaver) {
+  return assemble({ planner: refuse, coder: refuse, executor: refuse, critic: refuse }, LimitsSchema.parse({}), checkpointer);
+}

@@ -9,10 +9,10 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 import { type BaseCheckpointSaver, DeltaValue, END, type LangGraphRunnableConfig, START, StateGraph, StateSchema } from "@langchain/langgraph";
 import { z } from "zod";
 import type { CodeExecutor, ExecutionResult } from "../executors/types";
-import { type ActionFormat, parseFormattedAction } from "../nodes/actions";
+import { type ActionFormat, parseFormattedAction } from "../nodes/prompting/actions";
 import { callModel } from "../nodes/context";
-import { WallClockError } from "../nodes/model-errors";
-import { formatObservation } from "../nodes/observation";
+import { WallClockError } from "../nodes/models/model-errors";
+import { formatObservation } from "../nodes/prompting/observation";
 
 export const PaperMessageSchema = z.object({
   role: z.enum(["user", "assistant"]),

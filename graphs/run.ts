@@ -1,12 +1,12 @@
 /** Runs (or resumes) a task on a compiled CodeAct graph, streaming its events. */
 import { Command } from "@langchain/langgraph";
 import { collectInputs, type InputSource, storeInputs } from "../checkpoints/artifacts/inputs";
-import { runTracer } from "../nodes/trace-client";
-import { flushTraces, tracingEnabled } from "../nodes/tracing";
+import { runTracer } from "../nodes/tracing/trace-client";
+import { flushTraces, tracingEnabled } from "../nodes/tracing/tracing";
 import type { CodeActGraph } from "./codeact";
-import type { CodeActEvent } from "./events";
-import { isQuestionRequest, MAX_ANSWER_CHARS, type QuestionRequest } from "./question";
-import type { Approval, ApprovalRequest, CodeActStateValue } from "./state";
+import type { CodeActEvent } from "./state/events";
+import { isQuestionRequest, MAX_ANSWER_CHARS, type QuestionRequest } from "./state/question";
+import type { Approval, ApprovalRequest, CodeActStateValue } from "./state/state";
 
 export interface RunOptions {
   threadId?: string;

@@ -33,9 +33,9 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { ThreadIdSchema } from "../checkpoints/thread-id";
-import { parseModelSpec, providerUrlFromEnv } from "../nodes/providers";
+import { parseModelSpec, providerUrlFromEnv } from "../nodes/models/providers";
 import { type McpConfig, parseMcpConfig } from "../tools/mcp-config";
-import { LimitsSchema, type LimitsInput } from "./limits";
+import { LimitsSchema, type LimitsInput } from "./state/limits";
 
 const EXECUTORS = ["docker", "local", "remote"] as const;
 /** Limits that are a caller's choice, not a number the policy caps. */

@@ -15,7 +15,7 @@
  *                                            policy allows (default: none)
  *
  * Input files come with the run's input, not configurable: `{ task, inputs: [{ name, base64 }] }`
- * (graphs/inputs.ts checks every entry). The server's checkpointer has no artifact store, so their
+ * (graphs/state/inputs.ts checks every entry). The server's checkpointer has no artifact store, so their
  * bytes are kept inline in the thread's checkpoints: the operator bounds them with
  * CODEACT_INPUT_MAX_MB (per file) and CODEACT_INPUTS_MAX_MB (all of a thread's), in langgraph.json's env.
  *
@@ -27,8 +27,8 @@ import { delimiter, resolve } from "node:path";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { createExecutor } from "../executors/factory";
 import type { CodeExecutor } from "../executors/types";
-import { createRoleModels, modelConfigFromEnv, type RoleModels } from "../nodes/models";
-import { ScriptedChatModel } from "../nodes/scripted-model";
+import { createRoleModels, modelConfigFromEnv, type RoleModels } from "../nodes/models/models";
+import { ScriptedChatModel } from "../nodes/models/scripted-model";
 import { createCodeActGraph } from "./codeact";
 import { readMcpConfigFile } from "../tools/mcp-config";
 import { hasToolSources, type LoadedTools, loadToolSources, type ToolSourceSpec } from "../tools/sources";

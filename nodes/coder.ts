@@ -4,22 +4,22 @@
  */
 import { type BaseMessage, HumanMessage, SystemMessage } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
-import type { Cell } from "../graphs/cell";
-import { writerOf } from "../graphs/events";
-import type { Limits } from "../graphs/limits";
-import type { Message } from "../graphs/message";
-import type { CodeActStateValue, CodeActUpdate, RunStatus } from "../graphs/state";
+import type { Cell } from "../graphs/state/cell";
+import { writerOf } from "../graphs/state/events";
+import type { Limits } from "../graphs/state/limits";
+import type { Message } from "../graphs/state/message";
+import type { CodeActStateValue, CodeActUpdate, RunStatus } from "../graphs/state/state";
 import { callModel, type NodeContext, planText, runDeadline, toolsSection, onlyChanges } from "./context";
 import { resolveCellOutputs } from "../checkpoints/artifacts/cells";
-import { compactIfNeeded } from "./compaction";
-import { activeMessages, focusText, pendingMessages, replyMessage, toChat } from "./conversation";
-import { acceptsImages } from "./figures";
-import { formatObservation } from "./observation";
-import { parseAsCodeAction } from "./actions";
-import { type Action, parseAction } from "./parse";
+import { compactIfNeeded } from "./prompting/compaction";
+import { activeMessages, focusText, pendingMessages, replyMessage, toChat } from "./prompting/conversation";
+import { acceptsImages } from "./prompting/figures";
+import { formatObservation } from "./prompting/observation";
+import { parseAsCodeAction } from "./prompting/actions";
+import { type Action, parseAction } from "./prompting/parse";
 import { prompt } from "./prompts";
-import { taskWithInputs } from "./inputs";
-import { currentRequest } from "../graphs/turns";
+import { taskWithInputs } from "./workspace/inputs";
+import { currentRequest } from "../graphs/state/turns";
 
 /** The first budget the run has used up, if any. */
 export function exhaustedBudget(state: CodeActStateValue, limits: Limits): { status: RunStatus; detail: string } | undefined {

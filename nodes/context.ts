@@ -4,11 +4,11 @@ import type { BaseMessage } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import type { ArtifactStore } from "../checkpoints/artifacts/store";
 import type { CodeExecutor } from "../executors/types";
-import type { Limits } from "../graphs/limits";
+import type { Limits } from "../graphs/state/limits";
 import type { ToolBridge } from "../tools/bridge";
-import { ModelCallError, WallClockError } from "./model-errors";
+import { ModelCallError, WallClockError } from "./models/model-errors";
 import { prompt } from "./prompts";
-import type { RoleModels } from "./models";
+import type { RoleModels } from "./models/models";
 
 export interface NodeContext {
   models: RoleModels;

@@ -5,18 +5,18 @@
 import { type BaseMessage, HumanMessage, SystemMessage } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { z } from "zod";
-import { writerOf } from "../graphs/events";
-import type { Message } from "../graphs/message";
+import { writerOf } from "../graphs/state/events";
+import type { Message } from "../graphs/state/message";
 import { coderSystem } from "./coder";
-import { activeMessages, pendingMessages, toChat } from "./conversation";
-import { acceptsImages } from "./figures";
-import type { CodeActStateValue, CodeActUpdate } from "../graphs/state";
+import { activeMessages, pendingMessages, toChat } from "./prompting/conversation";
+import { acceptsImages } from "./prompting/figures";
+import type { CodeActStateValue, CodeActUpdate } from "../graphs/state/state";
 import { type NodeContext, planText, runDeadline, onlyChanges } from "./context";
-import { formatObservation } from "./observation";
-import { collectAnswerFiles } from "./outputs";
+import { formatObservation } from "./prompting/observation";
+import { collectAnswerFiles } from "./workspace/outputs";
 import { prompt } from "./prompts";
-import { currentRequest } from "../graphs/turns";
-import { askForJson } from "./structured";
+import { currentRequest } from "../graphs/state/turns";
+import { askForJson } from "./models/structured";
 
 const VerdictSchema = z.object({
   verdict: z.enum(["next", "replan", "done"]),

@@ -1,18 +1,18 @@
 /** executor: runs the pending code action in the kernel and records it as a Cell. */
 import { randomUUID } from "node:crypto";
 import { interrupt, type LangGraphRunnableConfig } from "@langchain/langgraph";
-import type { Cell } from "../graphs/cell";
-import { writerOf } from "../graphs/events";
-import { ApprovalSchema, type ApprovalRequest, type CodeActStateValue, type CodeActUpdate } from "../graphs/state";
+import type { Cell } from "../graphs/state/cell";
+import { writerOf } from "../graphs/state/events";
+import { ApprovalSchema, type ApprovalRequest, type CodeActStateValue, type CodeActUpdate } from "../graphs/state/state";
 import { type NodeContext, onlyChanges } from "./context";
-import { rehydrate } from "../checkpoints/rehydrate";
+import { rehydrate } from "./kernel/rehydrate";
 import { type ArtifactScope, storeCellOutputs } from "../checkpoints/artifacts/cells";
 import type { CodeExecutor } from "../executors/types";
-import { formatObservation } from "./observation";
-import { ensureInputs } from "./inputs";
-import { answerWaitMs, CellQuestions, codeBeforeQuestion } from "./questions";
-import { collectOutputs } from "./outputs";
-import { currentCheckpointId, tracedExecute, tracingEnabled } from "./tracing";
+import { formatObservation } from "./prompting/observation";
+import { ensureInputs } from "./workspace/inputs";
+import { answerWaitMs, CellQuestions, codeBeforeQuestion } from "./kernel/questions";
+import { collectOutputs } from "./workspace/outputs";
+import { currentCheckpointId, tracedExecute, tracingEnabled } from "./tracing/tracing";
 
 /**
  * Kept per kernel, not per compiled graph (a server builds a graph per request around one kernel),
@@ -114,7 +114,7 @@ export function executorNode(ctx: NodeContext) {
       ctx.tools?.answerQuestions(undefined);
     }
     // The cell stopped at a question nobody has answered yet: the run pauses here (the interrupt),
-    // and this node runs again, the cell from its start, when the answer comes (nodes/questions.ts).
+    // and this node runs again, the cell from its start, when the answer comes (nodes/kernel/questions.ts).
     if (questions.stop !== undefined) {
       if (questions.waitingFor) emit({ type: "question", question: questions.waitingFor.question, step: questions.waitingFor.step });
       throw questions.stop;

@@ -6,17 +6,17 @@
 import { type BaseMessage, HumanMessage, SystemMessage } from "@langchain/core/messages";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { z } from "zod";
-import { writerOf } from "../graphs/events";
-import type { Message } from "../graphs/message";
+import { writerOf } from "../graphs/state/events";
+import type { Message } from "../graphs/state/message";
 import { coderSystem } from "./coder";
-import { activeMessages, pendingMessages, toChat } from "./conversation";
-import { acceptsImages } from "./figures";
-import { type CodeActStateValue, type CodeActUpdate, PlanStepSchema } from "../graphs/state";
+import { activeMessages, pendingMessages, toChat } from "./prompting/conversation";
+import { acceptsImages } from "./prompting/figures";
+import { type CodeActStateValue, type CodeActUpdate, PlanStepSchema } from "../graphs/state/state";
 import { type NodeContext, planText, runDeadline, toolsSection, onlyChanges } from "./context";
-import { WallClockError } from "./model-errors";
+import { WallClockError } from "./models/model-errors";
 import { prompt } from "./prompts";
-import { askForJson } from "./structured";
-import { taskWithInputs } from "./inputs";
+import { askForJson } from "./models/structured";
+import { taskWithInputs } from "./workspace/inputs";
 import { currentRequest, earlierTurnsText, startTurn } from "./turns";
 
 const PlanSchema = z.object({ steps: z.array(PlanStepSchema).min(1).max(12) });

@@ -3,11 +3,11 @@
  * on a thread whose last turn ended is a follow-up: the ended turn is recorded, the per-turn fields
  * are reset and the request goes into the conversation; the kernel, cells and conversation stay.
  */
-import type { Message } from "../graphs/message";
-import type { CodeActStateValue, CodeActUpdate, Turn } from "../graphs/state";
-import { currentRequest, firstRequest } from "../graphs/turns";
-import { followUpMessage } from "./conversation";
-import { digest } from "./digest";
+import type { Message } from "../graphs/state/message";
+import type { CodeActStateValue, CodeActUpdate, Turn } from "../graphs/state/state";
+import { currentRequest, firstRequest } from "../graphs/state/turns";
+import { followUpMessage } from "./prompting/conversation";
+import { digest } from "./prompting/digest";
 
 export interface TurnStart {
   /** Fields the planner writes besides its plan. */

@@ -7,7 +7,7 @@ const { cpSync, readdirSync, statSync, mkdirSync } = require("node:fs");
 const { join, dirname } = require("node:path");
 
 const root = join(__dirname, "..");
-const SOURCES = ["graphs", "nodes", "tools", "executors", "checkpoints", "cli", "eval"];
+const SOURCES = ["graphs", "nodes", "tools", "executors", "checkpoints", "cli", "eval", "exports"];
 
 function walk(dir) {
   for (const name of readdirSync(dir)) {

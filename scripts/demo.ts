@@ -10,7 +10,7 @@ import { exportThread } from "../cli/export";
 import { runAndReport, TrajectorySchema } from "../cli/run";
 import { newThreadId } from "../cli/session";
 import { codeactHome } from "../executors/setup-state";
-import { hasModelEndpoint } from "../nodes/models";
+import { hasModelEndpoint } from "../nodes/models/models";
 
 async function main(): Promise<number> {
   const trajectoryPath = join(__dirname, "demo-trajectory.json");

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import { z } from "zod";
 import type { StdinHandler, ToolCallRecord } from "../executors/types";
-import { boundedQuestion } from "../graphs/question";
+import { boundedQuestion } from "../graphs/state/question";
 import { ToolRegistry } from "./registry";
 import { pythonParams, pythonStub } from "./schema-to-python";
 

@@ -4,7 +4,7 @@
  * `resolveCellOutputs` and `resolveToolCall` give consumers (export, replay) the exact values back.
  * Cells checkpointed before the store existed carry everything inline and pass through unchanged.
  */
-import type { Cell } from "../../graphs/cell";
+import type { Cell } from "../../graphs/state/cell";
 import type { ArtifactRef, RichOutput, ToolCallRecord } from "../../executors/types";
 import { ArtifactLimitError, type ArtifactStore, megabytes } from "./store";
 

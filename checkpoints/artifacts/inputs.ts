@@ -4,7 +4,7 @@
  * references the graph state holds; `loadInputs` gives the executor node the bytes back.
  */
 import { checkInputFiles, type InputFile, InputError, inputLimitsFromEnv, readInputPaths } from "../../executors/inputs";
-import type { InputRef } from "../../graphs/inputs";
+import type { InputRef } from "../../graphs/state/inputs";
 import type { ArtifactScope } from "./cells";
 import { ArtifactLimitError, sha256Hex } from "./store";
 

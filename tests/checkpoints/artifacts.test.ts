@@ -10,8 +10,8 @@ import { PostgresArtifactStore } from "../../checkpoints/artifacts/postgres";
 import { SqliteArtifactStore } from "../../checkpoints/artifacts/sqlite";
 import { ArtifactLimitError, type ArtifactLimits, type ArtifactStore } from "../../checkpoints/artifacts/store";
 import { checkSqliteFile } from "../../checkpoints/savers";
-import type { Cell } from "../../graphs/cell";
-import { CellSchema } from "../../graphs/cell";
+import type { Cell } from "../../graphs/state/cell";
+import { CellSchema } from "../../graphs/state/cell";
 import { createTestDatabase, type TestDatabase } from "../helpers/postgres";
 
 const limits: ArtifactLimits = { maxArtifactBytes: 3 * 1024 * 1024, maxThreadBytes: 5 * 1024 * 1024 };

@@ -11,14 +11,14 @@ import Database from "better-sqlite3";
 import pg from "pg";
 import { z } from "zod";
 import { resolveCells } from "../../checkpoints/artifacts/cells";
-import { rehydrate } from "../../checkpoints/rehydrate";
+import { rehydrate } from "../../nodes/kernel/rehydrate";
 import { type Checkpointer, createCheckpointer } from "../../checkpoints/savers";
-import { readThreadState } from "../../checkpoints/threads";
+import { readThreadState } from "../../graphs/threads";
 import { DockerJupyterExecutor } from "../../executors/docker";
 import { createCodeActGraph } from "../../graphs/codeact";
 import { runCodeAct } from "../../graphs/run";
-import { formatObservation } from "../../nodes/observation";
-import { ScriptedChatModel } from "../../nodes/scripted-model";
+import { formatObservation } from "../../nodes/prompting/observation";
+import { ScriptedChatModel } from "../../nodes/models/scripted-model";
 import { ToolBridge } from "../../tools/bridge";
 import { createTestDatabase, type TestDatabase } from "../helpers/postgres";
 

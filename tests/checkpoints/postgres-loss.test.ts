@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { createCheckpointer } from "../../checkpoints/savers";
-import { readThreadState } from "../../checkpoints/threads";
+import { readThreadState } from "../../graphs/threads";
 import { createTestDatabase, type TestDatabase } from "../helpers/postgres";
 import { codeact, startCodeact, waitFor, type Running } from "../cli/helpers";
 

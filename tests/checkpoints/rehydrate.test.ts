@@ -2,9 +2,9 @@
  * Rehydration against a real Docker kernel: a fresh kernel replaying recorded cells reproduces the
  * random state (a failed cell skipped), and reports exactly the cells whose output changed.
  */
-import { rehydrate } from "../../checkpoints/rehydrate";
+import { rehydrate } from "../../nodes/kernel/rehydrate";
 import { DockerJupyterExecutor } from "../../executors/docker";
-import type { Cell } from "../../graphs/cell";
+import type { Cell } from "../../graphs/state/cell";
 
 const CODE = [
   "import random, time\nclass Thing: pass\nprint(random.random())",

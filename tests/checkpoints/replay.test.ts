@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createCheckpointer } from "../../checkpoints/savers";
-import { readThreadState } from "../../checkpoints/threads";
+import { readThreadState } from "../../graphs/threads";
 import { type FakeOpenAI, startFakeOpenAI } from "../helpers/fake-openai";
 import { codeact, startCodeact, waitFor, type Running } from "../cli/helpers";
 

@@ -11,9 +11,10 @@ import { Overwrite } from "@langchain/langgraph";
 import { SqliteArtifactStore } from "../../checkpoints/artifacts/sqlite";
 import { createCheckpointer } from "../../checkpoints/savers";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
-import { readerGraph, threadHistory } from "../../checkpoints/threads";
+import { threadGraph } from "../../graphs/codeact";
+import { threadHistory } from "../../graphs/threads";
 import { exportThread } from "../../cli/export";
-import type { Cell } from "../../graphs/cell";
+import type { Cell } from "../../graphs/state/cell";
 import { codeact } from "./helpers";
 
 const plan = JSON.stringify({ steps: [{ description: "show", doneCriterion: "shown" }, { description: "more", doneCriterion: "shown" }] });
@@ -130,7 +131,7 @@ describe("codeact CLI with large outputs", () => {
       cell("old", { kind: "display_data", data: { "image/png": old, "text/plain": "<Figure old>" } }),
       cell("new", { kind: "display_data", data: { "text/plain": "<Figure new>" }, artifacts: { "image/png": { ...ref, encoding: "base64" } } }),
     ];
-    await readerGraph(store.saver).updateState({ configurable: { thread_id: "mixed" } }, { task: "show", cells: new Overwrite(cells), status: "done", answer: "ok" }, "planner");
+    await threadGraph(store.saver).updateState({ configurable: { thread_id: "mixed" } }, { task: "show", cells: new Overwrite(cells), status: "done", answer: "ok" }, "planner");
     await store.close();
 
     const nb = JSON.parse(readFileSync(await exportThread("mixed", "ipynb", join(home, "m.ipynb"), { checkpoints: db }), "utf8")) as Notebook;
@@ -147,7 +148,7 @@ describe("codeact CLI with large outputs", () => {
     const sqlite = new Database(db);
     const oldSaver = new SqliteSaver(sqlite);
     const good: Cell = { id: "ok", step: 0, attempt: 0, code: "print(1)", result: { status: "ok", stdout: "1\n", stderr: "", results: [], toolCalls: [], durationMs: 1, truncated: false }, startedAt: "" };
-    const graph = readerGraph(oldSaver);
+    const graph = threadGraph(oldSaver);
     const config = { configurable: { thread_id: "damaged" } };
     await graph.updateState(config, { task: "show", cells: new Overwrite([good]) }, "planner");
     const bad = { ...good, id: "bad", result: { ...good.result, toolCalls: [{ id: "x", name: "t", args: {}, result: BigInt(1), durationMs: 0 }] } };

@@ -7,13 +7,13 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { rehydrate } from "../../checkpoints/rehydrate";
+import { rehydrate } from "../../nodes/kernel/rehydrate";
 import { createCheckpointer } from "../../checkpoints/savers";
 import { DockerJupyterExecutor } from "../../executors/docker";
 import { createCodeActGraph } from "../../graphs/codeact";
-import type { CodeActEvent } from "../../graphs/events";
+import type { CodeActEvent } from "../../graphs/state/events";
 import { runCodeAct } from "../../graphs/run";
-import { ScriptedChatModel } from "../../nodes/scripted-model";
+import { ScriptedChatModel } from "../../nodes/models/scripted-model";
 import { ToolBridge } from "../../tools/bridge";
 
 const plan = JSON.stringify({ steps: [{ description: "greet", doneCriterion: "greeted" }] });

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createCheckpointer } from "../../checkpoints/savers";
-import { readThreadState } from "../../checkpoints/threads";
+import { readThreadState } from "../../graphs/threads";
 import { createTestDatabase, type TestDatabase } from "../helpers/postgres";
 import { codeact, startCodeact, waitFor } from "./helpers";
 

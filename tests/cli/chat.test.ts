@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { createCheckpointer } from "../../checkpoints/savers";
-import { readThreadState } from "../../checkpoints/threads";
+import { readThreadState } from "../../graphs/threads";
 import { root, waitFor } from "./helpers";
 
 jest.setTimeout(300_000);

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createCheckpointer } from "../../checkpoints/savers";
-import { readThreadState } from "../../checkpoints/threads";
+import { readThreadState } from "../../graphs/threads";
 import { DockerJupyterExecutor } from "../../executors/docker";
 import { type FakeOpenAI, startFakeOpenAI } from "../helpers/fake-openai";
 import { freePort, startJupyterServer } from "../helpers/jupyter-server";

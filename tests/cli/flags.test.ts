@@ -5,7 +5,7 @@
 import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LimitsSchema } from "../../graphs/limits";
+import { LimitsSchema } from "../../graphs/state/limits";
 import { codeact, trajectory } from "./helpers";
 
 describe("codeact run flags", () => {

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createCheckpointer } from "../../checkpoints/savers";
-import { readThreadState } from "../../checkpoints/threads";
+import { readThreadState } from "../../graphs/threads";
 import { type FakeOpenAI, startFakeOpenAI } from "../helpers/fake-openai";
 import { createTestDatabase, type TestDatabase } from "../helpers/postgres";
 import { type RoleScript, roleReplies, textOf } from "../helpers/role-script";

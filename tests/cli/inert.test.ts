@@ -1,6 +1,6 @@
 /** Untrusted text reaches the terminal inert: what is shown is what is there, and nothing acts. */
 import { PassThrough } from "node:stream";
-import { inert, inertJson } from "../../cli/inert";
+import { inert, inertJson } from "../../exports/inert";
 import { jsonRenderer, terminalRenderer } from "../../cli/render";
 
 // Every byte a terminal could obey: C0 but \t and \n, DEL, C1 (0x9b is CSI), bidi controls.

@@ -8,7 +8,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createCheckpointer } from "../../checkpoints/savers";
-import { readerGraph, readThreadState } from "../../checkpoints/threads";
+import { threadGraph } from "../../graphs/codeact";
+import { readThreadState } from "../../graphs/threads";
 import { codeact } from "./helpers";
 
 const plan = JSON.stringify({ steps: [{ description: "answer", doneCriterion: "answered" }] });
@@ -88,7 +89,7 @@ describe("SQLite checkpoint file", () => {
     const store = await createCheckpointer({ kind: "sqlite", path: join(base, "checkpoints.sqlite") });
     let input = "";
     try {
-      for await (const s of readerGraph(store.saver).getStateHistory({ configurable: { thread_id: "start-1" } })) input = String(s.config.configurable?.checkpoint_id);
+      for await (const s of threadGraph(store.saver).getStateHistory({ configurable: { thread_id: "start-1" } })) input = String(s.config.configurable?.checkpoint_id);
     } finally {
       await store.close();
     }

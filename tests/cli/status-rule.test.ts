@@ -9,12 +9,12 @@ import { join } from "node:path";
 import { createCheckpointer } from "../../checkpoints/savers";
 import { listSqliteThreads } from "../../checkpoints/sqlite-file";
 import { type RunRecord, threadStatus, waitingOf } from "../../checkpoints/thread-status";
-import { listStoreThreads } from "../../checkpoints/threads";
-import type { CodeActEvent } from "../../graphs/events";
+import { listStoreThreads } from "../../graphs/threads";
+import type { CodeActEvent } from "../../graphs/state/events";
 import { createCodeActGraph } from "../../graphs/codeact";
 import { runCodeAct } from "../../graphs/run";
 import { LocalJupyterExecutor } from "../../executors/local";
-import { ScriptedChatModel } from "../../nodes/scripted-model";
+import { ScriptedChatModel } from "../../nodes/models/scripted-model";
 import { codeact, trajectory } from "./helpers";
 
 const record = (state: RunRecord["state"], detail = ""): RunRecord => ({ state, detail, pid: 4242, host: "box", at: "2026-01-01T00:00:00.000Z" });

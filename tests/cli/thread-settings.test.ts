@@ -10,7 +10,7 @@ import Database from "better-sqlite3";
 import { Command } from "commander";
 import { type CheckpointerConfig, createCheckpointer } from "../../checkpoints/savers";
 import type { ThreadSettingsRecord } from "../../checkpoints/thread-settings";
-import { readThreadState } from "../../checkpoints/threads";
+import { readThreadState } from "../../graphs/threads";
 import { addRunFlags, type RunFlags } from "../../cli/run";
 import { resolveThreadSettings, settingsFromFlags, typedFlags } from "../../cli/thread-settings";
 import { startFakeOpenAI } from "../helpers/fake-openai";

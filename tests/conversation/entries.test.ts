@@ -1,8 +1,8 @@
 /** The conversation's pure parts: which entries a state implies, and what a request shows after compactions. */
-import type { Cell } from "../../graphs/cell";
-import type { Message } from "../../graphs/message";
-import type { CodeActStateValue } from "../../graphs/state";
-import { activeMessages, compactionCut, pendingMessages } from "../../nodes/conversation";
+import type { Cell } from "../../graphs/state/cell";
+import type { Message } from "../../graphs/state/message";
+import type { CodeActStateValue } from "../../graphs/state/state";
+import { activeMessages, compactionCut, pendingMessages } from "../../nodes/prompting/conversation";
 
 const cell = (id: string, code: string, status: "ok" | "error" = "ok"): Cell => ({
   id,

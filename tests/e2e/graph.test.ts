@@ -4,10 +4,10 @@ import { MemorySaver } from "@langchain/langgraph";
 import { z } from "zod";
 import { DockerJupyterExecutor } from "../../executors/docker";
 import { createCodeActGraph } from "../../graphs/codeact";
-import type { CodeActEvent } from "../../graphs/events";
-import type { LimitsInput } from "../../graphs/limits";
+import type { CodeActEvent } from "../../graphs/state/events";
+import type { LimitsInput } from "../../graphs/state/limits";
 import { runCodeAct } from "../../graphs/run";
-import { ScriptedChatModel } from "../../nodes/scripted-model";
+import { ScriptedChatModel } from "../../nodes/models/scripted-model";
 import { ToolBridge } from "../../tools/bridge";
 
 const plan = (...steps: string[]) => JSON.stringify({ steps: steps.map((description) => ({ description, doneCriterion: "output shows it" })) });

@@ -1,5 +1,5 @@
 /** The paper's action formats: what a reply is read as. */
-import { parseAsCodeAction, parseFormattedAction, toolCallCode } from "../../nodes/actions";
+import { parseAsCodeAction, parseFormattedAction, toolCallCode } from "../../nodes/prompting/actions";
 
 describe("parseFormattedAction", () => {
   it("reads a code action between 'Action:' and 'End Action', fences and thoughts included", () => {

@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { BaseMessage } from "@langchain/core/messages";
-import { exportTrajectories } from "../../cli/trajectory";
+import { exportTrajectories } from "../../exports/trajectory";
 import { runEval } from "../../eval/run";
 import { resolveSuite } from "../../eval/suite";
-import type { ActionFormat } from "../../nodes/actions";
-import { ScriptedChatModel } from "../../nodes/scripted-model";
+import type { ActionFormat } from "../../nodes/prompting/actions";
+import { ScriptedChatModel } from "../../nodes/models/scripted-model";
 import { actionText, TOOLBOX_ORACLES } from "./toolbox-oracle";
 
 const text = (m: BaseMessage[]) => m.map((x) => String(x.content)).join("\n");
@@ -51,7 +51,7 @@ it("scores the oracle 100% in the code, JSON and text formats and records model 
     const code = report.results.find((r) => r.format === "code" && r.taskId === "cheapest_tool")!;
     // planner + 2 coder turns + 1 critique (on the answer: the critic judges claims, not every cell)
     expect(code).toMatchObject({ turns: 2, modelCalls: 4, errors: 0 });
-    const all = await exportTrajectories(undefined, "openai-chat", "succeeded", join(out, "t.jsonl"), { checkpoints: join(out, "c.sqlite") });
+    const all = await exportTrajectories(undefined, "openai-chat", "succeeded", join(out, "t.jsonl"), { kind: "sqlite", path: join(out, "c.sqlite") });
     expect(all.count).toBe(9);
   } finally {
     rmSync(out, { recursive: true, force: true });

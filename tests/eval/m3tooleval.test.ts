@@ -11,7 +11,7 @@ import { createExecutor } from "../../executors/factory";
 import { Judge, renderPrompt } from "../../eval/judge";
 import { runEval } from "../../eval/run";
 import { resolveSuite } from "../../eval/suite";
-import { ScriptedChatModel } from "../../nodes/scripted-model";
+import { ScriptedChatModel } from "../../nodes/models/scripted-model";
 
 const beside = join(__dirname, "..", "..", "..", "shared", "m3tooleval");
 const dir = process.env.CODEACT_M3TOOLEVAL_DIR ?? (existsSync(beside) ? beside : undefined);

@@ -1,7 +1,7 @@
 /** Oracle replies for the toolbox suite, per format: the actions a good agent would take, then the answer. */
 import type { BaseMessage } from "@langchain/core/messages";
-import { ScriptedChatModel, type ScriptStep } from "../../nodes/scripted-model";
-import type { ActionFormat } from "../../nodes/actions";
+import { ScriptedChatModel, type ScriptStep } from "../../nodes/models/scripted-model";
+import type { ActionFormat } from "../../nodes/prompting/actions";
 
 interface Oracle {
   /** Code that prints the answer. */

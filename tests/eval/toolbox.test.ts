@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { runEval } from "../../eval/run";
 import { resolveSuite } from "../../eval/suite";
 import { TaskResultSchema } from "../../eval/results";
-import { ScriptedChatModel } from "../../nodes/scripted-model";
+import { ScriptedChatModel } from "../../nodes/models/scripted-model";
 import { oracleModel, TOOLBOX_ORACLES } from "./toolbox-oracle";
 
 const dirs: string[] = [];

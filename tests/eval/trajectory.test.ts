@@ -8,8 +8,8 @@ import { createCodeActGraph } from "../../graphs/codeact";
 import { runCodeAct } from "../../graphs/run";
 import { runEval } from "../../eval/run";
 import { resolveSuite } from "../../eval/suite";
-import { ScriptedChatModel } from "../../nodes/scripted-model";
-import { exportTrajectories, OpenAIChatRecordSchema, ShareGPTRecordSchema } from "../../cli/trajectory";
+import { ScriptedChatModel } from "../../nodes/models/scripted-model";
+import { exportTrajectories, OpenAIChatRecordSchema, ShareGPTRecordSchema } from "../../exports/trajectory";
 
 let dir: string;
 let db: string;
@@ -62,7 +62,7 @@ beforeAll(async () => {
 }, 300_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const flags = () => ({ checkpoints: db });
+const flags = () => ({ kind: "sqlite" as const, path: db });
 
 it("exports an eval thread as an OpenAI chat conversation and as ShareGPT", async () => {
   const chat = await exportTrajectories(threads.cheapest_tool, "openai-chat", "all", join(dir, "one.json"), flags());

@@ -10,7 +10,7 @@ import { MemorySaver } from "@langchain/langgraph";
 import { LocalJupyterExecutor } from "../../executors/local";
 import { createCodeActGraph } from "../../graphs/codeact";
 import { runCodeAct } from "../../graphs/run";
-import { ScriptedChatModel } from "../../nodes/scripted-model";
+import { ScriptedChatModel } from "../../nodes/models/scripted-model";
 import { MemoryArtifactStore } from "../../checkpoints/artifacts/memory";
 import { sha256Hex } from "../../checkpoints/artifacts/store";
 

@@ -1,5 +1,5 @@
 /**
- * collectOutputs (nodes/outputs.ts) against a real local kernel and a real SQLite artifact store:
+ * collectOutputs (nodes/workspace/outputs.ts) against a real local kernel and a real SQLite artifact store:
  * what is collected, what is not collected twice, and what a limit does.
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -8,9 +8,9 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { SqliteArtifactStore } from "../../checkpoints/artifacts/sqlite";
 import { LocalJupyterExecutor } from "../../executors/local";
-import type { Cell } from "../../graphs/cell";
-import type { CodeActEvent } from "../../graphs/events";
-import { collectOutputs } from "../../nodes/outputs";
+import type { Cell } from "../../graphs/state/cell";
+import type { CodeActEvent } from "../../graphs/state/events";
+import { collectOutputs } from "../../nodes/workspace/outputs";
 
 const cellWith = (files: Cell["files"]): Cell => ({
   id: "c",

@@ -8,8 +8,8 @@ import { createCodeActGraph } from "../../graphs/codeact";
 import { runCodeAct } from "../../graphs/run";
 import { LocalJupyterExecutor } from "../../executors/local";
 import { callModel } from "../../nodes/context";
-import { ModelCallError } from "../../nodes/model-errors";
-import { createRoleModels, modelConfigFromEnv } from "../../nodes/models";
+import { ModelCallError } from "../../nodes/models/model-errors";
+import { createRoleModels, modelConfigFromEnv } from "../../nodes/models/models";
 import { type FakeOpenAI, type Misbehaviour, startFakeOpenAI } from "../helpers/fake-openai";
 import { freePort } from "../helpers/jupyter-server";
 

@@ -1,7 +1,7 @@
 /** The real ChatOpenAI client path against a local OpenAI-compatible server. */
 import { HumanMessage } from "@langchain/core/messages";
-import { createRoleModels, modelConfigFromEnv } from "../../nodes/models";
-import { ScriptedChatModel } from "../../nodes/scripted-model";
+import { createRoleModels, modelConfigFromEnv } from "../../nodes/models/models";
+import { ScriptedChatModel } from "../../nodes/models/scripted-model";
 import { DockerJupyterExecutor } from "../../executors/docker";
 import { createCodeActGraph } from "../../graphs/codeact";
 import { runCodeAct } from "../../graphs/run";

@@ -1,4 +1,4 @@
-import { extractJson, parseAction } from "../../nodes/parse";
+import { extractJson, parseAction } from "../../nodes/prompting/parse";
 
 describe("parseAction", () => {
   it("reads the CodeAct paper's <execute> format with the thought before it", () => {

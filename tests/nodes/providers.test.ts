@@ -6,10 +6,10 @@
 import { HumanMessage, SystemMessage } from "@langchain/core/messages";
 import { z } from "zod";
 import { callModel } from "../../nodes/context";
-import { ModelCallError, WallClockError } from "../../nodes/model-errors";
-import { createRoleModels, hasModelEndpoint, modelConfigFromEnv } from "../../nodes/models";
-import { parseModelSpec } from "../../nodes/providers";
-import { askForJson } from "../../nodes/structured";
+import { ModelCallError, WallClockError } from "../../nodes/models/model-errors";
+import { createRoleModels, hasModelEndpoint, modelConfigFromEnv } from "../../nodes/models/models";
+import { parseModelSpec } from "../../nodes/models/providers";
+import { askForJson } from "../../nodes/models/structured";
 import { startFakeAnthropic } from "../helpers/fake-anthropic";
 import { startFakeOpenAI } from "../helpers/fake-openai";
 

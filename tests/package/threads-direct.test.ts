@@ -11,11 +11,11 @@ import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { createCheckpointer } from "../../checkpoints/savers";
 import { listSqliteThreads } from "../../checkpoints/sqlite-file";
-import { listThreads } from "../../checkpoints/threads";
+import { listThreads } from "../../graphs/threads";
 import { createCodeActGraph } from "../../graphs/codeact";
 import { runCodeAct } from "../../graphs/run";
 import { LocalJupyterExecutor } from "../../executors/local";
-import { ScriptedChatModel } from "../../nodes/scripted-model";
+import { ScriptedChatModel } from "../../nodes/models/scripted-model";
 
 /** Runs that answer without code, so no kernel starts; `finish: false` stops at the approval of its first action. */
 async function addRun(saver: BaseCheckpointSaver, threadId: string, task: string, finish = true): Promise<void> {

@@ -10,7 +10,7 @@ import { z } from "zod";
 import { DockerJupyterExecutor } from "../../executors/docker";
 import { createCodeActGraph } from "../../graphs/codeact";
 import { runCodeAct } from "../../graphs/run";
-import { ScriptedChatModel } from "../../nodes/scripted-model";
+import { ScriptedChatModel } from "../../nodes/models/scripted-model";
 import { ToolBridge } from "../../tools/bridge";
 import { type LangSmithReceiver, startLangSmithReceiver } from "../helpers/langsmith-receiver";
 

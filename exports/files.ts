@@ -4,7 +4,7 @@
  * are named with the command that fetches them.
  */
 import type { ArtifactScope } from "../checkpoints/artifacts/cells";
-import type { Cell } from "../graphs/cell";
+import type { Cell } from "../graphs/state/cell";
 
 /** Files up to this size are embedded in an export; `codeact files` fetches any size. */
 export const EMBED_MAX_BYTES = 10 * 1024 * 1024;

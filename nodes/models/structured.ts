@@ -9,9 +9,9 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 import { AIMessage, type BaseMessage, HumanMessage } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { z } from "zod";
-import { callModel, type Deadline } from "./context";
+import { callModel, type Deadline } from "../context";
 import { ModelCallError } from "./model-errors";
-import { extractJson } from "./parse";
+import { extractJson } from "../prompting/parse";
 
 /** Models whose server refused `response_format` once: asked in plain text from then on. */
 const refused = new WeakSet<BaseChatModel>();

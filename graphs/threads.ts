@@ -1,42 +1,15 @@
 /** Reading a thread's state without running anything: for export, history and status commands. */
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
-import { createCodeActGraph } from "../graphs/codeact";
-import type { Cell } from "../graphs/cell";
-import { compactionsOf } from "../graphs/message";
-import type { CodeActStateValue } from "../graphs/state";
-import type { CodeExecutor } from "../executors/types";
-import { ScriptedChatModel } from "../nodes/scripted-model";
-import { memoryThreadRuns, pgRunFacts, type RunFacts } from "./lock";
-import type { Checkpointer } from "./savers";
-import { openSqliteForReading, sqliteRunFacts, summarise } from "./sqlite-file";
-import { checkThreadId } from "./thread-id";
-import { type ThreadSummary, waitingOf } from "./thread-status";
-
-/**
- * Stands in for a kernel in graphs that only read checkpoints. Not a real executor, so reading
- * (`codeact history`, export) loads no Docker or ZeroMQ client.
- */
-const noKernel = async (): Promise<never> => {
-  throw new Error("this graph only reads checkpoints; it runs no code");
-};
-const INERT_EXECUTOR: CodeExecutor = {
-  id: "inert",
-  info: { kind: "local", sandboxed: false, description: "no kernel (checkpoint reader)" },
-  start: noKernel,
-  execute: noKernel,
-  interrupt: noKernel,
-  restart: noKernel,
-  shutdown: async () => undefined,
-  putInputs: noKernel,
-  listOutputs: noKernel,
-  readOutput: noKernel,
-};
-
-/** A graph bound to the saver whose nodes are never run: models and kernel are inert placeholders. */
-export function readerGraph(saver: BaseCheckpointSaver) {
-  const inert = new ScriptedChatModel({ script: [] });
-  return createCodeActGraph({ models: { planner: inert, coder: inert, critic: inert }, executor: INERT_EXECUTOR, checkpointer: saver });
-}
+import { threadGraph } from "./codeact";
+import type { Cell } from "./state/cell";
+import { compactionsOf } from "./state/message";
+import type { CodeActStateValue } from "./state/state";
+import type { RunFacts } from "../checkpoints/lock";
+import { runFactsOf } from "../checkpoints/run-facts";
+import type { Checkpointer } from "../checkpoints/savers";
+import { summarise } from "../checkpoints/sqlite-file";
+import { checkThreadId } from "../checkpoints/thread-id";
+import { type ThreadSummary, waitingOf } from "../checkpoints/thread-status";
 
 /**
  * Versions before the checkpoint write guard could store a cell as the literal string
@@ -61,7 +34,7 @@ function readableCells(cells: unknown[] | undefined): Cell[] {
 
 export async function readThreadState(saver: BaseCheckpointSaver, threadId: string): Promise<CodeActStateValue> {
   checkThreadId(threadId);
-  const snapshot = await readerGraph(saver).getState({ configurable: { thread_id: threadId } });
+  const snapshot = await threadGraph(saver).getState({ configurable: { thread_id: threadId } });
   const values = snapshot.values as CodeActStateValue;
   if (!values || !values.task) throw new Error(`No run with thread id "${threadId}" in this checkpoint store. \`codeact threads\` lists the runs.`);
   return { ...values, cells: readableCells(values.cells) };
@@ -83,7 +56,7 @@ export async function listThreads(saver: BaseCheckpointSaver, factsOf: RunFacts 
     latest.set(id, { values: t.checkpoint.channel_values as Record<string, unknown>, steps: Number(t.metadata?.step ?? 0), updated: t.checkpoint.ts, source: t.metadata?.source });
   }
   const facts = typeof factsOf === "function" ? await factsOf([...latest.keys()]) : factsOf;
-  const graph = readerGraph(saver);
+  const graph = threadGraph(saver);
   const threads: ThreadSummary[] = [];
   for (const [id, l] of latest) {
     // The state (delta channels rebuilt) for the cell count, and the interrupt a task waits on.
@@ -105,36 +78,6 @@ export async function threadIds(saver: BaseCheckpointSaver): Promise<string[]> {
   return [...ids];
 }
 
-/** Lock holders and run records of a store's threads, from its own database. */
-export async function runFactsOf(store: Checkpointer, threadIds: string[]): Promise<RunFacts> {
-  if (store.kind === "memory") {
-    const facts: RunFacts = { holders: new Map(), records: new Map() };
-    for (const id of threadIds) {
-      if (memoryThreadRuns.held(id)) facts.holders.set(id, "this process");
-      const r = memoryThreadRuns.record(id);
-      if (r) facts.records.set(id, r);
-    }
-    return facts;
-  }
-  if (store.kind === "sqlite") {
-    const { db } = openSqliteForReading(store.target!);
-    try {
-      return sqliteRunFacts(db);
-    } finally {
-      db.close();
-    }
-  }
-  const pg = require("pg") as typeof import("pg");
-  const client = new pg.Client({ connectionString: store.target });
-  client.on("error", () => undefined);
-  await client.connect();
-  try {
-    return await pgRunFacts(client, threadIds);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
 /** listThreads with the store's lock holders and run records: the listing for Postgres and memory stores. */
 export async function listStoreThreads(store: Checkpointer): Promise<ThreadSummary[]> {
   return listThreads(store.saver, (ids) => (ids.length ? runFactsOf(store, ids) : Promise.resolve(NO_FACTS)));
@@ -153,7 +96,7 @@ export interface HistoryEntry {
 export async function threadHistory(saver: BaseCheckpointSaver, threadId: string): Promise<HistoryEntry[]> {
   checkThreadId(threadId);
   const entries: HistoryEntry[] = [];
-  for await (const snap of readerGraph(saver).getStateHistory({ configurable: { thread_id: threadId } })) {
+  for await (const snap of threadGraph(saver).getStateHistory({ configurable: { thread_id: threadId } })) {
     const v = snap.values as CodeActStateValue;
     // The input checkpoint holds only the pending task (no state yet); the next one, with the task and
     // the planner next, is where "from the beginning" starts. Listing both would offer one point twice.

@@ -1,7 +1,7 @@
 /** The text the coder sees of an execution: outputs or the traceback, cut to a budget (head and tail kept). */
-import { outputMimes } from "../checkpoints/artifacts/cells";
-import { HeadTailBuffer } from "../executors/collector";
-import type { ExecutionResult } from "../executors/types";
+import { outputMimes } from "../../checkpoints/artifacts/cells";
+import { HeadTailBuffer } from "../../executors/collector";
+import type { ExecutionResult } from "../../executors/types";
 
 export function formatObservation(result: ExecutionResult, limit: number): string {
   const parts: string[] = [];

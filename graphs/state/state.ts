@@ -72,7 +72,7 @@ const SNAPSHOT_EVERY = 10_000;
 export const CodeActState = new StateSchema({
   /** The thread's first request. A later input (a follow-up) passes through here and is moved to `request`. */
   task: z.string(),
-  /** The run's input files ({name, sha256, size}); the bytes in the artifact store (graphs/inputs.ts). */
+  /** The run's input files ({name, sha256, size}); the bytes in the artifact store (graphs/state/inputs.ts). */
   inputs: InputsValue,
   /**
    * Turns: the current one is `turn` (0 for the first), asking `request`, whose cells start at

@@ -10,7 +10,7 @@
 import { createHash } from "node:crypto";
 import { ReducedValue } from "@langchain/langgraph";
 import { z } from "zod";
-import { checkInputFiles, InputError, inputLimitsFromEnv, mergeInputs } from "../executors/inputs";
+import { checkInputFiles, InputError, inputLimitsFromEnv, mergeInputs } from "../../executors/inputs";
 
 export const InputRefSchema = z.object({
   name: z.string(),

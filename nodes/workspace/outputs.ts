@@ -5,14 +5,14 @@
  * read and hashed, and bytes already recorded for that path (a replayed kernel rewriting the same
  * file) are not recorded twice. A file past a size limit is skipped with a note the model sees.
  */
-import type { ArtifactScope } from "../checkpoints/artifacts/cells";
-import { ArtifactLimitError, megabytes, sha256Hex } from "../checkpoints/artifacts/store";
-import { MAX_LISTED, OUTPUTS_DIR, OutputTooLargeError } from "../executors/outputs";
-import type { CodeExecutor } from "../executors/types";
-import type { Cell } from "../graphs/cell";
-import type { EventWriter } from "../graphs/events";
+import type { ArtifactScope } from "../../checkpoints/artifacts/cells";
+import { ArtifactLimitError, megabytes, sha256Hex } from "../../checkpoints/artifacts/store";
+import { MAX_LISTED, OUTPUTS_DIR, OutputTooLargeError } from "../../executors/outputs";
+import type { CodeExecutor } from "../../executors/types";
+import type { Cell } from "../../graphs/state/cell";
+import type { EventWriter } from "../../graphs/state/events";
 
-import type { CellFile } from "../graphs/cell";
+import type { CellFile } from "../../graphs/state/cell";
 export type { CellFile };
 
 interface Seen {

@@ -3,7 +3,7 @@
  * "ollama:llama3.1", "google-genai:gemini-2.5-flash"). Which prefixes are providers, and which
  * package and class serve each, come from LangChain's universal chat model table
  * (`MODEL_PROVIDER_CONFIG` in `langchain/chat_models/universal`, the table `initChatModel` reads).
- * A bare name, or "openai:", stays on the OpenAI-compatible path (nodes/models.ts).
+ * A bare name, or "openai:", stays on the OpenAI-compatible path (nodes/models/models.ts).
  *
  * Why not call `initChatModel` itself: from this CommonJS package it `import()`s the provider's ES
  * module build, which brings a second copy of @langchain/core (measured: the model it returns is

@@ -8,14 +8,13 @@ import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { z } from "zod";
-import { createCheckpointer } from "../checkpoints/savers";
-import { readThreadState, threadIds } from "../checkpoints/threads";
+import { type CheckpointerConfig, createCheckpointer } from "../checkpoints/savers";
+import { readThreadState, threadIds } from "../graphs/threads";
 import { DockerJupyterExecutor } from "../executors/docker";
 import { createPaperGraph, type PaperStateValue } from "../graphs/paper";
-import { allTurns } from "../graphs/turns";
-import { formatObservation } from "../nodes/observation";
-import { ScriptedChatModel } from "../nodes/scripted-model";
-import { checkpointerFromFlags, type RunFlags } from "./run";
+import { allTurns } from "../graphs/state/turns";
+import { formatObservation } from "../nodes/prompting/observation";
+import { ScriptedChatModel } from "../nodes/models/scripted-model";
 
 const Role = z.enum(["system", "user", "assistant"]);
 export const OpenAIChatRecordSchema = z.strictObject({
@@ -111,11 +110,11 @@ export async function exportTrajectories(
   format: string,
   where: Where,
   out: string | undefined,
-  flags: Pick<RunFlags, "checkpoints" | "postgres">,
+  checkpointer: CheckpointerConfig,
 ): Promise<{ path: string; count: number }> {
   const schema = SCHEMAS.get(format);
   if (!schema) throw new Error(`--format must be openai-chat, sharegpt or jsonl for a conversation, not "${format}"`);
-  const store = await createCheckpointer(checkpointerFromFlags(flags as RunFlags));
+  const store = await createCheckpointer(checkpointer);
   try {
     if (thread) {
       const record = toRecord(await readTrajectory(store.saver, thread), schema);

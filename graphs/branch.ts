@@ -5,11 +5,12 @@
  */
 import { randomBytes } from "node:crypto";
 import { type BaseCheckpointSaver, Command, Overwrite } from "@langchain/langgraph";
-import type { CodeActStateValue } from "../graphs/state";
-import { checkThreadId } from "./thread-id";
-import { readerGraph } from "./threads";
-import type { ArtifactStore } from "./artifacts/store";
-import { copyThreadSettings, type ThreadSettingsStore } from "./thread-settings";
+import type { CodeActStateValue } from "./state/state";
+import { checkThreadId } from "../checkpoints/thread-id";
+import { threadGraph } from "./codeact";
+import { asNodeFor } from "./routing";
+import type { ArtifactStore } from "../checkpoints/artifacts/store";
+import { copyThreadSettings, type ThreadSettingsStore } from "../checkpoints/thread-settings";
 
 export interface BranchOptions {
   /** A note for the coder, shown as its next observation. */
@@ -36,24 +37,10 @@ function referencedArtifacts(values: CodeActStateValue): string[] {
   return [...shas];
 }
 
-/** The node whose outgoing routing reproduces `next` from these values. */
-function asNodeFor(next: readonly string[], values: CodeActStateValue): string {
-  switch (next[0]) {
-    case "executor":
-      return "coder";
-    case "critic":
-      return values.pendingAction?.kind === "answer" || values.pendingAction?.kind === "claim" ? "coder" : "executor";
-    case "planner":
-      return "critic";
-    default:
-      return "planner"; // planner → coder is a plain edge
-  }
-}
-
 export async function branchThread(saver: BaseCheckpointSaver, threadId: string, checkpointId: string, options: BranchOptions = {}): Promise<string> {
   checkThreadId(threadId);
   if (options.newThreadId !== undefined) checkThreadId(options.newThreadId);
-  const graph = readerGraph(saver);
+  const graph = threadGraph(saver);
   let snap = await graph.getState({ configurable: { thread_id: threadId, checkpoint_id: checkpointId } });
   if (snap.config.configurable?.checkpoint_id === checkpointId && snap.next.includes("__start__") && !(snap.values as CodeActStateValue)?.task) {
     // The run's input checkpoint (older versions of `codeact history` listed it as "(start)"):

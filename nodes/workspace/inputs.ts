@@ -3,12 +3,12 @@
  * action or replay (once per executor: executors keep them through their own restarts), and
  * `taskWithInputs` tells the model which files it has.
  */
-import { loadInputs } from "../checkpoints/artifacts/inputs";
-import type { ArtifactScope } from "../checkpoints/artifacts/cells";
-import type { CodeExecutor } from "../executors/types";
-import { humanSize as size } from "../executors/inputs";
-import type { InputRef } from "../graphs/inputs";
-import { prompt } from "./prompts";
+import { loadInputs } from "../../checkpoints/artifacts/inputs";
+import type { ArtifactScope } from "../../checkpoints/artifacts/cells";
+import type { CodeExecutor } from "../../executors/types";
+import { humanSize as size } from "../../executors/inputs";
+import type { InputRef } from "../../graphs/state/inputs";
+import { prompt } from "../prompts";
 
 /** What each executor holds already: name and sha256 of every input put into it. */
 const put = new WeakMap<CodeExecutor, Map<string, string>>();

@@ -5,13 +5,13 @@
  * sits in a sandboxed frame without scripts, and a Content-Security-Policy forbids script, network
  * and plugins for the page and its frames, should any hole be missed.
  */
-import type { CodeActStateValue, Turn } from "../graphs/state";
-import { allTurns } from "../graphs/turns";
-import type { Cell } from "../graphs/cell";
-import { compactionsOf, type Message } from "../graphs/message";
+import type { CodeActStateValue, Turn } from "../graphs/state/state";
+import { allTurns } from "../graphs/state/turns";
+import type { Cell } from "../graphs/state/cell";
+import { compactionsOf, type Message } from "../graphs/state/message";
 import { inert } from "./inert";
 import { isBase64 } from "./media";
-import { humanSize } from "./export-files";
+import { humanSize } from "./files";
 
 // Every attribute this page writes is double-quoted, so escaping " is enough to stay inside one.
 const esc = (s: unknown) => String(s ?? "").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");

@@ -9,7 +9,7 @@ import { getEnvironmentVariable } from "@langchain/core/utils/env";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { traceable } from "langsmith/traceable";
 import { flushSink } from "./trace-client";
-import type { ExecuteOptions, ExecutionResult } from "../executors/types";
+import type { ExecuteOptions, ExecutionResult } from "../../executors/types";
 
 export function tracingEnabled(): boolean {
   const on = (v?: string) => v === "true" || v === "1";

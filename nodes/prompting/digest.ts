@@ -1,5 +1,5 @@
 /** A deterministic account of the cells run so far, for when no model writes a summary. */
-import type { Cell } from "../graphs/cell";
+import type { Cell } from "../../graphs/state/cell";
 
 /** A summary written without the model: counts, names assigned, files written, the latest outcomes. */
 export function digest(cells: Cell[]): string {

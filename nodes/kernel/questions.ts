@@ -16,8 +16,8 @@
  */
 import { AsyncLocalStorageProviderSingleton } from "@langchain/core/singletons";
 import { type BaseCheckpointSaver, interrupt, isGraphInterrupt, isInvalidResume, type LangGraphRunnableConfig } from "@langchain/langgraph";
-import { AnswerSchema, answerText, type QuestionRequest } from "../graphs/question";
-import type { QuestionReply, RecordedAnswer } from "../tools/bridge";
+import { AnswerSchema, answerText, type QuestionRequest } from "../../graphs/state/question";
+import type { QuestionReply, RecordedAnswer } from "../../tools/bridge";
 
 export class CellQuestions {
   /** Questions answered during this cell, in order (Cell.answers). */

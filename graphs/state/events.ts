@@ -2,7 +2,7 @@
  * Events the nodes write to LangGraph's custom stream (`streamMode: "custom"`), for live progress
  * in the CLI, `--json` output, and any SDK client.
  */
-import type { OutputEvent } from "../executors/types";
+import type { OutputEvent } from "../../executors/types";
 import type { Cell } from "./cell";
 import type { PlanStep, RunStatus } from "./state";
 

@@ -7,15 +7,15 @@
  * changes, reviewer feedback and a person's decisions arrive as new entries.
  */
 import { AIMessage, type BaseMessage, HumanMessage, SystemMessage } from "@langchain/core/messages";
-import type { Cell } from "../graphs/cell";
-import type { Limits } from "../graphs/limits";
-import type { Message } from "../graphs/message";
-import type { CodeActStateValue, Turn } from "../graphs/state";
-import { planText } from "./context";
+import type { Cell } from "../../graphs/state/cell";
+import type { Limits } from "../../graphs/state/limits";
+import type { Message } from "../../graphs/state/message";
+import type { CodeActStateValue, Turn } from "../../graphs/state/state";
+import { planText } from "../context";
 import { digest } from "./digest";
 import { figureNotes, imageParts } from "./figures";
 import { formatObservation } from "./observation";
-import { taskWithInputs } from "./inputs";
+import { taskWithInputs } from "../workspace/inputs";
 
 /** The focus line for the current step: what the coder works on next. */
 export function focusText(state: Pick<CodeActStateValue, "plan" | "currentStep">): string {

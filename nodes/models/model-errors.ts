@@ -15,7 +15,7 @@ export interface ModelTarget {
   urlHint?: string;
 }
 
-/** Targets of models built by nodes/providers.ts: each provider's client keeps its URL differently. */
+/** Targets of models built by nodes/models/providers.ts: each provider's client keeps its URL differently. */
 const recorded = new WeakMap<BaseChatModel, ModelTarget>();
 
 export function recordModelTarget(model: BaseChatModel, target: ModelTarget): void {

@@ -4,11 +4,11 @@
  * VS Code or Colab exactly as the kernel saw it.
  */
 import type * as nb from "@jupyterlab/nbformat";
-import type { Cell } from "../graphs/cell";
-import { compactionsOf, type Message } from "../graphs/message";
-import type { CodeActStateValue, Turn } from "../graphs/state";
-import { allTurns } from "../graphs/turns";
-import { humanSize, imageMime } from "./export-files";
+import type { Cell } from "../graphs/state/cell";
+import { compactionsOf, type Message } from "../graphs/state/message";
+import type { CodeActStateValue, Turn } from "../graphs/state/state";
+import { allTurns } from "../graphs/state/turns";
+import { humanSize, imageMime } from "./files";
 
 /**
  * Run text (task, plan, critiques, answer) is hostile. Jupyter sanitises the HTML of markdown in a

@@ -6,12 +6,12 @@
  * random state (executors/python/seed.py), so most cells print again what they printed; those that
  * do not (the clock, os.urandom, a reseeded generator) are reported: the agent saw other values.
  */
-import type { CodeExecutor } from "../executors/types";
-import type { Cell } from "../graphs/cell";
-import type { ExecutionResult } from "../executors/types";
-import { ReplayBridge, ToolBridge } from "../tools/bridge";
-import { ToolRegistry } from "../tools/registry";
-import { type ArtifactScope, resolveToolCall } from "./artifacts/cells";
+import type { CodeExecutor } from "../../executors/types";
+import type { Cell } from "../../graphs/state/cell";
+import type { ExecutionResult } from "../../executors/types";
+import { ReplayBridge, ToolBridge } from "../../tools/bridge";
+import { ToolRegistry } from "../../tools/registry";
+import { type ArtifactScope, resolveToolCall } from "../../checkpoints/artifacts/cells";
 
 /** A replayed cell whose output differs from the recorded one: the first differing line of each. */
 export interface Divergence {

@@ -4,17 +4,17 @@
  * last turns stay verbatim. Without a model answer the summary is a deterministic digest. The
  * summary is appended like any entry, so the stored list stays append-only.
  */
-import { currentRequest } from "../graphs/turns";
+import { currentRequest } from "../../graphs/state/turns";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { HumanMessage } from "@langchain/core/messages";
-import type { EventWriter } from "../graphs/events";
-import type { Message } from "../graphs/message";
-import type { CodeActStateValue } from "../graphs/state";
+import type { EventWriter } from "../../graphs/state/events";
+import type { Message } from "../../graphs/state/message";
+import type { CodeActStateValue } from "../../graphs/state/state";
 import { activeMessages, compactionCut, requestChars, toChat } from "./conversation";
-import { callModel, type NodeContext, planText, runDeadline } from "./context";
+import { callModel, type NodeContext, planText, runDeadline } from "../context";
 import { digest } from "./digest";
-import { WallClockError } from "./model-errors";
-import { prompt } from "./prompts";
+import { WallClockError } from "../models/model-errors";
+import { prompt } from "../prompts";
 
 /** Replies kept verbatim after a compaction (with what follows each). */
 export const KEEP_REPLIES = 2;

@@ -4,7 +4,7 @@
  * it (the observation) is derived from `result` when needed, not stored twice.
  */
 import { z } from "zod";
-import { ExecutionResultSchema } from "../executors/types";
+import { ExecutionResultSchema } from "../../executors/types";
 
 /** A file kept in the thread's artifact store: path relative to /workspace ("outputs/report.csv"). */
 export const CellFileSchema = z.object({ path: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/), size: z.number().int().nonnegative() });
@@ -25,7 +25,7 @@ export const CellSchema = z.object({
   notes: z.array(z.string()).optional(),
   /**
    * What ask_user() asked during this cell and what the person answered, in order. A kernel rebuilt
-   * from the cells (checkpoints/rehydrate.ts) gets these answers back instead of asking again.
+   * from the cells (nodes/kernel/rehydrate.ts) gets these answers back instead of asking again.
    */
   answers: z.array(z.object({ question: z.string(), answer: z.string() })).optional(),
   /**

@@ -3,7 +3,7 @@
  * one that does not. Reads the image bytes from whatever the cell's result holds (inline base64).
  */
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
-import type { ExecutionResult } from "../executors/types";
+import type { ExecutionResult } from "../../executors/types";
 
 const IMAGE_TYPES = ["image/png", "image/jpeg"] as const;
 /** Images past this size (base64 characters) are described, not sent: they would crowd the context. */

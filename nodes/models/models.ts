@@ -3,7 +3,7 @@
  * (OPENAI_API_KEY; OPENAI_BASE_URL for vLLM, Ollama or any OpenAI-compatible server; CODEACT_MODEL),
  * and each role may override the model (CODEACT_PLANNER_MODEL, CODEACT_CODER_MODEL, CODEACT_CRITIC_MODEL).
  * A model named "provider:name" ("anthropic:claude-sonnet-4-5") uses that LangChain provider
- * (nodes/providers.ts); its key and URL come from its own variables (ANTHROPIC_API_KEY, …), never
+ * (nodes/models/providers.ts); its key and URL come from its own variables (ANTHROPIC_API_KEY, …), never
  * from another provider's. A role's bare name keeps the main model's provider.
  * CODEACT_MODEL_TIMEOUT (seconds, default 120) limits each attempt of a call.
  */
