@@ -7,7 +7,9 @@ import { closeSync, constants, lstatSync, mkdirSync, openSync, writeSync } from 
 import { join, resolve, sep } from "node:path";
 import type { Command } from "commander";
 import type { Cell } from "../graphs/state/cell";
-import { OUTPUTS_DIR, safeSegments } from "../executors/outputs";
+import { humanSize } from "../executors/workspace/limits";
+import { safeSegments } from "../executors/workspace/names";
+import { OUTPUTS_DIR } from "../executors/workspace/outputs";
 import { inert } from "../exports/inert";
 import { table } from "./table";
 import { checkpointerFromFlags, type StoreFlags } from "./store-flags";
@@ -93,8 +95,6 @@ export function writeInside(dir: string, relative: string, data: Uint8Array): st
   return target;
 }
 
-const human = (n: number) => (n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KB` : `${(n / (1024 * 1024)).toFixed(1)} MB`);
-
 interface FilesFlags extends StoreFlags {
   get?: string;
   out?: string;
@@ -113,7 +113,7 @@ export async function filesCommand(thread: string, flags: FilesFlags): Promise<v
     if (flags.get === undefined && flags.out === undefined) {
       if (flags.json) return console.log(JSON.stringify(files.map((f) => ({ ...f, name: displayName(f.path) }))));
       if (!files.length) return console.log(`Thread ${thread} has no files. Files the agent writes under /workspace/${OUTPUTS_DIR}/ are kept after each cell.`);
-      console.log(table(files.map((f) => ({ name: inert(displayName(f.path)), size: human(f.size), cell: f.cell === null ? "named in the answer" : `#${f.cell} (step ${f.step + 1}${f.attempt ? `, retry ${f.attempt}` : ""})`, versions: f.versions, sha256: f.sha256.slice(0, 12) }))));
+      console.log(table(files.map((f) => ({ name: inert(displayName(f.path)), size: humanSize(f.size), cell: f.cell === null ? "named in the answer" : `#${f.cell} (step ${f.step + 1}${f.attempt ? `, retry ${f.attempt}` : ""})`, versions: f.versions, sha256: f.sha256.slice(0, 12) }))));
       return console.error(`Fetch them with: codeact files ${thread} --out DIR  (or --get NAME for one)`);
     }
     const chosen = flags.get !== undefined ? [findFile(files, flags.get)] : files;

@@ -1,7 +1,7 @@
 /** The `--input <path>` flag (repeatable): files and folders copied into /workspace/inputs/. */
 import type { Command } from "commander";
-import type { InputFile } from "../executors/inputs";
-import { collectInputs } from "../checkpoints/artifacts/inputs";
+import type { InputFile } from "../executors/workspace/inputs";
+import { collectInputs } from "../executors/workspace/read-paths";
 import { UsageError } from "./flags";
 
 /** Each `--input` adds one path; kept in the order given. */

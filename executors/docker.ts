@@ -11,11 +11,12 @@ import { z } from "zod";
 import { connectDocker } from "./docker-engine";
 import { LABEL_DIR, LABEL_EXECUTOR, LABEL_THREAD, ownerLabels, reapOrphans, track, trackCreation, untrack } from "./docker-reaper";
 import { makeKernelDir, removeKernelDir } from "./kernel-dir";
-import { checkInputFiles, type InputFile, mergeInputs, SANDBOX_INPUTS_DIR, writeInputsTree } from "./inputs";
+import { addInputs, type InputFile, SANDBOX_INPUTS_DIR } from "./workspace/inputs";
+import { writeInputsTree } from "./workspace/write-inputs";
 import { KernelClient } from "./jupyter/client";
 import { ipcConnection } from "./jupyter/connection";
 import { kernelImageName } from "./image/recipe";
-import { OUTPUTS_DIR } from "./outputs";
+import { OUTPUTS_DIR } from "./workspace/outputs";
 import type { ExecutorInfo, StdinHandler } from "./types";
 import { type Death, kernelCommand, KernelOptionsSchema, type LaunchedKernel, JupyterKernelExecutor } from "./kernel-executor";
 
@@ -228,9 +229,7 @@ export class DockerJupyterExecutor extends JupyterKernelExecutor {
   }
 
   async putInputs(files: InputFile[]): Promise<void> {
-    const merged = mergeInputs(this.inputFiles, files);
-    checkInputFiles(merged.map((f) => ({ name: f.name, size: f.data.length })));
-    this.inputFiles = merged;
+    this.inputFiles = addInputs(this.inputFiles, files);
     if (this.inputsDir) writeInputsTree(this.inputsDir, files, true);
   }
 

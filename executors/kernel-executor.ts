@@ -8,7 +8,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { OutputCollector } from "./collector";
-import { listingExpression, type OutputFileInfo, parseListing, readInKernel } from "./outputs";
+import { listingExpression, parseListing, readInKernel } from "./workspace/kernel-outputs";
+import type { OutputFileInfo } from "./workspace/outputs";
 import { KernelClosedError, MAX_MESSAGE_BYTES, type MessageHandler } from "./jupyter/client";
 import type { JupyterMessage } from "./jupyter/messages";
 import type {
@@ -268,7 +269,7 @@ export abstract class JupyterKernelExecutor implements CodeExecutor {
     return repr === undefined ? [] : parseListing(repr);
   }
 
-  /** Read by the kernel too (outputs.ts: readInKernel). */
+  /** Read by the kernel too (workspace/kernel-outputs.ts: readInKernel). */
   async readOutput(path: string, maxBytes: number): Promise<Buffer> {
     return readInKernel((e) => this.evaluate(e), this.outputsRoot(), path, maxBytes);
   }

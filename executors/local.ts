@@ -12,9 +12,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KernelClient } from "./jupyter/client";
 import { makeKernelDir, removeKernelDir } from "./kernel-dir";
-import { checkInputFiles, type InputFile, INPUTS_DIR, mergeInputs, unlockInputsTree, writeInputsTree } from "./inputs";
+import { addInputs, type InputFile, INPUTS_DIR } from "./workspace/inputs";
+import { unlockInputsTree, writeInputsTree } from "./workspace/write-inputs";
 import { ipcConnection } from "./jupyter/connection";
-import { listLocalOutputs, OUTPUTS_DIR, OutputReadError, type OutputFileInfo, readLocalOutput } from "./outputs";
+import { listLocalOutputs, OUTPUTS_DIR, OutputReadError, type OutputFileInfo, readLocalOutput } from "./workspace/outputs";
 import { readSetupState } from "./setup-state";
 import type { ExecutorInfo, StdinHandler } from "./types";
 import { ExecutorUnavailableError } from "./types";
@@ -137,9 +138,7 @@ export class LocalJupyterExecutor extends JupyterKernelExecutor {
   }
 
   async putInputs(files: InputFile[]): Promise<void> {
-    const merged = mergeInputs(this.inputFiles, files);
-    checkInputFiles(merged.map((f) => ({ name: f.name, size: f.data.length })));
-    this.inputFiles = merged;
+    this.inputFiles = addInputs(this.inputFiles, files);
     if (this.inputsDir) writeInputsTree(this.inputsDir, files, true);
   }
 

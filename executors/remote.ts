@@ -5,7 +5,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { KernelAPI, KernelMessage, ServerConnection } from "@jupyterlab/services";
-import { checkInputFiles, type InputFile, INPUTS_DIR, mergeInputs } from "./inputs";
+import { addInputs, type InputFile, INPUTS_DIR } from "./workspace/inputs";
+import { inputsModeCode } from "./workspace/write-inputs";
 import { KernelConnection } from "@jupyterlab/services/lib/kernel/default";
 import type { Kernel } from "@jupyterlab/services";
 import WebSocket from "ws";
@@ -110,24 +111,6 @@ class RemoteTransport implements KernelTransport {
   }
 }
 
-/** Python that makes the kernel's inputs/ folder read-only (files 0444, folders 0555) or writable again. */
-function lockInputsCode(lock: boolean): string {
-  return [
-    "def __codeact_inputs_mode():",
-    "    import os",
-    `    top = ${JSON.stringify(INPUTS_DIR)}`,
-    "    if not os.path.isdir(top): return",
-    `    dirs, files = ${lock ? "0o555, 0o444" : "0o755, 0o644"}`,
-    "    os.chmod(top, 0o755)",
-    "    for root, ds, fs in os.walk(top, topdown=True):",
-    "        for d in ds: os.chmod(os.path.join(root, d), 0o755)",
-    "        for f in fs: os.chmod(os.path.join(root, f), files)",
-    ...(lock ? ["    for root, ds, fs in os.walk(top, topdown=False):", "        os.chmod(root, dirs)"] : []),
-    "__codeact_inputs_mode()",
-    "del __codeact_inputs_mode",
-  ].join("\n");
-}
-
 export class RemoteJupyterExecutor extends JupyterKernelExecutor {
   readonly id = `remote-${randomUUID().slice(0, 8)}`;
   private readonly remote: z.output<typeof RemoteExecutorOptionsSchema>;
@@ -161,10 +144,8 @@ export class RemoteJupyterExecutor extends JupyterKernelExecutor {
    * them, so this stops accidental writes, not a cell that chmods them back.
    */
   async putInputs(files: InputFile[]): Promise<void> {
-    const merged = mergeInputs(this.inputFiles, files);
-    checkInputFiles(merged.map((f) => ({ name: f.name, size: f.data.length })));
-    this.inputFiles = merged;
-    await this.runHidden(lockInputsCode(false));
+    this.inputFiles = addInputs(this.inputFiles, files);
+    await this.runHidden(inputsModeCode(false));
     const folders = new Set<string>([INPUTS_DIR]);
     for (const f of files) {
       const parts = f.name.split("/");
@@ -172,7 +153,7 @@ export class RemoteJupyterExecutor extends JupyterKernelExecutor {
     }
     for (const folder of [...folders].sort((a, b) => a.length - b.length)) await this.putContents(folder, { type: "directory" });
     for (const f of files) await this.putContents(`${INPUTS_DIR}/${f.name}`, { type: "file", format: "base64", content: f.data.toString("base64") });
-    await this.runHidden(lockInputsCode(true));
+    await this.runHidden(inputsModeCode(true));
   }
 
   private async putContents(path: string, body: Record<string, unknown>): Promise<void> {

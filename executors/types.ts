@@ -131,7 +131,7 @@ export interface CodeExecutor {
   setStdinHandler?(handler: StdinHandler | undefined): Promise<void>;
   /**
    * Copies files into `/workspace/inputs/` (the kernel's working directory's `inputs/`), read-only to
-   * the kernel's code. Names are relative paths checked by executors/inputs.ts. A file of the same
+   * the kernel's code. Names are relative paths checked by executors/workspace/inputs.ts. A file of the same
    * name replaces the earlier one; the files stay through kernel restarts of this executor.
    */
   putInputs(files: { name: string; data: Buffer }[]): Promise<void>;

@@ -30,5 +30,3 @@ export function imageMime(data: Buffer): "image/png" | "image/jpeg" | undefined 
   if (data[0] === 0xff && data[1] === 0xd8 && data[2] === 0xff) return "image/jpeg";
   return undefined;
 }
-
-export const humanSize = (n: number) => (n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KB` : `${(n / (1024 * 1024)).toFixed(1)} MB`);

@@ -11,7 +11,7 @@ import type { Cell } from "../graphs/state/cell";
 import { compactionsOf, type Message } from "../graphs/state/message";
 import { inert } from "./inert";
 import { isBase64 } from "./media";
-import { humanSize } from "./files";
+import { humanSize } from "../executors/workspace/limits";
 
 // Every attribute this page writes is double-quoted, so escaping " is enough to stay inside one.
 const esc = (s: unknown) => String(s ?? "").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");

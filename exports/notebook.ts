@@ -8,7 +8,8 @@ import type { Cell } from "../graphs/state/cell";
 import { compactionsOf, type Message } from "../graphs/state/message";
 import type { CodeActStateValue, Turn } from "../graphs/state/state";
 import { allTurns } from "../graphs/state/turns";
-import { humanSize, imageMime } from "./files";
+import { humanSize } from "../executors/workspace/limits";
+import { imageMime } from "./files";
 
 /**
  * Run text (task, plan, critiques, answer) is hostile. Jupyter sanitises the HTML of markdown in a

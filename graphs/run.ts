@@ -1,6 +1,7 @@
 /** Runs (or resumes) a task on a compiled CodeAct graph, streaming its events. */
 import { Command } from "@langchain/langgraph";
-import { collectInputs, type InputSource, storeInputs } from "../checkpoints/artifacts/inputs";
+import { storeInputs } from "../checkpoints/artifacts/inputs";
+import { collectInputs, type InputSource } from "../executors/workspace/read-paths";
 import { runTracer } from "../nodes/tracing/trace-client";
 import { flushTraces, tracingEnabled } from "../nodes/tracing/tracing";
 import type { CodeActGraph } from "./codeact";

@@ -3,25 +3,10 @@
  * (content-addressed, so the same file given to many runs or branches is kept once) and returns the
  * references the graph state holds; `loadInputs` gives the executor node the bytes back.
  */
-import { checkInputFiles, type InputFile, InputError, inputLimitsFromEnv, readInputPaths } from "../../executors/inputs";
+import { type InputFile, InputError } from "../../executors/workspace/inputs";
 import type { InputRef } from "../../graphs/state/inputs";
 import type { ArtifactScope } from "./cells";
 import { ArtifactLimitError, sha256Hex } from "./store";
-
-/** A library caller's input: a path (file or folder), or bytes under a name. */
-export type InputSource = string | { name: string; data: Uint8Array | string };
-
-/** Reads paths and takes bytes as given; checks names and sizes before anything is stored. */
-export function collectInputs(sources: InputSource[]): InputFile[] {
-  const paths = sources.filter((s): s is string => typeof s === "string");
-  const files: InputFile[] = readInputPaths(paths);
-  for (const s of sources) {
-    if (typeof s === "string") continue;
-    files.push({ name: s.name, data: typeof s.data === "string" ? Buffer.from(s.data, "utf8") : Buffer.from(s.data) });
-  }
-  checkInputFiles(files.map((f) => ({ name: f.name, size: f.data.length })), inputLimitsFromEnv());
-  return files;
-}
 
 /** References for the graph state: bytes in the store when there is one, else inline base64. */
 export async function storeInputs(files: InputFile[], scope: ArtifactScope | undefined): Promise<InputRef[]> {

@@ -10,7 +10,9 @@
 import { createHash } from "node:crypto";
 import { ReducedValue } from "@langchain/langgraph";
 import { z } from "zod";
-import { checkInputFiles, InputError, inputLimitsFromEnv, mergeInputs } from "../../executors/inputs";
+import { checkInputFiles, InputError, mergeInputs } from "../../executors/workspace/inputs";
+import { inputLimitsFromEnv } from "../../executors/workspace/limits";
+import { quotedName } from "../../executors/workspace/names";
 
 export const InputRefSchema = z.object({
   name: z.string(),
@@ -36,7 +38,7 @@ const SHA256 = /^[0-9a-f]{64}$/;
 function toRef(entry: z.infer<typeof InputEntrySchema>, maxFileBytes: number): InputRef {
   if (typeof entry.name !== "string") throw new InputError("Every input needs a string `name` (a relative path such as \"data.csv\").");
   const name = entry.name;
-  const label = JSON.stringify(name.length > 80 ? `${name.slice(0, 80)}…` : name);
+  const label = quotedName(name);
   if (entry.base64 !== undefined) {
     if (typeof entry.base64 !== "string") throw new InputError(`Input ${label}: \`base64\` must be a string of base64 text.`);
     // Refused from its length, before decoding: a huge body costs no more memory than it already did.

@@ -6,7 +6,7 @@
 import { loadInputs } from "../../checkpoints/artifacts/inputs";
 import type { ArtifactScope } from "../../checkpoints/artifacts/cells";
 import type { CodeExecutor } from "../../executors/types";
-import { humanSize as size } from "../../executors/inputs";
+import { humanSize } from "../../executors/workspace/limits";
 import type { InputRef } from "../../graphs/state/inputs";
 import { prompt } from "../prompts";
 
@@ -23,11 +23,10 @@ export async function ensureInputs(executor: CodeExecutor, refs: InputRef[] | un
   put.set(executor, have);
 }
 
-
 /** The task as the model reads it: with the list of input files (name, size) when there are any. */
 export function taskWithInputs(state: { task: string; inputs?: InputRef[] }): string {
   if (!state.inputs?.length) return state.task;
-  const shown = state.inputs.slice(0, 50).map((f) => `- inputs/${f.name} (${size(f.size)})`);
+  const shown = state.inputs.slice(0, 50).map((f) => `- inputs/${f.name} (${humanSize(f.size)})`);
   if (state.inputs.length > 50) shown.push(`- … and ${state.inputs.length - 50} more (list them with os.walk("inputs"))`);
   return `${state.task}\n\n${prompt("inputs", { files: shown.join("\n") })}`;
 }

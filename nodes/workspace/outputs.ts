@@ -6,14 +6,12 @@
  * file) are not recorded twice. A file past a size limit is skipped with a note the model sees.
  */
 import type { ArtifactScope } from "../../checkpoints/artifacts/cells";
-import { ArtifactLimitError, megabytes, sha256Hex } from "../../checkpoints/artifacts/store";
-import { MAX_LISTED, OUTPUTS_DIR, OutputTooLargeError } from "../../executors/outputs";
+import { ArtifactLimitError, sha256Hex } from "../../checkpoints/artifacts/store";
+import { humanSize, MAX_LISTED } from "../../executors/workspace/limits";
+import { OUTPUTS_DIR, OutputTooLargeError } from "../../executors/workspace/outputs";
 import type { CodeExecutor } from "../../executors/types";
-import type { Cell } from "../../graphs/state/cell";
+import type { Cell, CellFile } from "../../graphs/state/cell";
 import type { EventWriter } from "../../graphs/state/events";
-
-import type { CellFile } from "../../graphs/state/cell";
-export type { CellFile };
 
 interface Seen {
   size: number;
@@ -38,8 +36,6 @@ function recordedHashes(cells: Cell[]): Map<string, string> {
   for (const cell of cells) for (const f of cell.files ?? []) out.set(f.path, f.sha256);
   return out;
 }
-
-const human = (n: number) => (n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KB` : megabytes(n));
 
 export interface CollectedOutputs {
   files: CellFile[];
@@ -74,7 +70,7 @@ export async function collectOutputs(executor: CodeExecutor, cells: Cell[], scop
     seen.set(file.path, { size: file.size, mtimeMs: file.mtimeMs });
     const path = `${OUTPUTS_DIR}/${file.path}`;
     const overFileLimit = (bytes: number) =>
-      skipped.push(`/workspace/${path} (${human(bytes)}) was not collected: it is over the per-file limit of ${human(maxArtifactBytes)} (the user can raise it with CODEACT_ARTIFACT_MAX_MB).`);
+      skipped.push(`/workspace/${path} (${humanSize(bytes)}) was not collected: it is over the per-file limit of ${humanSize(maxArtifactBytes)} (the user can raise it with CODEACT_ARTIFACT_MAX_MB).`);
     if (file.size > maxArtifactBytes) {
       overFileLimit(file.size);
       continue;
@@ -93,7 +89,7 @@ export async function collectOutputs(executor: CodeExecutor, cells: Cell[], scop
       await scope.store.put(scope.threadId, data, { mime: "application/octet-stream" });
     } catch (err) {
       if (!(err instanceof ArtifactLimitError)) throw err;
-      skipped.push(`/workspace/${path} (${human(data.length)}) was not collected: this thread's files and artifacts would pass its limit of ${human(maxThreadBytes)} (the user can raise it with CODEACT_THREAD_ARTIFACTS_MAX_MB).`);
+      skipped.push(`/workspace/${path} (${humanSize(data.length)}) was not collected: this thread's files and artifacts would pass its limit of ${humanSize(maxThreadBytes)} (the user can raise it with CODEACT_THREAD_ARTIFACTS_MAX_MB).`);
       continue;
     }
     recorded.set(path, sha256);
@@ -103,7 +99,7 @@ export async function collectOutputs(executor: CodeExecutor, cells: Cell[], scop
   }
   if (result.files.length) {
     // Named up to a point: the note is part of what the model reads.
-    const named = result.files.slice(0, 10).map((f) => `/workspace/${f.path} (${human(f.size)})`);
+    const named = result.files.slice(0, 10).map((f) => `/workspace/${f.path} (${humanSize(f.size)})`);
     const more = result.files.length - named.length;
     result.notes.push(`Collected for the user: ${named.join(", ")}${more ? ` and ${more} more` : ""}.`);
   }

@@ -2,7 +2,8 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { checkInputFiles, readInputPaths } from "../../executors/inputs";
+import { checkInputFiles } from "../../executors/workspace/inputs";
+import { readInputPaths } from "../../executors/workspace/read-paths";
 
 describe("readInputPaths", () => {
   let dir: string;

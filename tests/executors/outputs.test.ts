@@ -6,7 +6,7 @@
  */
 import { DockerJupyterExecutor } from "../../executors/docker";
 import { LocalJupyterExecutor } from "../../executors/local";
-import { OutputTooLargeError } from "../../executors/outputs";
+import { OutputTooLargeError } from "../../executors/workspace/outputs";
 import { RemoteJupyterExecutor } from "../../executors/remote";
 import type { CodeExecutor } from "../../executors/types";
 import { type RunningJupyterServer, startJupyterServer } from "../helpers/jupyter-server";
