@@ -109,9 +109,12 @@ export function viewNotebook(view: ThreadView, files: Map<string, Buffer> = new 
     }
     for (const e of turn.before) cells.push(...entryCells(e, turn.index, files, threadId));
     for (const step of turn.steps) {
-      const first = step.entries.find((e) => e.kind === "cell")!;
-      cells.push(markdown(`step-${first.index}`, `### Step ${step.step + 1}${step.description ? `: ${text(step.description)}` : ""}`));
-      for (const e of step.entries) cells.push(...entryCells(e, turn.index, files, threadId));
+      // The heading stands right above the step's first cell; what came before that cell, above it.
+      const first = step.entries.findIndex((e) => e.kind === "cell");
+      step.entries.forEach((e, n) => {
+        if (n === first) cells.push(markdown(`step-${(e as ViewCell).index}`, `### Step ${step.step + 1}${step.description ? `: ${text(step.description)}` : ""}`));
+        cells.push(...entryCells(e, turn.index, files, threadId));
+      });
     }
     if (!turn.current) cells.push(markdown(`answer-${turn.index}`, turnOutcome(turn)));
   }

@@ -75,7 +75,7 @@ export interface ViewTurn {
   cellCount: number;
   /** The current turn's plan; empty for ended turns (only the current plan is kept). */
   plan: PlanStep[];
-  /** What happened in the turn before its first cell. */
+  /** What happened in a turn that has no cells (yet). */
   before: ViewEntry[];
   steps: ViewStep[];
 }
@@ -118,20 +118,32 @@ function entryOf(m: Message, compactions: number): ViewCompaction | ViewDecision
   return instruction ? { kind: "decision", decision: "instruction", text: instruction[1]! } : undefined;
 }
 
-/** The conversation's events, each with how many cells had run before it (counted as compactionsOf does). */
-function conversationEvents(state: CodeActStateValue): { afterCells: number; entry: ViewCompaction | ViewDecision }[] {
-  const out: { afterCells: number; entry: ViewCompaction | ViewDecision }[] = [];
+interface Event {
+  /** Cells run before it (counted as compactionsOf does). */
+  afterCells: number;
+  /** The plan step the coder was on (from the conversation's plan entries), when known. */
+  step?: number;
+  entry: ViewCompaction | ViewDecision;
+}
+
+/** The conversation's events in order, each with where it happened. */
+function conversationEvents(state: CodeActStateValue): Event[] {
+  const out: Event[] = [];
   let cells = 0;
   let compactions = 0;
+  let step: number | undefined;
   for (const m of state.messages ?? []) {
     if (m.kind === "observation") cells++;
+    // `plan:<replans>:<step>[:<turn>]` tells the coder which step it is on; a follow-up starts at the first.
+    if (m.kind === "plan" && m.ref?.startsWith("plan:")) step = Number(m.ref.split(":")[2]);
+    if (m.kind === "user" && m.ref?.startsWith("turn:")) step = 0;
     const entry = entryOf(m, compactions);
     if (entry?.kind === "compaction") compactions++;
-    if (entry) out.push({ afterCells: cells, entry });
+    if (entry) out.push({ afterCells: cells, step: Number.isInteger(step) ? step : undefined, entry });
   }
   // A rejection the coder has not read yet is still the pending note, not an entry.
   const pending = state.rejected && state.observation ? REJECTED.exec(state.observation) : null;
-  if (pending) out.push({ afterCells: state.cells.length, entry: { kind: "decision", decision: "rejected", feedback: pending[1] ?? "" } });
+  if (pending) out.push({ afterCells: state.cells.length, step: state.currentStep, entry: { kind: "decision", decision: "rejected", feedback: pending[1] ?? "" } });
   return out;
 }
 
@@ -186,15 +198,18 @@ export function threadView(state: CodeActStateValue, threadId: string): ThreadVi
       stepOfCell[i] = step;
     }
   });
-  // An entry after p cells sits before cell p: at the start of cell p's turn, else after cell p-1;
-  // one after the last cell ends the last turn.
-  const turnOfCell = (p: number) => ranges.findIndex((r) => r.firstCell <= p && p < r.endCell);
-  for (const { afterCells: p, entry } of conversationEvents(state)) {
-    const n = p < cells.length ? turnOfCell(p) : -1;
+  // An event after p cells sits just before cell p, in cell p's step; at a step's first cell, one
+  // that belongs to the step before stays after that step's last cell. One after the thread's last
+  // cell ends the last turn; a turn without cells holds its events in `before`.
+  const inTurn = (p: number) => ranges.findIndex((r) => r.firstCell <= p && p < r.endCell);
+  for (const { afterCells: p, step, entry } of conversationEvents(state)) {
+    const n = p < cells.length ? inTurn(p) : -1;
     const turn = n >= 0 ? turns[n]! : turns.at(-1)!;
-    const startsTurn = n >= 0 ? p === ranges[n]!.firstCell : turn.cellCount === 0;
-    const after = startsTurn ? undefined : stepOfCell[Math.min(p, cells.length) - 1];
-    (after?.entries ?? turn.before).push(entry);
+    const group = n >= 0 ? stepOfCell[p] : undefined;
+    const previous = n >= 0 ? (p > ranges[n]!.firstCell ? stepOfCell[p - 1] : undefined) : turn.steps.at(-1);
+    if (group && !(previous && previous !== group && step !== group.step)) {
+      group.entries.splice(group.entries.findIndex((e) => e.kind === "cell" && e.index === p), 0, entry);
+    } else (previous?.entries ?? turn.before).push(entry);
   }
   return {
     threadId,
