@@ -34,19 +34,9 @@ function brief(e: ViewEntry): string {
 }
 
 describe("thread view", () => {
-  let executor: DockerJupyterExecutor;
-  let dir: string;
-  beforeAll(async () => {
-    executor = new DockerJupyterExecutor();
-    await executor.start();
-  }, 60_000);
-  afterAll(() => executor?.shutdown());
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), "codeact-view-"));
-  });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
   it("holds turns, steps, cells, decisions, questions and files where they happened", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "codeact-view-"));
+    const executor = new DockerJupyterExecutor();
     const store = await createCheckpointer({ kind: "sqlite", path: join(dir, "c.sqlite") });
     try {
       const models = {
@@ -101,6 +91,8 @@ describe("thread view", () => {
       expect(view.critiques.map((c) => [c.step, c.verdict])).toEqual([[0, "next"], [1, "done"], [0, "done"]]);
     } finally {
       await store.close();
+      await executor.shutdown();
+      rmSync(dir, { recursive: true, force: true });
     }
   }, 180_000);
 });
