@@ -168,7 +168,8 @@ function viewCell(cell: CodeActStateValue["cells"][number], index: number): View
 export function threadView(state: CodeActStateValue, threadId: string): ThreadView {
   const cells = state.cells ?? [];
   const plan = state.plan ?? [];
-  const turns: ViewTurn[] = allTurns(state).map((t) => ({
+  const ranges = allTurns(state);
+  const turns: ViewTurn[] = ranges.map((t) => ({
     index: t.index,
     request: t.request,
     current: t.current,
@@ -181,7 +182,6 @@ export function threadView(state: CodeActStateValue, threadId: string): ThreadVi
     before: [],
     steps: [],
   }));
-  const ranges = allTurns(state);
   // Cell position → where its entries go: its step's entry list, made as the cells are walked.
   const stepOfCell: ViewStep[] = [];
   ranges.forEach((range, n) => {
