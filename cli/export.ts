@@ -6,7 +6,7 @@ import { resolveCells } from "../checkpoints/artifacts/cells";
 import { createCheckpointer } from "../checkpoints/savers";
 import { checkThreadId } from "../checkpoints/thread-id";
 import { readThreadState } from "../graphs/threads";
-import { loadCellFiles } from "../exports/files";
+import { loadViewFiles } from "../exports/files";
 import { viewHtml } from "../exports/html";
 import { viewNotebook } from "../exports/notebook";
 import { threadView } from "../exports/view";
@@ -21,7 +21,7 @@ export async function exportThread(threadId: string, format: "ipynb" | "html", o
     // Images and other large outputs are in the artifact store: both formats embed them.
     const view = threadView({ ...stored, cells: await resolveCells(stored.cells, { store: store.artifacts, threadId }) }, threadId);
     // Files the run wrote under /workspace/outputs/: links in HTML, attachments in the notebook.
-    const files = await loadCellFiles(stored.cells, { store: store.artifacts, threadId }, stored.answerFiles);
+    const files = await loadViewFiles(view, { store: store.artifacts, threadId });
     const path = resolve(out ?? `${checkThreadId(threadId)}.${format}`);
     writeFileSync(path, format === "ipynb" ? `${JSON.stringify(viewNotebook(view, files), null, 1)}\n` : viewHtml(view, files));
     return path;
