@@ -6,9 +6,10 @@ import { resolveCells } from "../checkpoints/artifacts/cells";
 import { createCheckpointer } from "../checkpoints/savers";
 import { checkThreadId } from "../checkpoints/thread-id";
 import { readThreadState } from "../graphs/threads";
-import { loadCellFiles } from "../exports/files";
-import { toHtml } from "../exports/html";
-import { toNotebook } from "../exports/notebook";
+import { loadViewFiles } from "../exports/files";
+import { viewHtml } from "../exports/html";
+import { viewNotebook } from "../exports/notebook";
+import { threadView } from "../exports/view";
 import { checkpointerFromFlags, type RunFlags } from "./run";
 import { exportTrajectories, isTrajectoryFormat, WHERE, type Where } from "../exports/trajectory";
 
@@ -18,11 +19,11 @@ export async function exportThread(threadId: string, format: "ipynb" | "html", o
   try {
     const stored = await readThreadState(store.saver, threadId);
     // Images and other large outputs are in the artifact store: both formats embed them.
-    const state = { ...stored, cells: await resolveCells(stored.cells, { store: store.artifacts, threadId }) };
+    const view = threadView({ ...stored, cells: await resolveCells(stored.cells, { store: store.artifacts, threadId }) }, threadId);
     // Files the run wrote under /workspace/outputs/: links in HTML, attachments in the notebook.
-    const files = await loadCellFiles(stored.cells, { store: store.artifacts, threadId }, stored.answerFiles);
+    const files = await loadViewFiles(view, { store: store.artifacts, threadId });
     const path = resolve(out ?? `${checkThreadId(threadId)}.${format}`);
-    writeFileSync(path, format === "ipynb" ? `${JSON.stringify(toNotebook(state, threadId, files), null, 1)}\n` : toHtml(state, threadId, files));
+    writeFileSync(path, format === "ipynb" ? `${JSON.stringify(viewNotebook(view, files), null, 1)}\n` : viewHtml(view, files));
     return path;
   } finally {
     await store.close();

@@ -1,20 +1,23 @@
 /** A thread's turns as text, for `codeact history`: each request and what came of it. */
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { readThreadState } from "../graphs/threads";
-import { allTurns } from "../graphs/state/turns";
 import { inert } from "../exports/inert";
+import { type ThreadView, threadView } from "../exports/view";
 
 const cut = (s: string, n: number) => (s.length > n ? `${s.slice(0, n)}…` : s);
 const oneLine = (s: string, n: number) => inert(cut(s.replace(/\s*\n\s*/g, " ⏎ "), n));
 
-export async function turnsText(saver: BaseCheckpointSaver, threadId: string): Promise<string> {
-  const state = await readThreadState(saver, threadId);
-  return allTurns(state)
+export function viewTurnsText(view: ThreadView): string {
+  return view.turns
     .map((t) => {
-      const cells = t.endCell - t.firstCell;
-      const head = `turn ${t.index + 1} (${t.status}${t.current && t.status === "running" ? ", not ended" : ""}): ${oneLine(t.index === 0 ? state.task : t.request, 200)}`;
+      const cells = t.cellCount;
+      const head = `turn ${t.index + 1} (${t.status}${t.current && t.status === "running" ? ", not ended" : ""}): ${oneLine(t.index === 0 ? view.task : t.request, 200)}`;
       const outcome = t.answer ? `answer: ${oneLine(t.answer, 300)}` : t.status === "running" ? "no answer yet" : `no answer: ${oneLine(t.statusDetail || t.status, 300)}`;
       return `${head}\n  ${outcome}  (${cells} cell${cells === 1 ? "" : "s"})`;
     })
     .join("\n");
+}
+
+export async function turnsText(saver: BaseCheckpointSaver, threadId: string): Promise<string> {
+  return viewTurnsText(threadView(await readThreadState(saver, threadId), threadId));
 }

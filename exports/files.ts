@@ -4,16 +4,16 @@
  * are named with the command that fetches them.
  */
 import type { ArtifactScope } from "../checkpoints/artifacts/cells";
-import type { Cell } from "../graphs/state/cell";
+import { type ThreadView, viewCells } from "./view";
 
 /** Files up to this size are embedded in an export; `codeact files` fetches any size. */
 export const EMBED_MAX_BYTES = 10 * 1024 * 1024;
 
-/** sha256 → bytes of every embeddable file the cells name. */
-export async function loadCellFiles(cells: Cell[], scope: ArtifactScope, answerFiles: Cell["files"] = []): Promise<Map<string, Buffer>> {
+/** sha256 → bytes of every embeddable file the view's cells and answer name. */
+export async function loadViewFiles(view: ThreadView, scope: ArtifactScope): Promise<Map<string, Buffer>> {
   const out = new Map<string, Buffer>();
-  for (const kept of [...cells.map((c) => c.files), answerFiles]) {
-    for (const f of kept ?? []) {
+  for (const kept of [...viewCells(view).map((c) => c.files), view.answerFiles]) {
+    for (const f of kept) {
       if (out.has(f.sha256) || f.size > EMBED_MAX_BYTES) continue;
       const data = await scope.store.get(scope.threadId, f.sha256);
       if (data) out.set(f.sha256, data);

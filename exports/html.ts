@@ -5,13 +5,12 @@
  * sits in a sandboxed frame without scripts, and a Content-Security-Policy forbids script, network
  * and plugins for the page and its frames, should any hole be missed.
  */
-import type { CodeActStateValue, Turn } from "../graphs/state/state";
-import { allTurns } from "../graphs/state/turns";
+import type { CodeActStateValue } from "../graphs/state/state";
 import type { Cell } from "../graphs/state/cell";
-import { compactionsOf, type Message } from "../graphs/state/message";
 import { inert } from "./inert";
 import { isBase64 } from "./media";
 import { humanSize } from "../executors/workspace/limits";
+import { type ThreadView, threadView, turnEntries, type ViewCell, type ViewCompaction, type ViewEntry, type ViewTurn } from "./view";
 
 // Every attribute this page writes is double-quoted, so escaping " is enough to stay inside one.
 const esc = (s: unknown) => String(s ?? "").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
@@ -62,7 +61,7 @@ function fileLinks(kept: Cell["files"], files: Map<string, Buffer>, threadId: st
 }
 
 /** One executed cell: its step, code and outputs. */
-function cellHtml(cell: Cell, files: Map<string, Buffer>, threadId: string): string {
+function cellHtml(cell: ViewCell, files: Map<string, Buffer>, threadId: string): string {
   const r = cell.result;
   const outs: string[] = [];
   if (r.stdout) outs.push(`<pre class="out">${text(r.stdout)}</pre>`);
@@ -73,32 +72,38 @@ function cellHtml(cell: Cell, files: Map<string, Buffer>, threadId: string): str
   return `<div class="cell"><p class="meta">step ${cell.step + 1}${cell.attempt ? `, self-debug attempt ${cell.attempt}` : ""} — ${text(r.status)}, ${Math.round(r.durationMs)} ms</p><pre><code>${text(cell.code)}</code></pre>${outs.join("")}</div>`;
 }
 
-const outcome = (t: Turn, h: string) => (t.answer ? `<${h}>Answer</${h}><pre>${text(t.answer)}</pre>` : `<${h}>No answer</${h}><p>${text(t.status)}: ${text(t.statusDetail)}</p>`);
+const compaction = (c: ViewCompaction) =>
+  `<section class="cell"><h3>Context compacted</h3><p class="meta">The coder's older turns were replaced by ${c.digest ? "a digest written without the model" : "a summary written by the model"}:</p><pre class="out">${text(c.summary)}</pre></section>`;
+
+/** One view entry (a person's decisions are not shown: the page is what ran). */
+function entryHtml(entry: ViewEntry, files: Map<string, Buffer>, threadId: string): string[] {
+  if (entry.kind === "compaction") return [compaction(entry)];
+  return entry.kind === "cell" ? [cellHtml(entry, files, threadId)] : [];
+}
+
+const outcome = (t: ViewTurn, h: string) => (t.answer ? `<${h}>Answer</${h}><pre>${text(t.answer)}</pre>` : `<${h}>No answer</${h}><p>${text(t.status)}: ${text(t.statusDetail)}</p>`);
 
 export function toHtml(state: CodeActStateValue, threadId: string, files: Map<string, Buffer> = new Map()): string {
-  const turns = allTurns(state);
+  return viewHtml(threadView(state, threadId), files);
+}
+
+export function viewHtml(view: ThreadView, files: Map<string, Buffer> = new Map()): string {
+  const { threadId, turns } = view;
   // A thread with follow-ups: each turn gets its request as a heading, then its cells and its answer.
   const multi = turns.length > 1;
-  const parts: string[] = [`<h1>${text(state.task.split("\n")[0]!)}</h1>`, `<p class="meta">codeact run ${text(threadId)} — status ${text(state.status)}${multi ? ` — ${turns.length} turns` : ""}</p>`, `<pre>${text(state.task)}</pre>`];
-  const plan = () => `<h2>Plan</h2><ol>${state.plan.map((s) => `<li>${text(s.description)}</li>`).join("")}</ol>`;
-  if (!multi && state.plan.length) parts.push(plan());
-  const compactions = compactionsOf(state.messages);
-  const compaction = (m: Message) =>
-    `<section class="cell"><h3>Context compacted</h3><p class="meta">The coder's older turns were replaced by ${m.digest ? "a digest written without the model" : "a summary written by the model"}:</p><pre class="out">${text(m.content)}</pre></section>`;
+  const parts: string[] = [`<h1>${text(view.task.split("\n")[0]!)}</h1>`, `<p class="meta">codeact run ${text(threadId)} — status ${text(view.status)}${multi ? ` — ${turns.length} turns` : ""}</p>`, `<pre>${text(view.task)}</pre>`];
+  const plan = () => `<h2>Plan</h2><ol>${view.plan.map((s) => `<li>${text(s.description)}</li>`).join("")}</ol>`;
+  if (!multi && view.plan.length) parts.push(plan());
   for (const turn of turns) {
     if (multi) {
       parts.push(`<h2>Turn ${turn.index + 1}</h2><pre>${text(turn.request)}</pre>`);
-      if (turn.current && state.plan.length) parts.push(plan());
+      if (turn.current && view.plan.length) parts.push(plan());
     }
-    for (let i = turn.firstCell; i < turn.endCell; i++) {
-      for (const c of compactions) if (c.afterCells === i) parts.push(compaction(c.summary));
-      parts.push(cellHtml(state.cells[i]!, files, threadId));
-    }
+    for (const e of turnEntries(turn)) parts.push(...entryHtml(e, files, threadId));
     if (!turn.current) parts.push(outcome(turn, "h3"));
   }
-  for (const c of compactions) if (c.afterCells >= state.cells.length) parts.push(compaction(c.summary));
-  if (state.critiques.length) parts.push(`<h2>Critiques</h2><ul>${state.critiques.map((c) => `<li>step ${c.step + 1}: <b>${text(c.verdict)}</b> ${text(c.feedback)}</li>`).join("")}</ul>`);
+  if (view.critiques.length) parts.push(`<h2>Critiques</h2><ul>${view.critiques.map((c) => `<li>step ${c.step + 1}: <b>${text(c.verdict)}</b> ${text(c.feedback)}</li>`).join("")}</ul>`);
   parts.push(outcome(turns.at(-1)!, "h2"));
-  parts.push(fileLinks(state.answerFiles, files, threadId));
-  return `<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="${CSP}"><meta name="referrer" content="no-referrer"><title>${text(state.task.slice(0, 80))}</title><style>${STYLE}</style></head><body>${parts.join("\n")}</body></html>\n`;
+  parts.push(fileLinks(view.answerFiles, files, threadId));
+  return `<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="${CSP}"><meta name="referrer" content="no-referrer"><title>${text(view.task.slice(0, 80))}</title><style>${STYLE}</style></head><body>${parts.join("\n")}</body></html>\n`;
 }

@@ -5,11 +5,10 @@
  */
 import type * as nb from "@jupyterlab/nbformat";
 import type { Cell } from "../graphs/state/cell";
-import { compactionsOf, type Message } from "../graphs/state/message";
-import type { CodeActStateValue, Turn } from "../graphs/state/state";
-import { allTurns } from "../graphs/state/turns";
+import type { CodeActStateValue } from "../graphs/state/state";
 import { humanSize } from "../executors/workspace/limits";
 import { imageMime } from "./files";
+import { type ThreadView, threadView, type ViewCell, type ViewCompaction, type ViewEntry, type ViewTurn } from "./view";
 
 /**
  * Run text (task, plan, critiques, answer) is hostile. Jupyter sanitises the HTML of markdown in a
@@ -23,7 +22,7 @@ function markdown(id: string, source: string): nb.IMarkdownCell {
   return { cell_type: "markdown", id, metadata: {}, source };
 }
 
-function outputsOf(cell: Cell): nb.IOutput[] {
+function outputsOf(cell: Pick<Cell, "result">): nb.IOutput[] {
   const r = cell.result;
   const outputs: nb.IOutput[] = [];
   if (r.stdout) outputs.push({ output_type: "stream", name: "stdout", text: r.stdout });
@@ -39,9 +38,9 @@ function outputsOf(cell: Cell): nb.IOutput[] {
 }
 
 /** Where the coder's older turns were replaced by a summary: what it was told from then on. */
-function compactionMarkdown(summary: Message): string {
-  const by = summary.digest ? "a digest written without the model" : "a summary written by the model";
-  return `### Context compacted\n\n*The coder's older turns were replaced by ${by}:*\n\n${text(summary.content).split("\n").map((l) => `> ${l}`).join("\n")}`;
+function compactionMarkdown(c: ViewCompaction): string {
+  const by = c.digest ? "a digest written without the model" : "a summary written by the model";
+  return `### Context compacted\n\n*The coder's older turns were replaced by ${by}:*\n\n${text(c.summary).split("\n").map((l) => `> ${l}`).join("\n")}`;
 }
 
 // Backslash-escapes every ASCII punctuation mark that means something in Markdown: a file name shows as typed.
@@ -68,55 +67,63 @@ function filesCell(kept: Cell["files"], id: string, files: Map<string, Buffer>, 
 }
 
 /** What came of an earlier turn, under its cells. */
-function turnOutcome(t: Turn): string {
+function turnOutcome(t: ViewTurn): string {
   return t.answer ? `### Answer\n\n${text(t.answer)}` : `### No answer\n\nThe turn ended with status **${t.status}**. ${text(t.statusDetail)}`;
 }
 
+function codeCell(cell: ViewCell, turn: number): nb.ICodeCell {
+  return {
+    cell_type: "code",
+    id: cell.id,
+    execution_count: cell.result.executionCount ?? null,
+    metadata: { codeact: { turn, step: cell.step, attempt: cell.attempt, status: cell.result.status, duration_ms: Math.round(cell.result.durationMs), edited: cell.edited, tool_calls: cell.result.toolCalls } },
+    source: cell.code,
+    outputs: outputsOf(cell),
+  } as nb.ICodeCell;
+}
+
+/** One view entry as notebook cells (a person's decisions are not shown: the notebook is what ran). */
+function entryCells(entry: ViewEntry, turn: number, files: Map<string, Buffer>, threadId: string): nb.ICell[] {
+  if (entry.kind === "compaction") return [markdown(`compaction-${entry.index}`, compactionMarkdown(entry))];
+  if (entry.kind !== "cell") return [];
+  const i = entry.index;
+  const kept = filesCell(entry.files, `files-${i}`, files, threadId);
+  return [...(entry.attempt > 0 ? [markdown(`debug-${i}`, `*Self-debug attempt ${entry.attempt}*`)] : []), codeCell(entry, turn), ...(kept ? [kept] : [])];
+}
+
 export function toNotebook(state: CodeActStateValue, threadId: string, files: Map<string, Buffer> = new Map()): nb.INotebookContent {
+  return viewNotebook(threadView(state, threadId), files);
+}
+
+export function viewNotebook(view: ThreadView, files: Map<string, Buffer> = new Map()): nb.INotebookContent {
+  const { threadId, turns } = view;
   const cells: nb.ICell[] = [];
-  const turns = allTurns(state);
   // A thread with follow-ups: each turn gets its request as a heading, then its cells and its answer.
   const multi = turns.length > 1;
-  const planCell = () => markdown("plan", `## Plan\n\n${state.plan.map((s, i) => `${i + 1}. ${text(s.description)}${s.doneCriterion ? ` — *done when:* ${text(s.doneCriterion)}` : ""}`).join("\n")}`);
-  cells.push(markdown("task", `# ${text(state.task.split("\n")[0]!)}\n\n${text(state.task)}\n\n*codeact run \`${threadId}\` — status: **${state.status}***${multi ? ` — ${turns.length} turns` : ""}`));
-  if (!multi && state.plan.length) cells.push(planCell());
-  const compactions = compactionsOf(state.messages);
+  const planCell = () => markdown("plan", `## Plan\n\n${view.plan.map((s, i) => `${i + 1}. ${text(s.description)}${s.doneCriterion ? ` — *done when:* ${text(s.doneCriterion)}` : ""}`).join("\n")}`);
+  cells.push(markdown("task", `# ${text(view.task.split("\n")[0]!)}\n\n${text(view.task)}\n\n*codeact run \`${threadId}\` — status: **${view.status}***${multi ? ` — ${turns.length} turns` : ""}`));
+  if (!multi && view.plan.length) cells.push(planCell());
   for (const turn of turns) {
-    let step = -1;
-    // Only the current turn's plan is kept; earlier turns' steps are shown by number.
-    const plan = turn.current ? state.plan : [];
     if (multi) {
       cells.push(markdown(`turn-${turn.index}`, `## Turn ${turn.index + 1}: ${text(turn.request.split("\n")[0]!)}\n\n${text(turn.request)}`));
-      if (turn.current && state.plan.length) cells.push(planCell());
+      if (turn.current && view.plan.length) cells.push(planCell());
     }
-    for (let i = turn.firstCell; i < turn.endCell; i++) {
-      const cell = state.cells[i]!;
-      for (const [n, c] of compactions.entries()) if (c.afterCells === i) cells.push(markdown(`compaction-${n}`, compactionMarkdown(c.summary)));
-      if (cell.step !== step) {
-        step = cell.step;
-        const s = plan[step];
-        cells.push(markdown(`step-${i}`, `### Step ${step + 1}${s ? `: ${text(s.description)}` : ""}`));
-      }
-      if (cell.attempt > 0) cells.push(markdown(`debug-${i}`, `*Self-debug attempt ${cell.attempt}*`));
-      cells.push({
-        cell_type: "code",
-        id: cell.id,
-        execution_count: cell.result.executionCount ?? null,
-        metadata: { codeact: { turn: turn.index, step: cell.step, attempt: cell.attempt, status: cell.result.status, duration_ms: Math.round(cell.result.durationMs), edited: cell.edited ?? false, tool_calls: cell.result.toolCalls } },
-        source: cell.code,
-        outputs: outputsOf(cell),
-      } as nb.ICodeCell);
-      const kept = filesCell(cell.files, `files-${i}`, files, threadId);
-      if (kept) cells.push(kept);
+    for (const e of turn.before) cells.push(...entryCells(e, turn.index, files, threadId));
+    for (const step of turn.steps) {
+      // The heading stands right above the step's first cell; what came before that cell, above it.
+      const first = step.entries.findIndex((e) => e.kind === "cell");
+      step.entries.forEach((e, n) => {
+        if (n === first) cells.push(markdown(`step-${(e as ViewCell).index}`, `### Step ${step.step + 1}${step.description ? `: ${text(step.description)}` : ""}`));
+        cells.push(...entryCells(e, turn.index, files, threadId));
+      });
     }
     if (!turn.current) cells.push(markdown(`answer-${turn.index}`, turnOutcome(turn)));
   }
-  for (const [n, c] of compactions.entries()) if (c.afterCells >= state.cells.length) cells.push(markdown(`compaction-${n}`, compactionMarkdown(c.summary)));
-  if (state.critiques.length) {
-    cells.push(markdown("critiques", `## Critiques\n\n${state.critiques.map((c) => `- step ${c.step + 1}: **${c.verdict}**${c.feedback ? ` — ${text(c.feedback)}` : ""}`).join("\n")}`));
+  if (view.critiques.length) {
+    cells.push(markdown("critiques", `## Critiques\n\n${view.critiques.map((c) => `- step ${c.step + 1}: **${c.verdict}**${c.feedback ? ` — ${text(c.feedback)}` : ""}`).join("\n")}`));
   }
-  cells.push(markdown("answer", state.answer ? `## Answer\n\n${text(state.answer)}` : `## No answer\n\nThe run ended with status **${state.status}**. ${text(state.statusDetail)}`));
-  const named = filesCell(state.answerFiles, "answer-files", files, threadId);
+  cells.push(markdown("answer", view.answer ? `## Answer\n\n${text(view.answer)}` : `## No answer\n\nThe run ended with status **${view.status}**. ${text(view.statusDetail)}`));
+  const named = filesCell(view.answerFiles, "answer-files", files, threadId);
   if (named) cells.push(named);
   return {
     nbformat: 4,
@@ -124,7 +131,7 @@ export function toNotebook(state: CodeActStateValue, threadId: string, files: Ma
     metadata: {
       kernelspec: { name: "python3", display_name: "Python 3", language: "python" },
       language_info: { name: "python" },
-      codeact: { thread_id: threadId, status: state.status, tokens: state.tokens, iterations: state.iterations, turns: turns.length },
+      codeact: { thread_id: threadId, status: view.status, tokens: view.tokens, iterations: view.iterations, turns: turns.length },
     },
     cells,
   };

@@ -12,9 +12,9 @@ import { type CheckpointerConfig, createCheckpointer } from "../checkpoints/save
 import { readThreadState, threadIds } from "../graphs/threads";
 import { DockerJupyterExecutor } from "../executors/docker";
 import { createPaperGraph, type PaperStateValue } from "../graphs/paper";
-import { allTurns } from "../graphs/state/turns";
 import { formatObservation } from "../nodes/prompting/observation";
 import { ScriptedChatModel } from "../nodes/models/scripted-model";
+import { threadView, turnEntries, viewCells } from "./view";
 
 const Role = z.enum(["system", "user", "assistant"]);
 export const OpenAIChatRecordSchema = z.strictObject({
@@ -62,22 +62,24 @@ export async function readTrajectory(saver: BaseCheckpointSaver, threadId: strin
       succeeded: s.correct,
     };
   }
-  const s = await readThreadState(saver, threadId);
+  const view = threadView(await readThreadState(saver, threadId), threadId);
   const messages: Trajectory["messages"] = [];
   // Every turn: its request, its actions and observations, its answer (a follow-up is the next user message).
-  for (const turn of allTurns(s)) {
-    const request = turn.index === 0 ? s.task : turn.request;
+  for (const turn of view.turns) {
+    const request = turn.index === 0 ? view.task : turn.request;
     // A turn that ended on an observation (no answer): the next request joins it, so roles still alternate.
     const last = messages.at(-1);
     if (last?.role === "user") last.content += `\n\n${request}`;
     else messages.push({ role: "user", content: request });
-    for (const cell of s.cells.slice(turn.firstCell, turn.endCell)) {
+    for (const cell of turnEntries(turn)) {
+      if (cell.kind !== "cell") continue;
       messages.push({ role: "assistant", content: `<execute>\n${cell.code}\n</execute>` });
       messages.push({ role: "user", content: `Observation:\n${formatObservation(cell.result, 4000)}` });
     }
     if (turn.answer) messages.push({ role: "assistant", content: `<solution>${turn.answer}</solution>` });
   }
-  return { threadId, messages: tidy(messages), hadError: s.cells.some((c) => c.result.status !== "ok"), succeeded: s.status === "done" && Boolean(s.answer) };
+  const hadError = viewCells(view).some((c) => c.result.status !== "ok");
+  return { threadId, messages: tidy(messages), hadError, succeeded: view.status === "done" && Boolean(view.answer) };
 }
 
 export function toRecord(t: Trajectory, format: TrajectoryFormat): unknown {

@@ -1,0 +1,98 @@
+/**
+ * The thread view of a real thread: the graph run with scripted models on the Docker kernel, in
+ * approval mode, with SQLite checkpoints and artifacts; two turns, a self-debug, an edit, a
+ * rejection, a question and an output file, each found where it happened.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createCheckpointer } from "../../checkpoints/savers";
+import { DockerJupyterExecutor } from "../../executors/docker";
+import { createCodeActGraph } from "../../graphs/codeact";
+import { runCodeAct } from "../../graphs/run";
+import type { Approval, ApprovalRequest } from "../../graphs/state/state";
+import { readThreadState } from "../../graphs/threads";
+import { ScriptedChatModel } from "../../nodes/models/scripted-model";
+import { threadView, turnEntries, type ViewEntry } from "../../exports/view";
+
+const plan = (...steps: string[]) => JSON.stringify({ steps: steps.map((description) => ({ description, doneCriterion: "output shows it" })) });
+const verdict = (v: "next" | "done", feedback = "", answer?: string) => JSON.stringify({ verdict: v, feedback, ...(answer ? { answer } : {}) });
+const execute = (code: string) => `<execute>\n${code}\n</execute>`;
+
+/** The person: edits the first try at x, rejects the stray print, approves the rest. */
+async function decide(request: ApprovalRequest): Promise<Approval> {
+  if (request.code.includes("x = 41")) return { action: "edit", code: "x = 42\nprint(x)" };
+  if (request.code.includes("not this")) return { action: "reject", feedback: "ask the name first" };
+  return { action: "approve" };
+}
+
+/** An entry in brief, so the test reads as the thread did. */
+function brief(e: ViewEntry): string {
+  if (e.kind === "cell") return `cell ${e.index} attempt ${e.attempt} ${e.result.status}${e.edited ? " edited" : ""}`;
+  if (e.kind === "compaction") return `compaction ${e.index}`;
+  return `${e.decision}`;
+}
+
+describe("thread view", () => {
+  it("holds turns, steps, cells, decisions, questions and files where they happened", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "codeact-view-"));
+    const executor = new DockerJupyterExecutor();
+    const store = await createCheckpointer({ kind: "sqlite", path: join(dir, "c.sqlite") });
+    try {
+      const models = {
+        planner: new ScriptedChatModel({ script: [plan("set x", "ask the name and write a report"), plan("double x")] }),
+        coder: new ScriptedChatModel({
+          script: [
+            execute("x = 1 / 0"),
+            execute("x = 41\nprint(x)"),
+            execute("print('not this')"),
+            execute('name = ask_user("Which name?")\nopen("/workspace/outputs/report.txt", "w").write(f"{name} {x}")\nprint(name)'),
+            execute("print(x * 2)"),
+          ],
+        }),
+        critic: new ScriptedChatModel({ script: [verdict("next", "x is set"), verdict("done", "", "Ada 42"), verdict("done", "", "84")] }),
+      };
+      const graph = createCodeActGraph({ models, executor, limits: { approve: true, critic: "every-action" }, checkpointer: store.saver, artifacts: store.artifacts });
+      const options = { threadId: "view", onApproval: decide, onQuestion: async () => "Ada" };
+      const first = await runCodeAct(graph, "the task", { ...options, inputs: [{ name: "data.txt", data: "1 2 3" }] });
+      expect(first.answer).toBe("Ada 42");
+      const second = await runCodeAct(graph, "now double it", options);
+      expect(second.answer).toBe("84");
+
+      const view = threadView(await readThreadState(store.saver, "view"), "view");
+      // Plain data: what a web page receives is the same view.
+      expect(JSON.parse(JSON.stringify(view))).toEqual(view);
+      expect(view).toMatchObject({ threadId: "view", task: "the task", status: "done", answer: "84", cellCount: 4 });
+      expect(view.inputs).toEqual([expect.objectContaining({ name: "data.txt", size: 5 })]);
+      expect(view.turns.map((t) => [t.index, t.request, t.status, t.answer, t.cellCount, t.current])).toEqual([
+        [0, "the task", "done", "Ada 42", 3, false],
+        [1, "now double it", "done", "84", 1, true],
+      ]);
+
+      const [one, two] = view.turns;
+      // Turn 1: the failed first try and its self-debug retry (edited by the person) in step 1; the
+      // rejection in step 2, before the cell that asked the question and wrote the report.
+      expect(one!.steps.map((s) => [s.step, s.entries.map(brief)])).toEqual([
+        [0, ["cell 0 attempt 0 error", "cell 1 attempt 1 ok edited"]],
+        [1, ["rejected", "cell 2 attempt 0 ok"]],
+      ]);
+      expect(one!.plan).toEqual([]); // an ended turn's plan is not kept
+      const [debug, edited] = one!.steps[0]!.entries;
+      expect(debug).toMatchObject({ kind: "cell", code: "x = 1 / 0", result: { error: { ename: "ZeroDivisionError" } } });
+      expect(edited).toMatchObject({ kind: "cell", code: "x = 42\nprint(x)", edited: true, result: { stdout: "42\n" } });
+      const [rejected, asked] = one!.steps[1]!.entries;
+      expect(rejected).toEqual({ kind: "decision", decision: "rejected", feedback: "ask the name first" });
+      expect(asked).toMatchObject({ kind: "cell", questions: [{ question: "Which name?", answer: "Ada" }], files: [expect.objectContaining({ path: "outputs/report.txt", size: 6 })], result: { stdout: "Ada\n" } });
+
+      // Turn 2: its own plan, its one cell.
+      expect(two!.plan.map((s) => s.description)).toEqual(["double x"]);
+      expect(two!.steps).toEqual([{ step: 0, description: "double x", doneCriterion: "output shows it", entries: [expect.objectContaining({ kind: "cell", index: 3, code: "print(x * 2)" })] }]);
+      expect(turnEntries(two!).map(brief)).toEqual(["cell 3 attempt 0 ok"]);
+      expect(view.critiques.map((c) => [c.step, c.verdict])).toEqual([[0, "next"], [1, "done"], [0, "done"]]);
+    } finally {
+      await store.close();
+      await executor.shutdown();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
+});
