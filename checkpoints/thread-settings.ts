@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { LimitsSchema } from "../graphs/state/limits";
+import { ActionFormatSchema, ExecutorKindSchema } from "../graphs/state/settings";
 
 export const ThreadSettingsSchema = z.object({
   model: z.object({
@@ -19,7 +20,7 @@ export const ThreadSettingsSchema = z.object({
   /** Seconds per model request attempt; null: the default ($CODEACT_MODEL_TIMEOUT or 120). */
   modelTimeout: z.number().positive().max(3_600).nullable(),
   executor: z.object({
-    kind: z.enum(["auto", "docker", "local", "remote"]),
+    kind: ExecutorKindSchema,
     remoteUrl: z.string().max(2_000).nullable(),
   }),
   limits: LimitsSchema.pick({
@@ -33,7 +34,7 @@ export const ThreadSettingsSchema = z.object({
     context: true,
     contextTokens: true,
   }).extend({ vision: z.boolean().nullable().default(null) }),
-  actionFormat: z.enum(["code", "json", "text"]).default("code"),
+  actionFormat: ActionFormatSchema.default("code"),
   /** A recorded trajectory replayed instead of a model (absolute path). */
   scripted: z.string().max(4_096).nullable().default(null),
   /** Where plots are saved (absolute path); null: $CODEACT_HOME/runs/<thread>. */

@@ -9,7 +9,7 @@ import { ScriptedChatModel } from "../nodes/models/scripted-model";
 import { checkThreadId } from "../checkpoints/thread-id";
 import { checkpointerFromFlags } from "./store-flags";
 import { terminalPrompts, WAITING_EXIT_CODE, waitingMessage } from "./ask";
-import { cellTimeoutSeconds, type ExecutorKind, executorKind, httpUrl, oneOf, readJsonFlag, UsageError, wallClockSeconds, wholeNumber } from "./flags";
+import { actionFormat, cellTimeoutSeconds, executorKind, httpUrl, oneOf, readJsonFlag, type RunFlags, UsageError, wallClockSeconds, wholeNumber } from "./flags";
 import { addInputFlag, inputsFromFlags } from "./inputs";
 import { inert } from "../exports/inert";
 import { jsonRenderer, terminalRenderer } from "./render";
@@ -18,6 +18,7 @@ import { addToolFlags, toolLoaderFromFlags } from "./tool-flags";
 import { newThreadId, runSession, type SessionOptions, signalExitCode } from "./session";
 
 export { checkpointerFromFlags };
+export type { RunFlags };
 
 export const TrajectorySchema = z.object({
   task: z.string().optional(),
@@ -36,41 +37,6 @@ export function scriptedModels(path: string, delayMs = 0): RoleModels {
   };
 }
 
-export interface RunFlags {
-  model?: string;
-  baseUrl?: string;
-  apiKey?: string;
-  executor: ExecutorKind;
-  remoteUrl?: string;
-  remoteToken?: string;
-  maxIterations?: number;
-  maxDebug?: number;
-  cellTimeout?: number;
-  wallClock?: number;
-  tokenBudget?: number;
-  modelTimeout?: number;
-  thread?: string;
-  json?: boolean;
-  out?: string;
-  checkpoints?: string;
-  postgres?: string;
-  memory?: boolean;
-  scripted?: string;
-  approve?: boolean;
-  actionFormat?: string;
-  critic?: "claims" | "every-action";
-  context?: "conversation" | "window";
-  contextTokens?: number;
-  vision?: boolean;
-  /** `--input` paths (files or folders) for /workspace/inputs/. */
-  input?: string[];
-  /** resume only: the answer to the agent's pending ask_user() question. */
-  answer?: string;
-  /** Tool modules (absolute paths), recorded with the thread. */
-  tools?: string[];
-  /** MCP config file (absolute path), recorded with the thread. */
-  mcp?: string;
-}
 
 export function addRunFlags(cmd: Command): Command {
   // Each value is checked as it is parsed: a mistake stops here, before any store, lock or kernel.
@@ -99,7 +65,7 @@ export function addRunFlags(cmd: Command): Command {
     .option("--memory", "keep checkpoints in memory only (no resume)")
     .option("--approve", "stop before each code action to approve, edit or reject it (kept by the thread)")
     .option("--no-approve", "leave approval mode on a thread that recorded it")
-    .option("--action-format <format>", "code (default) | json | text: one JSON or text tool call a turn, as in the paper's comparison", oneOf("--action-format", ["code", "json", "text"]))
+    .option("--action-format <format>", "code (default) | json | text: one JSON or text tool call a turn, as in the paper's comparison", actionFormat)
     .option("--scripted <file>", "replay a recorded trajectory (JSON: planner/coder/critic replies) instead of calling a model");
 }
 

@@ -11,8 +11,7 @@ import { checkThreadId } from "../checkpoints/thread-id";
 import { type ThreadSettings, ThreadSettingsSchema, urlWithoutSecrets } from "../checkpoints/thread-settings";
 import { modelConfigFromEnv } from "../nodes/models/models";
 import { parseModelSpec } from "../nodes/models/providers";
-import { UsageError, zodIssuesText } from "./flags";
-import type { RunFlags } from "./run";
+import { type RunFlags, UsageError, zodIssuesText } from "./flags";
 
 /** The run flags a thread records (tool sources included). */
 export type SettingsFlags = RunFlags;
