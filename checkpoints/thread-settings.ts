@@ -6,8 +6,8 @@
  * the environment or on the command line of each run.
  */
 import { z } from "zod";
-import { LimitsSchema } from "../graphs/state/limits";
-import { ActionFormatSchema, ExecutorKindSchema } from "../graphs/state/settings";
+import { LimitsSchema, splitLimits } from "../graphs/state/limits";
+import { ActionFormatSchema, ExecutorKindSchema, type RunSettings, RunSettingsSchema } from "../graphs/state/settings";
 
 export const ThreadSettingsSchema = z.object({
   model: z.object({
@@ -44,6 +44,19 @@ export const ThreadSettingsSchema = z.object({
   mcp: z.string().max(4_096).nullable().default(null),
 });
 export type ThreadSettings = z.output<typeof ThreadSettingsSchema>;
+
+/** The record's converter: what a thread recorded, as the settings of its next run (seconds become ms here). */
+export function runSettingsFromRecord(s: ThreadSettings): RunSettings {
+  return RunSettingsSchema.parse({
+    models: { default: s.model.provider === "openai" ? s.model.name : `${s.model.provider}:${s.model.name}` },
+    script: s.scripted,
+    endpoint: { baseUrl: s.model.baseUrl, timeoutMs: s.modelTimeout === null ? null : s.modelTimeout * 1000 },
+    executor: s.executor,
+    ...splitLimits({ ...s.limits, vision: s.limits.vision ?? undefined }),
+    tools: { modules: s.tools, mcp: s.mcp },
+    actionFormat: s.actionFormat,
+  });
+}
 
 export interface ThreadSettingsRecord {
   threadId: string;

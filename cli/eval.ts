@@ -133,6 +133,7 @@ export function registerEval(program: Command): void {
         resume: Boolean(f.resume),
         maxTurns: f.maxTurns,
         concurrency: f.concurrency,
+        model: f.model,
         executor: { kind: f.executor, remoteUrl: f.remoteUrl },
         checkpointer: checkpointerFromFlags(f as RunFlags),
         filter,

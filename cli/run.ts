@@ -4,7 +4,9 @@ import type { Command } from "commander";
 import pc from "picocolors";
 import { z } from "zod";
 import { codeactHome } from "../executors/setup-state";
-import { createRoleModels, modelConfigFromEnv, type RoleModels } from "../nodes/models/models";
+import { createModels } from "../graphs/runtime";
+import { ScriptSchema } from "../graphs/state/settings";
+import { modelConfigFromEnv, type RoleModels } from "../nodes/models/models";
 import { ScriptedChatModel } from "../nodes/models/scripted-model";
 import { checkThreadId } from "../checkpoints/thread-id";
 import { checkpointerFromFlags } from "./store-flags";
@@ -14,18 +16,14 @@ import { addInputFlag, inputsFromFlags } from "./inputs";
 import { inert } from "../exports/inert";
 import { jsonRenderer, terminalRenderer } from "./render";
 import { threadSettingsFor, typedFlags } from "./thread-settings";
-import { addToolFlags, toolLoaderFromFlags } from "./tool-flags";
+import { runSettingsFromFlags } from "./run-settings";
+import { addToolFlags } from "./tool-flags";
 import { newThreadId, runSession, type SessionOptions, signalExitCode } from "./session";
 
 export { checkpointerFromFlags };
 export type { RunFlags };
 
-export const TrajectorySchema = z.object({
-  task: z.string().optional(),
-  planner: z.array(z.string()),
-  coder: z.array(z.string()),
-  critic: z.array(z.string()),
-});
+export const TrajectorySchema = z.object({ task: z.string().optional(), ...ScriptSchema.shape });
 
 /** Role models that replay a recorded trajectory file (the offline demo; reproducible bug reports). */
 export function scriptedModels(path: string, delayMs = 0): RoleModels {
@@ -70,51 +68,27 @@ export function addRunFlags(cmd: Command): Command {
 }
 
 export function sessionFromFlags(f: RunFlags, threadId: string): SessionOptions {
-  const env = modelConfigFromEnv(process.env, f.model);
+  const settings = runSettingsFromFlags(f);
   if (f.executor === "remote" && !f.remoteUrl) throw new UsageError("--executor remote needs --remote-url (a Jupyter Server, Kernel Gateway or Enterprise Gateway URL).");
-  if (!f.scripted && !f.baseUrl && env.baseUrl) httpUrl("OPENAI_BASE_URL", "http://127.0.0.1:8000/v1")(env.baseUrl);
-  const models = f.scripted
-    ? scriptedModels(f.scripted)
-    : createRoleModels({
-        ...env,
-        model: f.model ?? env.model,
-        baseUrl: f.baseUrl ?? env.baseUrl,
-        apiKey: f.apiKey ?? env.apiKey,
-        ...(f.modelTimeout ? { timeoutMs: Math.round(f.modelTimeout * 1000) } : {}),
-      });
+  const envUrl = modelConfigFromEnv(process.env, f.model).baseUrl;
+  if (!f.scripted && !f.baseUrl && envUrl) httpUrl("OPENAI_BASE_URL", "http://127.0.0.1:8000/v1")(envUrl);
+  const secrets = { apiKey: f.apiKey, remoteToken: f.remoteToken };
+  // Built now, before any store, lock or kernel: a model mistake is the first thing reported.
+  const models = f.scripted ? scriptedModels(f.scripted) : createModels(settings, secrets);
   const imageDir = f.out ?? join(codeactHome(), "runs", checkThreadId(threadId));
-  const seconds = (s?: number) => (s === undefined ? undefined : s * 1000);
-  const limits = Object.fromEntries(
-    Object.entries({
-      maxIterations: f.maxIterations,
-      maxDebugAttempts: f.maxDebug,
-      cellTimeoutMs: seconds(f.cellTimeout),
-      wallClockMs: seconds(f.wallClock),
-      tokenBudget: f.tokenBudget,
-      approve: f.approve,
-      critic: f.critic,
-      context: f.context,
-      contextTokens: f.contextTokens,
-      vision: f.vision,
-    }).filter(([, v]) => v !== undefined),
-  );
   // A person can answer questions only at a terminal; with --json or piped input the run stops at one.
   const terminal = !f.json && Boolean(process.stdin.isTTY);
   const prompts = f.approve || terminal ? terminalPrompts() : undefined;
-  const actionFormat = f.actionFormat ?? "code";
-  if (actionFormat !== "code" && actionFormat !== "json" && actionFormat !== "text") throw new Error(`--action-format must be code, json or text, not "${actionFormat}"`);
   return {
+    settings,
+    secrets,
     models,
-    actionFormat,
-    executor: { kind: f.executor, remoteUrl: f.remoteUrl, remoteToken: f.remoteToken },
     checkpointer: checkpointerFromFlags(f),
-    limits,
     render: f.json ? jsonRenderer(imageDir, threadId) : terminalRenderer(imageDir),
     onApproval: f.approve ? prompts!.approve : undefined,
     onQuestion: terminal ? Object.assign(prompts!.ask, { close: prompts!.close }) : undefined,
     answer: f.answer,
     inputs: inputsFromFlags(f.input),
-    loadTools: toolLoaderFromFlags(f),
     log: (line) => process.stderr.write(`${line}\n`),
   };
 }

@@ -4,14 +4,13 @@
  * result is recorded again when it differs, with the flags that changed it, so an override is kept.
  * Approval mode is sticky: only a typed `--no-approve` leaves it.
  */
-import { isAbsolute, resolve } from "node:path";
 import type { Command } from "commander";
 import type { Checkpointer } from "../checkpoints/savers";
 import { checkThreadId } from "../checkpoints/thread-id";
 import { type ThreadSettings, ThreadSettingsSchema, urlWithoutSecrets } from "../checkpoints/thread-settings";
-import { modelConfigFromEnv } from "../nodes/models/models";
 import { parseModelSpec } from "../nodes/models/providers";
 import { type RunFlags, UsageError, zodIssuesText } from "./flags";
+import { absolute, runSettingsFromFlags } from "./run-settings";
 
 /** The run flags a thread records (tool sources included). */
 export type SettingsFlags = RunFlags;
@@ -35,36 +34,23 @@ export function typedFlags(cmd: Command): Set<string> {
   return new Set(keys.filter((k) => ["cli", "env"].includes(cmd.getOptionValueSource(k) ?? "")));
 }
 
-const absolute = (p: string) => (isAbsolute(p) ? p : resolve(p));
-/** A relative module path works from another directory only when made absolute; package names stay as they are. */
-const toolSource = (t: string) => (t.startsWith("./") || t.startsWith("../") || t === "." ? resolve(t) : t);
-
-/** The settings the flags (with the environment's defaults) stand for. Never a key or token. */
+/**
+ * The record the flags (with the environment's defaults) stand for: their RunSettings, kept in the
+ * record's own shape (seconds, provider and name apart), with --out. Never a key or token.
+ */
 export function settingsFromFlags(f: SettingsFlags, env: NodeJS.ProcessEnv = process.env): ThreadSettings {
-  const m = modelConfigFromEnv(env, f.model);
+  const s = runSettingsFromFlags(f, env);
   // An empty name from the environment is the model client's to refuse (with its own message).
   const parsed = ThreadSettingsSchema.safeParse({
-    model: { ...modelIdentity(f.model || m.model || "gpt-4o-mini"), baseUrl: f.baseUrl ?? m.baseUrl ?? null },
-    modelTimeout: f.modelTimeout ?? (m.timeoutMs ? m.timeoutMs / 1000 : null),
-    executor: { kind: f.executor ?? "auto", remoteUrl: f.remoteUrl ?? null },
-    limits: {
-      maxIterations: f.maxIterations,
-      maxDebugAttempts: f.maxDebug,
-      cellTimeoutMs: f.cellTimeout === undefined ? undefined : f.cellTimeout * 1000,
-      wallClockMs: f.wallClock === undefined ? undefined : f.wallClock * 1000,
-      tokenBudget: f.tokenBudget,
-      approve: f.approve ?? false,
-      critic: f.critic,
-      context: f.context,
-      contextTokens: f.contextTokens,
-      vision: f.vision ?? null,
-    },
-    actionFormat: f.actionFormat ?? "code",
-    scripted: f.scripted ? absolute(f.scripted) : null,
+    model: { ...modelIdentity(s.models.default || "gpt-4o-mini"), baseUrl: s.endpoint.baseUrl },
+    modelTimeout: s.endpoint.timeoutMs === null ? null : s.endpoint.timeoutMs / 1000,
+    executor: { kind: s.executor.kind, remoteUrl: s.executor.remoteUrl },
+    limits: { ...s.budgets, ...s.behaviour, vision: s.behaviour.vision ?? null, approve: s.approve },
+    actionFormat: s.actionFormat,
+    scripted: typeof s.script === "string" ? s.script : null,
     out: f.out ? absolute(f.out) : null,
-    // A comma list or repeated flags, however --tools is parsed.
-    tools: (typeof f.tools === "string" ? (f.tools as string).split(",").filter(Boolean) : (f.tools ?? [])).map(toolSource),
-    mcp: f.mcp ? absolute(f.mcp) : null,
+    tools: s.tools.modules,
+    mcp: s.tools.mcp,
   });
   if (!parsed.success) throw new UsageError(`These settings cannot be kept with the thread: ${zodIssuesText(parsed.error)}`);
   return parsed.data;

@@ -6,6 +6,7 @@
  * createRuntime beside the settings, never in them, so settings can be logged, compared and kept.
  */
 import { z } from "zod";
+import type { DockerExecutorOptions } from "../../executors/docker";
 import { ExecutorKindSchema } from "../../executors/kind";
 import { ApproveSchema, BehaviourSchema, BudgetsSchema, type LimitsInput } from "./limits";
 
@@ -43,7 +44,14 @@ export const RunSettingsSchema = z.object({
       timeoutMs: z.number().positive().max(3_600_000).nullable().default(null),
     })
     .prefault({}),
-  executor: z.object({ kind: ExecutorKindSchema.default("auto"), remoteUrl: Url.nullable().default(null) }).prefault({}),
+  executor: z
+    .object({
+      kind: ExecutorKindSchema.default("auto"),
+      remoteUrl: Url.nullable().default(null),
+      /** The Docker sandbox's memory, pids, CPU and workspace limits (checked by executors/docker.ts; default: its own). */
+      limits: z.custom<DockerExecutorOptions["limits"]>().optional(),
+    })
+    .prefault({}),
   budgets: BudgetsSchema.prefault({}),
   behaviour: BehaviourSchema.prefault({}),
   approve: ApproveSchema,
