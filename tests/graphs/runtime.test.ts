@@ -30,14 +30,14 @@ it("an executor that cannot be built stops the MCP server started before it", as
   expect(await gone(Number(readFileSync(pidFile, "utf8")))).toBe(true);
 }, 60_000);
 
-it("models that cannot be built stop the kernel and the MCP server; built ones run a tool", async () => {
+it("models that cannot be built close the executor and stop the MCP server; built ones serve the kernel its tools", async () => {
   const pidFile = join(dir, "pid");
   const mcp = mcpConfig(pidFile);
   // No key and no endpoint for the OpenAI-compatible model: the last step fails.
-  await expect(createRuntime({ models: { default: "gpt-4o-mini" }, tools: { mcp }, executor: { kind: "local" } }, { env: {} })).rejects.toThrow(/No model endpoint/);
+  await expect(createRuntime({ models: { default: "gpt-4o-mini" }, tools: { mcp }, executor: { kind: "docker" } }, { env: {} })).rejects.toThrow(/No model endpoint/);
   expect(await gone(Number(readFileSync(pidFile, "utf8")))).toBe(true);
 
-  const runtime = await createRuntime({ models: { default: "gpt-4o-mini" }, tools: { mcp }, executor: { kind: "local" } }, { env: { OPENAI_API_KEY: "sk-test" } });
+  const runtime = await createRuntime({ models: { default: "gpt-4o-mini" }, tools: { mcp }, executor: { kind: "docker" } }, { threadId: "runtime-test", env: { OPENAI_API_KEY: "sk-test" } });
   try {
     expect(Object.keys(runtime.models)).toEqual(["planner", "coder", "critic"]);
     await runtime.executor.start();
