@@ -4,10 +4,9 @@ import type { Command } from "commander";
 import pc from "picocolors";
 import { z } from "zod";
 import { codeactHome } from "../executors/setup-state";
-import { createModels } from "../graphs/runtime";
+import { createModels, scriptedModels as modelsFromScript } from "../graphs/runtime";
 import { ScriptSchema } from "../graphs/state/settings";
 import { modelConfigFromEnv, type RoleModels } from "../nodes/models/models";
-import { ScriptedChatModel } from "../nodes/models/scripted-model";
 import { checkThreadId } from "../checkpoints/thread-id";
 import { checkpointerFromFlags } from "./store-flags";
 import { terminalPrompts, WAITING_EXIT_CODE, waitingMessage } from "./ask";
@@ -27,14 +26,8 @@ export const TrajectorySchema = z.object({ task: z.string().optional(), ...Scrip
 
 /** Role models that replay a recorded trajectory file (the offline demo; reproducible bug reports). */
 export function scriptedModels(path: string, delayMs = 0): RoleModels {
-  const t = readJsonFlag("--scripted", path, TrajectorySchema);
-  return {
-    planner: new ScriptedChatModel({ script: t.planner, delayMs }),
-    coder: new ScriptedChatModel({ script: t.coder, delayMs }),
-    critic: new ScriptedChatModel({ script: t.critic, delayMs }),
-  };
+  return modelsFromScript(readJsonFlag("--scripted", path, TrajectorySchema), delayMs);
 }
-
 
 export function addRunFlags(cmd: Command): Command {
   // Each value is checked as it is parsed: a mistake stops here, before any store, lock or kernel.

@@ -45,8 +45,10 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-function scriptedModels(script: Script): RoleModels {
-  return { planner: new ScriptedChatModel({ script: script.planner }), coder: new ScriptedChatModel({ script: script.coder }), critic: new ScriptedChatModel({ script: script.critic }) };
+/** Models that replay a script's replies, each role its own; `delayMs` before each reply (the demo's pace). */
+export function scriptedModels(script: Script, delayMs = 0): RoleModels {
+  const model = (replies: string[]) => new ScriptedChatModel({ script: replies, delayMs });
+  return { planner: model(script.planner), coder: model(script.coder), critic: model(script.critic) };
 }
 
 /** The settings' models: scripted ones, or one per role on the named providers and endpoint. */
