@@ -56,10 +56,9 @@ function mcpFor(run: ServerRun, env: NodeJS.ProcessEnv): McpConfig | undefined {
 }
 
 /**
- * The server's converter: a request, after the policy, as RunSettings, with its secrets and MCP
- * config (which may carry headers) beside them. The operator's model, endpoint and tool modules
- * (CODEACT_TOOLS) fill what the caller left out. The MCP servers (they may carry headers) are not
- * settings: see mcpFor.
+ * The server's converter: a request, after the policy, as RunSettings, with its secrets beside
+ * them. The operator's model, endpoint and tool modules (CODEACT_TOOLS) fill what the caller left
+ * out. The MCP servers are not settings (their headers may hold tokens): see mcpFor.
  */
 export function serverRunSettings(run: ServerRun, env: NodeJS.ProcessEnv = process.env): { settings: RunSettings; secrets: RuntimeSecrets } {
   const m = run.models;
