@@ -7,7 +7,7 @@
 import type { Command } from "commander";
 import type { Checkpointer } from "../checkpoints/savers";
 import { checkThreadId } from "../checkpoints/thread-id";
-import { type ThreadSettings, ThreadSettingsSchema, urlWithoutSecrets } from "../checkpoints/thread-settings";
+import { runSettingsFromRecord, type ThreadSettings, ThreadSettingsSchema, urlWithoutSecrets } from "../checkpoints/thread-settings";
 import { parseModelSpec } from "../nodes/models/providers";
 import { type RunFlags, UsageError, zodIssuesText } from "./flags";
 import { absolute, runSettingsFromFlags } from "./run-settings";
@@ -56,30 +56,31 @@ export function settingsFromFlags(f: SettingsFlags, env: NodeJS.ProcessEnv = pro
   return parsed.data;
 }
 
-/** The flags that reproduce recorded settings. */
-export function flagsFromSettings(s: ThreadSettings): Pick<SettingsFlags, SettingFlag> {
+/** The flags that reproduce recorded settings (read through the record's one converter, runSettingsFromRecord). */
+export function flagsFromSettings(record: ThreadSettings): Pick<SettingsFlags, SettingFlag> {
+  const s = runSettingsFromRecord(record);
   const u = <T>(v: T | null) => (v === null ? undefined : v);
   return {
-    model: s.model.provider === "openai" ? s.model.name : `${s.model.provider}:${s.model.name}`,
-    baseUrl: u(s.model.baseUrl),
-    modelTimeout: u(s.modelTimeout),
+    model: s.models.default,
+    baseUrl: u(s.endpoint.baseUrl),
+    modelTimeout: s.endpoint.timeoutMs === null ? undefined : s.endpoint.timeoutMs / 1000,
     executor: s.executor.kind,
     remoteUrl: u(s.executor.remoteUrl),
-    maxIterations: s.limits.maxIterations,
-    maxDebug: s.limits.maxDebugAttempts,
-    cellTimeout: s.limits.cellTimeoutMs / 1000,
-    wallClock: s.limits.wallClockMs / 1000,
-    tokenBudget: s.limits.tokenBudget,
-    approve: s.limits.approve,
-    critic: s.limits.critic,
-    context: s.limits.context,
-    contextTokens: s.limits.contextTokens,
-    vision: u(s.limits.vision),
+    maxIterations: s.budgets.maxIterations,
+    maxDebug: s.budgets.maxDebugAttempts,
+    cellTimeout: s.budgets.cellTimeoutMs / 1000,
+    wallClock: s.budgets.wallClockMs / 1000,
+    tokenBudget: s.budgets.tokenBudget,
+    approve: s.approve,
+    critic: s.behaviour.critic,
+    context: s.behaviour.context,
+    contextTokens: s.budgets.contextTokens,
+    vision: s.behaviour.vision,
     actionFormat: s.actionFormat,
-    scripted: u(s.scripted),
-    out: u(s.out),
-    tools: s.tools,
-    mcp: u(s.mcp),
+    scripted: typeof s.script === "string" ? s.script : undefined,
+    out: u(record.out),
+    tools: s.tools.modules,
+    mcp: u(s.tools.mcp),
   };
 }
 
