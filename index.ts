@@ -15,6 +15,10 @@ export type { Message } from "./graphs/state/message";
 export type { CodeActEvent } from "./graphs/state/events";
 export { LimitsSchema } from "./graphs/state/limits";
 export type { Limits, LimitsInput } from "./graphs/state/limits";
+export { RunSettingsSchema } from "./graphs/state/settings";
+export type { RunSettings, RunSettingsInput } from "./graphs/state/settings";
+export { createModels, createRuntime } from "./graphs/runtime";
+export type { Runtime, RuntimeOptions, RuntimeSecrets } from "./graphs/runtime";
 
 export { createRoleModels, modelConfigFromEnv, hasModelEndpoint } from "./nodes/models/models";
 export type { ModelConfig, Role, RoleModels } from "./nodes/models/models";

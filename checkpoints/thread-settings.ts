@@ -6,7 +6,8 @@
  * the environment or on the command line of each run.
  */
 import { z } from "zod";
-import { LimitsSchema } from "../graphs/state/limits";
+import { LimitsSchema, splitLimits } from "../graphs/state/limits";
+import { ActionFormatSchema, ExecutorKindSchema, type RunSettings, RunSettingsSchema } from "../graphs/state/settings";
 
 export const ThreadSettingsSchema = z.object({
   model: z.object({
@@ -19,7 +20,7 @@ export const ThreadSettingsSchema = z.object({
   /** Seconds per model request attempt; null: the default ($CODEACT_MODEL_TIMEOUT or 120). */
   modelTimeout: z.number().positive().max(3_600).nullable(),
   executor: z.object({
-    kind: z.enum(["auto", "docker", "local", "remote"]),
+    kind: ExecutorKindSchema,
     remoteUrl: z.string().max(2_000).nullable(),
   }),
   limits: LimitsSchema.pick({
@@ -33,7 +34,7 @@ export const ThreadSettingsSchema = z.object({
     context: true,
     contextTokens: true,
   }).extend({ vision: z.boolean().nullable().default(null) }),
-  actionFormat: z.enum(["code", "json", "text"]).default("code"),
+  actionFormat: ActionFormatSchema.default("code"),
   /** A recorded trajectory replayed instead of a model (absolute path). */
   scripted: z.string().max(4_096).nullable().default(null),
   /** Where plots are saved (absolute path); null: $CODEACT_HOME/runs/<thread>. */
@@ -43,6 +44,19 @@ export const ThreadSettingsSchema = z.object({
   mcp: z.string().max(4_096).nullable().default(null),
 });
 export type ThreadSettings = z.output<typeof ThreadSettingsSchema>;
+
+/** The record's converter: what a thread recorded, as the settings of its next run (seconds become ms here). */
+export function runSettingsFromRecord(s: ThreadSettings): RunSettings {
+  return RunSettingsSchema.parse({
+    models: { default: s.model.provider === "openai" ? s.model.name : `${s.model.provider}:${s.model.name}` },
+    script: s.scripted,
+    endpoint: { baseUrl: s.model.baseUrl, timeoutMs: s.modelTimeout === null ? null : s.modelTimeout * 1000 },
+    executor: s.executor,
+    ...splitLimits({ ...s.limits, vision: s.limits.vision ?? undefined }),
+    tools: { modules: s.tools, mcp: s.mcp },
+    actionFormat: s.actionFormat,
+  });
+}
 
 export interface ThreadSettingsRecord {
   threadId: string;

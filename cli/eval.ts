@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { z } from "zod";
 import { codeactHome } from "../executors/setup-state";
-import type { ActionFormat } from "../nodes/prompting/actions";
+import type { ActionFormat, ExecutorKind } from "../graphs/state/settings";
 import { createRoleModels, modelConfigFromEnv } from "../nodes/models/models";
 import { ScriptedChatModel } from "../nodes/models/scripted-model";
 import { type AgentKind, runEval } from "../eval/run";
@@ -24,7 +24,7 @@ interface EvalFlags {
   model?: string;
   baseUrl?: string;
   apiKey?: string;
-  executor: "auto" | "docker" | "local" | "remote";
+  executor: ExecutorKind;
   remoteUrl?: string;
   cellTimeout?: number;
   checkpoints?: string;
@@ -133,6 +133,7 @@ export function registerEval(program: Command): void {
         resume: Boolean(f.resume),
         maxTurns: f.maxTurns,
         concurrency: f.concurrency,
+        model: f.model,
         executor: { kind: f.executor, remoteUrl: f.remoteUrl },
         checkpointer: checkpointerFromFlags(f as RunFlags),
         filter,

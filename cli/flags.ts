@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import type { z } from "zod";
 import { MAX_CELL_TIMEOUT_MS, MAX_WALL_CLOCK_MS } from "../graphs/state/limits";
+import { ACTION_FORMATS, type ActionFormat, EXECUTOR_KINDS, type ExecutorKind } from "../graphs/state/settings";
 
 /** A usage mistake: main prints its message alone, without a stack. */
 export class UsageError extends Error {
@@ -38,13 +39,8 @@ export function oneOf<T extends string>(flag: string, values: readonly T[]): (va
   };
 }
 
-export const EXECUTORS = ["auto", "docker", "local", "remote"] as const;
-export type ExecutorKind = (typeof EXECUTORS)[number];
-
-export function executorKind(value: string): ExecutorKind {
-  if ((EXECUTORS as readonly string[]).includes(value)) return value as ExecutorKind;
-  throw new UsageError(`--executor must be one of ${EXECUTORS.join(", ")} (got "${value}")`);
-}
+export const executorKind = oneOf("--executor", EXECUTOR_KINDS);
+export const actionFormat = oneOf("--action-format", ACTION_FORMATS);
 
 /** A parser for a flag holding an http(s) URL; `example` shows what one looks like. */
 export function httpUrl(flag: string, example: string): (value: string) => string {
@@ -79,4 +75,41 @@ export function readJsonFlag<S extends z.ZodType>(flag: string, path: string, sc
   const parsed = schema.safeParse(json);
   if (!parsed.success) throw new UsageError(`${flag} ${path}: ${zodIssuesText(parsed.error)}`);
   return parsed.data;
+}
+
+/** The flags of run, resume and chat (parsed and checked by addRunFlags). */
+export interface RunFlags {
+  model?: string;
+  baseUrl?: string;
+  apiKey?: string;
+  executor: ExecutorKind;
+  remoteUrl?: string;
+  remoteToken?: string;
+  maxIterations?: number;
+  maxDebug?: number;
+  cellTimeout?: number;
+  wallClock?: number;
+  tokenBudget?: number;
+  modelTimeout?: number;
+  thread?: string;
+  json?: boolean;
+  out?: string;
+  checkpoints?: string;
+  postgres?: string;
+  memory?: boolean;
+  scripted?: string;
+  approve?: boolean;
+  actionFormat?: ActionFormat;
+  critic?: "claims" | "every-action";
+  context?: "conversation" | "window";
+  contextTokens?: number;
+  vision?: boolean;
+  /** `--input` paths (files or folders) for /workspace/inputs/. */
+  input?: string[];
+  /** resume only: the answer to the agent's pending ask_user() question. */
+  answer?: string;
+  /** Tool modules (absolute paths), recorded with the thread. */
+  tools?: string[];
+  /** MCP config file (absolute path), recorded with the thread. */
+  mcp?: string;
 }

@@ -4,72 +4,29 @@ import type { Command } from "commander";
 import pc from "picocolors";
 import { z } from "zod";
 import { codeactHome } from "../executors/setup-state";
-import { createRoleModels, modelConfigFromEnv, type RoleModels } from "../nodes/models/models";
-import { ScriptedChatModel } from "../nodes/models/scripted-model";
+import { createModels, scriptedModels as modelsFromScript } from "../graphs/runtime";
+import { ScriptSchema } from "../graphs/state/settings";
+import { modelConfigFromEnv, type RoleModels } from "../nodes/models/models";
 import { checkThreadId } from "../checkpoints/thread-id";
 import { checkpointerFromFlags } from "./store-flags";
 import { terminalPrompts, WAITING_EXIT_CODE, waitingMessage } from "./ask";
-import { cellTimeoutSeconds, type ExecutorKind, executorKind, httpUrl, oneOf, readJsonFlag, UsageError, wallClockSeconds, wholeNumber } from "./flags";
+import { actionFormat, cellTimeoutSeconds, executorKind, httpUrl, oneOf, readJsonFlag, type RunFlags, UsageError, wallClockSeconds, wholeNumber } from "./flags";
 import { addInputFlag, inputsFromFlags } from "./inputs";
 import { inert } from "../exports/inert";
 import { jsonRenderer, terminalRenderer } from "./render";
 import { threadSettingsFor, typedFlags } from "./thread-settings";
-import { addToolFlags, toolLoaderFromFlags } from "./tool-flags";
+import { runSettingsFromFlags } from "./run-settings";
+import { addToolFlags } from "./tool-flags";
 import { newThreadId, runSession, type SessionOptions, signalExitCode } from "./session";
 
 export { checkpointerFromFlags };
+export type { RunFlags };
 
-export const TrajectorySchema = z.object({
-  task: z.string().optional(),
-  planner: z.array(z.string()),
-  coder: z.array(z.string()),
-  critic: z.array(z.string()),
-});
+export const TrajectorySchema = z.object({ task: z.string().optional(), ...ScriptSchema.shape });
 
 /** Role models that replay a recorded trajectory file (the offline demo; reproducible bug reports). */
 export function scriptedModels(path: string, delayMs = 0): RoleModels {
-  const t = readJsonFlag("--scripted", path, TrajectorySchema);
-  return {
-    planner: new ScriptedChatModel({ script: t.planner, delayMs }),
-    coder: new ScriptedChatModel({ script: t.coder, delayMs }),
-    critic: new ScriptedChatModel({ script: t.critic, delayMs }),
-  };
-}
-
-export interface RunFlags {
-  model?: string;
-  baseUrl?: string;
-  apiKey?: string;
-  executor: ExecutorKind;
-  remoteUrl?: string;
-  remoteToken?: string;
-  maxIterations?: number;
-  maxDebug?: number;
-  cellTimeout?: number;
-  wallClock?: number;
-  tokenBudget?: number;
-  modelTimeout?: number;
-  thread?: string;
-  json?: boolean;
-  out?: string;
-  checkpoints?: string;
-  postgres?: string;
-  memory?: boolean;
-  scripted?: string;
-  approve?: boolean;
-  actionFormat?: string;
-  critic?: "claims" | "every-action";
-  context?: "conversation" | "window";
-  contextTokens?: number;
-  vision?: boolean;
-  /** `--input` paths (files or folders) for /workspace/inputs/. */
-  input?: string[];
-  /** resume only: the answer to the agent's pending ask_user() question. */
-  answer?: string;
-  /** Tool modules (absolute paths), recorded with the thread. */
-  tools?: string[];
-  /** MCP config file (absolute path), recorded with the thread. */
-  mcp?: string;
+  return modelsFromScript(readJsonFlag("--scripted", path, TrajectorySchema), delayMs);
 }
 
 export function addRunFlags(cmd: Command): Command {
@@ -99,56 +56,32 @@ export function addRunFlags(cmd: Command): Command {
     .option("--memory", "keep checkpoints in memory only (no resume)")
     .option("--approve", "stop before each code action to approve, edit or reject it (kept by the thread)")
     .option("--no-approve", "leave approval mode on a thread that recorded it")
-    .option("--action-format <format>", "code (default) | json | text: one JSON or text tool call a turn, as in the paper's comparison", oneOf("--action-format", ["code", "json", "text"]))
+    .option("--action-format <format>", "code (default) | json | text: one JSON or text tool call a turn, as in the paper's comparison", actionFormat)
     .option("--scripted <file>", "replay a recorded trajectory (JSON: planner/coder/critic replies) instead of calling a model");
 }
 
 export function sessionFromFlags(f: RunFlags, threadId: string): SessionOptions {
-  const env = modelConfigFromEnv(process.env, f.model);
+  const settings = runSettingsFromFlags(f);
   if (f.executor === "remote" && !f.remoteUrl) throw new UsageError("--executor remote needs --remote-url (a Jupyter Server, Kernel Gateway or Enterprise Gateway URL).");
-  if (!f.scripted && !f.baseUrl && env.baseUrl) httpUrl("OPENAI_BASE_URL", "http://127.0.0.1:8000/v1")(env.baseUrl);
-  const models = f.scripted
-    ? scriptedModels(f.scripted)
-    : createRoleModels({
-        ...env,
-        model: f.model ?? env.model,
-        baseUrl: f.baseUrl ?? env.baseUrl,
-        apiKey: f.apiKey ?? env.apiKey,
-        ...(f.modelTimeout ? { timeoutMs: Math.round(f.modelTimeout * 1000) } : {}),
-      });
+  const envUrl = modelConfigFromEnv(process.env, f.model).baseUrl;
+  if (!f.scripted && !f.baseUrl && envUrl) httpUrl("OPENAI_BASE_URL", "http://127.0.0.1:8000/v1")(envUrl);
+  const secrets = { apiKey: f.apiKey, remoteToken: f.remoteToken };
+  // Built now, before any store, lock or kernel: a model mistake is the first thing reported.
+  const models = f.scripted ? scriptedModels(f.scripted) : createModels(settings, secrets);
   const imageDir = f.out ?? join(codeactHome(), "runs", checkThreadId(threadId));
-  const seconds = (s?: number) => (s === undefined ? undefined : s * 1000);
-  const limits = Object.fromEntries(
-    Object.entries({
-      maxIterations: f.maxIterations,
-      maxDebugAttempts: f.maxDebug,
-      cellTimeoutMs: seconds(f.cellTimeout),
-      wallClockMs: seconds(f.wallClock),
-      tokenBudget: f.tokenBudget,
-      approve: f.approve,
-      critic: f.critic,
-      context: f.context,
-      contextTokens: f.contextTokens,
-      vision: f.vision,
-    }).filter(([, v]) => v !== undefined),
-  );
   // A person can answer questions only at a terminal; with --json or piped input the run stops at one.
   const terminal = !f.json && Boolean(process.stdin.isTTY);
   const prompts = f.approve || terminal ? terminalPrompts() : undefined;
-  const actionFormat = f.actionFormat ?? "code";
-  if (actionFormat !== "code" && actionFormat !== "json" && actionFormat !== "text") throw new Error(`--action-format must be code, json or text, not "${actionFormat}"`);
   return {
+    settings,
+    secrets,
     models,
-    actionFormat,
-    executor: { kind: f.executor, remoteUrl: f.remoteUrl, remoteToken: f.remoteToken },
     checkpointer: checkpointerFromFlags(f),
-    limits,
     render: f.json ? jsonRenderer(imageDir, threadId) : terminalRenderer(imageDir),
     onApproval: f.approve ? prompts!.approve : undefined,
     onQuestion: terminal ? Object.assign(prompts!.ask, { close: prompts!.close }) : undefined,
     answer: f.answer,
     inputs: inputsFromFlags(f.input),
-    loadTools: toolLoaderFromFlags(f),
     log: (line) => process.stderr.write(`${line}\n`),
   };
 }

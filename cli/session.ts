@@ -5,28 +5,24 @@
  */
 import { randomBytes } from "node:crypto";
 import { createCodeActGraph } from "../graphs/codeact";
-import type { LimitsInput } from "../graphs/state/limits";
 import { NotWaitingError, runCodeAct, type RunOptions, type RunResult, TurnInProgressError } from "../graphs/run";
+import { createRuntime, type Runtime, type RuntimeSecrets } from "../graphs/runtime";
+import { limitsOf, type RunSettings } from "../graphs/state/settings";
 import type { CodeActStateValue } from "../graphs/state/state";
-import { createExecutor, type ExecutorChoice } from "../executors/factory";
 import type { RoleModels } from "../nodes/models/models";
 import { type Checkpointer, type CheckpointerConfig, createCheckpointer } from "../checkpoints/savers";
 import { lockThread, type ThreadLock } from "../checkpoints/lock";
 import { checkThreadId } from "../checkpoints/thread-id";
 import { readThreadState } from "../graphs/threads";
-import type { ToolBridge } from "../tools/bridge";
-import type { LoadedTools } from "../tools/sources";
 import type { Renderer } from "./render";
 
 export interface SessionOptions {
+  /** The run's settings; its tool sources are started before the kernel and closed when the session ends. */
+  settings: RunSettings;
+  secrets?: RuntimeSecrets;
+  /** Built from the settings already, so a model mistake stops the command before any store opens. */
   models: RoleModels;
-  executor: ExecutorChoice;
   checkpointer?: CheckpointerConfig;
-  limits?: LimitsInput;
-  actionFormat?: "code" | "json" | "text";
-  tools?: ToolBridge;
-  /** Starts tool sources (modules, MCP servers) before the kernel; they are closed when the run ends. */
-  loadTools?: () => Promise<LoadedTools>;
   render: Renderer;
   log: (line: string) => void;
   onApproval?: RunOptions["onApproval"];
@@ -123,18 +119,12 @@ export async function openSession(threadId: string, opts: SessionOptions, watch:
     lockLost = err;
     current.abort();
   });
-  let executor: Awaited<ReturnType<typeof createExecutor>>;
-  let loaded: LoadedTools | undefined;
-  let tools = opts.tools;
+  let runtime: Runtime;
   try {
     if (watch.signal.aborted) throw new Error("stopped before the kernel was started");
     await opts.beforeRun?.(store);
-    // Tool sources first: a tool server that fails to start is reported before the kernel or any model call.
-    loaded = await opts.loadTools?.();
-    tools = loaded?.bridge ?? tools;
-    executor = await createExecutor({ ...opts.executor, threadId }, tools);
+    runtime = await createRuntime(opts.settings, { threadId, secrets: opts.secrets, models: opts.models });
   } catch (err) {
-    await loaded?.close();
     await lock.recordStop(watch.pausedBy || lockLost ? "paused" : "error", watch.pausedBy ?? (lockLost ?? (err as Error)).message).catch(() => undefined);
     await lock.release().catch(() => undefined);
     await store.close();
@@ -145,7 +135,8 @@ export async function openSession(threadId: string, opts: SessionOptions, watch:
   let stop: Parameters<ThreadLock["recordStop"]> = ["error", "the run ended unexpectedly"];
   // The answer and the input files belong to the session's first turn (the command line's).
   let first = true;
-  const graph = createCodeActGraph({ models: opts.models, executor, tools, limits: opts.limits, checkpointer: store.saver, artifacts: store.artifacts, actionFormat: opts.actionFormat });
+  const { executor, models, tools } = runtime;
+  const graph = createCodeActGraph({ models, executor, tools, limits: limitsOf(opts.settings), checkpointer: store.saver, artifacts: store.artifacts, actionFormat: opts.settings.actionFormat });
   const turn = async (task: string | null, w: SignalWatch): Promise<SessionResult> => {
     current = w;
     if (lockLost) throw lockLost;
@@ -179,14 +170,13 @@ export async function openSession(threadId: string, opts: SessionOptions, watch:
       // Whatever broke (the model endpoint, the network, the database, a bug), the finished steps are
       // checkpointed. Resuming without --approve would run a pending action nobody approved.
       const err = (lockLost ?? caught) as Error;
-      const flags = opts.limits?.approve ? " --approve" : "";
+      const flags = opts.settings.approve ? " --approve" : "";
       if (store.kind !== "memory") err.message += `\nThe run is kept up to its last finished step; continue it with: codeact resume ${threadId}${flags}`;
       throw err;
     }
   };
   const close = async () => {
-    await executor.shutdown().catch(() => undefined);
-    await loaded?.close();
+    await runtime.close();
     await lock.recordStop(...stop).catch(() => undefined);
     await lock.release().catch(() => undefined);
     await store.close();

@@ -4,15 +4,13 @@
  * result is recorded again when it differs, with the flags that changed it, so an override is kept.
  * Approval mode is sticky: only a typed `--no-approve` leaves it.
  */
-import { isAbsolute, resolve } from "node:path";
 import type { Command } from "commander";
 import type { Checkpointer } from "../checkpoints/savers";
 import { checkThreadId } from "../checkpoints/thread-id";
-import { type ThreadSettings, ThreadSettingsSchema, urlWithoutSecrets } from "../checkpoints/thread-settings";
-import { modelConfigFromEnv } from "../nodes/models/models";
+import { runSettingsFromRecord, type ThreadSettings, ThreadSettingsSchema, urlWithoutSecrets } from "../checkpoints/thread-settings";
 import { parseModelSpec } from "../nodes/models/providers";
-import { UsageError, zodIssuesText } from "./flags";
-import type { RunFlags } from "./run";
+import { type RunFlags, UsageError, zodIssuesText } from "./flags";
+import { absolute, runSettingsFromFlags } from "./run-settings";
 
 /** The run flags a thread records (tool sources included). */
 export type SettingsFlags = RunFlags;
@@ -36,65 +34,53 @@ export function typedFlags(cmd: Command): Set<string> {
   return new Set(keys.filter((k) => ["cli", "env"].includes(cmd.getOptionValueSource(k) ?? "")));
 }
 
-const absolute = (p: string) => (isAbsolute(p) ? p : resolve(p));
-/** A relative module path works from another directory only when made absolute; package names stay as they are. */
-const toolSource = (t: string) => (t.startsWith("./") || t.startsWith("../") || t === "." ? resolve(t) : t);
-
-/** The settings the flags (with the environment's defaults) stand for. Never a key or token. */
+/**
+ * The record the flags (with the environment's defaults) stand for: their RunSettings, kept in the
+ * record's own shape (seconds, provider and name apart), with --out. Never a key or token.
+ */
 export function settingsFromFlags(f: SettingsFlags, env: NodeJS.ProcessEnv = process.env): ThreadSettings {
-  const m = modelConfigFromEnv(env, f.model);
+  const s = runSettingsFromFlags(f, env);
   // An empty name from the environment is the model client's to refuse (with its own message).
   const parsed = ThreadSettingsSchema.safeParse({
-    model: { ...modelIdentity(f.model || m.model || "gpt-4o-mini"), baseUrl: f.baseUrl ?? m.baseUrl ?? null },
-    modelTimeout: f.modelTimeout ?? (m.timeoutMs ? m.timeoutMs / 1000 : null),
-    executor: { kind: f.executor ?? "auto", remoteUrl: f.remoteUrl ?? null },
-    limits: {
-      maxIterations: f.maxIterations,
-      maxDebugAttempts: f.maxDebug,
-      cellTimeoutMs: f.cellTimeout === undefined ? undefined : f.cellTimeout * 1000,
-      wallClockMs: f.wallClock === undefined ? undefined : f.wallClock * 1000,
-      tokenBudget: f.tokenBudget,
-      approve: f.approve ?? false,
-      critic: f.critic,
-      context: f.context,
-      contextTokens: f.contextTokens,
-      vision: f.vision ?? null,
-    },
-    actionFormat: f.actionFormat ?? "code",
-    scripted: f.scripted ? absolute(f.scripted) : null,
+    model: { ...modelIdentity(s.models.default || "gpt-4o-mini"), baseUrl: s.endpoint.baseUrl },
+    modelTimeout: s.endpoint.timeoutMs === null ? null : s.endpoint.timeoutMs / 1000,
+    executor: { kind: s.executor.kind, remoteUrl: s.executor.remoteUrl },
+    limits: { ...s.budgets, ...s.behaviour, vision: s.behaviour.vision ?? null, approve: s.approve },
+    actionFormat: s.actionFormat,
+    scripted: typeof s.script === "string" ? s.script : null,
     out: f.out ? absolute(f.out) : null,
-    // A comma list or repeated flags, however --tools is parsed.
-    tools: (typeof f.tools === "string" ? (f.tools as string).split(",").filter(Boolean) : (f.tools ?? [])).map(toolSource),
-    mcp: f.mcp ? absolute(f.mcp) : null,
+    tools: s.tools.modules,
+    mcp: s.tools.mcp,
   });
   if (!parsed.success) throw new UsageError(`These settings cannot be kept with the thread: ${zodIssuesText(parsed.error)}`);
   return parsed.data;
 }
 
-/** The flags that reproduce recorded settings. */
-export function flagsFromSettings(s: ThreadSettings): Pick<SettingsFlags, SettingFlag> {
+/** The flags that reproduce recorded settings (read through the record's one converter, runSettingsFromRecord). */
+export function flagsFromSettings(record: ThreadSettings): Pick<SettingsFlags, SettingFlag> {
+  const s = runSettingsFromRecord(record);
   const u = <T>(v: T | null) => (v === null ? undefined : v);
   return {
-    model: s.model.provider === "openai" ? s.model.name : `${s.model.provider}:${s.model.name}`,
-    baseUrl: u(s.model.baseUrl),
-    modelTimeout: u(s.modelTimeout),
+    model: s.models.default,
+    baseUrl: u(s.endpoint.baseUrl),
+    modelTimeout: s.endpoint.timeoutMs === null ? undefined : s.endpoint.timeoutMs / 1000,
     executor: s.executor.kind,
     remoteUrl: u(s.executor.remoteUrl),
-    maxIterations: s.limits.maxIterations,
-    maxDebug: s.limits.maxDebugAttempts,
-    cellTimeout: s.limits.cellTimeoutMs / 1000,
-    wallClock: s.limits.wallClockMs / 1000,
-    tokenBudget: s.limits.tokenBudget,
-    approve: s.limits.approve,
-    critic: s.limits.critic,
-    context: s.limits.context,
-    contextTokens: s.limits.contextTokens,
-    vision: u(s.limits.vision),
+    maxIterations: s.budgets.maxIterations,
+    maxDebug: s.budgets.maxDebugAttempts,
+    cellTimeout: s.budgets.cellTimeoutMs / 1000,
+    wallClock: s.budgets.wallClockMs / 1000,
+    tokenBudget: s.budgets.tokenBudget,
+    approve: s.approve,
+    critic: s.behaviour.critic,
+    context: s.behaviour.context,
+    contextTokens: s.budgets.contextTokens,
+    vision: s.behaviour.vision,
     actionFormat: s.actionFormat,
-    scripted: u(s.scripted),
-    out: u(s.out),
-    tools: s.tools,
-    mcp: u(s.mcp),
+    scripted: typeof s.script === "string" ? s.script : undefined,
+    out: u(record.out),
+    tools: s.tools.modules,
+    mcp: u(s.tools.mcp),
   };
 }
 

@@ -1,14 +1,13 @@
 /**
  * `--tools <module>` (repeatable) and `--mcp <config>` on run, resume and chat. Paths are checked
  * and made absolute as they are parsed, so they are recorded with the thread as absolute paths and
- * a resume from another folder loads the same files. Loading itself waits for the session (see
- * runSession), which starts the sources before the kernel and stops them when the run ends.
+ * a resume from another folder loads the same files. Loading itself waits for the session's
+ * runtime (graphs/runtime.ts), which starts the sources before the kernel and stops them when the run ends.
  */
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { checkToolModulePath, ToolSourceError } from "../tools/modules";
-import type { LoadedTools } from "../tools/sources";
 import { UsageError } from "./flags";
 
 export interface ToolFlags {
@@ -38,12 +37,4 @@ export function addToolFlags(cmd: Command): Command {
   return cmd
     .option("--tools <module>", "a .ts/.js module exporting LangChain tools; each becomes a Python function in the kernel (repeatable)", toolModule)
     .option("--mcp <config>", 'MCP servers ({"mcpServers": {...}}, stdio or streamable HTTP); their tools become Python functions in the kernel', mcpConfig);
-}
-
-/** The session's tool loader for these flags, or undefined when none are given. */
-export function toolLoaderFromFlags(f: Partial<ToolFlags>): (() => Promise<LoadedTools>) | undefined {
-  if (!f.tools?.length && !f.mcp) return undefined;
-  const spec = { tools: f.tools ?? [], mcp: f.mcp };
-  // Loaded on demand: the MCP adapters (and tsx) are only paid for by runs that use them.
-  return async () => (require("../tools/sources") as typeof import("../tools/sources")).loadToolSources(spec);
 }

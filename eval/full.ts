@@ -6,7 +6,7 @@ import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import type { CodeExecutor } from "../executors/types";
 import { createCodeActGraph } from "../graphs/codeact";
 import { runCodeAct } from "../graphs/run";
-import type { ActionFormat } from "../nodes/prompting/actions";
+import { type ActionFormat, limitsOf, type RunSettings } from "../graphs/state/settings";
 import type { RoleModels } from "../nodes/models/models";
 import { renderPrompt, type Judge } from "./judge";
 import type { TaskInfo } from "./suite";
@@ -37,22 +37,22 @@ export async function runFullTask(opts: {
   executor: CodeExecutor;
   judge: Judge;
   task: TaskInfo;
-  format: ActionFormat;
+  /** The task's settings (eval/run.ts's evalRunSettings): its budgets and action format. */
+  settings: RunSettings;
   threadId: string;
-  maxTurns: number;
-  cellTimeoutMs?: number;
   saver: BaseCheckpointSaver;
 }): Promise<FullOutcome> {
+  const format = opts.settings.actionFormat;
   const graph = createCodeActGraph({
     models: opts.models,
     executor: opts.executor,
-    limits: { maxIterations: opts.maxTurns, ...(opts.cellTimeoutMs ? { cellTimeoutMs: opts.cellTimeoutMs } : {}) },
+    limits: limitsOf(opts.settings),
     checkpointer: opts.saver,
-    actionFormat: opts.format,
+    actionFormat: format,
     // An evaluation has nobody to answer ask_user(); the task's kernel keeps the suite's prelude.
     askUser: false,
   });
-  const s = await runCodeAct(graph, fullTaskText(opts.task, opts.format), { threadId: opts.threadId });
+  const s = await runCodeAct(graph, fullTaskText(opts.task, format), { threadId: opts.threadId });
   const verdict = s.status === "done" && s.answer ? await opts.judge.check(opts.task.id, s.answer) : { correct: false, tolerant: false };
   return {
     ...verdict,

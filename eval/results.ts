@@ -1,11 +1,12 @@
 /** Per-task results (one JSON line each, appended as tasks finish) and the summary table built from them. */
 import { appendFileSync, existsSync, readFileSync, truncateSync } from "node:fs";
 import { z } from "zod";
+import { ACTION_FORMATS, ActionFormatSchema } from "../graphs/state/settings";
 
 export const TaskResultSchema = z.object({
   suite: z.string(),
   agent: z.enum(["paper", "full"]),
-  format: z.enum(["code", "json", "text"]),
+  format: ActionFormatSchema,
   taskId: z.string(),
   domain: z.string(),
   threadId: z.string(),
@@ -83,7 +84,7 @@ export function summarize(results: TaskResult[]): Summary[] {
     const key = `${r.agent} ${r.format}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
-  const order = ["code", "json", "text"];
+  const order: readonly string[] = ACTION_FORMATS;
   return [...groups.values()]
     .map((rs) => {
       const n = rs.length;

@@ -10,9 +10,9 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 import { z } from "zod";
 import { type CheckpointerConfig, createCheckpointer } from "../checkpoints/savers";
 import { createExecutor, type ExecutorChoice } from "../executors/factory";
-import type { CodeExecutor } from "../executors/types";
 import { createPaperGraph, type PaperStateValue, runPaperTask } from "../graphs/paper";
-import type { ActionFormat } from "../nodes/prompting/actions";
+import { createRuntime } from "../graphs/runtime";
+import { type ActionFormat, type RunSettings, RunSettingsSchema } from "../graphs/state/settings";
 import type { RoleModels } from "../nodes/models/models";
 import { runFullTask } from "./full";
 import { Judge, renderPrompt } from "./judge";
@@ -36,6 +36,8 @@ export interface EvalOptions {
   concurrency?: number;
   executor?: ExecutorChoice;
   checkpointer?: CheckpointerConfig;
+  /** The model's name, as the run settings record it (the models themselves come from modelFor / rolesFor). */
+  model?: string;
   /** Only tasks whose id matches. */
   filter?: RegExp;
   cellTimeoutMs?: number;
@@ -131,17 +133,19 @@ async function runOne(opts: EvalOptions, evalId: string, judge: Judge, saver: Aw
   const threadId = taskThreadId(evalId, opts.agent, format, task.id);
   // A task cut short by a kill starts over: its kernel's state is gone and a half run would skew turns.
   if (await saver.getTuple({ configurable: { thread_id: threadId } })) await saver.deleteThread(threadId);
-  const executor: CodeExecutor = await createExecutor({ ...opts.executor, threadId }, new SuitePrelude(opts.suite, task));
+  const settings = evalRunSettings(opts, format);
+  const one = (m: BaseChatModel) => ({ planner: m, coder: m, critic: m });
+  const models = opts.agent === "full" ? (opts.rolesFor?.(task, format) ?? one(opts.modelFor(task, format))) : one(opts.modelFor(task, format));
+  const { executor, close } = await createRuntime(settings, { threadId, secrets: { remoteToken: opts.executor?.remoteToken }, kernel: new SuitePrelude(opts.suite, task), models });
   const started = Date.now();
   try {
     await executor.start();
     if (opts.agent === "full") {
-      const models = opts.rolesFor?.(task, format) ?? ((m) => ({ planner: m, coder: m, critic: m }))(opts.modelFor(task, format));
-      const o = await runFullTask({ models, executor, judge, task, format, threadId, maxTurns, cellTimeoutMs: opts.cellTimeoutMs, saver });
+      const o = await runFullTask({ models, executor, judge, task, settings, threadId, saver });
       return { ...base(opts, task, format, threadId), ...o, wallMs: Date.now() - started, selfDebugged: o.errors > 0 && o.correct };
     }
     const graph = createPaperGraph({
-      model: opts.modelFor(task, format),
+      model: models.coder,
       executor,
       format,
       check: (answer) => judge.check(task.id, answer),
@@ -152,8 +156,19 @@ async function runOne(opts: EvalOptions, evalId: string, judge: Judge, saver: Aw
     const state = await runPaperTask(graph, { prompt: renderPrompt(task, format), task: task.instruction, taskId: task.id, format }, threadId, maxTurns);
     return toResult(opts, task, format, threadId, state, Date.now() - started);
   } finally {
-    await executor.shutdown().catch(() => undefined);
+    await close();
   }
+}
+
+/** Eval's converter: one task's run settings in one format (the remote token stays in opts.executor). */
+export function evalRunSettings(opts: Pick<EvalOptions, "executor" | "maxTurns" | "cellTimeoutMs" | "model">, format: ActionFormat): RunSettings {
+  const { kind, remoteUrl, limits } = opts.executor ?? {};
+  return RunSettingsSchema.parse({
+    models: { default: opts.model ?? "gpt-4o-mini" },
+    executor: { kind, remoteUrl: remoteUrl ?? null, limits },
+    budgets: { maxIterations: opts.maxTurns ?? 10, ...(opts.cellTimeoutMs ? { cellTimeoutMs: opts.cellTimeoutMs } : {}) },
+    actionFormat: format,
+  });
 }
 
 function base(opts: EvalOptions, task: TaskInfo, format: ActionFormat, threadId: string) {

@@ -9,9 +9,9 @@ import { z } from "zod";
 import type { StdinHandler } from "../executors/types";
 import { readFolder, writeFilesSource } from "./kernel-files";
 
-import type { ActionFormat } from "../nodes/prompting/actions";
+import { ACTION_FORMATS, type ActionFormat } from "../graphs/state/settings";
 
-export const FORMATS: readonly ActionFormat[] = ["code", "json", "text"];
+export const FORMATS: readonly ActionFormat[] = ACTION_FORMATS;
 
 export interface SuiteSource {
   kind: "codeact" | "m3tooleval";

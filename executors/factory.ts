@@ -7,12 +7,13 @@
 import { z } from "zod";
 import { connectDocker } from "./docker-engine";
 import { DockerJupyterExecutor, type DockerExecutorOptions } from "./docker";
+import { ExecutorKindSchema } from "./kind";
 import { LocalJupyterExecutor } from "./local";
 import { RemoteJupyterExecutor } from "./remote";
 import type { CodeExecutor, StdinHandler } from "./types";
 
 export const ExecutorChoiceSchema = z.object({
-  kind: z.enum(["auto", "docker", "local", "remote"]).default("auto"),
+  kind: ExecutorKindSchema.default("auto"),
   remoteUrl: z.string().url().optional(),
   remoteToken: z.string().optional(),
   threadId: z.string().optional(),

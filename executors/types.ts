@@ -4,6 +4,7 @@
  * reached, never in what a cell returns.
  */
 import { z } from "zod";
+import type { ExecutorKind as RequestedKind } from "./kind";
 
 export const ExecutionStatusSchema = z.enum(["ok", "error", "timeout", "died"]);
 export type ExecutionStatus = z.infer<typeof ExecutionStatusSchema>;
@@ -92,7 +93,8 @@ export interface ExecuteOptions {
   onOutput?: (event: OutputEvent) => void;
 }
 
-export type ExecutorKind = "docker" | "local" | "remote";
+/** A built executor's kind: by then "auto" has become "docker". */
+export type ExecutorKind = Exclude<RequestedKind, "auto">;
 
 export interface ExecutorInfo {
   kind: ExecutorKind;

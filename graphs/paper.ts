@@ -9,7 +9,8 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 import { type BaseCheckpointSaver, DeltaValue, END, type LangGraphRunnableConfig, START, StateGraph, StateSchema } from "@langchain/langgraph";
 import { z } from "zod";
 import type { CodeExecutor, ExecutionResult } from "../executors/types";
-import { type ActionFormat, parseFormattedAction } from "../nodes/prompting/actions";
+import { parseFormattedAction } from "../nodes/prompting/actions";
+import { type ActionFormat, ActionFormatSchema } from "./state/settings";
 import { callModel } from "../nodes/context";
 import { WallClockError } from "../nodes/models/model-errors";
 import { formatObservation } from "../nodes/prompting/observation";
@@ -31,7 +32,7 @@ export const PaperState = new StateSchema({
   /** The task's instruction (what `codeact threads` shows). */
   task: z.string(),
   taskId: z.string().default(""),
-  format: z.enum(["code", "json", "text"]).default("code"),
+  format: ActionFormatSchema.default("code"),
   agent: z.literal("paper").default("paper"),
   messages: new DeltaValue(z.array(PaperMessageSchema).default(() => []), { inputSchema: z.array(PaperMessageSchema), reducer: append, snapshotFrequency: 10_000 }),
   turns: z.number().int().default(0),

@@ -36,8 +36,10 @@ import { ThreadIdSchema } from "../checkpoints/thread-id";
 import { parseModelSpec, providerUrlFromEnv } from "../nodes/models/providers";
 import { type McpConfig, parseMcpConfig } from "../tools/mcp-config";
 import { LimitsSchema, type LimitsInput } from "./state/limits";
+import { ExecutorKindSchema } from "./state/settings";
 
-const EXECUTORS = ["docker", "local", "remote"] as const;
+/** "auto" is a caller's word for the policy's first executor, never one the policy lists. */
+const EXECUTORS = ExecutorKindSchema.exclude(["auto"]);
 /** Limits that are a caller's choice, not a number the policy caps. */
 const CHOICES = ["approve", "context", "critic", "vision"] as const;
 type NumericLimit = Exclude<keyof LimitsInput, (typeof CHOICES)[number]>;
@@ -47,7 +49,7 @@ export const ServerPolicySchema = z
   .object({
     models: z.array(z.string().min(1)).default([]),
     baseUrls: z.array(z.string().min(1)).default([]),
-    executors: z.array(z.enum(EXECUTORS)).min(1).default(["docker"]),
+    executors: z.array(EXECUTORS).min(1).default(["docker"]),
     remoteUrls: z.array(z.string().url()).default([]),
     scripted: z.boolean().default(false),
     limits: LimitsSchema.omit({ approve: true }).partial().default({}),
@@ -67,7 +69,7 @@ const CallerConfigSchema = z.object({
   model: z.string().min(1).optional(),
   base_url: z.string().url().optional(),
   api_key: z.string().min(1).optional(),
-  executor: z.enum(["auto", ...EXECUTORS]).optional(),
+  executor: ExecutorKindSchema.optional(),
   remote_url: z.string().url().optional(),
   remote_token: z.string().optional(),
   approve: z.boolean().default(false),
@@ -82,7 +84,7 @@ export interface ServerRun {
   models:
     | { provider: "scripted"; script: { planner: string[]; coder: string[]; critic: string[] } }
     | { provider: "openai"; model?: string; baseUrl?: string; apiKey?: string; operatorEndpoint: boolean };
-  executor: { kind: (typeof EXECUTORS)[number]; remoteUrl?: string; remoteToken?: string };
+  executor: { kind: z.infer<typeof EXECUTORS>; remoteUrl?: string; remoteToken?: string };
   limits: LimitsInput;
   /** Tool sources the caller chose (checked against the policy); the operator's own come from CODEACT_TOOLS / CODEACT_MCP. */
   tools: { modules: string[]; mcp?: McpConfig };

@@ -25,21 +25,18 @@
  */
 import { delimiter, resolve } from "node:path";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
-import { createExecutor } from "../executors/factory";
-import type { CodeExecutor } from "../executors/types";
-import { createRoleModels, modelConfigFromEnv, type RoleModels } from "../nodes/models/models";
-import { ScriptedChatModel } from "../nodes/models/scripted-model";
+import { modelConfigFromEnv } from "../nodes/models/models";
 import { createCodeActGraph } from "./codeact";
-import { readMcpConfigFile } from "../tools/mcp-config";
-import { hasToolSources, type LoadedTools, loadToolSources, type ToolSourceSpec } from "../tools/sources";
+import { type McpConfig, readMcpConfigFile } from "../tools/mcp-config";
+import { createModels, createRuntime, type Runtime, type RuntimeSecrets } from "./runtime";
+import { splitLimits } from "./state/limits";
+import { limitsOf, type RunSettings, RunSettingsSchema } from "./state/settings";
 import { applyPolicy, PolicyError, type ServerRun, serverPolicyFromEnv } from "./server-policy";
 
 interface ThreadRuntime {
-  executor: CodeExecutor;
-  models: RoleModels;
+  runtime: Runtime;
   /** The model choice the models were built for: a later request choosing differently gets new ones. */
   modelKey: string;
-  tools?: LoadedTools;
   /** The tool sources the thread started with. */
   toolKey: string;
   idle?: NodeJS.Timeout;
@@ -48,71 +45,69 @@ interface ThreadRuntime {
 const IDLE_MS = Number(process.env.CODEACT_SERVER_KERNEL_IDLE_MS ?? 15 * 60_000);
 const threads = new Map<string, Promise<ThreadRuntime>>();
 
-function modelsFor(m: ServerRun["models"]): RoleModels {
-  if (m.provider === "scripted") {
-    return {
-      planner: new ScriptedChatModel({ script: m.script.planner }),
-      coder: new ScriptedChatModel({ script: m.script.coder }),
-      critic: new ScriptedChatModel({ script: m.script.critic }),
-    };
+/** The operator's MCP servers (CODEACT_MCP) with the ones the policy let the caller add. */
+function mcpFor(run: ServerRun, env: NodeJS.ProcessEnv): McpConfig | undefined {
+  const mcp = env.CODEACT_MCP ? readMcpConfigFile(env.CODEACT_MCP, `CODEACT_MCP (${env.CODEACT_MCP})`) : undefined;
+  if (!run.tools.mcp) return mcp;
+  for (const name of Object.keys(run.tools.mcp.mcpServers)) {
+    if (mcp?.mcpServers[name]) throw new PolicyError(`configurable.mcp: the server name "${name}" is taken by this server's own MCP config; choose another.`);
   }
-  // The endpoint and key of the chosen model's provider: OPENAI_API_KEY never goes to an "anthropic:" model.
-  const env = modelConfigFromEnv(process.env, m.model);
+  return { mcpServers: { ...mcp?.mcpServers, ...run.tools.mcp.mcpServers } };
+}
+
+/**
+ * The server's converter: a request, after the policy, as RunSettings, with its secrets beside
+ * them. The operator's model, endpoint and tool modules (CODEACT_TOOLS) fill what the caller left
+ * out. The MCP servers are not settings (their headers may hold tokens): see mcpFor.
+ */
+export function serverRunSettings(run: ServerRun, env: NodeJS.ProcessEnv = process.env): { settings: RunSettings; secrets: RuntimeSecrets } {
+  const m = run.models;
+  const chosen = m.provider === "scripted" ? undefined : m;
+  const operator = chosen ? modelConfigFromEnv(env, chosen.model) : { model: env.CODEACT_MODEL ?? "gpt-4o-mini" };
+  const operatorModules = (env.CODEACT_TOOLS ?? "").split(new RegExp(`[,${delimiter}]`)).map((p) => p.trim()).filter(Boolean).map((p) => resolve(p));
+  const settings = RunSettingsSchema.parse({
+    models: { default: operator.model },
+    script: m.provider === "scripted" ? m.script : null,
+    endpoint: { baseUrl: chosen?.baseUrl ?? operator.baseUrl ?? null, timeoutMs: operator.timeoutMs ?? null },
+    executor: { kind: run.executor.kind, remoteUrl: run.executor.remoteUrl ?? null },
+    ...splitLimits(run.limits),
+    tools: { modules: [...new Set([...operatorModules, ...run.tools.modules])] },
+  });
   // The operator's key goes to the operator's endpoint only; a caller's endpoint gets the caller's key
   // or a placeholder, never undefined: a provider's package given no key reads the operator's
   // (ANTHROPIC_API_KEY, …) from the environment itself.
-  return createRoleModels({ ...env, model: m.model ?? env.model, baseUrl: m.baseUrl ?? env.baseUrl, apiKey: m.operatorEndpoint ? env.apiKey : (m.apiKey ?? "no-key") });
+  const apiKey = chosen && !chosen.operatorEndpoint ? (chosen.apiKey ?? "no-key") : undefined;
+  return { settings, secrets: { apiKey, remoteToken: run.executor.remoteToken } };
 }
 
-/** The operator's tool sources (CODEACT_TOOLS, CODEACT_MCP) with the ones the policy let the caller add. */
-function toolSpec(run: ServerRun, env: NodeJS.ProcessEnv = process.env): ToolSourceSpec {
-  const operatorModules = (env.CODEACT_TOOLS ?? "").split(new RegExp(`[,${delimiter}]`)).map((p) => p.trim()).filter(Boolean).map((p) => resolve(p));
-  const mcp = env.CODEACT_MCP ? readMcpConfigFile(env.CODEACT_MCP, `CODEACT_MCP (${env.CODEACT_MCP})`) : undefined;
-  let merged = mcp;
-  if (run.tools.mcp) {
-    for (const name of Object.keys(run.tools.mcp.mcpServers)) {
-      if (mcp?.mcpServers[name]) throw new PolicyError(`configurable.mcp: the server name "${name}" is taken by this server's own MCP config; choose another.`);
-    }
-    merged = { mcpServers: { ...mcp?.mcpServers, ...run.tools.mcp.mcpServers } };
-  }
-  return { tools: [...new Set([...operatorModules, ...run.tools.modules])], mcp: merged };
-}
-
-async function runtimeFor(run: ServerRun): Promise<ThreadRuntime> {
+async function runtimeFor(run: ServerRun): Promise<{ runtime: Runtime; settings: RunSettings }> {
+  const { settings, secrets } = serverRunSettings(run);
   const modelKey = JSON.stringify(run.models);
   // The operator's sources apply to threads started after they change; the caller's are fixed per thread.
   const toolKey = JSON.stringify(run.tools);
   let rt = threads.get(run.threadId);
   if (!rt) {
-    rt = (async () => {
-      const spec = toolSpec(run);
-      // Tool sources first: a tool server that fails to start is reported before any model call.
-      const tools = hasToolSources(spec) ? await loadToolSources(spec) : undefined;
-      try {
-        return { models: modelsFor(run.models), modelKey, tools, toolKey, executor: await createExecutor({ ...run.executor, threadId: run.threadId }, tools?.bridge) };
-      } catch (err) {
-        await tools?.close();
-        throw err;
-      }
-    })();
+    rt = Promise.resolve()
+      .then(() => createRuntime(settings, { threadId: run.threadId, secrets, mcp: mcpFor(run, process.env) }))
+      .then((runtime) => ({ runtime, modelKey, toolKey }));
     threads.set(run.threadId, rt);
     rt.catch(() => threads.delete(run.threadId));
   }
-  const runtime = await rt;
-  if (runtime.toolKey !== toolKey) throw new PolicyError("This thread's tools (configurable.tools / configurable.mcp) were fixed by its first run; start a new thread to use others.");
-  if (runtime.modelKey !== modelKey) Object.assign(runtime, { models: modelsFor(run.models), modelKey });
-  if (runtime.idle) clearTimeout(runtime.idle);
-  runtime.idle = setTimeout(() => {
+  const thread = await rt;
+  if (thread.toolKey !== toolKey) throw new PolicyError("This thread's tools (configurable.tools / configurable.mcp) were fixed by its first run; start a new thread to use others.");
+  if (thread.modelKey !== modelKey) Object.assign(thread, { modelKey, runtime: { ...thread.runtime, models: createModels(settings, secrets) } });
+  if (thread.idle) clearTimeout(thread.idle);
+  thread.idle = setTimeout(() => {
     threads.delete(run.threadId);
-    void runtime.executor.shutdown();
-    void runtime.tools?.close();
+    void thread.runtime.close();
   }, IDLE_MS);
-  runtime.idle.unref();
-  return runtime;
+  thread.idle.unref();
+  return { runtime: thread.runtime, settings };
 }
 
 export async function graph(config: LangGraphRunnableConfig) {
   const run = applyPolicy(config?.configurable ?? {}, serverPolicyFromEnv());
-  const { models, executor, tools } = await runtimeFor(run);
-  return createCodeActGraph({ models, executor, limits: run.limits, tools: tools?.bridge });
+  const { runtime, settings } = await runtimeFor(run);
+  const { models, executor, tools } = runtime;
+  return createCodeActGraph({ models, executor, limits: limitsOf(settings), tools });
 }

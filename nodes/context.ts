@@ -5,6 +5,7 @@ import type { RunnableConfig } from "@langchain/core/runnables";
 import type { ArtifactStore } from "../checkpoints/artifacts/store";
 import type { CodeExecutor } from "../executors/types";
 import type { Limits } from "../graphs/state/limits";
+import type { ActionFormat } from "../graphs/state/settings";
 import type { ToolBridge } from "../tools/bridge";
 import { ModelCallError, WallClockError } from "./models/model-errors";
 import { prompt } from "./prompts";
@@ -18,7 +19,7 @@ export interface NodeContext {
   /** Where large cell outputs and tool records go instead of the checkpoint; none: kept inline, bounded. */
   artifacts?: ArtifactStore;
   /** How the coder acts: Python code (default), or one JSON/text tool call a turn (the paper's comparison). */
-  actionFormat?: "code" | "json" | "text";
+  actionFormat?: ActionFormat;
   /** ask_user() reaches a person (default). False where nobody can answer (evaluation runs). */
   askUser?: boolean;
 }

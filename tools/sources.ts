@@ -5,7 +5,6 @@
  */
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import { ToolBridge } from "./bridge";
-import { connectMcp } from "./mcp";
 import { type McpConfig, readMcpConfigFile } from "./mcp-config";
 import { loadToolModule, ToolSourceError } from "./modules";
 import { ToolRegistry } from "./registry";
@@ -42,6 +41,8 @@ export async function loadToolSources(spec: ToolSourceSpec, extra: StructuredToo
   let close = async () => undefined as void;
   if (spec.mcp !== undefined) {
     const config = typeof spec.mcp === "string" ? readMcpConfigFile(spec.mcp) : spec.mcp;
+    // Loaded on demand: the MCP adapters are only paid for by runs that use them.
+    const { connectMcp } = require("./mcp") as typeof import("./mcp");
     const mcp = await connectMcp(config, registry.entries().map((e) => e.pythonName));
     close = mcp.close;
     try {

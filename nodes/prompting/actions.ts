@@ -5,9 +5,10 @@
  * calls exactly one tool. For the code format, replies in this project's own tags
  * (`<execute>`, `<solution>`, ```python fences) are read too, so CodeActAgent-style models work.
  */
+import type { ActionFormat } from "../../graphs/state/settings";
 import { parseAction } from "./parse";
 
-export type ActionFormat = "code" | "json" | "text";
+export type { ActionFormat };
 
 export type FormattedAction =
   | { kind: "code"; code: string; thought: string }
