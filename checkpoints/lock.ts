@@ -12,6 +12,7 @@ import type { Checkpointer } from "./savers";
 /** Loaded when a Postgres lock is taken: `threads` and `history` on SQLite never load the pg client. */
 const pgModule = () => require("pg") as typeof import("pg");
 import { LEASE_MS, type RunRecord, type RunRecordState, sqliteHolderAlive } from "./thread-status";
+import { CodeActError } from "../errors";
 
 export interface ThreadLock {
   release(): Promise<void>;
@@ -29,19 +30,19 @@ export interface ThreadLock {
 
 const never = () => undefined;
 
-export class ThreadBusyError extends Error {
+export class ThreadBusyError extends CodeActError {
   constructor(
     threadId: string,
     readonly holder: string,
   ) {
-    super(`Thread ${threadId} is being run by ${holder}. Wait for that run to finish (or stop it) before resuming; a second run would duplicate its cells.`);
+    super("conflict", `Thread ${threadId} is being run by ${holder}.`, { hint: "Wait for that run to finish (or stop it) before resuming; a second run would duplicate its cells." });
     this.name = "ThreadBusyError";
   }
 }
 
-export class LockLostError extends Error {
+export class LockLostError extends CodeActError {
   constructor(threadId: string, why: string) {
-    super(`Lost the database connection that holds thread ${threadId}'s lock (${why}); the run stopped so that no other worker runs it at the same time.`);
+    super("store", `Lost the database connection that holds thread ${threadId}'s lock (${why}); the run stopped so that no other worker runs it at the same time.`);
     this.name = "LockLostError";
   }
 }

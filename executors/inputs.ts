@@ -7,6 +7,7 @@
 import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve, sep } from "node:path";
 import { z } from "zod";
+import { CodeActError, type ErrorCode } from "../errors";
 
 export interface InputFile {
   /** Relative path under /workspace/inputs/, e.g. "data.csv" or "reports/2024/q1.txt". */
@@ -60,9 +61,9 @@ export const DEFAULT_INPUT_LIMITS: InputLimits = { maxFileBytes: 64 * 1024 * 102
 
 export const INPUT_LIMIT_ENV = { file: "CODEACT_INPUT_MAX_MB", total: "CODEACT_INPUTS_MAX_MB" } as const;
 
-export class InputError extends Error {
-  constructor(message: string) {
-    super(message);
+export class InputError extends CodeActError {
+  constructor(message: string, code: ErrorCode = "usage") {
+    super(code, message);
     this.name = "InputError";
   }
 }
@@ -86,15 +87,15 @@ export function inputLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): InputL
 
 /** Throws an InputError naming the file, the limit and the variable that raises it. */
 export function checkInputSizes(files: { name: string; size: number }[], limits: InputLimits = inputLimitsFromEnv()): void {
-  if (files.length > limits.maxFiles) throw new InputError(`${files.length} input files are more than the limit of ${limits.maxFiles}; give fewer files (or a zip of them).`);
+  if (files.length > limits.maxFiles) throw new InputError(`${files.length} input files are more than the limit of ${limits.maxFiles}; give fewer files (or a zip of them).`, "limit");
   let total = 0;
   for (const f of files) {
     if (f.size > limits.maxFileBytes) {
-      throw new InputError(`Input file ${shown(f.name)} is ${mb(f.size)}, over the limit of ${mb(limits.maxFileBytes)} per file. Raise it with ${INPUT_LIMIT_ENV.file}=<megabytes>.`);
+      throw new InputError(`Input file ${shown(f.name)} is ${mb(f.size)}, over the limit of ${mb(limits.maxFileBytes)} per file. Raise it with ${INPUT_LIMIT_ENV.file}=<megabytes>.`, "limit");
     }
     total += f.size;
     if (total > limits.maxTotalBytes) {
-      throw new InputError(`The input files reach ${mb(total)} at ${shown(f.name)}, over the limit of ${mb(limits.maxTotalBytes)} for all inputs of a run. Raise it with ${INPUT_LIMIT_ENV.total}=<megabytes>.`);
+      throw new InputError(`The input files reach ${mb(total)} at ${shown(f.name)}, over the limit of ${mb(limits.maxTotalBytes)} for all inputs of a run. Raise it with ${INPUT_LIMIT_ENV.total}=<megabytes>.`, "limit");
     }
   }
 }
@@ -139,7 +140,7 @@ export function readInputPaths(paths: string[], limits: InputLimits = inputLimit
     try {
       st = statSync(path);
     } catch (err) {
-      throw new InputError(`Input ${JSON.stringify(given)} cannot be read: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file or folder" : (err as Error).message}.`);
+      throw new InputError(`Input ${JSON.stringify(given)} cannot be read: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file or folder" : (err as Error).message}.`, "not_found");
     }
     const name = basename(path);
     if (st.isDirectory()) walk(path, name);

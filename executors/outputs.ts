@@ -7,6 +7,7 @@
  */
 import { constants, lstatSync, promises as fs, readdirSync } from "node:fs";
 import { join } from "node:path";
+import { CodeActError, type ErrorCode } from "../errors";
 
 /** The folder under the kernel's working directory whose files are collected after each cell. */
 export const OUTPUTS_DIR = "outputs";
@@ -20,9 +21,9 @@ export interface OutputFileInfo {
   mtimeMs: number;
 }
 
-export class OutputReadError extends Error {
-  constructor(message: string) {
-    super(message);
+export class OutputReadError extends CodeActError {
+  constructor(message: string, code: ErrorCode = "not_found") {
+    super(code, message);
     this.name = "OutputReadError";
   }
 }
@@ -34,7 +35,7 @@ export class OutputTooLargeError extends OutputReadError {
     readonly size: number,
     readonly maxBytes: number,
   ) {
-    super(`outputs/${path} is larger than ${maxBytes} bytes`);
+    super(`outputs/${path} is larger than ${maxBytes} bytes`, "limit");
     this.name = "OutputTooLargeError";
   }
 }
@@ -107,9 +108,9 @@ export function listingExpression(root: string): string {
 /** The listing from the expression's text/plain repr ('base64…'); hostile, so checked entry by entry. */
 export function parseListing(repr: string): OutputFileInfo[] {
   const m = /^'([A-Za-z0-9+/=]*)'$/.exec(repr.trim());
-  if (!m) throw new OutputReadError(`the kernel answered the outputs listing with something unexpected: ${repr.slice(0, 80)}`);
+  if (!m) throw new OutputReadError(`the kernel answered the outputs listing with something unexpected: ${repr.slice(0, 80)}`, "sandbox");
   const rows: unknown = JSON.parse(Buffer.from(m[1]!, "base64").toString("utf8"));
-  if (!Array.isArray(rows)) throw new OutputReadError("the kernel's outputs listing is not a list");
+  if (!Array.isArray(rows)) throw new OutputReadError("the kernel's outputs listing is not a list", "sandbox");
   const files: OutputFileInfo[] = [];
   for (const row of rows.slice(0, MAX_LISTED)) {
     if (!Array.isArray(row)) continue;
@@ -163,7 +164,7 @@ export async function listLocalOutputs(root: string): Promise<OutputFileInfo[]> 
  */
 export async function readLocalOutput(root: string, path: string, maxBytes: number): Promise<Buffer> {
   const segments = safeSegments(path);
-  if (!segments) throw new OutputReadError(`"${path}" is not a plain relative path under outputs/`);
+  if (!segments) throw new OutputReadError(`"${path}" is not a plain relative path under outputs/`, "usage");
   let dir = root;
   for (const segment of ["", ...segments.slice(0, -1)]) {
     dir = segment ? join(dir, segment) : dir;
@@ -251,7 +252,7 @@ export function readExpression(root: string, segments: string[], offset: number,
 /** A chunk answer: the file's current size, and the bytes (none when the file is past the limit). */
 export function parseReadChunk(repr: string, path: string, maxBytes: number): { size: number; data: Buffer } {
   const m = /^'(?:L:(\d+)|D:(\d+):([A-Za-z0-9+/=]*))'$/.exec(repr.trim());
-  if (!m) throw new OutputReadError(`outputs/${path}: the kernel answered the read with something unexpected`);
+  if (!m) throw new OutputReadError(`outputs/${path}: the kernel answered the read with something unexpected`, "sandbox");
   if (m[1] !== undefined) throw new OutputTooLargeError(path, Number(m[1]), maxBytes);
   return { size: Number(m[2]), data: Buffer.from(m[3]!, "base64") };
 }
@@ -266,7 +267,7 @@ export type Evaluate = (expression: string) => Promise<string | undefined>;
  */
 export async function readInKernel(evaluate: Evaluate, root: string | undefined, path: string, maxBytes: number): Promise<Buffer> {
   const segments = safeSegments(path);
-  if (!segments) throw new OutputReadError(`"${path}" is not a plain relative path`);
+  if (!segments) throw new OutputReadError(`"${path}" is not a plain relative path`, "usage");
   if (root === undefined) throw new OutputReadError(`${path}: this executor reads its files from the host`);
   const chunks: Buffer[] = [];
   let got = 0;
@@ -277,7 +278,7 @@ export async function readInKernel(evaluate: Evaluate, root: string | undefined,
     } catch (err) {
       throw new OutputReadError(`${path} cannot be read: ${(err as Error).message}`);
     }
-    if (repr === undefined) throw new OutputReadError(`${path}: the kernel is not running`);
+    if (repr === undefined) throw new OutputReadError(`${path}: the kernel is not running`, "sandbox");
     const { size, data } = parseReadChunk(repr, path, maxBytes);
     chunks.push(data);
     got += data.length;

@@ -4,6 +4,7 @@
  * reached, never in what a cell returns.
  */
 import { z } from "zod";
+import { CodeActError } from "../errors";
 
 export const ExecutionStatusSchema = z.enum(["ok", "error", "timeout", "died"]);
 export type ExecutionStatus = z.infer<typeof ExecutionStatusSchema>;
@@ -147,12 +148,10 @@ export interface CodeExecutor {
 }
 
 /** Thrown (never returned) when an executor cannot start or reach its kernel at all. */
-export class ExecutorUnavailableError extends Error {
-  constructor(
-    message: string,
-    readonly hint: string,
-  ) {
-    super(`${message}\n${hint}`);
+export class ExecutorUnavailableError extends CodeActError {
+  declare readonly hint: string;
+  constructor(message: string, hint: string) {
+    super("sandbox", message, { hint, separator: "\n" });
     this.name = "ExecutorUnavailableError";
   }
 }

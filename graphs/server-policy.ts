@@ -36,6 +36,7 @@ import { ThreadIdSchema } from "../checkpoints/thread-id";
 import { parseModelSpec, providerUrlFromEnv } from "../nodes/models/providers";
 import { type McpConfig, parseMcpConfig } from "../tools/mcp-config";
 import { LimitsSchema, type LimitsInput } from "./state/limits";
+import { CodeActError } from "../errors";
 
 const EXECUTORS = ["docker", "local", "remote"] as const;
 /** Limits that are a caller's choice, not a number the policy caps. */
@@ -88,9 +89,9 @@ export interface ServerRun {
   tools: { modules: string[]; mcp?: McpConfig };
 }
 
-export class PolicyError extends Error {
+export class PolicyError extends CodeActError {
   constructor(message: string) {
-    super(message);
+    super("usage", message);
     this.name = "PolicyError";
   }
 }

@@ -14,6 +14,7 @@
  */
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { recordModelTarget } from "./model-errors";
+import { CodeActError } from "../../errors";
 
 export interface ModelSpec {
   provider: string;
@@ -93,9 +94,9 @@ export function providerAcceptsBaseUrl(provider: string): boolean {
   return ENDPOINTS[provider] !== undefined;
 }
 
-export class ProviderSetupError extends Error {
+export class ProviderSetupError extends CodeActError {
   constructor(message: string) {
-    super(message);
+    super("model", message);
     this.name = "ProviderSetupError";
   }
 }
