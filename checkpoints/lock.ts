@@ -230,7 +230,7 @@ export async function pgRunFacts(client: pg.ClientBase, threadIds: string[]): Pr
 /** Deletes a thread's rows from every per-thread codeact table that exists (Postgres). */
 export async function pgPurgeThread(client: pg.ClientBase, threadId: string, tables: string[]): Promise<void> {
   for (const table of tables) {
-    if (!/^[a-z_]+$/.test(table)) throw new Error(`not a table name: ${table}`);
+    if (!/^[a-z_]+$/.test(table)) throw new CodeActError("internal", `not a table name: ${table}`);
     const exists = (await client.query<{ t: string | null }>("SELECT to_regclass($1)::text AS t", [table])).rows[0]?.t;
     if (exists) await client.query(`DELETE FROM ${table} WHERE thread_id = $1`, [threadId]);
   }

@@ -46,6 +46,8 @@ export interface CodeActErrorOptions {
   hint?: string;
   /** The hint as a step a front end can reword (see NextStep). */
   step?: NextStep;
+  /** What the step applies to (a thread id, an image name), for the front end's wording. */
+  subject?: string;
   /** Between the problem and the hint in `message`: a space unless the hint reads as its own line. */
   separator?: string;
   cause?: unknown;
@@ -70,6 +72,7 @@ export class CodeActError extends Error {
   readonly problem: string;
   readonly hint?: string;
   readonly step?: NextStep;
+  readonly subject?: string;
 
   constructor(code: ErrorCode, problem: string, options: CodeActErrorOptions = {}) {
     super(options.hint ? `${problem}${options.separator ?? " "}${options.hint}` : problem, options.cause === undefined ? undefined : { cause: options.cause });
@@ -78,6 +81,7 @@ export class CodeActError extends Error {
     this.problem = problem;
     this.hint = options.hint;
     this.step = options.step;
+    this.subject = options.subject;
   }
 }
 

@@ -66,8 +66,9 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): 
 export class TurnInProgressError extends CodeActError {
   constructor(readonly threadId: string, readonly next: string[]) {
     super("conflict", `Thread ${threadId} has a turn in progress (next: ${next.join(", ")}); a new request would discard it.`, {
-      hint: `Resume it first (codeact resume ${threadId}, or runCodeAct(graph, null, { threadId })), then send the follow-up.`,
+      hint: `Resume it first (runCodeAct(graph, null, { threadId: "${threadId}" })), then send the follow-up.`,
       step: "resume_thread",
+      subject: threadId,
     });
     this.name = "TurnInProgressError";
   }

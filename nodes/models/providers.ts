@@ -41,7 +41,7 @@ export function parseModelSpec(spec: string, fallback = "openai"): ModelSpec {
     const provider = spec.slice(0, colon);
     if (Object.hasOwn(providerTable(), provider)) {
       const name = spec.slice(colon + 1);
-      if (!name) throw new Error(`Model "${spec}" names the provider "${provider}" but no model: write ${provider}:<model name>.`);
+      if (!name) throw new CodeActError("usage", `Model "${spec}" names the provider "${provider}" but no model: write ${provider}:<model name>.`);
       return { provider, name };
     }
   }
