@@ -13,6 +13,10 @@ const CLI_WORDING: Readonly<Record<NextStep, (err: CodeActError) => string>> = {
   set_remote_url: () => "--executor remote needs --remote-url (a Jupyter Server, Kernel Gateway or Enterprise Gateway URL).",
   set_postgres_url: (e) => `${e.problem} set CODEACT_POSTGRES_URL (or DATABASE_URL) or pass --postgres.`,
   resume_thread: (e) => `${e.problem} Resume it first (codeact resume ${e.subject ?? "<thread>"}), then send the follow-up.`,
+  checkpoint_file_path: (e) => `${e.problem} Pass a file path to --checkpoints (e.g. ${e.subject}), or set CODEACT_HOME to the directory.`,
+  writable_checkpoints: (e) =>
+    `${e.problem} Runs, resumes and branches write checkpoints: point --checkpoints or CODEACT_HOME at a writable place. Reading commands (threads, history, export) still work on this file.`,
+  move_checkpoint_file: (e) => `${e.problem} Move it away or point CODEACT_HOME (or --checkpoints) elsewhere; codeact will not overwrite it.`,
 };
 
 const isZodError = (err: unknown): boolean => (err as Error | null)?.name === "ZodError";
@@ -27,7 +31,11 @@ export function cliErrorCode(err: unknown): ErrorCode {
 /** One line a person can act on: zod's issue array summarised, the hint in CLI terms. */
 export function cliMessage(err: unknown): string {
   if (isZodError(err)) return (require("./flags") as typeof import("./flags")).zodIssuesText(err as never);
-  if (err instanceof CodeActError && err.step) return CLI_WORDING[err.step](err);
+  if (err instanceof CodeActError && err.step && err.hint) {
+    // Whatever was added after the hint on the way up (how to continue the run) is kept.
+    const at = err.message.indexOf(err.hint);
+    return CLI_WORDING[err.step](err) + (at < 0 ? "" : err.message.slice(at + err.hint.length));
+  }
   return (err as Error).message;
 }
 

@@ -37,7 +37,17 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
  * A next step a front end words its own way (the CLI as a flag or a command, a library user as a
  * call): the library names the step, never a flag.
  */
-export const NEXT_STEPS = ["list_threads", "list_checkpoints", "build_image", "set_remote_url", "set_postgres_url", "resume_thread"] as const;
+export const NEXT_STEPS = [
+  "list_threads",
+  "list_checkpoints",
+  "build_image",
+  "set_remote_url",
+  "set_postgres_url",
+  "resume_thread",
+  "checkpoint_file_path",
+  "writable_checkpoints",
+  "move_checkpoint_file",
+] as const;
 
 export type NextStep = (typeof NEXT_STEPS)[number];
 
