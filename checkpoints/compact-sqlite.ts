@@ -14,6 +14,7 @@ import type Database from "better-sqlite3";
 import { DEFAULT_MAX_WRITE_BYTES, GuardedSerializer } from "./guard";
 
 import { BLOB_MARK, deflate, inflate, MIN_BYTES, WRITE_TYPE } from "./compact-codec";
+import { CodeActError } from "../errors";
 
 class CompressingSerde implements SerializerProtocol {
   /** Refuses what would not read back, before anything is compressed or stored. */
@@ -50,7 +51,7 @@ export class CompactSqliteSaver extends SqliteSaver {
     this.setup();
     const threadId = config.configurable?.thread_id;
     const ns = config.configurable?.checkpoint_ns ?? "";
-    if (!threadId) throw new Error(`Missing "thread_id" field in passed "config.configurable".`);
+    if (!threadId) throw new CodeActError("internal", `Missing "thread_id" field in passed "config.configurable".`);
     const [[type, body], [, meta]] = await Promise.all([this.plain.dumpsTyped(copyCheckpoint(checkpoint)), this.plain.dumpsTyped(metadata)]);
     const blob = type === "json" && body.length >= MIN_BYTES ? Buffer.concat([Buffer.of(BLOB_MARK), deflate(body)]) : body;
     this.db

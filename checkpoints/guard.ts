@@ -8,6 +8,7 @@
  */
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { JsonPlusSerializer, MemorySaver, type PendingWrite, type SerializerProtocol } from "@langchain/langgraph-checkpoint";
+import { CodeActError } from "../errors";
 
 /** What fast-safe-stringify (inside JsonPlusSerializer) returns when stringify throws. */
 const UNSERIALIZABLE = JSON.stringify("[unable to serialize, circular reference is too complex to analyze]");
@@ -21,9 +22,9 @@ export function maxWriteBytesFromEnv(env: NodeJS.ProcessEnv = process.env): numb
   return env.CODEACT_MAX_CHECKPOINT_WRITE_MB && Number.isFinite(n) && n > 0 ? Math.floor(n * 1024 * 1024) : DEFAULT_MAX_WRITE_BYTES;
 }
 
-export class CheckpointWriteError extends Error {
+export class CheckpointWriteError extends CodeActError {
   constructor(message: string) {
-    super(message);
+    super("limit", message);
     this.name = "CheckpointWriteError";
   }
 }

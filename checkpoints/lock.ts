@@ -12,6 +12,7 @@ import type { Checkpointer } from "./savers";
 /** Loaded when a Postgres lock is taken: `threads` and `history` on SQLite never load the pg client. */
 const pgModule = () => require("pg") as typeof import("pg");
 import { LEASE_MS, type RunRecord, type RunRecordState, sqliteHolderAlive } from "./thread-status";
+import { CodeActError } from "../errors";
 
 export interface ThreadLock {
   release(): Promise<void>;
@@ -29,19 +30,19 @@ export interface ThreadLock {
 
 const never = () => undefined;
 
-export class ThreadBusyError extends Error {
+export class ThreadBusyError extends CodeActError {
   constructor(
     threadId: string,
     readonly holder: string,
   ) {
-    super(`Thread ${threadId} is being run by ${holder}. Wait for that run to finish (or stop it) before resuming; a second run would duplicate its cells.`);
+    super("conflict", `Thread ${threadId} is being run by ${holder}.`, { hint: "Wait for that run to finish (or stop it) before resuming; a second run would duplicate its cells." });
     this.name = "ThreadBusyError";
   }
 }
 
-export class LockLostError extends Error {
+export class LockLostError extends CodeActError {
   constructor(threadId: string, why: string) {
-    super(`Lost the database connection that holds thread ${threadId}'s lock (${why}); the run stopped so that no other worker runs it at the same time.`);
+    super("store", `Lost the database connection that holds thread ${threadId}'s lock (${why}); the run stopped so that no other worker runs it at the same time.`);
     this.name = "LockLostError";
   }
 }
@@ -229,7 +230,7 @@ export async function pgRunFacts(client: pg.ClientBase, threadIds: string[]): Pr
 /** Deletes a thread's rows from every per-thread codeact table that exists (Postgres). */
 export async function pgPurgeThread(client: pg.ClientBase, threadId: string, tables: string[]): Promise<void> {
   for (const table of tables) {
-    if (!/^[a-z_]+$/.test(table)) throw new Error(`not a table name: ${table}`);
+    if (!/^[a-z_]+$/.test(table)) throw new CodeActError("internal", `not a table name: ${table}`);
     const exists = (await client.query<{ t: string | null }>("SELECT to_regclass($1)::text AS t", [table])).rows[0]?.t;
     if (exists) await client.query(`DELETE FROM ${table} WHERE thread_id = $1`, [threadId]);
   }

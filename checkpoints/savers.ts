@@ -13,6 +13,7 @@ import { checkpointerConfigFromEnv, checkSqliteFile, defaultSqlitePath, openSqli
 import { GuardedMemorySaver, GuardedSerializer, maxWriteBytesFromEnv } from "./guard";
 import { MemoryThreadSettingsStore, type ThreadSettingsStore } from "./thread-settings";
 import { SqliteThreadSettingsStore } from "./thread-settings/sqlite";
+import { CodeActError } from "../errors";
 
 export { checkpointerConfigFromEnv, checkSqliteFile, defaultSqlitePath };
 
@@ -76,7 +77,7 @@ export async function createCheckpointer(config: CheckpointerConfig = checkpoint
     return disposable({ saver, artifacts: new MemoryArtifactStore(limits), settings: new MemoryThreadSettingsStore(), kind: "memory", location: "memory", close: async () => undefined });
   }
   if (c.kind === "postgres") {
-    if (!c.connectionString) throw new Error("Postgres checkpoints need a connection string: set CODEACT_POSTGRES_URL (or DATABASE_URL) or pass --postgres.");
+    if (!c.connectionString) throw new CodeActError("usage", "Postgres checkpoints need a connection string:", { hint: "set CODEACT_POSTGRES_URL (or DATABASE_URL) or give connectionString.", step: "set_postgres_url" });
     // Loaded only for a Postgres store: `codeact threads`/`history` on SQLite never pay for pg.
     const pg = require("pg") as typeof import("pg");
     const { PostgresSaver } = require("@langchain/langgraph-checkpoint-postgres") as typeof import("@langchain/langgraph-checkpoint-postgres");

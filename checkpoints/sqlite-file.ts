@@ -13,6 +13,7 @@ import { BLOB_MARK, inflate, WRITE_TYPE } from "./compact-codec";
 import type { RunFacts } from "./lock";
 import type { CheckpointerConfig } from "./savers";
 import { type RunRecord, sqliteHolderAlive, taskOf, type ThreadSummary, threadStatus, turnsOf, type Waiting, waitingOf } from "./thread-status";
+import { CodeActError } from "../errors";
 
 export function checkpointerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): CheckpointerConfig {
   const url = env.CODEACT_POSTGRES_URL ?? env.DATABASE_URL;
@@ -27,13 +28,14 @@ export function defaultSqlitePath(): string {
 const SQLITE_MAGIC = "SQLite format 3\u0000";
 /** Tables @langchain/langgraph-checkpoint-sqlite creates; an existing database must have exactly these. */
 const OUR_TABLES = ["checkpoints", "writes"];
-const MOVE = `Move it away or point CODEACT_HOME (or --checkpoints) elsewhere; codeact will not overwrite it.`;
+const MOVE = { hint: "Move it away or point CODEACT_HOME (or the SQLite path) elsewhere; codeact will not overwrite it.", step: "move_checkpoint_file" } as const;
 
 /** "missing", "empty" (SQLite treats it as a new database) or "sqlite"; throws for anything else. */
 function fileKind(path: string): "missing" | "empty" | "sqlite" {
   if (!existsSync(path)) return "missing";
   if (statSync(path).isDirectory()) {
-    throw new Error(`${path} is a directory, not a checkpoint file. Pass a file path to --checkpoints (e.g. ${join(path, "checkpoints.sqlite")}), or set CODEACT_HOME to the directory.`);
+    const file = join(path, "checkpoints.sqlite");
+    throw new CodeActError("usage", `${path} is a directory, not a checkpoint file.`, { hint: `Give a file path (e.g. ${file}), or set CODEACT_HOME to the directory.`, step: "checkpoint_file_path", subject: file });
   }
   const fd = openSync(path, "r");
   const head = Buffer.alloc(16);
@@ -44,7 +46,7 @@ function fileKind(path: string): "missing" | "empty" | "sqlite" {
     closeSync(fd);
   }
   if (read === 0) return "empty";
-  if (read < 16 || head.toString("latin1") !== SQLITE_MAGIC) throw new Error(`${path} is not a SQLite database (corrupt, or another kind of file). ${MOVE}`);
+  if (read < 16 || head.toString("latin1") !== SQLITE_MAGIC) throw new CodeActError("store", `${path} is not a SQLite database (corrupt, or another kind of file).`, MOVE);
   return "sqlite";
 }
 
@@ -55,10 +57,10 @@ function checkTables(db: Database.Database, path: string): void {
     db.pragma("quick_check");
     tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name);
   } catch (err) {
-    throw new Error(`${path} is a damaged SQLite database (${(err as Error).message}). ${MOVE}`);
+    throw new CodeActError("store", `${path} is a damaged SQLite database (${(err as Error).message}).`, MOVE);
   }
   const foreign = tables.filter((t) => !OUR_TABLES.includes(t) && !t.startsWith("sqlite_") && !t.startsWith("codeact_"));
-  if (foreign.length) throw new Error(`${path} is a SQLite database of something else (tables: ${foreign.join(", ")}). ${MOVE}`);
+  if (foreign.length) throw new CodeActError("store", `${path} is a SQLite database of something else (tables: ${foreign.join(", ")}).`, MOVE);
 }
 
 /** Throws a clear error when `path` exists but is not (or not only) a codeact checkpoint database. */
@@ -86,7 +88,10 @@ function unwritable(path: string): string | undefined {
 export function openSqliteForWriting(path: string): Database.Database {
   const why = (p: string) => unwritable(p);
   const cannot = (reason: string) =>
-    new Error(`Cannot write ${path} (${reason}). Runs, resumes and branches write checkpoints: point --checkpoints or CODEACT_HOME at a writable place. Reading commands (threads, history, export) still work on this file.`);
+    new CodeActError("store", `Cannot write ${path} (${reason}).`, {
+      hint: "Runs, resumes and branches write checkpoints: point the SQLite path or CODEACT_HOME at a writable place. Reading a thread (its state, history, export) still works on this file.",
+      step: "writable_checkpoints",
+    });
   const dir = dirname(path);
   try {
     mkdirSync(dir, { recursive: true });

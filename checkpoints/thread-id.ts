@@ -3,14 +3,15 @@
  * container labels and messages. One rule for all of them, checked before any of those is built.
  */
 import { z } from "zod";
+import { CodeActError } from "../errors";
 
 /** Letters, digits, '.', '_' and '-'; not starting with '.' or '-' (no hidden files, no flags); ≤128. */
 const THREAD_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
-export class InvalidThreadIdError extends Error {
+export class InvalidThreadIdError extends CodeActError {
   constructor(id: string) {
     const shown = JSON.stringify(id.length > 80 ? `${id.slice(0, 80)}…` : id);
-    super(`Invalid thread id ${shown}: use letters, digits, '.', '_' or '-' (max 128), not starting with '.' or '-'.`);
+    super("usage", `Invalid thread id ${shown}: use letters, digits, '.', '_' or '-' (max 128), not starting with '.' or '-'.`);
     this.name = "InvalidThreadIdError";
   }
 }

@@ -6,10 +6,14 @@ import { readFileSync } from "node:fs";
 import type { z } from "zod";
 import { MAX_CELL_TIMEOUT_MS, MAX_WALL_CLOCK_MS } from "../graphs/state/limits";
 import { ACTION_FORMATS, type ActionFormat, EXECUTOR_KINDS, type ExecutorKind } from "../graphs/state/settings";
+import { CodeActError } from "../errors";
 
 /** A usage mistake: main prints its message alone, without a stack. */
-export class UsageError extends Error {
-  override name = "UsageError";
+export class UsageError extends CodeActError {
+  constructor(message: string) {
+    super("usage", message);
+    this.name = "UsageError";
+  }
 }
 
 /** zod's issues as one line ("planner: expected array, received string; critic: required"). */

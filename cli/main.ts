@@ -60,15 +60,15 @@ export function buildProgram(args: string[] = process.argv.slice(2), all = false
   return program;
 }
 
+/** commander's refusals and help are thrown, not exited on, so that one table sets every exit code. */
+function throwOnExit(command: Command): Command {
+  command.exitOverride();
+  for (const sub of command.commands) throwOnExit(sub);
+  return command;
+}
+
 if (require.main === module) {
-  buildProgram()
+  throwOnExit(buildProgram())
     .parseAsync(process.argv)
-    .catch((err: Error) => {
-      // One line a person can act on: zod's issue array summarised; hostile text (a server reply, a file) inert.
-      // Loaded here, not at the top: `codeact --help` must not pay for zod.
-      const { inert } = require("../exports/inert") as typeof import("../exports/inert");
-      const text = err.name === "ZodError" ? (require("./flags") as typeof import("./flags")).zodIssuesText(err as never) : err.message;
-      console.error(`codeact: ${inert(text)}`);
-      process.exit(1);
-    });
+    .catch((err: unknown) => process.exit((require("./errors") as typeof import("./errors")).reportFailure(err)));
 }

@@ -17,6 +17,7 @@ import { PER_THREAD_TABLES } from "../checkpoints/thread-status";
 import { UsageError } from "./flags";
 import { inert } from "../exports/inert";
 import { checkpointerFromFlags, type StoreFlags } from "./store-flags";
+import { CodeActError } from "../errors";
 
 export interface RemoveResult {
   checkpoints: number;
@@ -113,7 +114,7 @@ export function registerRm(program: Command): void {
       const store = await createCheckpointer(checkpointerFromFlags(flags));
       try {
         if (!(await store.saver.getTuple({ configurable: { thread_id: thread } }))) {
-          throw new UsageError(`No thread "${thread}" in ${store.location}. \`codeact threads\` lists them.`);
+          throw new CodeActError("not_found", `No thread "${thread}" in ${store.location}. \`codeact threads\` lists them.`);
         }
         if (!flags.yes && !(await confirm(`Delete thread ${thread} (checkpoints, artifacts, saved plots)? This cannot be undone. [y/N] `))) {
           console.error("Nothing deleted.");

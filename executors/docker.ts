@@ -19,6 +19,7 @@ import { kernelImageName } from "./image/recipe";
 import { OUTPUTS_DIR } from "./workspace/outputs";
 import type { ExecutorInfo, StdinHandler } from "./types";
 import { type Death, kernelCommand, KernelOptionsSchema, type LaunchedKernel, JupyterKernelExecutor } from "./kernel-executor";
+import { CodeActError } from "../errors";
 
 export const DockerLimitsSchema = z.object({
   memoryMb: z.number().int().min(32).default(1024),
@@ -188,7 +189,7 @@ export class DockerJupyterExecutor extends JupyterKernelExecutor {
       removeKernelDir(dir);
       const msg = (err as Error).message;
       if (/No such image/i.test(msg)) {
-        throw new Error(`Kernel image ${this.image} is missing. Build it with \`npx codeact image build\` (or \`npm run setup\`).`);
+        throw new CodeActError("sandbox", `Kernel image ${this.image} is missing.`, { hint: "Build it with ensureKernelImage() (or `npm run setup`).", step: "build_image", subject: this.image });
       }
       throw err;
     }

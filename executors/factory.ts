@@ -11,6 +11,7 @@ import { ExecutorKindSchema } from "./kind";
 import { LocalJupyterExecutor } from "./local";
 import { RemoteJupyterExecutor } from "./remote";
 import type { CodeExecutor, StdinHandler } from "./types";
+import { CodeActError } from "../errors";
 
 export const ExecutorChoiceSchema = z.object({
   kind: ExecutorKindSchema.default("auto"),
@@ -29,7 +30,7 @@ export async function createExecutor(choice: ExecutorChoice, tools?: StdinHandle
     case "local":
       return new LocalJupyterExecutor({ tools, warn });
     case "remote":
-      if (!c.remoteUrl) throw new Error("--executor remote needs --remote-url (a Jupyter Server, Kernel Gateway or Enterprise Gateway URL).");
+      if (!c.remoteUrl) throw new CodeActError("usage", "The remote executor needs a server URL:", { hint: "give remoteUrl (a Jupyter Server, Kernel Gateway or Enterprise Gateway URL).", step: "set_remote_url" });
       return new RemoteJupyterExecutor({ url: c.remoteUrl, token: c.remoteToken ?? process.env.JUPYTER_TOKEN ?? "", tools });
     case "auto":
       // connectDocker's error already says how to get an engine, and that `--executor local` is

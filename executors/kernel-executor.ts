@@ -20,6 +20,7 @@ import type {
   ExecutorInfo,
   StdinHandler,
 } from "./types";
+import { CodeActError } from "../errors";
 
 export const KernelOptionsSchema = z.object({
   /** Characters of stdout (and of stderr) kept per cell; beyond it the head and tail are kept. */
@@ -130,7 +131,7 @@ export abstract class JupyterKernelExecutor implements CodeExecutor {
     const run = this.queue.then(() => (this.client ? this.run(this.client, code, {}, true) : undefined));
     this.queue = run.catch(() => undefined);
     const result = await run;
-    if (result && result.status !== "ok") throw new Error(`housekeeping code failed in the kernel: ${result.error ? `${result.error.ename}: ${result.error.evalue}` : result.status}`);
+    if (result && result.status !== "ok") throw new CodeActError("sandbox", `housekeeping code failed in the kernel: ${result.error ? `${result.error.ename}: ${result.error.evalue}` : result.status}`);
   }
 
   get info(): ExecutorInfo {
@@ -152,7 +153,7 @@ export abstract class JupyterKernelExecutor implements CodeExecutor {
   }
 
   start(): Promise<void> {
-    if (this.closed) return Promise.reject(new Error(`Executor ${this.id} was shut down; create a new one.`));
+    if (this.closed) return Promise.reject(new CodeActError("usage", `Executor ${this.id} was shut down; create a new one.`));
     if (this.client && !this.death) return Promise.resolve();
     this.starting ??= this.boot().finally(() => {
       this.starting = undefined;
@@ -192,7 +193,7 @@ export abstract class JupyterKernelExecutor implements CodeExecutor {
     const deadline = Date.now() + this.options.startTimeoutMs;
     let attempt = 0;
     while (Date.now() < deadline) {
-      if (this.death) throw new Error(`Kernel exited during start (${this.death.reason}): ${this.death.detail}`);
+      if (this.death) throw new CodeActError("sandbox", `Kernel exited during start (${this.death.reason}): ${this.death.detail}`);
       let sawIopub = false;
       const { msgId, reply } = client.request("shell", "kernel_info_request", {}, { iopub: () => (sawIopub = true) });
       const wait = Math.min(100 * 2 ** attempt++, 1000);
@@ -204,7 +205,7 @@ export abstract class JupyterKernelExecutor implements CodeExecutor {
       client.release(msgId);
       if (got && sawIopub) return;
     }
-    throw new Error(`Kernel did not answer within ${this.options.startTimeoutMs} ms (${kernel.description}).`);
+    throw new CodeActError("sandbox", `Kernel did not answer within ${this.options.startTimeoutMs} ms (${kernel.description}).`);
   }
 
   private async runPrelude(client: KernelTransport): Promise<void> {
@@ -223,7 +224,7 @@ export abstract class JupyterKernelExecutor implements CodeExecutor {
     const result = await this.run(client, code, { timeoutMs: this.options.startTimeoutMs }, true);
     if (result.status !== "ok") {
       const why = result.error ? `${result.error.ename}: ${result.error.evalue}` : result.status;
-      throw new Error(`Kernel prelude failed (${why}). ${result.stderr}`);
+      throw new CodeActError("sandbox", `Kernel prelude failed (${why}). ${result.stderr}`);
     }
   }
 
@@ -231,7 +232,7 @@ export abstract class JupyterKernelExecutor implements CodeExecutor {
     this.stdinHandler = handler;
     if (this.client && !this.death && handler) {
       const result = await this.run(this.client, handler.prelude(), {}, true);
-      if (result.status !== "ok") throw new Error(`Tool prelude failed: ${result.error?.evalue ?? result.status}`);
+      if (result.status !== "ok") throw new CodeActError("tool", `Tool prelude failed: ${result.error?.evalue ?? result.status}`);
     }
   }
 
@@ -264,7 +265,7 @@ export abstract class JupyterKernelExecutor implements CodeExecutor {
     this.cellListing = undefined;
     if (ready !== undefined) return parseListing(ready);
     const root = this.outputsRoot();
-    if (root === undefined) throw new Error(`${this.id} lists its outputs from the host`);
+    if (root === undefined) throw new CodeActError("internal", `${this.id} lists its outputs from the host`);
     const repr = await this.evaluate(listingExpression(root));
     return repr === undefined ? [] : parseListing(repr);
   }
@@ -299,9 +300,9 @@ export abstract class JupyterKernelExecutor implements CodeExecutor {
       const { msgId, reply } = client.request("shell", "execute_request", { code: "", silent: true, store_history: false, user_expressions: { v: expression }, allow_stdin: false, stop_on_error: false });
       try {
         const msg = await Promise.race([reply, sleep(timeoutMs).then(() => undefined)]);
-        if (!msg) throw new Error(`the kernel did not answer within ${timeoutMs} ms`);
+        if (!msg) throw new CodeActError("sandbox", `the kernel did not answer within ${timeoutMs} ms`);
         const v = (msg.content.user_expressions as Record<string, { status?: string; data?: Record<string, unknown>; ename?: string; evalue?: string }> | undefined)?.v;
-        if (v?.status !== "ok") throw new Error(v?.ename ? `${v.ename}: ${v.evalue}` : "the kernel returned no value");
+        if (v?.status !== "ok") throw new CodeActError("sandbox", v?.ename ? `${v.ename}: ${v.evalue}` : "the kernel returned no value");
         return String(v.data?.["text/plain"] ?? "");
       } finally {
         client.release(msgId);

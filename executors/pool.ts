@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import type { CodeExecutor, StdinHandler } from "./types";
+import { CodeActError } from "../errors";
 
 export const PoolOptionsSchema = z.object({
   /** Kernels kept started and idle; 0 disables the pool (acquire starts one on demand). */
@@ -64,7 +65,7 @@ export class KernelPool {
 
   /** A started kernel, with `tools` installed when given. The caller must `release` it. */
   async acquire(tools?: StdinHandler): Promise<CodeExecutor> {
-    if (this.closed) throw new Error("The kernel pool is closed.");
+    if (this.closed) throw new CodeActError("usage", "The kernel pool is closed.");
     let ex = this.ready.shift();
     if (!ex) {
       ex = this.create();
@@ -73,7 +74,7 @@ export class KernelPool {
     this.leased.add(ex);
     this.fill();
     if (tools) {
-      if (!ex.setStdinHandler) throw new Error(`Executor ${ex.id} cannot take tools after start.`);
+      if (!ex.setStdinHandler) throw new CodeActError("usage", `Executor ${ex.id} cannot take tools after start.`);
       await ex.setStdinHandler(tools);
     }
     return ex;

@@ -16,6 +16,7 @@ import type { JupyterMessage } from "./jupyter/messages";
 import { type Death, JupyterKernelExecutor, KernelOptionsSchema, type KernelTransport, type LaunchedKernel } from "./kernel-executor";
 import type { ExecutorInfo, StdinHandler } from "./types";
 import { ExecutorUnavailableError } from "./types";
+import { CodeActError } from "../errors";
 
 export const RemoteExecutorOptionsSchema = KernelOptionsSchema.extend({
   /** Base URL of the server, e.g. http://127.0.0.1:8888/ or https://gateway.example/ */
@@ -162,11 +163,11 @@ export class RemoteJupyterExecutor extends JupyterKernelExecutor {
     try {
       res = await ServerConnection.makeRequest(url, { method: "PUT", body: JSON.stringify(body) }, this.settings);
     } catch (err) {
-      throw new Error(`Could not upload input ${JSON.stringify(path)} to ${this.remote.url}: ${(err as Error).message}`);
+      throw new CodeActError("sandbox", `Could not upload input ${JSON.stringify(path)} to ${this.remote.url}: ${(err as Error).message}`);
     }
     if (!res.ok) {
       const text = (await res.text().catch(() => "")).slice(0, 300);
-      throw new Error(`The Jupyter server at ${this.remote.url} refused input ${JSON.stringify(path)} (HTTP ${res.status}${text ? `: ${text}` : ""}). Input files need a server with the contents API (Jupyter Server; a Kernel Gateway has none).`);
+      throw new CodeActError("sandbox", `The Jupyter server at ${this.remote.url} refused input ${JSON.stringify(path)} (HTTP ${res.status}${text ? `: ${text}` : ""}). Input files need a server with the contents API (Jupyter Server; a Kernel Gateway has none).`);
     }
   }
 
@@ -175,7 +176,7 @@ export class RemoteJupyterExecutor extends JupyterKernelExecutor {
     if (kernel.connectionStatus === "connected") return Promise.resolve();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new Error(`No WebSocket connection to the kernel on ${this.remote.url} within ${this.options.startTimeoutMs} ms.`)),
+        () => reject(new CodeActError("sandbox", `No WebSocket connection to the kernel on ${this.remote.url} within ${this.options.startTimeoutMs} ms.`)),
         this.options.startTimeoutMs,
       );
       kernel.connectionStatusChanged.connect((_, status) => {

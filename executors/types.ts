@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import type { ExecutorKind as RequestedKind } from "./kind";
+import { CodeActError } from "../errors";
 
 export const ExecutionStatusSchema = z.enum(["ok", "error", "timeout", "died"]);
 export type ExecutionStatus = z.infer<typeof ExecutionStatusSchema>;
@@ -149,12 +150,10 @@ export interface CodeExecutor {
 }
 
 /** Thrown (never returned) when an executor cannot start or reach its kernel at all. */
-export class ExecutorUnavailableError extends Error {
-  constructor(
-    message: string,
-    readonly hint: string,
-  ) {
-    super(`${message}\n${hint}`);
+export class ExecutorUnavailableError extends CodeActError {
+  declare readonly hint: string;
+  constructor(message: string, hint: string) {
+    super("sandbox", message, { hint, separator: "\n" });
     this.name = "ExecutorUnavailableError";
   }
 }

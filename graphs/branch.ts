@@ -11,6 +11,7 @@ import { threadGraph } from "./codeact";
 import { asNodeFor } from "./routing";
 import type { ArtifactStore } from "../checkpoints/artifacts/store";
 import { copyThreadSettings, type ThreadSettingsStore } from "../checkpoints/thread-settings";
+import { CodeActError } from "../errors";
 
 export interface BranchOptions {
   /** A note for the coder, shown as its next observation. */
@@ -54,9 +55,9 @@ export async function branchThread(saver: BaseCheckpointSaver, threadId: string,
   }
   const values = snap.values as CodeActStateValue;
   if (!values?.task || snap.config.configurable?.checkpoint_id !== checkpointId) {
-    throw new Error(`Thread "${threadId}" has no checkpoint "${checkpointId}". \`codeact history ${threadId}\` lists them.`);
+    throw new CodeActError("not_found", `Thread "${threadId}" has no checkpoint "${checkpointId}".`, { hint: "threadHistory() lists them.", step: "list_checkpoints", subject: threadId });
   }
-  if (!snap.next.length) throw new Error(`Checkpoint ${checkpointId} is the end of the run; branch from an earlier one.`);
+  if (!snap.next.length) throw new CodeActError("usage", `Checkpoint ${checkpointId} is the end of the run; branch from an earlier one.`);
   const newThreadId = options.newThreadId ?? `${threadId.replace(/-b[0-9a-f]{4}$/, "").slice(0, 122)}-b${randomBytes(2).toString("hex")}`;
   const update: Record<string, unknown> = {
     ...values,
@@ -68,7 +69,7 @@ export async function branchThread(saver: BaseCheckpointSaver, threadId: string,
   };
   if (options.instruction) update.observation = `Instruction from the user: ${options.instruction}`;
   if (options.code !== undefined) {
-    if (values.pendingAction?.kind !== "code") throw new Error(`Checkpoint ${checkpointId} has no pending code action to edit (next: ${snap.next.join(", ")}).`);
+    if (values.pendingAction?.kind !== "code") throw new CodeActError("usage", `Checkpoint ${checkpointId} has no pending code action to edit (next: ${snap.next.join(", ")}).`);
     update.pendingAction = { ...values.pendingAction, code: options.code };
     // The coder's conversation holds the reply with the old code: it learns what runs instead.
     const decision = { role: "user", kind: "decision", content: `The user replaced the code of your last action before it ran; this runs instead:\n\`\`\`python\n${options.code}\n\`\`\`` };
@@ -85,7 +86,7 @@ export async function branchThread(saver: BaseCheckpointSaver, threadId: string,
   await graph.updateState({ configurable: { thread_id: newThreadId } }, write, asNode);
   const check = await graph.getState({ configurable: { thread_id: newThreadId } });
   if (check.next.join() !== snap.next.join()) {
-    throw new Error(`Branch ${newThreadId} would continue at ${check.next.join(", ") || "the end"} instead of ${snap.next.join(", ")}.`);
+    throw new CodeActError("internal", `Branch ${newThreadId} would continue at ${check.next.join(", ") || "the end"} instead of ${snap.next.join(", ")}.`);
   }
   return newThreadId;
 }

@@ -8,6 +8,7 @@ import type { CodeActGraph } from "./codeact";
 import type { CodeActEvent } from "./state/events";
 import { isQuestionRequest, MAX_ANSWER_CHARS, type QuestionRequest } from "./state/question";
 import type { Approval, ApprovalRequest, CodeActStateValue } from "./state/state";
+import { CodeActError } from "../errors";
 
 export interface RunOptions {
   threadId?: string;
@@ -41,8 +42,11 @@ export interface RunResult extends CodeActStateValue {
 }
 
 /** Thrown when an answer is given to a thread that waits for none: nothing has run. */
-export class NotWaitingError extends Error {
-  override name = "NotWaitingError";
+export class NotWaitingError extends CodeActError {
+  constructor(message: string) {
+    super("conflict", message);
+    this.name = "NotWaitingError";
+  }
 }
 
 /** A person's wait (a terminal prompt) ends with the run's pause signal, so Ctrl-C pauses there too. */
@@ -60,12 +64,13 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): 
  * A follow-up sent to a thread whose turn has not ended (paused, waiting for approval, crashed):
  * LangGraph would drop the pending step to take the new input, so it is refused instead.
  */
-export class TurnInProgressError extends Error {
+export class TurnInProgressError extends CodeActError {
   constructor(readonly threadId: string, readonly next: string[]) {
-    super(
-      `Thread ${threadId} has a turn in progress (next: ${next.join(", ")}); a new request would discard it. ` +
-        `Resume it first (codeact resume ${threadId}, or runCodeAct(graph, null, { threadId })), then send the follow-up.`,
-    );
+    super("conflict", `Thread ${threadId} has a turn in progress (next: ${next.join(", ")}); a new request would discard it.`, {
+      hint: `Resume it first (runCodeAct(graph, null, { threadId: "${threadId}" })), then send the follow-up.`,
+      step: "resume_thread",
+      subject: threadId,
+    });
     this.name = "TurnInProgressError";
   }
 }

@@ -37,6 +37,7 @@ import { parseModelSpec, providerUrlFromEnv } from "../nodes/models/providers";
 import { type McpConfig, parseMcpConfig } from "../tools/mcp-config";
 import { LimitsSchema, type LimitsInput } from "./state/limits";
 import { ExecutorKindSchema } from "./state/settings";
+import { CodeActError } from "../errors";
 
 /** "auto" is a caller's word for the policy's first executor, never one the policy lists. */
 const EXECUTORS = ExecutorKindSchema.exclude(["auto"]);
@@ -90,9 +91,9 @@ export interface ServerRun {
   tools: { modules: string[]; mcp?: McpConfig };
 }
 
-export class PolicyError extends Error {
+export class PolicyError extends CodeActError {
   constructor(message: string) {
-    super(message);
+    super("usage", message);
     this.name = "PolicyError";
   }
 }

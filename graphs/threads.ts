@@ -10,6 +10,9 @@ import type { Checkpointer } from "../checkpoints/savers";
 import { summarise } from "../checkpoints/sqlite-file";
 import { checkThreadId } from "../checkpoints/thread-id";
 import { type ThreadSummary, waitingOf } from "../checkpoints/thread-status";
+import { CodeActError } from "../errors";
+
+const LIST_THREADS = { hint: "listThreads() lists the runs.", step: "list_threads" } as const;
 
 /**
  * Versions before the checkpoint write guard could store a cell as the literal string
@@ -36,7 +39,7 @@ export async function readThreadState(saver: BaseCheckpointSaver, threadId: stri
   checkThreadId(threadId);
   const snapshot = await threadGraph(saver).getState({ configurable: { thread_id: threadId } });
   const values = snapshot.values as CodeActStateValue;
-  if (!values || !values.task) throw new Error(`No run with thread id "${threadId}" in this checkpoint store. \`codeact threads\` lists the runs.`);
+  if (!values || !values.task) throw new CodeActError("not_found", `No run with thread id "${threadId}" in this checkpoint store.`, LIST_THREADS);
   return { ...values, cells: readableCells(values.cells) };
 }
 
@@ -122,6 +125,6 @@ export async function threadHistory(saver: BaseCheckpointSaver, threadId: string
       summary: summary || `task: ${v.task.slice(0, 60)}`,
     });
   }
-  if (!entries.length) throw new Error(`No checkpoints for thread "${threadId}". \`codeact threads\` lists the runs.`);
+  if (!entries.length) throw new CodeActError("not_found", `No checkpoints for thread "${threadId}".`, LIST_THREADS);
   return entries.reverse();
 }

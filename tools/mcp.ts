@@ -14,6 +14,7 @@ import type { McpConfig, McpServerConfig as ServerConfig } from "./mcp-config";
 import { ToolSourceError } from "./modules";
 import { pythonIdentifier } from "./schema-to-python";
 import { boundToolResult, cleanText } from "./bounds";
+import { CodeActError } from "../errors";
 
 /** Start-up (spawn, handshake, tool list) of one server; a server that hangs must not hang the run. */
 const START_TIMEOUT_MS = Number(process.env.CODEACT_MCP_START_TIMEOUT_MS ?? 30_000);
@@ -29,7 +30,7 @@ function httpConnection(server: Extract<ServerConfig, { url: string }>) {
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not answer within ${Math.round(ms / 1000)} s`)), ms)));
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new CodeActError("tool", `${what} did not answer within ${Math.round(ms / 1000)} s`)), ms)));
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
@@ -105,7 +106,7 @@ async function startServer(name: string, server: ServerConfig): Promise<ServerTo
     const started = "command" in server ? await startStdio(name, server) : await startHttp(name, server);
     if (started.tools.length > MAX_TOOLS_PER_SERVER) {
       await started.close();
-      throw new Error(`it lists ${started.tools.length} tools; at most ${MAX_TOOLS_PER_SERVER} are supported`);
+      throw new CodeActError("tool", `it lists ${started.tools.length} tools; at most ${MAX_TOOLS_PER_SERVER} are supported`);
     }
     return started;
   } catch (err) {
@@ -141,7 +142,7 @@ function kernelTool(server: string, original: StructuredToolInterface, name: str
         // As a tool call, so the answer keeps the artifact part (structured content) too.
         message = (await original.invoke({ type: "tool_call", id: `codeact-${name}`, name: original.name, args })) as typeof message;
       } catch (err) {
-        throw new Error(boundToolResult(reason(err)) as string);
+        throw new CodeActError("tool", boundToolResult(reason(err)) as string);
       }
       return boundToolResult(mcpResultValue(message.content, message.artifact)) as never;
     },

@@ -8,12 +8,16 @@ import { existsSync, statSync } from "node:fs";
 import { extname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { StructuredToolInterface } from "@langchain/core/tools";
+import { CodeActError } from "../errors";
 
 export const TOOL_MODULE_EXTENSIONS = [".ts", ".mts", ".cts", ".js", ".mjs", ".cjs"] as const;
 
 /** A tool source that cannot be used: the message names it and says what to do. */
-export class ToolSourceError extends Error {
-  override name = "ToolSourceError";
+export class ToolSourceError extends CodeActError {
+  constructor(message: string) {
+    super("tool", message);
+    this.name = "ToolSourceError";
+  }
 }
 
 /**

@@ -5,6 +5,7 @@
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import { toJsonSchema } from "@langchain/core/utils/json_schema";
 import { type JsonSchema, pythonIdentifier } from "./schema-to-python";
+import { CodeActError } from "../errors";
 
 export interface ToolEntry {
   tool: StructuredToolInterface;
@@ -26,12 +27,12 @@ export class ToolRegistry {
   }
 
   add(tool: StructuredToolInterface): void {
-    if (!tool.name) throw new Error("A tool without a name cannot be called from Python.");
-    if (this.byName.has(tool.name)) throw new Error(`Two tools are named "${tool.name}"; tool names must be unique.`);
+    if (!tool.name) throw new CodeActError("tool", "A tool without a name cannot be called from Python.");
+    if (this.byName.has(tool.name)) throw new CodeActError("tool", `Two tools are named "${tool.name}"; tool names must be unique.`);
     const pythonName = pythonIdentifier(tool.name);
     const clash = this.entries().find((e) => e.pythonName === pythonName);
     if (clash) {
-      throw new Error(`Tools "${clash.tool.name}" and "${tool.name}" would both be the Python function ${pythonName}(); rename one.`);
+      throw new CodeActError("tool", `Tools "${clash.tool.name}" and "${tool.name}" would both be the Python function ${pythonName}(); rename one.`);
     }
     this.byName.set(tool.name, { tool, pythonName, schema: ToolRegistry.schemaOf(tool) });
   }

@@ -7,6 +7,7 @@
 import type { Cell } from "../../graphs/state/cell";
 import type { ArtifactRef, RichOutput, ToolCallRecord } from "../../executors/types";
 import { ArtifactLimitError, type ArtifactStore, megabytes } from "./store";
+import { CodeActError } from "../../errors";
 
 /** The store and the thread whose artifacts a cell's references point to. */
 export interface ArtifactScope {
@@ -164,7 +165,7 @@ export async function resolveToolCall(call: ToolCallRecord, scope: ArtifactScope
     const ref = artifacts[field];
     if (!ref) continue;
     const bytes = scope ? await scope.store.get(scope.threadId, ref.sha256) : undefined;
-    if (!bytes) throw new Error(`the recorded ${field} of tool call ${call.name} (artifact ${short(ref.sha256)}) is not in this thread's artifact store`);
+    if (!bytes) throw new CodeActError("store", `the recorded ${field} of tool call ${call.name} (artifact ${short(ref.sha256)}) is not in this thread's artifact store`);
     out[field] = decode(bytes, ref);
   }
   return out as unknown as ToolCallRecord;

@@ -7,6 +7,7 @@
  * memory (beside a MemorySaver).
  */
 import { createHash } from "node:crypto";
+import { CodeActError } from "../../errors";
 
 export interface ArtifactLimits {
   /** Largest single artifact, in bytes. */
@@ -43,9 +44,9 @@ export interface ArtifactStore {
   close(): Promise<void>;
 }
 
-export class ArtifactLimitError extends Error {
+export class ArtifactLimitError extends CodeActError {
   constructor(message: string) {
-    super(message);
+    super("limit", message);
     this.name = "ArtifactLimitError";
   }
 }

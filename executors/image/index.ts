@@ -11,6 +11,7 @@ import { codeactHome } from "../setup-state";
 import { buildOffline, type Log } from "./offline";
 import { checkPipIndex } from "./pip-index";
 import { type ImageExtras, IMAGE_REPO, normalizeExtras, RECIPE_LABEL, recipeHash, recipeImageName } from "./recipe";
+import { CodeActError } from "../../errors";
 
 export { kernelImageName, recipeHash, recipeImageName, type ImageExtras } from "./recipe";
 export { recordedExtras, recordExtras } from "./default";
@@ -41,7 +42,7 @@ export async function smokeTest(docker: Docker, name: string): Promise<void> {
     const { StatusCode } = (await container.wait()) as { StatusCode: number };
     if (StatusCode !== 0) {
       const logs = (await container.logs({ stdout: true, stderr: true })).toString().slice(-1000);
-      throw new Error(`Kernel image ${name} is broken: importing its packages failed (exit ${StatusCode}): ${logs}`);
+      throw new CodeActError("sandbox", `Kernel image ${name} is broken: importing its packages failed (exit ${StatusCode}): ${logs}`);
     }
   } finally {
     await container.remove({ force: true }).catch(() => undefined);
@@ -70,7 +71,7 @@ async function buildFromDockerfile(docker: Docker, name: string, log: Log): Prom
   await new Promise<void>((resolve, reject) =>
     docker.modem.followProgress(stream, (err, output) => {
       const failed = (output as { error?: string }[] | undefined)?.find((o) => o.error);
-      if (err || failed) reject(new Error(`docker build failed: ${err?.message ?? failed?.error}`));
+      if (err || failed) reject(new CodeActError("sandbox", `docker build failed: ${err?.message ?? failed?.error}`));
       else resolve();
     }),
   );
@@ -125,7 +126,7 @@ export async function ensureKernelImage({ docker, log = () => undefined, force =
   // Before any lock or download: a pip requirement with no index reachable fails now, in a second.
   if (pip.length) await checkPipIndex();
   if (!withExtras && process.env.CODEACT_IMAGE) {
-    throw new Error(`CODEACT_IMAGE=${name} does not exist on this Docker engine. Build or pull it, or unset CODEACT_IMAGE.`);
+    throw new CodeActError("sandbox", `CODEACT_IMAGE=${name} does not exist on this Docker engine. Build or pull it, or unset CODEACT_IMAGE.`);
   }
   return withBuildLock(async () => {
     if (!force && (await imageExists(docker, name))) return name;

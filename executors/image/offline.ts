@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type Docker from "dockerode";
 import { debianPackages, DEBIAN_SUITE, type ImageExtras } from "./recipe";
+import { CodeActError } from "../../errors";
 
 export type Log = (line: string) => void;
 
@@ -20,14 +21,14 @@ function run(cmd: string, args: string[], log: Log, what: string, explain?: (tai
     };
     child.stdout.on("data", keep);
     child.stderr.on("data", keep);
-    child.on("error", (err) => reject(new Error(`${what}: could not run ${cmd}: ${err.message}`)));
+    child.on("error", (err) => reject(new CodeActError("sandbox", `${what}: could not run ${cmd}: ${err.message}`)));
     child.on("exit", (code) => {
       if (code === 0) resolve();
       else {
         const known = explain?.(tail);
-        if (known) return reject(new Error(known));
+        if (known) return reject(new CodeActError("sandbox", known));
         log(tail.trim());
-        reject(new Error(`${what} failed (${cmd} exited ${code}). Its last output is above.`));
+        reject(new CodeActError("sandbox", `${what} failed (${cmd} exited ${code}). Its last output is above.`));
       }
     });
   });
@@ -36,7 +37,7 @@ function run(cmd: string, args: string[], log: Log, what: string, explain?: (tai
 export async function ensureDebootstrap(log: Log): Promise<void> {
   if (existsSync("/usr/sbin/debootstrap")) return;
   if (process.getuid?.() !== 0 || !existsSync("/usr/bin/apt-get")) {
-    throw new Error("The offline image build needs debootstrap and root. Install it (`apt-get install debootstrap`) and run as root, or build from the Dockerfile on a machine that reaches a registry.");
+    throw new CodeActError("sandbox", "The offline image build needs debootstrap and root. Install it (`apt-get install debootstrap`) and run as root, or build from the Dockerfile on a machine that reaches a registry.");
   }
   log("installing debootstrap (apt-get install debootstrap)…");
   await run("apt-get", ["-o", "DPkg::Lock::Timeout=600", "install", "-y", "-qq", "debootstrap"], log, "apt-get install debootstrap");
@@ -53,7 +54,7 @@ export function unknownPackage(tail: string): string | undefined {
 const quote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
 
 export async function buildOffline(docker: Docker, tag: string, log: Log, extras: Required<ImageExtras> = { debs: [], pip: [] }): Promise<void> {
-  if (process.getuid?.() !== 0) throw new Error("The offline kernel image build must run as root (debootstrap and chroot).");
+  if (process.getuid?.() !== 0) throw new CodeActError("sandbox", "The offline kernel image build must run as root (debootstrap and chroot).");
   await ensureDebootstrap(log);
   const mirror = process.env.CODEACT_DEBIAN_MIRROR ?? "http://deb.debian.org/debian";
   const root = mkdtempSync(join("/var/tmp", "codeact-rootfs-"));
@@ -108,7 +109,7 @@ async function importRootfs(docker: Docker, root: string, tag: string): Promise<
   const [repo, version] = tag.split(":") as [string, string];
   const tar = spawn("tar", ["-C", root, "--numeric-owner", "-c", "."], { stdio: ["ignore", "pipe", "inherit"] });
   const tarDone = new Promise<void>((resolve, reject) =>
-    tar.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`tar of the rootfs exited ${code}`)))),
+    tar.on("exit", (code) => (code === 0 ? resolve() : reject(new CodeActError("sandbox", `tar of the rootfs exited ${code}`)))),
   );
   const stream = (await docker.importImage(tar.stdout, {
     repo,
@@ -122,5 +123,5 @@ async function importRootfs(docker: Docker, root: string, tag: string): Promise<
     stream.on("error", reject);
   });
   await tarDone;
-  if (/"error"/.test(output)) throw new Error(`docker import failed: ${output.slice(-500)}`);
+  if (/"error"/.test(output)) throw new CodeActError("sandbox", `docker import failed: ${output.slice(-500)}`);
 }

@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { recordedExtras } from "./default";
+import { CodeActError } from "../../errors";
 
 export const IMAGE_REPO = "codeact-kernel";
 export const RECIPE_LABEL = "codeact.recipe";
@@ -43,10 +44,10 @@ const PIP_SPEC = /^[A-Za-z0-9][A-Za-z0-9._-]*(\[[A-Za-z0-9._,-]+\])?((===?|~=|!=
 export function normalizeExtras(extras: ImageExtras = {}): { debs: string[]; pip: string[] } {
   const base = new Set(debianPackages());
   for (const d of extras.debs ?? []) {
-    if (!DEB_NAME.test(d)) throw new Error(`"${d}" is not a Debian package name (lower-case letters, digits, + - .), such as python3-scipy. Find names with: apt-cache search python3-`);
+    if (!DEB_NAME.test(d)) throw new CodeActError("usage", `"${d}" is not a Debian package name (lower-case letters, digits, + - .), such as python3-scipy. Find names with: apt-cache search python3-`);
   }
   for (const p of extras.pip ?? []) {
-    if (!PIP_SPEC.test(p)) throw new Error(`"${p}" is not a pip requirement codeact accepts: a name with an optional version, such as requests==2.32.3 or "httpx>=0.27,<1".`);
+    if (!PIP_SPEC.test(p)) throw new CodeActError("usage", `"${p}" is not a pip requirement codeact accepts: a name with an optional version, such as requests==2.32.3 or "httpx>=0.27,<1".`);
   }
   const debs = [...new Set(extras.debs ?? [])].filter((d) => !base.has(d)).sort();
   const pip = [...new Set(extras.pip ?? [])].sort();

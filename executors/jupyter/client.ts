@@ -7,6 +7,7 @@ import { Dealer, Request, Subscriber } from "zeromq";
 import { randomBytes } from "node:crypto";
 import { type Channel, type ConnectionInfo, endpoint } from "./connection";
 import { type JupyterMessage, Session } from "./messages";
+import { CodeActError } from "../../errors";
 
 export type MessageHandler = (msg: JupyterMessage) => void;
 
@@ -15,9 +16,9 @@ interface Pending {
   reject: (err: Error) => void;
 }
 
-export class KernelClosedError extends Error {
+export class KernelClosedError extends CodeActError {
   constructor(reason: string) {
-    super(`Kernel connection closed: ${reason}`);
+    super("sandbox", `Kernel connection closed: ${reason}`);
     this.name = "KernelClosedError";
   }
 }

@@ -5,6 +5,7 @@
  * Wire frames: [...routing identities, "<IDS|MSG>", hmac, header, parent_header, metadata, content, ...buffers]
  */
 import { createHmac, randomUUID, timingSafeEqual } from "node:crypto";
+import { CodeActError } from "../../errors";
 
 export const PROTOCOL_VERSION = "5.3";
 export const DELIMITER = "<IDS|MSG>";
@@ -49,7 +50,7 @@ export class Session {
     scheme: string = "hmac-sha256",
   ) {
     if (scheme !== "hmac-sha256") {
-      throw new Error(`Unsupported Jupyter signature scheme "${scheme}": codeact speaks hmac-sha256 only.`);
+      throw new CodeActError("sandbox", `Unsupported Jupyter signature scheme "${scheme}": codeact speaks hmac-sha256 only.`);
     }
     this.key = Buffer.from(key, "utf8");
     this.id = randomUUID();

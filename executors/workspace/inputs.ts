@@ -6,6 +6,7 @@
  */
 import { humanSize, type InputLimits, INPUT_LIMIT_ENV, inputLimitsFromEnv } from "./limits";
 import { fileNameProblem, quotedName } from "./names";
+import { CodeActError, type ErrorCode } from "../../errors";
 
 export interface InputFile {
   /** Relative path under /workspace/inputs/, e.g. "data.csv" or "reports/2024/q1.txt". */
@@ -18,9 +19,9 @@ export const INPUTS_DIR = "inputs";
 /** The same folder as the Docker sandbox's model sees it. */
 export const SANDBOX_INPUTS_DIR = "/workspace/inputs";
 
-export class InputError extends Error {
-  constructor(message: string) {
-    super(message);
+export class InputError extends CodeActError {
+  constructor(message: string, code: ErrorCode = "usage") {
+    super(code, message);
     this.name = "InputError";
   }
 }
@@ -33,16 +34,17 @@ export function checkInputName(name: string): void {
 
 /** Throws an InputError naming the file, the limit and the variable that raises it. */
 export function checkInputSizes(files: { name: string; size: number }[], limits: InputLimits = inputLimitsFromEnv()): void {
-  if (files.length > limits.maxFiles) throw new InputError(`${files.length} input files are more than the limit of ${limits.maxFiles}; give fewer files (or a zip of them).`);
+  if (files.length > limits.maxFiles) throw new InputError(`${files.length} input files are more than the limit of ${limits.maxFiles}; give fewer files (or a zip of them).`, "limit");
   let total = 0;
   for (const f of files) {
     if (f.size > limits.maxFileBytes) {
-      throw new InputError(`Input file ${quotedName(f.name)} is ${humanSize(f.size)}, over the limit of ${humanSize(limits.maxFileBytes)} per file. Raise it with ${INPUT_LIMIT_ENV.file}=<megabytes>.`);
+      throw new InputError(`Input file ${quotedName(f.name)} is ${humanSize(f.size)}, over the limit of ${humanSize(limits.maxFileBytes)} per file. Raise it with ${INPUT_LIMIT_ENV.file}=<megabytes>.`, "limit");
     }
     total += f.size;
     if (total > limits.maxTotalBytes) {
       throw new InputError(
         `The input files reach ${humanSize(total)} at ${quotedName(f.name)}, over the limit of ${humanSize(limits.maxTotalBytes)} for all inputs of a run. Raise it with ${INPUT_LIMIT_ENV.total}=<megabytes>.`,
+        "limit",
       );
     }
   }

@@ -26,9 +26,9 @@ export function listingExpression(root: string): string {
 /** The listing from the expression's text/plain repr ('base64…'). */
 export function parseListing(repr: string): OutputFileInfo[] {
   const m = /^'([A-Za-z0-9+/=]*)'$/.exec(repr.trim());
-  if (!m) throw new OutputReadError(`the kernel answered the outputs listing with something unexpected: ${repr.slice(0, 80)}`);
+  if (!m) throw new OutputReadError(`the kernel answered the outputs listing with something unexpected: ${repr.slice(0, 80)}`, "sandbox");
   const rows: unknown = JSON.parse(Buffer.from(m[1]!, "base64").toString("utf8"));
-  if (!Array.isArray(rows)) throw new OutputReadError("the kernel's outputs listing is not a list");
+  if (!Array.isArray(rows)) throw new OutputReadError("the kernel's outputs listing is not a list", "sandbox");
   const files: OutputFileInfo[] = [];
   for (const row of rows.slice(0, MAX_LISTED)) {
     if (!Array.isArray(row)) continue;
@@ -49,7 +49,7 @@ export function readExpression(root: string, segments: string[], offset: number,
 /** A chunk answer: the file's current size, and the bytes (none when the file is past the limit). */
 export function parseReadChunk(repr: string, path: string, maxBytes: number): { size: number; data: Buffer } {
   const m = /^'(?:L:(\d+)|D:(\d+):([A-Za-z0-9+/=]*))'$/.exec(repr.trim());
-  if (!m) throw new OutputReadError(`outputs/${path}: the kernel answered the read with something unexpected`);
+  if (!m) throw new OutputReadError(`outputs/${path}: the kernel answered the read with something unexpected`, "sandbox");
   if (m[1] !== undefined) throw new OutputTooLargeError(path, Number(m[1]), maxBytes);
   return { size: Number(m[2]), data: Buffer.from(m[3]!, "base64") };
 }
@@ -60,7 +60,7 @@ export type Evaluate = (expression: string) => Promise<string | undefined>;
 /** Reads `root`/`path` through the kernel, in chunks (read_output.py's rules: no symlink followed). */
 export async function readInKernel(evaluate: Evaluate, root: string | undefined, path: string, maxBytes: number): Promise<Buffer> {
   const segments = safeSegments(path);
-  if (!segments) throw new OutputReadError(`"${path}" is not a plain relative path`);
+  if (!segments) throw new OutputReadError(`"${path}" is not a plain relative path`, "usage");
   if (root === undefined) throw new OutputReadError(`${path}: this executor reads its files from the host`);
   const chunks: Buffer[] = [];
   let got = 0;
@@ -71,7 +71,7 @@ export async function readInKernel(evaluate: Evaluate, root: string | undefined,
     } catch (err) {
       throw new OutputReadError(`${path} cannot be read: ${(err as Error).message}`);
     }
-    if (repr === undefined) throw new OutputReadError(`${path}: the kernel is not running`);
+    if (repr === undefined) throw new OutputReadError(`${path}: the kernel is not running`, "sandbox");
     const { size, data } = parseReadChunk(repr, path, maxBytes);
     chunks.push(data);
     got += data.length;

@@ -9,6 +9,7 @@ import { constants, lstatSync, promises as fs, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { MAX_LISTED } from "./limits";
 import { safeSegments } from "./names";
+import { CodeActError, type ErrorCode } from "../../errors";
 
 /** The folder under the kernel's working directory whose files are collected after each cell. */
 export const OUTPUTS_DIR = "outputs";
@@ -20,9 +21,9 @@ export interface OutputFileInfo {
   mtimeMs: number;
 }
 
-export class OutputReadError extends Error {
-  constructor(message: string) {
-    super(message);
+export class OutputReadError extends CodeActError {
+  constructor(message: string, code: ErrorCode = "not_found") {
+    super(code, message);
     this.name = "OutputReadError";
   }
 }
@@ -34,7 +35,7 @@ export class OutputTooLargeError extends OutputReadError {
     readonly size: number,
     readonly maxBytes: number,
   ) {
-    super(`outputs/${path} is larger than ${maxBytes} bytes`);
+    super(`outputs/${path} is larger than ${maxBytes} bytes`, "limit");
     this.name = "OutputTooLargeError";
   }
 }
@@ -81,7 +82,7 @@ export async function listLocalOutputs(root: string): Promise<OutputFileInfo[]> 
  */
 export async function readLocalOutput(root: string, path: string, maxBytes: number): Promise<Buffer> {
   const segments = safeSegments(path);
-  if (!segments) throw new OutputReadError(`"${path}" is not a plain relative path under outputs/`);
+  if (!segments) throw new OutputReadError(`"${path}" is not a plain relative path under outputs/`, "usage");
   let dir = root;
   for (const segment of ["", ...segments.slice(0, -1)]) {
     dir = segment ? join(dir, segment) : dir;

@@ -31,7 +31,7 @@ export function readInputPaths(paths: string[], limits: InputLimits = inputLimit
     try {
       st = statSync(path);
     } catch (err) {
-      throw new InputError(`Input ${JSON.stringify(given)} cannot be read: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file or folder" : (err as Error).message}.`);
+      throw new InputError(`Input ${JSON.stringify(given)} cannot be read: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file or folder" : (err as Error).message}.`, "not_found");
     }
     const name = basename(path);
     if (st.isDirectory()) walk(path, name);

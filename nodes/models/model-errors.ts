@@ -4,6 +4,7 @@
  * being called, and a CLI that guessed from the text blamed the model for Docker or Postgres errors.
  */
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import { CodeActError } from "../../errors";
 
 export const DEFAULT_OPENAI_ENDPOINT = "https://api.openai.com/v1";
 
@@ -59,13 +60,12 @@ function describe(err: unknown, { endpoint, model, timeoutMs, urlHint = "OPENAI_
 }
 
 /** A model call failed; the message names the endpoint and the model. */
-export class ModelCallError extends Error {
-  readonly code = "MODEL_CALL_FAILED";
+export class ModelCallError extends CodeActError {
   readonly endpoint: string;
   readonly model: string;
   constructor(model: BaseChatModel, cause: unknown, elapsedMs?: number) {
     const t = modelTarget(model);
-    super(describe(cause, t, elapsedMs), { cause });
+    super("model", describe(cause, t, elapsedMs), { cause });
     this.name = "ModelCallError";
     this.endpoint = t.endpoint;
     this.model = t.model;
@@ -73,9 +73,9 @@ export class ModelCallError extends Error {
 }
 
 /** The run's wall clock ran out while a model call was waiting: the run ends, it does not fail. */
-export class WallClockError extends Error {
+export class WallClockError extends CodeActError {
   constructor(readonly wallClockMs: number) {
-    super(`ran longer than the ${Math.round(wallClockMs / 1000)} s wall-clock limit (a model call was still waiting)`);
+    super("budget", `ran longer than the ${Math.round(wallClockMs / 1000)} s wall-clock limit (a model call was still waiting)`);
     this.name = "WallClockError";
   }
 }

@@ -11,6 +11,7 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 import { ChatOpenAI } from "@langchain/openai";
 import { z } from "zod";
 import { createProviderModel, parseModelSpec, providerUrlFromEnv } from "./providers";
+import { CodeActError } from "../../errors";
 
 export const ROLES = ["planner", "coder", "critic"] as const;
 export type Role = (typeof ROLES)[number];
@@ -47,7 +48,7 @@ export function modelConfigFromEnv(env: NodeJS.ProcessEnv = process.env, model?:
     if (name) roles[role] = name;
   }
   const timeout = Number(env.CODEACT_MODEL_TIMEOUT);
-  if (env.CODEACT_MODEL_TIMEOUT && !(timeout > 0)) throw new Error(`CODEACT_MODEL_TIMEOUT must be a number of seconds above 0, got "${env.CODEACT_MODEL_TIMEOUT}".`);
+  if (env.CODEACT_MODEL_TIMEOUT && !(timeout > 0)) throw new CodeActError("usage", `CODEACT_MODEL_TIMEOUT must be a number of seconds above 0, got "${env.CODEACT_MODEL_TIMEOUT}".`);
   const name = model ?? env.CODEACT_MODEL ?? "gpt-4o-mini";
   const openai = { baseUrl: env.OPENAI_BASE_URL || undefined, apiKey: env.OPENAI_API_KEY || undefined };
   const provider = parseModelSpec(name).provider;
@@ -84,7 +85,7 @@ export function createRoleModels(config: ModelConfig = modelConfigFromEnv()): Ro
     if (provider !== "openai") {
       return createProviderModel({ provider, name }, { ...ep, temperature: c.temperature, timeoutMs: c.timeoutMs, maxRetries: c.maxRetries });
     }
-    if (!ep.apiKey && !ep.baseUrl) throw new Error(NO_ENDPOINT);
+    if (!ep.apiKey && !ep.baseUrl) throw new CodeActError("model", NO_ENDPOINT);
     return new ChatOpenAI({
       model: name,
       temperature: c.temperature,

@@ -14,6 +14,7 @@
  */
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { recordModelTarget } from "./model-errors";
+import { CodeActError } from "../../errors";
 
 export interface ModelSpec {
   provider: string;
@@ -40,7 +41,7 @@ export function parseModelSpec(spec: string, fallback = "openai"): ModelSpec {
     const provider = spec.slice(0, colon);
     if (Object.hasOwn(providerTable(), provider)) {
       const name = spec.slice(colon + 1);
-      if (!name) throw new Error(`Model "${spec}" names the provider "${provider}" but no model: write ${provider}:<model name>.`);
+      if (!name) throw new CodeActError("usage", `Model "${spec}" names the provider "${provider}" but no model: write ${provider}:<model name>.`);
       return { provider, name };
     }
   }
@@ -93,9 +94,9 @@ export function providerAcceptsBaseUrl(provider: string): boolean {
   return ENDPOINTS[provider] !== undefined;
 }
 
-export class ProviderSetupError extends Error {
+export class ProviderSetupError extends CodeActError {
   constructor(message: string) {
-    super(message);
+    super("model", message);
     this.name = "ProviderSetupError";
   }
 }

@@ -6,6 +6,7 @@
 import { BaseChatModel, type BaseChatModelParams } from "@langchain/core/language_models/chat_models";
 import { AIMessage, AIMessageChunk, type BaseMessage } from "@langchain/core/messages";
 import { ChatGenerationChunk, type ChatResult } from "@langchain/core/outputs";
+import { CodeActError } from "../../errors";
 
 export type ScriptStep = string | ((messages: BaseMessage[]) => string);
 
@@ -53,7 +54,7 @@ export class ScriptedChatModel extends BaseChatModel {
     let step = this.script[this.position];
     if (step === undefined) {
       if (this.whenExhausted === "throw" || this.script.length === 0) {
-        throw new Error(`ScriptedChatModel: the script has only ${this.script.length} replies and all were used.`);
+        throw new CodeActError("model", `ScriptedChatModel: the script has only ${this.script.length} replies and all were used.`);
       }
       step = this.script[this.script.length - 1]!;
     } else this.position++;

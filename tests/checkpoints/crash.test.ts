@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Docker from "dockerode";
 import { createCheckpointer } from "../../checkpoints/savers";
+import { EXIT_CODES } from "../../cli/exit-codes";
 import { readThreadState } from "../../graphs/threads";
 import { createTestDatabase, type TestDatabase } from "../helpers/postgres";
 
@@ -108,7 +109,7 @@ describe.each(["sqlite", "postgres"] as const)("crash and concurrent resume (chi
     const a = start(["run", "be slow", "--scripted", slow, "--thread", "busy-1", "--executor", "docker", ...store], env);
     await waitFor(() => a.output().includes("busy"), 60_000, "the first run to be busy");
     const b = start(["resume", "busy-1", "--scripted", slow, "--executor", "docker", ...store], env);
-    expect(await b.exit).toBe(1);
+    expect(await b.exit).toBe(EXIT_CODES.conflict);
     expect(b.output()).toMatch(/Thread busy-1 is being run by (pid \d+ on .* since|Postgres backend \d+).*Wait for that run to finish/);
     expect(await a.exit).toBe(0);
   }, 180_000);

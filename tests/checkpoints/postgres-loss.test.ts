@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { createCheckpointer } from "../../checkpoints/savers";
+import { EXIT_CODES } from "../../cli/exit-codes";
 import { readThreadState } from "../../graphs/threads";
 import { createTestDatabase, type TestDatabase } from "../helpers/postgres";
 import { codeact, startCodeact, waitFor, type Running } from "../cli/helpers";
@@ -45,7 +46,7 @@ describe.each([
     rmSync(home, { recursive: true, force: true });
   });
 
-  it("exits 1 with a clear message and the resume command (no stack); the thread resumes", async () => {
+  it("exits with the store code (the lock is lost), a clear message and the resume command (no stack); the thread resumes", async () => {
     const thread = "pg-loss-1";
     const traj = join(home, "t.json");
     writeFileSync(traj, JSON.stringify({
@@ -59,7 +60,7 @@ describe.each([
     expect(await terminate(db.url, where, thread)).toBeGreaterThan(0);
     const ended = await run.exit;
     const out = run.output();
-    expect({ ended, out }).toEqual({ ended: { code: 1, signal: null }, out: expect.stringMatching(message) });
+    expect({ ended, out }).toEqual({ ended: { code: EXIT_CODES.store, signal: null }, out: expect.stringMatching(message) });
     expect(out).toContain(`The run is kept up to its last finished step; continue it with: codeact resume ${thread}`);
     expect(out).not.toMatch(/\n\s+at /);
     expect(out).not.toMatch(/Unhandled 'error' event/);

@@ -16,6 +16,7 @@ import { threadHistory } from "../../graphs/threads";
 import { exportThread } from "../../cli/export";
 import type { Cell } from "../../graphs/state/cell";
 import { codeact } from "./helpers";
+import { EXIT_CODES } from "../../cli/exit-codes";
 
 const plan = JSON.stringify({ steps: [{ description: "show", doneCriterion: "shown" }, { description: "more", doneCriterion: "shown" }] });
 const next = JSON.stringify({ verdict: "next", feedback: "" });
@@ -95,12 +96,12 @@ describe("codeact CLI with large outputs", () => {
     expect(branchImages.sort()).toEqual(files.map(sha).sort());
   }, 240_000);
 
-  it("a step too large to checkpoint fails the run loudly (exit 1), and the thread reads back up to the step before", async () => {
+  it("a step too large to checkpoint fails the run loudly (the limit exit code), and the thread reads back up to the step before", async () => {
     const big = "<execute>\nimport secrets\nprint(secrets.token_hex(40_000))\n</execute>"; // 80 KB of output
     const s = script(home, ["<execute>\nprint('small')\n</execute>", big, "<solution>shown</solution>"], [next, done]);
     const env = { CODEACT_HOME: home, CODEACT_MAX_CHECKPOINT_WRITE_MB: "0.05" };
     const run = await codeact(["run", "print", "--scripted", s, "--executor", "docker", "--thread", "too-big"], env);
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(EXIT_CODES.limit);
     expect(run.stderr).toMatch(/cell output too large to checkpoint: one write of \d+ KB is over the limit of 52 KB .*the run is kept up to the previous step/);
     expect(run.stderr).toContain("codeact resume too-big");
     expect(run.stdout).not.toContain("Answer:");

@@ -11,6 +11,7 @@ import { createCheckpointer } from "../../checkpoints/savers";
 import { readThreadState } from "../../graphs/threads";
 import { createTestDatabase, type TestDatabase } from "../helpers/postgres";
 import { codeact, startCodeact, waitFor } from "./helpers";
+import { EXIT_CODES } from "../../cli/exit-codes";
 
 const plan = JSON.stringify({ steps: [{ description: "ask and add", doneCriterion: "sum printed" }] });
 const exec = (code: string) => `<execute>\n${code}\n</execute>`;
@@ -51,7 +52,7 @@ describe("ask_user() from the CLI", () => {
     expect((await codeact(["run", "no question", "--json", "--scripted", other, "--executor", "docker", "--thread", "plain"], env)).code).toBe(0);
     const refused = await codeact(["resume", "plain", "--answer", "42", "--scripted", other, "--executor", "docker"], env);
     expect(refused.stderr).toContain("codeact: Thread plain already ended (done); it is not waiting for an answer.");
-    expect(refused.code).toBe(1);
+    expect(refused.code).toBe(EXIT_CODES.conflict);
 
     const rest = script(home, "rest", { coder: [exec("print(int(n) + 1)"), "<solution>43</solution>"], critic: [done("43")] });
     const resumed = await codeact(["resume", "ask-json", "--answer", "42", "--json", "--scripted", rest, "--executor", "docker"], env);

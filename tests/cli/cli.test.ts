@@ -8,6 +8,7 @@ import { readThreadState } from "../../graphs/threads";
 import { DockerJupyterExecutor } from "../../executors/docker";
 import { type FakeOpenAI, startFakeOpenAI } from "../helpers/fake-openai";
 import { freePort, startJupyterServer } from "../helpers/jupyter-server";
+import { EXIT_CODES } from "../../cli/exit-codes";
 
 const root = join(__dirname, "..", "..");
 const tsx = join(root, "node_modules", ".bin", "tsx");
@@ -149,14 +150,14 @@ describe("codeact CLI", () => {
     const port = await freePort(); // nothing listens there
     const url = `http://127.0.0.1:${port}/v1`;
     const run = await codeact(["run", "x", "--executor", "docker", "--thread", "unreachable"], { CODEACT_HOME: home, OPENAI_BASE_URL: url });
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(EXIT_CODES.model);
     expect(run.stderr).toContain(`Could not reach the model at ${url}`);
     expect(run.stderr).toContain("continue it with: codeact resume unreachable");
   }, 120_000);
 
   it("says what to do when no model endpoint is configured", async () => {
     const run = await codeact(["run", "x", "--memory"], { CODEACT_HOME: home, OPENAI_API_KEY: "", OPENAI_BASE_URL: "" });
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(EXIT_CODES.model);
     expect(run.stderr).toMatch(/set OPENAI_API_KEY.*OPENAI_BASE_URL/);
   }, 60_000);
 });

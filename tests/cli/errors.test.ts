@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { type FakeOpenAI, startFakeOpenAI } from "../helpers/fake-openai";
 import { freePort } from "../helpers/jupyter-server";
 import { codeact } from "./helpers";
+import { EXIT_CODES } from "../../cli/exit-codes";
 
 describe("codeact run: failures named by their source", () => {
   let home: string;
@@ -32,7 +33,7 @@ describe("codeact run: failures named by their source", () => {
   it("--model-timeout cuts each attempt at a hanging endpoint; the run is kept and the error names the endpoint", async () => {
     server = await startFakeOpenAI([{ misbehave: "hang" }], { repeatLast: true });
     const run = await codeact(["run", "x", "--model-timeout", "1", "--executor", "docker", "--thread", "slow"], { CODEACT_HOME: home, OPENAI_BASE_URL: server.baseUrl });
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(EXIT_CODES.model);
     expect(run.stderr).toContain(server.baseUrl);
     expect(run.stderr).toMatch(/timed out|timeout/i);
     expect(run.stderr).toMatch(/codeact resume slow/);
@@ -42,7 +43,7 @@ describe("codeact run: failures named by their source", () => {
 
   it("--model-timeout is checked before anything runs", async () => {
     const run = await codeact(["run", "x", "--model-timeout", "0"], { CODEACT_HOME: home, OPENAI_BASE_URL: "http://127.0.0.1:9/v1" });
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(EXIT_CODES.usage);
     expect(run.stderr.trim()).toBe("codeact: --model-timeout must be between 1 and 3600 seconds, got 0");
   }, 60_000);
 
@@ -50,7 +51,7 @@ describe("codeact run: failures named by their source", () => {
     server = await startFakeOpenAI(['{"steps": [{"description": "print", "doneCriterion": "printed"}]}', "<execute>\nprint(1)\n</execute>"]);
     const dead = `tcp://127.0.0.1:${await freePort()}`;
     const run = await codeact(["run", "x", "--executor", "docker", "--memory"], { CODEACT_HOME: home, OPENAI_BASE_URL: server.baseUrl, DOCKER_HOST: dead });
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(EXIT_CODES.sandbox);
     expect(run.stderr).not.toMatch(/model/i);
     expect(run.stderr).toMatch(/ECONNREFUSED|Docker/);
   }, 90_000);

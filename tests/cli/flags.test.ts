@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LimitsSchema } from "../../graphs/state/limits";
+import { EXIT_CODES } from "../../cli/exit-codes";
 import { codeact, trajectory } from "./helpers";
 
 describe("codeact run flags", () => {
@@ -43,7 +44,7 @@ describe("codeact run flags", () => {
     for (const [flags, message] of cases) {
       const run = await codeact(["run", "task", "--checkpoints", store, "--scripted", good, "--thread", "t1", ...flags], { CODEACT_HOME: home, OPENAI_BASE_URL: "" });
       const lines = run.stderr.trim().split("\n");
-      expect([flags, run.code, lines.length]).toEqual([flags, 1, 1]);
+      expect([flags, run.code, lines.length]).toEqual([flags, EXIT_CODES.usage, 1]);
       expect(lines[0]).toMatch(/^codeact: /);
       expect([flags, lines[0]!.replace(/^codeact: /, "")]).toEqual([flags, expect.stringMatching(message)]);
       expect(run.stderr).not.toMatch(/\[\s*\{|"code":|\n\s+at /);
@@ -56,7 +57,7 @@ describe("codeact run flags", () => {
       [{ OPENAI_BASE_URL: "http://127.0.0.1:9/v1", CODEACT_MODEL: "" }, /^codeact: model: /],
     ] as const) {
       const run = await codeact(["run", "task", "--checkpoints", store], { CODEACT_HOME: home, ...env });
-      expect([env, run.code, run.stderr.trim()]).toEqual([env, 1, expect.stringMatching(message)]);
+      expect([env, run.code, run.stderr.trim()]).toEqual([env, EXIT_CODES.usage, expect.stringMatching(message)]);
       expect(run.stderr.trim().split("\n")).toHaveLength(1);
       expect(existsSync(store)).toBe(false);
     }

@@ -12,6 +12,7 @@ import { type FakeOpenAI, startFakeOpenAI } from "../helpers/fake-openai";
 import { createTestDatabase, type TestDatabase } from "../helpers/postgres";
 import { type RoleScript, roleReplies, textOf } from "../helpers/role-script";
 import { codeact, startCodeact, waitFor } from "./helpers";
+import { EXIT_CODES } from "../../cli/exit-codes";
 
 jest.setTimeout(300_000);
 
@@ -166,7 +167,7 @@ describe("a follow-up after kill -9", () => {
     const early = await fake(TURN2);
     servers.push(early.server);
     const refused = await codeact(["run", "Now print x plus one", "--thread", "fu-kill", "--executor", "docker", "--base-url", early.server.baseUrl], env(early.server));
-    expect(refused.code).toBe(1);
+    expect(refused.code).toBe(EXIT_CODES.conflict);
     expect(refused.stderr).toMatch(/turn in progress[\s\S]*codeact resume fu-kill/);
     expect(refused.stderr).not.toMatch(/\n\s+at /); // no stack
     expect(early.server.requests).toHaveLength(0);

@@ -13,6 +13,7 @@ import pg from "pg";
 import type { ThreadSummary } from "../../checkpoints/thread-status";
 import { createTestDatabase, type TestDatabase } from "../helpers/postgres";
 import { codeact, root, type Running, startCodeact, trajectory, tsx, waitFor } from "./helpers";
+import { EXIT_CODES } from "../../cli/exit-codes";
 
 /** A 1×1 PNG (saved as a plot) and 70 KB of HTML (over the inline limit: kept in the artifact store). */
 const cellWithArtifacts = (mark: string) =>
@@ -122,13 +123,13 @@ describe.each(["sqlite", "postgres"] as const)("codeact rm (%s, Docker kernel, C
     expect({ code: exported.code, stderr: exported.stderr }).toEqual({ code: 0, stderr: "" });
 
     const again = await codeact(["rm", "rm-a", "--yes", ...store], env);
-    expect({ code: again.code, stderr: again.stderr }).toEqual({ code: 1, stderr: expect.stringContaining('No thread "rm-a"') });
+    expect({ code: again.code, stderr: again.stderr }).toEqual({ code: EXIT_CODES.not_found, stderr: expect.stringContaining('No thread "rm-a"') });
   }, 240_000);
 
   it("without --yes and without a terminal refuses and deletes nothing", async () => {
     const before = await rowsOf(target, "rm-b");
     const r = await codeact(["rm", "rm-b", ...store], env, { input: "y\n" });
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(EXIT_CODES.usage);
     expect(r.stderr).toMatch(/no terminal to confirm.*--yes/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(await rowsOf(target, "rm-b")).toEqual(before);

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createCheckpointer } from "../../checkpoints/savers";
 import { threadGraph } from "../../graphs/codeact";
+import { EXIT_CODES } from "../../cli/exit-codes";
 import { readThreadState } from "../../graphs/threads";
 import { codeact } from "./helpers";
 
@@ -26,7 +27,7 @@ describe("SQLite checkpoint file", () => {
     writeFileSync(join(base, "t.json"), answerOnly("1"));
     for (const args of [["threads", "--checkpoints", dir], ["history", "x", "--checkpoints", dir], ["run", "t", "--scripted", join(base, "t.json"), "--executor", "docker", "--checkpoints", dir]]) {
       const r = await codeact(args, { CODEACT_HOME: base });
-      expect({ args, code: r.code }).toEqual({ args, code: 1 });
+      expect({ args, code: r.code }).toEqual({ args, code: EXIT_CODES.usage });
       expect(r.stderr).toContain(`codeact: ${dir} is a directory, not a checkpoint file. Pass a file path to --checkpoints (e.g. ${join(dir, "checkpoints.sqlite")})`);
       expect(r.stderr).not.toMatch(/EISDIR|\n\s+at /);
     }
@@ -67,8 +68,8 @@ describe("SQLite checkpoint file", () => {
 
       for (const args of [["resume", "ro-1", "--scripted", join(base, "t.json"), "--executor", "docker", "--checkpoints", file], ["run", "again", "--scripted", join(base, "t.json"), "--executor", "docker", "--checkpoints", file]]) {
         const r = await codeact(args, env);
-        expect({ args, code: r.code }).toEqual({ args, code: 1 });
-        expect(r.stderr).toContain(`codeact: Cannot write ${file} (read-only file system).`);
+        expect({ args, code: r.code }).toEqual({ args, code: EXIT_CODES.store });
+        expect(r.stderr).toContain(`codeact: Cannot write ${file} (read-only file system). Runs, resumes and branches write checkpoints: point --checkpoints or CODEACT_HOME at a writable place.`);
         expect(r.stderr).not.toMatch(/damaged|\n\s+at /);
       }
       // Nothing was written to the store's directory.

@@ -16,6 +16,7 @@ import { runCodeAct } from "../../graphs/run";
 import { LocalJupyterExecutor } from "../../executors/local";
 import { ScriptedChatModel } from "../../nodes/models/scripted-model";
 import { codeact, trajectory } from "./helpers";
+import { EXIT_CODES } from "../../cli/exit-codes";
 
 const record = (state: RunRecord["state"], detail = ""): RunRecord => ({ state, detail, pid: 4242, host: "box", at: "2026-01-01T00:00:00.000Z" });
 
@@ -81,7 +82,7 @@ describe("threads at the edges (SQLite, Docker kernel)", () => {
     // The planner has no reply: the run fails at its very first model call, after its input checkpoint.
     writeFileSync(none, JSON.stringify({ planner: [], coder: [], critic: [] }));
     const failed = await codeact(["run", "never planned", "--scripted", none, "--thread", "edge-new", "--executor", "docker", ...store], env);
-    expect(failed.code).toBe(1);
+    expect(failed.code).toBe(EXIT_CODES.model);
     const ok = join(home, "ok.json");
     writeFileSync(ok, trajectory(["y = 2\nprint(y)", "print(y * 3)"], "6"));
     expect((await codeact(["run", "compute", "--scripted", ok, "--thread", "edge-done", "--executor", "docker", ...store], env)).code).toBe(0);

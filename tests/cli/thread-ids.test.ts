@@ -2,6 +2,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { EXIT_CODES } from "../../cli/exit-codes";
 import { checkThreadId, isValidThreadId } from "../../checkpoints/thread-id";
 import { codeact } from "./helpers";
 
@@ -47,7 +48,7 @@ describe("thread ids", () => {
     ];
     for (const args of cases) {
       const r = await codeact(args, env, { cwd });
-      expect({ args, code: r.code }).toEqual({ args, code: 1 });
+      expect({ args, code: r.code }).toEqual({ args, code: EXIT_CODES.usage });
       expect(r.stderr).toMatch(MESSAGE);
       expect(r.stderr).not.toMatch(/\n\s+at /); // no stack
       expect(r.stderr).not.toMatch(/thread_id|configurable/); // no LangGraph internals

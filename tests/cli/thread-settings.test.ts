@@ -16,6 +16,7 @@ import { resolveThreadSettings, settingsFromFlags, typedFlags } from "../../cli/
 import { startFakeOpenAI } from "../helpers/fake-openai";
 import { createTestDatabase, type TestDatabase } from "../helpers/postgres";
 import { codeact, trajectory } from "./helpers";
+import { EXIT_CODES } from "../../cli/exit-codes";
 
 const PLAN = '{"steps": [{"description": "work", "doneCriterion": "worked"}]}';
 
@@ -92,7 +93,7 @@ describe("codeact resume and branch with recorded settings", () => {
         { CODEACT_HOME: home, OPENAI_API_KEY: "sk-env-secret-1717", OPENAI_BASE_URL: "" },
       );
       expect(first.stderr).toContain("codeact resume t1");
-      expect(first.code).toBe(1);
+      expect(first.code).toBe(EXIT_CODES.model);
       expect(recordedServer.requests.map((r) => r.authorization)).toContain("Bearer sk-cli-secret-4242");
       const seen = recordedServer.requests.length;
 

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { codeact, root, trajectory } from "./helpers";
+import { EXIT_CODES } from "../../cli/exit-codes";
 
 /** TypeScript only (a type alias, annotations): loading it proves the .ts path, not just JavaScript. */
 const TS_MODULE = `
@@ -70,21 +71,21 @@ describe("codeact --tools", () => {
     const run = (mod: string) => codeact(["run", "x", "--tools", mod, "--scripted", join(dir, "traj.json"), "--memory"], { CODEACT_HOME: dir }, { cwd: dir });
 
     const empty = await run("empty.ts");
-    expect(empty.code).toBe(1);
+    expect(empty.code).toBe(EXIT_CODES.tool);
     expect(empty.stderr).toContain(`--tools ${join(dir, "empty.ts")}: the module exports no LangChain tools (exports: f, x)`);
     expect(empty.stderr).not.toContain("Plan");
 
     const throws = await run("throws.ts");
-    expect(throws.code).toBe(1);
+    expect(throws.code).toBe(EXIT_CODES.tool);
     expect(throws.stderr).toContain(`--tools ${join(dir, "throws.ts")}: the module failed to load: no API key for the weather service`);
     expect(throws.stderr).not.toMatch(/\n\s+at /);
 
     const twice = await codeact(["run", "x", "--tools", "my-tools.ts", "--tools", "my-tools.ts", "--scripted", "traj.json", "--memory"], { CODEACT_HOME: dir }, { cwd: dir });
-    expect(twice.code).toBe(1);
+    expect(twice.code).toBe(EXIT_CODES.tool);
     expect(twice.stderr).toContain('Two tools are named "convert-temperature"');
 
     const missing = await run("nope.ts");
-    expect(missing.code).toBe(1);
+    expect(missing.code).toBe(EXIT_CODES.usage);
     expect(missing.stderr).toContain(`--tools nope.ts: no such file (${join(dir, "nope.ts")})`);
 
     writeFileSync(join(dir, "tools.txt"), "");

@@ -3,6 +3,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { EXIT_CODES } from "../../cli/exit-codes";
 
 const root = join(__dirname, "..", "..");
 const home = mkdtempSync(join(tmpdir(), "codeact-eval-err-"));
@@ -22,7 +23,6 @@ it.each([
   [["eval", "toolbox", "--tasks", "("], "--tasks is not a regular expression"],
   [["eval", "toolbox", "--resume"], "No earlier eval of toolbox"],
   [["eval", "toolbox", "--scripted", join(home, "missing.json")], "Cannot read the script file"],
-  [["export", "--all", "--format", "ipynb"], "--format must be openai-chat, sharegpt or jsonl"],
   [["export", "--all", "--where", "sometimes", "--format", "jsonl"], "--where must be all, succeeded, self-debugged"],
   [["export", "--format", "sharegpt"], "Give a thread id"],
 ])("%j → %s", (args, message) => {
@@ -30,6 +30,13 @@ it.each([
   expect(r.code).toBe(1);
   expect(r.stderr).toContain(message);
   expect(r.stderr).not.toMatch(/\n\s+at /); // no stack
+});
+
+it("a conversation format the exports do not know is a usage error (its own exit code)", () => {
+  const r = cli("export", "--all", "--format", "ipynb");
+  expect(r.code).toBe(EXIT_CODES.usage);
+  expect(r.stderr).toContain("--format must be openai-chat, sharegpt or jsonl");
+  expect(r.stderr).not.toMatch(/\n\s+at /);
 });
 
 it("a script file that is not an eval script is named with what is wrong", () => {

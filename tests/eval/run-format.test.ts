@@ -3,6 +3,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { EXIT_CODES } from "../../cli/exit-codes";
 
 const root = join(__dirname, "..", "..");
 const home = mkdtempSync(join(tmpdir(), "codeact-run-format-"));
@@ -42,7 +43,7 @@ it("a reply in the wrong shape goes back to the model as a request for a proper 
 
 it("an unknown --action-format is refused", () => {
   const r = spawnSync(process.execPath, ["--import", "tsx", join(root, "cli", "main.ts"), "run", "x", "--action-format", "yaml", "--scripted", join(home, "json.json")], { cwd: root, env: { ...process.env, CODEACT_HOME: home }, encoding: "utf8" });
-  expect(r.status).toBe(1);
+  expect(r.status).toBe(EXIT_CODES.usage);
   // Checked as the flag is parsed, before the thread's settings, a store or a kernel.
   expect(r.stderr).toContain('--action-format must be one of code, json, text (got "yaml")');
 });

@@ -13,6 +13,7 @@ import { unknownPackage } from "../../executors/image/offline";
 import { checkPipIndex } from "../../executors/image/pip-index";
 import { kernelImageName, normalizeExtras, recipeHash, recipeImageName } from "../../executors/image/recipe";
 import { codeact } from "../cli/helpers";
+import { EXIT_CODES } from "../../cli/exit-codes";
 
 describe("kernel image extras", () => {
   let home: string;
@@ -61,11 +62,11 @@ describe("kernel image extras", () => {
   it("--pip with no Python index reachable fails at once with what to do, and builds nothing", async () => {
     await expect(checkPipIndex({ PIP_INDEX_URL: "http://127.0.0.1:9/simple" })).rejects.toThrow(/--pip needs a Python package index, and http:\/\/127\.0\.0\.1:9\/simple cannot be reached.*PIP_INDEX_URL.*--with python3-/);
     const r = await codeact(["image", "build", "--pip", "tabulate==0.9.0"], { CODEACT_HOME: home, PIP_INDEX_URL: "http://127.0.0.1:9/simple" });
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(EXIT_CODES.sandbox);
     expect(r.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^codeact: --pip needs a Python package index, and http:\/\/127\.0\.0\.1:9\/simple cannot be reached/)]);
     expect(existsSync(join(home, "image.json"))).toBe(false);
     const bad = await codeact(["image", "build", "--with", "python3-ok,bad;name"], { CODEACT_HOME: home });
-    expect(bad.code).toBe(1);
+    expect(bad.code).toBe(EXIT_CODES.usage);
     expect(bad.stderr).toMatch(/codeact: "bad;name" is not a Debian package name/);
   }, 60_000);
 

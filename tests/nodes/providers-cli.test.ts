@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { codeact } from "../cli/helpers";
 import { type FakeAnthropic, startFakeAnthropic } from "../helpers/fake-anthropic";
 import { type FakeOpenAI, startFakeOpenAI } from "../helpers/fake-openai";
+import { EXIT_CODES } from "../../cli/exit-codes";
 
 const PLAN = '{"steps": [{"description": "square 12 in Python", "doneCriterion": "144 printed"}]}';
 const CODE = "<execute>\nprint(12 ** 2)\n</execute>\n<step_done/>";
@@ -71,7 +72,7 @@ describe("codeact run with another provider's model", () => {
   it("a provider whose package is missing stops at once with the npm install line (no kernel, no stack)", async () => {
     expect(() => require.resolve("@langchain/groq")).toThrow();
     const run = await codeact(["run", "hi", "--model", "groq:llama-3.3-70b", "--executor", "docker", "--memory"], { CODEACT_HOME: home, GROQ_API_KEY: "k" });
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(EXIT_CODES.model);
     expect(run.stderr.trim()).toBe('codeact: The model "groq:llama-3.3-70b" needs the package @langchain/groq, which is not installed. Install it next to codeact: npm install @langchain/groq');
     expect(run.stdout).toBe("");
   }, 60_000);

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { codeact, startCodeact, trajectory, waitFor } from "../cli/helpers";
 import { startFakeOpenAI } from "../helpers/fake-openai";
 import { alive, type HttpMcp, startHttpMcp, writeStdioServer } from "./mcp-fixtures";
+import { EXIT_CODES } from "../../cli/exit-codes";
 
 const CELL = [
   "print(add(a=2, b=3))",
@@ -92,7 +93,7 @@ describe("codeact run --mcp", () => {
         CODEACT_MODEL: "fake",
         CODEACT_MCP_START_TIMEOUT_MS: "15000",
       });
-      expect(run.code).toBe(1);
+      expect(run.code).toBe(EXIT_CODES.tool);
       expect(run.stderr).toMatch(/MCP server "crasher" \(command "[^"]+"\) failed to start/);
       expect(run.stderr).toMatch(/MCP server "missing" \(command "[^"]*no-such-binary"\) failed to start/);
       expect(run.stderr).toMatch(new RegExp(`MCP server "refused" \\(URL http://127\\.0\\.0\\.1:${refusedPort}/mcp\\) failed to start`));
@@ -129,10 +130,10 @@ describe("codeact run --mcp", () => {
     writeFileSync(join(dir, "bad.json"), JSON.stringify({ servers: {} }));
     writeFileSync(join(dir, "traj.json"), trajectory(["print(1)"]));
     const run = await codeact(["run", "x", "--mcp", join(dir, "bad.json"), "--scripted", join(dir, "traj.json"), "--memory"], { CODEACT_HOME: dir });
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(EXIT_CODES.tool);
     expect(run.stderr).toContain(`--mcp ${join(dir, "bad.json")}: not an MCP config`);
     const missing = await codeact(["run", "x", "--mcp", join(dir, "nope.json"), "--memory"], { CODEACT_HOME: dir });
-    expect(missing.code).toBe(1);
+    expect(missing.code).toBe(EXIT_CODES.usage);
     expect(missing.stderr).toContain("--mcp");
     expect(missing.stderr).toContain("no such file");
   });
