@@ -57,8 +57,11 @@ export function executorContract(name: string, kernel: () => CodeExecutor): void
     });
 
     it("interrupt() stops a running cell with KeyboardInterrupt", async () => {
-      const running = ex.execute("import time\ntime.sleep(30)", { timeoutMs: 60_000 });
-      await new Promise((r) => setTimeout(r, 500));
+      // Interrupt once the cell is running (its first line is out), not after a guessed delay.
+      let started!: () => void;
+      const isRunning = new Promise<void>((r) => (started = r));
+      const running = ex.execute("import time\nprint('running', flush=True)\ntime.sleep(30)", { timeoutMs: 60_000, onOutput: (e) => e.type === "stream" && started() });
+      await isRunning;
       await ex.interrupt();
       const r = await running;
       expect(r.status).toBe("error");
