@@ -37,6 +37,19 @@ function countingTool() {
   return { counter, bridge: new ToolBridge([charge]) };
 }
 
+/** A fresh kernel per call, each stopped after its test. */
+function kernelsPerTest(): () => DockerJupyterExecutor {
+  const executors: DockerJupyterExecutor[] = [];
+  afterEach(async () => {
+    await Promise.all(executors.splice(0).map((e) => e.shutdown()));
+  });
+  return () => {
+    const ex = new DockerJupyterExecutor();
+    executors.push(ex);
+    return ex;
+  };
+}
+
 describe.each(["sqlite", "postgres"] as const)("durability on %s", (kind) => {
   let dir: string;
   const dbs: TestDatabase[] = [];
@@ -47,17 +60,9 @@ describe.each(["sqlite", "postgres"] as const)("durability on %s", (kind) => {
     dbs.push(db);
     return createCheckpointer({ kind, connectionString: db.url });
   };
-  const executors: DockerJupyterExecutor[] = [];
-  const kernel = () => {
-    const ex = new DockerJupyterExecutor();
-    executors.push(ex);
-    return ex;
-  };
+  const kernel = kernelsPerTest();
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), "codeact-dur-"))));
-  afterEach(async () => {
-    await Promise.all(executors.splice(0).map((e) => e.shutdown()));
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it("rehydration replays successful cells: variables are back, tools answered from the record", async () => {
     const { counter, bridge } = countingTool();
@@ -91,6 +96,44 @@ describe.each(["sqlite", "postgres"] as const)("durability on %s", (kind) => {
       await store.close();
     }
   }, 90_000);
+
+  it("branches from an earlier checkpoint into a new thread, leaving the original intact", async () => {
+    const store = await openStore();
+    try {
+      const graph = createCodeActGraph({
+        models: models(["<execute>\nx = 5\n</execute>", "<execute>\ny = x * 2\nprint(y)\n</execute>", "<solution>10</solution>"], [done("10")]),
+        executor: kernel(),
+        checkpointer: store.saver,
+      });
+      const original = await runCodeAct(graph, "double", { threadId: "orig" });
+      expect(original.answer).toBe("10");
+      const history = await threadHistory(store.saver, "orig");
+      const before = history.length;
+      // The checkpoint right before the second action ran.
+      const at = history.filter((h) => h.next[0] === "executor")[1]!;
+      const branch = await branchThread(store.saver, "orig", at.checkpointId, { code: "y = x * 3\nprint(y)", instruction: "triple instead" });
+      const ex = kernel();
+      const bgraph = createCodeActGraph({ models: models(["<solution>15</solution>"], [done("15")]), executor: ex, checkpointer: store.saver });
+      // No explicit rehydration: the executor node rebuilds the kernel from the branch's cells.
+      const events: string[] = [];
+      const b = await runCodeAct(bgraph, null, { threadId: branch, onEvent: (e) => e.type === "rehydrated" && events.push(`${e.replayed}`) });
+      expect(events).toEqual(["1"]);
+      expect(b.status).toBe("done");
+      expect(b.answer).toBe("15");
+      expect(b.cells.map((c) => c.code)).toEqual(["x = 5", "y = x * 3\nprint(y)"]);
+      expect(b.cells[1]!.result.stdout).toBe("15\n");
+      // The original line is untouched.
+      expect((await threadHistory(store.saver, "orig")).length).toBe(before);
+      expect((await readThreadState(store.saver, "orig")).answer).toBe("10");
+    } finally {
+      await store.close();
+    }
+  }, 90_000);
+});
+
+// Approval keeps its pause in a MemorySaver, not in the store under test: run once, not once per store.
+describe("durability: approval", () => {
+  const kernel = kernelsPerTest();
 
   it("approval mode: approve runs the code, edit runs the edited code (recorded as edited), reject goes back to the coder", async () => {
     const m = models(
@@ -128,38 +171,5 @@ describe.each(["sqlite", "postgres"] as const)("durability on %s", (kind) => {
     const resumed = await runCodeAct(graph, null, { threadId: "api", onApproval: async () => ({ action: "approve" }) });
     expect(resumed.status).toBe("done");
     expect(resumed.cells[0]!.result.stdout).toBe("hi\n");
-  }, 90_000);
-
-  it("branches from an earlier checkpoint into a new thread, leaving the original intact", async () => {
-    const store = await openStore();
-    try {
-      const graph = createCodeActGraph({
-        models: models(["<execute>\nx = 5\n</execute>", "<execute>\ny = x * 2\nprint(y)\n</execute>", "<solution>10</solution>"], [done("10")]),
-        executor: kernel(),
-        checkpointer: store.saver,
-      });
-      const original = await runCodeAct(graph, "double", { threadId: "orig" });
-      expect(original.answer).toBe("10");
-      const history = await threadHistory(store.saver, "orig");
-      const before = history.length;
-      // The checkpoint right before the second action ran.
-      const at = history.filter((h) => h.next[0] === "executor")[1]!;
-      const branch = await branchThread(store.saver, "orig", at.checkpointId, { code: "y = x * 3\nprint(y)", instruction: "triple instead" });
-      const ex = kernel();
-      const bgraph = createCodeActGraph({ models: models(["<solution>15</solution>"], [done("15")]), executor: ex, checkpointer: store.saver });
-      // No explicit rehydration: the executor node rebuilds the kernel from the branch's cells.
-      const events: string[] = [];
-      const b = await runCodeAct(bgraph, null, { threadId: branch, onEvent: (e) => e.type === "rehydrated" && events.push(`${e.replayed}`) });
-      expect(events).toEqual(["1"]);
-      expect(b.status).toBe("done");
-      expect(b.answer).toBe("15");
-      expect(b.cells.map((c) => c.code)).toEqual(["x = 5", "y = x * 3\nprint(y)"]);
-      expect(b.cells[1]!.result.stdout).toBe("15\n");
-      // The original line is untouched.
-      expect((await threadHistory(store.saver, "orig")).length).toBe(before);
-      expect((await readThreadState(store.saver, "orig")).answer).toBe("10");
-    } finally {
-      await store.close();
-    }
   }, 90_000);
 });

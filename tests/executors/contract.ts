@@ -5,16 +5,11 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { CodeExecutor } from "../../executors/types";
 
-export function executorContract(name: string, make: () => CodeExecutor, opts: { timeoutMs?: number } = {}): void {
+/** `kernel` is started by the caller (see sharedKernel): the output contract runs on the same one. */
+export function executorContract(name: string, kernel: () => CodeExecutor): void {
   describe(`${name}: CodeExecutor contract`, () => {
     let ex: CodeExecutor;
-    beforeAll(async () => {
-      ex = make();
-      await ex.start();
-    }, opts.timeoutMs ?? 60_000);
-    afterAll(async () => {
-      await ex?.shutdown();
-    });
+    beforeAll(() => void (ex = kernel()));
 
     it("keeps state between cells and returns stdout, stderr and the expression value", async () => {
       const a = await ex.execute("import sys\nvalue = 20\nprint('out'); print('err', file=sys.stderr)\nvalue + 1");
@@ -62,8 +57,11 @@ export function executorContract(name: string, make: () => CodeExecutor, opts: {
     });
 
     it("interrupt() stops a running cell with KeyboardInterrupt", async () => {
-      const running = ex.execute("import time\ntime.sleep(30)", { timeoutMs: 60_000 });
-      await new Promise((r) => setTimeout(r, 500));
+      // Interrupt once the cell is running (its first line is out), not after a guessed delay.
+      let started!: () => void;
+      const isRunning = new Promise<void>((r) => (started = r));
+      const running = ex.execute("import time\nprint('running', flush=True)\ntime.sleep(30)", { timeoutMs: 60_000, onOutput: (e) => e.type === "stream" && started() });
+      await isRunning;
       await ex.interrupt();
       const r = await running;
       expect(r.status).toBe("error");

@@ -5,12 +5,17 @@ import { LABEL_APP, LABEL_OWNER_HOST, LABEL_OWNER_PID } from "../../executors/do
 import { reapOrphans } from "../../executors/docker-reaper";
 import { executorContract } from "./contract";
 import { outputContract } from "./output-contract";
+import { sharedKernel } from "../helpers/shared-kernel";
 import { hostname } from "node:os";
 
 const docker = new Docker();
 
-executorContract("DockerJupyterExecutor", () => new DockerJupyterExecutor());
-outputContract("DockerJupyterExecutor", () => new DockerJupyterExecutor(), { zmq: true });
+// Neither contract checks a fresh kernel (the last contract test restarts it): one kernel serves both.
+describe("DockerJupyterExecutor: one kernel", () => {
+  const kernel = sharedKernel(() => new DockerJupyterExecutor());
+  executorContract("DockerJupyterExecutor", kernel);
+  outputContract("DockerJupyterExecutor", kernel, { zmq: true });
+});
 
 describe("DockerJupyterExecutor sandbox", () => {
   let ex: DockerJupyterExecutor;

@@ -1,9 +1,14 @@
 import { LocalJupyterExecutor } from "../../executors/local";
 import { executorContract } from "./contract";
 import { outputContract } from "./output-contract";
+import { sharedKernel } from "../helpers/shared-kernel";
 
-executorContract("LocalJupyterExecutor", () => new LocalJupyterExecutor({ warn: () => undefined }));
-outputContract("LocalJupyterExecutor", () => new LocalJupyterExecutor({ warn: () => undefined }), { zmq: true });
+// Neither contract checks a fresh kernel (the last contract test restarts it): one kernel serves both.
+describe("LocalJupyterExecutor: one kernel", () => {
+  const kernel = sharedKernel(() => new LocalJupyterExecutor({ warn: () => undefined }));
+  executorContract("LocalJupyterExecutor", kernel);
+  outputContract("LocalJupyterExecutor", kernel, { zmq: true });
+});
 
 describe("LocalJupyterExecutor", () => {
   it("reports a kernel that exits as died, and restart() brings a working one", async () => {

@@ -10,16 +10,11 @@ const LIMIT = 100_000;
 /** Limit + the sandbox's and the host's truncation markers. */
 const BOUND = LIMIT + 1_000;
 
-export function outputContract(name: string, make: () => CodeExecutor, opts: { zmq: boolean }): void {
+/** `kernel` is started by the caller (see sharedKernel), and may have run the executor contract before. */
+export function outputContract(name: string, kernel: () => CodeExecutor, opts: { zmq: boolean }): void {
   describe(`${name}: output bounds`, () => {
     let ex: CodeExecutor;
-    beforeAll(async () => {
-      ex = make();
-      await ex.start();
-    }, 60_000);
-    afterAll(async () => {
-      await ex?.shutdown();
-    });
+    beforeAll(() => void (ex = kernel()));
 
     const bypasses: [string, string][] = [
       ["type(sys.stdout).write", "import sys\ntype(sys.stdout).write(sys.stdout, 'a' + 'y' * 100_000_000 + 'z')"],

@@ -1,6 +1,7 @@
 import { RemoteJupyterExecutor } from "../../executors/remote";
 import { executorContract } from "./contract";
 import { outputContract } from "./output-contract";
+import { sharedKernel } from "../helpers/shared-kernel";
 import { type RunningJupyterServer, startJupyterServer } from "../helpers/jupyter-server";
 
 let server: RunningJupyterServer;
@@ -11,8 +12,12 @@ afterAll(async () => {
   await server?.stop();
 });
 
-executorContract("RemoteJupyterExecutor", () => new RemoteJupyterExecutor({ url: server.url, token: server.token }));
-outputContract("RemoteJupyterExecutor", () => new RemoteJupyterExecutor({ url: server.url, token: server.token }), { zmq: false });
+// Neither contract checks a fresh kernel (the last contract test restarts it): one kernel serves both.
+describe("RemoteJupyterExecutor: one kernel", () => {
+  const kernel = sharedKernel(() => new RemoteJupyterExecutor({ url: server.url, token: server.token }));
+  executorContract("RemoteJupyterExecutor", kernel);
+  outputContract("RemoteJupyterExecutor", kernel, { zmq: false });
+});
 
 describe("RemoteJupyterExecutor", () => {
   it("refuses a wrong token with a clear error", async () => {

@@ -37,9 +37,15 @@ export async function startLangGraphDev(env: Record<string, string> = {}): Promi
   let log = "";
   server.stdout!.on("data", (d: Buffer) => (log += d.toString()));
   server.stderr!.on("data", (d: Buffer) => (log += d.toString()));
+  const exited = new Promise<void>((r) => server.once("exit", () => r()));
   const stop = async () => {
-    if (server.pid && server.exitCode === null) process.kill(-server.pid, "SIGTERM");
-    await new Promise((r) => setTimeout(r, 1000));
+    if (server.pid && server.exitCode === null) {
+      process.kill(-server.pid, "SIGTERM");
+      // Until it is gone, not a fixed second: it usually takes less, and may take more.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 5000)))]);
+      clearTimeout(timer);
+    }
     rmSync(home, { recursive: true, force: true });
   };
   const url = `http://127.0.0.1:${port}`;
