@@ -2,6 +2,7 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import type { BaseMessage } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
+import type { ArtifactScope } from "../checkpoints/artifacts/cells";
 import type { ArtifactStore } from "../checkpoints/artifacts/store";
 import type { CodeExecutor } from "../executors/types";
 import type { Limits } from "../graphs/state/limits";
@@ -97,16 +98,9 @@ export function planText(steps: { description: string; doneCriterion: string }[]
 }
 
 /**
- * Drops scalar fields that would not change the state. Every written channel is a row in the
- * checkpointer's writes table, so unchanged writes cost bytes on every step of a long run.
+ * Where a node keeps and finds this thread's large outputs: the graph's artifact store, under the
+ * thread the run is on (one graph may serve many threads). None: outputs stay inline.
  */
-export function onlyChanges<S extends object, U extends object>(state: S, update: U): U {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(update)) {
-    const current = (state as Record<string, unknown>)[key];
-    const scalar = value === null || typeof value !== "object";
-    if (scalar && current === value) continue;
-    out[key] = value;
-  }
-  return out as U;
+export function artifactScope(ctx: NodeContext, config: { configurable?: Record<string, unknown> }): ArtifactScope | undefined {
+  return ctx.artifacts ? { store: ctx.artifacts, threadId: String(config.configurable?.thread_id ?? "default") } : undefined;
 }
