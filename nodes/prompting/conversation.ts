@@ -37,8 +37,23 @@ export function observationMessage(cell: Cell): Message {
   return { role: "user", kind: "observation", ref: cell.id, content: "" };
 }
 
+/**
+ * Rendered observations by cell. Every request shows every observation again (the coder's, the
+ * critic's, the compaction check's), while a recorded cell never changes: each is rendered once
+ * for a given output budget.
+ */
+const rendered = new WeakMap<Cell, { chars: number; text: string }>();
+
 /** What the coder reads of a cell: status, output (cut to the budget), figures, and any edit by a person. */
 export function observationText(cell: Cell, limits: Pick<Limits, "observationChars">): string {
+  const known = rendered.get(cell);
+  if (known?.chars === limits.observationChars) return known.text;
+  const text = renderObservation(cell, limits);
+  rendered.set(cell, { chars: limits.observationChars, text });
+  return text;
+}
+
+function renderObservation(cell: Cell, limits: Pick<Limits, "observationChars">): string {
   const head = `Observation (${cell.result.status}${cell.attempt ? `, retry ${cell.attempt}` : ""}):`;
   const edited = cell.edited ? `A person edited your code before it ran; this is what ran:\n\`\`\`python\n${cell.code}\n\`\`\`\n` : "";
   const figures = figureNotes(cell.result);
