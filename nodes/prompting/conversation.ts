@@ -164,21 +164,27 @@ export interface ChatOptions extends Rendering {
   vision: boolean;
 }
 
+/**
+ * Chat messages by entry, for entries shown as text: every request repeats the whole conversation,
+ * and an entry's message changes only with the cell it shows or the output budget.
+ */
+const chatMessages = new WeakMap<Message, { cell: Cell | undefined; chars: number; message: BaseMessage }>();
+
+function chatMessage(m: Message, byId: Map<string, Cell>, options: ChatOptions): BaseMessage {
+  const cell = m.kind === "observation" && m.ref ? byId.get(m.ref) : undefined;
+  const images = options.vision && cell ? imageParts(cell.result) : [];
+  if (images.length) return new HumanMessage({ content: [{ type: "text", text: textOf(m, byId, options.limits) }, ...images] });
+  const known = chatMessages.get(m);
+  if (known && known.cell === cell && known.chars === options.limits.observationChars) return known.message;
+  const message = m.role === "assistant" ? new AIMessage(m.content) : new HumanMessage(textOf(m, byId, options.limits));
+  chatMessages.set(m, { cell, chars: options.limits.observationChars, message });
+  return message;
+}
+
 /** The chat messages of a request: the system prompt, then one message per entry. */
 export function toChat(system: string, view: Message[], options: ChatOptions): BaseMessage[] {
   const byId = indexCells(options.cells);
-  const out: BaseMessage[] = [new SystemMessage(system)];
-  for (const m of view) {
-    if (m.role === "assistant") {
-      out.push(new AIMessage(m.content));
-      continue;
-    }
-    const text = textOf(m, byId, options.limits);
-    const cell = options.vision && m.kind === "observation" && m.ref ? byId.get(m.ref) : undefined;
-    const images = cell ? imageParts(cell.result) : [];
-    out.push(new HumanMessage(images.length ? { content: [{ type: "text", text }, ...images] } : text));
-  }
-  return out;
+  return [new SystemMessage(system), ...view.map((m) => chatMessage(m, byId, options))];
 }
 
 /** A stored reply: the model's text as sent (so the next request repeats it exactly), bounded. */
