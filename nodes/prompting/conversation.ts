@@ -103,7 +103,9 @@ export function pendingMessages(state: CodeActStateValue): Message[] {
   // A thread that has no conversation yet (older version) starts it from here, not with old cells.
   let from = stored.length ? 0 : state.cells.length;
   if (lastObserved) {
-    const at = state.cells.findIndex((c) => c.id === lastObserved);
+    // From the end: the last observed cell is almost always one of the latest (cell ids are unique).
+    let at = state.cells.length - 1;
+    while (at >= 0 && state.cells[at]!.id !== lastObserved) at--;
     from = at < 0 ? state.cells.length : at + 1;
   }
   for (const cell of state.cells.slice(from)) out.push(observationMessage(cell));
