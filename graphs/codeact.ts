@@ -10,22 +10,21 @@
  * Budgets (iterations, tokens, wall clock, malformed replies, replans) end a run by setting a
  * status that routes to END, never by throwing.
  */
-import { type BaseCheckpointSaver, Command, END, type LangGraphRunnableConfig, MemorySaver, START, StateGraph } from "@langchain/langgraph";
+import { type BaseCheckpointSaver, END, MemorySaver, START, StateGraph } from "@langchain/langgraph";
 import { MemoryArtifactStore } from "../checkpoints/artifacts/memory";
 import type { ArtifactStore } from "../checkpoints/artifacts/store";
-import type { Cell } from "./state/cell";
 import type { CodeExecutor } from "../executors/types";
 import type { NodeContext } from "../nodes/context";
 import { coderNode } from "../nodes/coder";
 import { criticNode } from "../nodes/critic";
 import { executorNode } from "../nodes/executor";
-import { WallClockError } from "../nodes/models/model-errors";
 import type { RoleModels } from "../nodes/models/models";
 import { plannerNode } from "../nodes/planner";
 import { ToolBridge } from "../tools/bridge";
 import { type Limits, type LimitsInput, LimitsSchema, recursionLimitFor } from "./state/limits";
 import { routeAfterCoder, routeAfterCritic, routeAfterExecutor } from "./routing";
-import { type Critique, CodeActState, type CodeActStateValue, type CodeActUpdate } from "./state/state";
+import { CodeActState } from "./state/state";
+import { type Node, step } from "./step";
 
 export interface CodeActGraphOptions {
   models: RoleModels;
@@ -55,45 +54,15 @@ function defaultArtifacts(options: CodeActGraphOptions): ArtifactStore | undefin
   return options.checkpointer instanceof MemorySaver ? new MemoryArtifactStore() : undefined;
 }
 
-/**
- * Routes from inside the node: it returns Command({ update, goto }) instead of leaving the choice
- * to a conditional edge, which LangGraph evaluates as one more runnable on a fresh copy of the
- * whole state every step. The route functions above stay the single statement of the routing.
- */
-function routed<N extends (state: CodeActStateValue, config: LangGraphRunnableConfig) => Promise<CodeActUpdate>, G extends string>(
-  node: N,
-  route: (state: CodeActStateValue) => G,
-) {
-  return async (state: CodeActStateValue, config: LangGraphRunnableConfig) => {
-    const update = await node(state, config);
-    const critiques = update.critiques === undefined ? state.critiques : state.critiques.concat(update.critiques as Critique | Critique[]);
-    const cells = update.cells === undefined ? state.cells : state.cells.concat(update.cells as Cell | Cell[]);
-    return new Command({ update, goto: route({ ...state, ...update, critiques, cells } as CodeActStateValue) });
-  };
-}
-
-/** A model call cut off by the wall clock ends the run with that status (checkpointed), like any other budget. */
-function stopsOnWallClock(node: (state: CodeActStateValue, config: LangGraphRunnableConfig) => Promise<CodeActUpdate>) {
-  return async (state: CodeActStateValue, config: LangGraphRunnableConfig): Promise<CodeActUpdate> => {
-    try {
-      return await node(state, config);
-    } catch (err) {
-      if (!(err instanceof WallClockError)) throw err;
-      return { status: "wall_clock", statusDetail: err.message };
-    }
-  };
-}
-
-type Node = (state: CodeActStateValue, config: LangGraphRunnableConfig) => Promise<CodeActUpdate>;
 type Nodes = Record<"planner" | "coder" | "executor" | "critic", Node>;
 
 /** The one statement of the graph's shape: the four nodes, their edges and where each may route. */
 function assemble(nodes: Nodes, limits: Limits, checkpointer: BaseCheckpointSaver | undefined) {
   return new StateGraph(CodeActState)
-    .addNode("planner", stopsOnWallClock(nodes.planner))
-    .addNode("coder", routed(stopsOnWallClock(nodes.coder), routeAfterCoder), { ends: ["executor", "critic", "coder", END] })
-    .addNode("executor", routed(nodes.executor, routeAfterExecutor(limits)), { ends: ["critic", "coder"] })
-    .addNode("critic", routed(stopsOnWallClock(nodes.critic), routeAfterCritic), { ends: ["coder", "planner", END] })
+    .addNode("planner", step(nodes.planner))
+    .addNode("coder", step(nodes.coder, routeAfterCoder), { ends: ["executor", "critic", "coder", END] })
+    .addNode("executor", step(nodes.executor, routeAfterExecutor(limits)), { ends: ["critic", "coder"] })
+    .addNode("critic", step(nodes.critic, routeAfterCritic), { ends: ["coder", "planner", END] })
     .addEdge(START, "planner")
     .addEdge("planner", "coder")
     .compile({ checkpointer, name: "codeact" });

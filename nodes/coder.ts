@@ -9,8 +9,8 @@ import { writerOf } from "../graphs/state/events";
 import type { Limits } from "../graphs/state/limits";
 import type { Message } from "../graphs/state/message";
 import type { CodeActStateValue, CodeActUpdate, RunStatus } from "../graphs/state/state";
-import { callModel, type NodeContext, planText, runDeadline, toolsSection, onlyChanges } from "./context";
-import { resolveCellOutputs } from "../checkpoints/artifacts/cells";
+import { artifactScope, callModel, type NodeContext, planText, runDeadline, toolsSection } from "./context";
+import { type ArtifactScope, resolveCellOutputs } from "../checkpoints/artifacts/cells";
 import { compactIfNeeded } from "./prompting/compaction";
 import { activeMessages, focusText, pendingMessages, replyMessage, toChat } from "./prompting/conversation";
 import { acceptsImages } from "./prompting/figures";
@@ -79,15 +79,14 @@ export function coderSystem(ctx: NodeContext): string {
  * A figure over 64 KB lives in the artifact store, not in its cell: for a vision model, the cells the
  * request shows get their image bytes back (only those: older ones were compacted away).
  */
-async function withFigureBytes(cells: Cell[], active: Message[], ctx: NodeContext, config: LangGraphRunnableConfig): Promise<Cell[]> {
-  if (!ctx.artifacts) return cells;
+async function withFigureBytes(cells: Cell[], active: Message[], scope: ArtifactScope | undefined): Promise<Cell[]> {
+  if (!scope) return cells;
   const shown = new Set(active.filter((m) => m.kind === "observation" && m.ref).map((m) => m.ref));
-  const scope = { store: ctx.artifacts, threadId: String(config.configurable?.thread_id ?? "default") };
   return Promise.all(cells.map((c) => (shown.has(c.id) && c.result.results.some((o) => o.artifacts) ? resolveCellOutputs(c, scope) : c)));
 }
 
 export function coderNode(ctx: NodeContext) {
-  const node = async (state: CodeActStateValue, config: LangGraphRunnableConfig): Promise<CodeActUpdate> => {
+  return async (state: CodeActStateValue, config: LangGraphRunnableConfig): Promise<CodeActUpdate> => {
     const emit = writerOf(config);
     // The planner may have ended the run (its model call outlived the wall clock).
     if (state.status !== "running") return {};
@@ -112,7 +111,7 @@ export function coderNode(ctx: NodeContext) {
         calls += compaction.calls;
       }
       const active = activeMessages(all);
-      messages = toChat(system, active, { cells: vision ? await withFigureBytes(state.cells, active, ctx, config) : state.cells, limits: ctx.limits, vision });
+      messages = toChat(system, active, { cells: vision ? await withFigureBytes(state.cells, active, artifactScope(ctx, config)) : state.cells, limits: ctx.limits, vision });
     }
     const { text, tokens } = await callModel(ctx.models.coder, messages, config, runDeadline(state, ctx.limits));
     const action: Action = !ctx.actionFormat || ctx.actionFormat === "code" ? parseAction(text) : parseAsCodeAction(text, ctx.actionFormat);
@@ -136,5 +135,4 @@ export function coderNode(ctx: NodeContext) {
     else if (action.kind === "answer") emit({ type: "proposed_answer", answer: action.answer });
     return update;
   };
-  return async (state: CodeActStateValue, config: LangGraphRunnableConfig): Promise<CodeActUpdate> => onlyChanges(state, await node(state, config));
 }

@@ -2,6 +2,7 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import type { BaseMessage } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
+import type { ArtifactScope } from "../checkpoints/artifacts/cells";
 import type { ArtifactStore } from "../checkpoints/artifacts/store";
 import type { CodeExecutor } from "../executors/types";
 import type { Limits } from "../graphs/state/limits";
@@ -66,17 +67,23 @@ export async function callModel(
     if (left <= 0) throw new WallClockError(deadline.wallClockMs);
     timer = setTimeout(() => clock.abort(), left);
   }
-  const signal = config?.signal ? AbortSignal.any([config.signal, clock.signal]) : clock.signal;
+  // The run's signal (a pause) is passed on to the clock's, not combined with AbortSignal.any: that
+  // costs tens of microseconds a call and keeps every combined signal alive as long as the run's.
+  const run = config?.signal;
+  const pause = () => clock.abort(run?.reason);
+  if (run?.aborted) pause();
+  else run?.addEventListener("abort", pause, { once: true });
   let reply;
   const started = Date.now();
   try {
-    reply = await model.invoke(messages, { ...config, ...options, signal });
+    reply = await model.invoke(messages, { ...config, ...options, signal: clock.signal });
   } catch (err) {
-    if (config?.signal?.aborted) throw err;
+    if (run?.aborted) throw err;
     if (clock.signal.aborted && deadline) throw new WallClockError(deadline.wallClockMs);
     throw err instanceof ModelCallError ? err : new ModelCallError(model, err, Date.now() - started);
   } finally {
     clearTimeout(timer);
+    run?.removeEventListener("abort", pause);
   }
   const text = contentText(reply.content);
   const usage = (reply as { usage_metadata?: { total_tokens?: number } }).usage_metadata;
@@ -98,16 +105,9 @@ export function planText(steps: { description: string; doneCriterion: string }[]
 }
 
 /**
- * Drops scalar fields that would not change the state. Every written channel is a row in the
- * checkpointer's writes table, so unchanged writes cost bytes on every step of a long run.
+ * Where a node keeps and finds this thread's large outputs: the graph's artifact store, under the
+ * thread the run is on (one graph may serve many threads). None: outputs stay inline.
  */
-export function onlyChanges<S extends object, U extends object>(state: S, update: U): U {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(update)) {
-    const current = (state as Record<string, unknown>)[key];
-    const scalar = value === null || typeof value !== "object";
-    if (scalar && current === value) continue;
-    out[key] = value;
-  }
-  return out as U;
+export function artifactScope(ctx: NodeContext, config: { configurable?: Record<string, unknown> }): ArtifactScope | undefined {
+  return ctx.artifacts ? { store: ctx.artifacts, threadId: String(config.configurable?.thread_id ?? "default") } : undefined;
 }

@@ -11,7 +11,7 @@ import { coderSystem } from "./coder";
 import { activeMessages, pendingMessages, toChat } from "./prompting/conversation";
 import { acceptsImages } from "./prompting/figures";
 import type { CodeActStateValue, CodeActUpdate } from "../graphs/state/state";
-import { type NodeContext, planText, runDeadline, onlyChanges } from "./context";
+import { artifactScope, type NodeContext, planText, runDeadline } from "./context";
 import { formatObservation } from "./prompting/observation";
 import { collectAnswerFiles } from "./workspace/outputs";
 import { prompt } from "./prompts";
@@ -25,7 +25,7 @@ const VerdictSchema = z.object({
 });
 
 export function criticNode(ctx: NodeContext) {
-  const node = async (state: CodeActStateValue, config: LangGraphRunnableConfig): Promise<CodeActUpdate> => {
+  return async (state: CodeActStateValue, config: LangGraphRunnableConfig): Promise<CodeActUpdate> => {
     const emit = writerOf(config);
     const proposed = state.pendingAction?.kind === "answer" ? state.pendingAction.answer : undefined;
     const exhausted = state.debugAttempts > ctx.limits.maxDebugAttempts;
@@ -91,8 +91,7 @@ export function criticNode(ctx: NodeContext) {
       if (!answer && exhausted) return { ...base, status: "debug_exhausted", statusDetail: `step ${state.currentStep + 1} failed ${state.debugAttempts} times; ${value.feedback}`.trim() };
       const final = answer || value.feedback;
       // Files the answer points to (under /workspace) are kept with the thread, like outputs/.
-      const scope = ctx.artifacts ? { store: ctx.artifacts, threadId: String(config.configurable?.thread_id ?? "default") } : undefined;
-      const answerFiles = await collectAnswerFiles(ctx.executor, final, state.cells, scope, emit);
+      const answerFiles = await collectAnswerFiles(ctx.executor, final, state.cells, artifactScope(ctx, config), emit);
       return { ...base, status: "done", answer: final, ...(answerFiles.length ? { answerFiles } : {}) };
     }
     if (value.verdict === "replan") {
@@ -111,5 +110,4 @@ export function criticNode(ctx: NodeContext) {
       observation: rejected || (value.feedback ? `Reviewer: ${value.feedback}` : ""),
     };
   };
-  return async (state: CodeActStateValue, config: LangGraphRunnableConfig): Promise<CodeActUpdate> => onlyChanges(state, await node(state, config));
 }

@@ -4,7 +4,7 @@ import { interrupt, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import type { Cell } from "../graphs/state/cell";
 import { writerOf } from "../graphs/state/events";
 import { ApprovalSchema, type ApprovalRequest, type CodeActStateValue, type CodeActUpdate } from "../graphs/state/state";
-import { type NodeContext, onlyChanges } from "./context";
+import { artifactScope, type NodeContext } from "./context";
 import { rehydrate } from "./kernel/rehydrate";
 import { type ArtifactScope, storeCellOutputs } from "../checkpoints/artifacts/cells";
 import type { CodeExecutor } from "../executors/types";
@@ -56,12 +56,12 @@ export function executorNode(ctx: NodeContext) {
     const which = report.diverged.map((d) => `step ${d.step + 1}: before ${JSON.stringify(d.recorded)}, now ${JSON.stringify(d.replayed)}`).join("; ");
     return [`The kernel was rebuilt by replaying earlier cells, and ${report.diverged.length} of them printed different output than before (${which}). Values you saw earlier may have changed: print again what you rely on.`];
   };
-  const node = async (state: CodeActStateValue, config: LangGraphRunnableConfig): Promise<CodeActUpdate> => {
+  return async (state: CodeActStateValue, config: LangGraphRunnableConfig): Promise<CodeActUpdate> => {
     // Taken first, before any await: ask_user() interrupts the run from within this node's context.
     const questions = new CellQuestions(config, state.currentStep);
     const nodeStartedAt = Date.now();
     const emit = writerOf(config);
-    const artifacts: ArtifactScope | undefined = ctx.artifacts ? { store: ctx.artifacts, threadId: String(config.configurable?.thread_id ?? "default") } : undefined;
+    const artifacts = artifactScope(ctx, config);
     const action = state.pendingAction;
     if (action?.kind !== "code") throw new Error("executor reached without a code action (routing bug)");
     let code = action.code;
@@ -172,5 +172,4 @@ export function executorNode(ctx: NodeContext) {
       ...(startedAfterWait !== undefined ? { startedAt: startedAfterWait } : {}),
     };
   };
-  return async (state: CodeActStateValue, config: LangGraphRunnableConfig): Promise<CodeActUpdate> => onlyChanges(state, await node(state, config));
 }

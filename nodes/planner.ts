@@ -12,7 +12,7 @@ import { coderSystem } from "./coder";
 import { activeMessages, pendingMessages, toChat } from "./prompting/conversation";
 import { acceptsImages } from "./prompting/figures";
 import { type CodeActStateValue, type CodeActUpdate, PlanStepSchema } from "../graphs/state/state";
-import { type NodeContext, planText, runDeadline, toolsSection, onlyChanges } from "./context";
+import { type NodeContext, planText, runDeadline, toolsSection } from "./context";
 import { WallClockError } from "./models/model-errors";
 import { prompt } from "./prompts";
 import { askForJson } from "./models/structured";
@@ -22,7 +22,7 @@ import { currentRequest, earlierTurnsText, startTurn } from "./turns";
 const PlanSchema = z.object({ steps: z.array(PlanStepSchema).min(1).max(12) });
 
 export function plannerNode(ctx: NodeContext) {
-  const node = async (input: CodeActStateValue, config: LangGraphRunnableConfig): Promise<CodeActUpdate> => {
+  return async (input: CodeActStateValue, config: LangGraphRunnableConfig): Promise<CodeActUpdate> => {
     const emit = writerOf(config);
     const begun = startTurn(input);
     const state = begun.state;
@@ -84,5 +84,4 @@ export function plannerNode(ctx: NodeContext) {
       startedAt,
     };
   };
-  return async (state: CodeActStateValue, config: LangGraphRunnableConfig): Promise<CodeActUpdate> => onlyChanges(state, await node(state, config));
 }

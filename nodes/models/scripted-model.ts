@@ -19,12 +19,14 @@ export interface ScriptedChatModelParams extends BaseChatModelParams {
   delayMs?: number;
 }
 
-function textOf(messages: BaseMessage[]): string {
-  return messages.map((m) => (typeof m.content === "string" ? m.content : JSON.stringify(m.content))).join("\n");
+/** Characters of the prompt as one text (messages joined by newlines), without building that text. */
+function charsOf(messages: BaseMessage[]): number {
+  const chars = messages.reduce((n, m) => n + (typeof m.content === "string" ? m.content : JSON.stringify(m.content)).length, 0);
+  return chars + Math.max(0, messages.length - 1);
 }
 
 /** Roughly 4 characters a token, the usual rule of thumb for English and code. */
-const tokens = (text: string) => Math.ceil(text.length / 4);
+const tokens = (chars: number) => Math.ceil(chars / 4);
 
 export class ScriptedChatModel extends BaseChatModel {
   private readonly script: ScriptStep[];
@@ -62,8 +64,8 @@ export class ScriptedChatModel extends BaseChatModel {
   }
 
   private usage(messages: BaseMessage[], reply: string) {
-    const input = tokens(textOf(messages));
-    const output = tokens(reply);
+    const input = tokens(charsOf(messages));
+    const output = tokens(reply.length);
     return { input_tokens: input, output_tokens: output, total_tokens: input + output };
   }
 

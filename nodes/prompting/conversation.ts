@@ -37,8 +37,23 @@ export function observationMessage(cell: Cell): Message {
   return { role: "user", kind: "observation", ref: cell.id, content: "" };
 }
 
+/**
+ * Rendered observations by cell. Every request shows every observation again (the coder's, the
+ * critic's, the compaction check's), while a recorded cell never changes: each is rendered once
+ * for a given output budget.
+ */
+const rendered = new WeakMap<Cell, { chars: number; text: string }>();
+
 /** What the coder reads of a cell: status, output (cut to the budget), figures, and any edit by a person. */
 export function observationText(cell: Cell, limits: Pick<Limits, "observationChars">): string {
+  const known = rendered.get(cell);
+  if (known?.chars === limits.observationChars) return known.text;
+  const text = renderObservation(cell, limits);
+  rendered.set(cell, { chars: limits.observationChars, text });
+  return text;
+}
+
+function renderObservation(cell: Cell, limits: Pick<Limits, "observationChars">): string {
   const head = `Observation (${cell.result.status}${cell.attempt ? `, retry ${cell.attempt}` : ""}):`;
   const edited = cell.edited ? `A person edited your code before it ran; this is what ran:\n\`\`\`python\n${cell.code}\n\`\`\`\n` : "";
   const figures = figureNotes(cell.result);
@@ -88,7 +103,9 @@ export function pendingMessages(state: CodeActStateValue): Message[] {
   // A thread that has no conversation yet (older version) starts it from here, not with old cells.
   let from = stored.length ? 0 : state.cells.length;
   if (lastObserved) {
-    const at = state.cells.findIndex((c) => c.id === lastObserved);
+    // From the end: the last observed cell is almost always one of the latest (cell ids are unique).
+    let at = state.cells.length - 1;
+    while (at >= 0 && state.cells[at]!.id !== lastObserved) at--;
     from = at < 0 ? state.cells.length : at + 1;
   }
   for (const cell of state.cells.slice(from)) out.push(observationMessage(cell));
@@ -149,21 +166,27 @@ export interface ChatOptions extends Rendering {
   vision: boolean;
 }
 
+/**
+ * Chat messages by entry, for entries shown as text: every request repeats the whole conversation,
+ * and an entry's message changes only with the cell it shows or the output budget.
+ */
+const chatMessages = new WeakMap<Message, { cell: Cell | undefined; chars: number; message: BaseMessage }>();
+
+function chatMessage(m: Message, byId: Map<string, Cell>, options: ChatOptions): BaseMessage {
+  const cell = m.kind === "observation" && m.ref ? byId.get(m.ref) : undefined;
+  const images = options.vision && cell ? imageParts(cell.result) : [];
+  if (images.length) return new HumanMessage({ content: [{ type: "text", text: textOf(m, byId, options.limits) }, ...images] });
+  const known = chatMessages.get(m);
+  if (known && known.cell === cell && known.chars === options.limits.observationChars) return known.message;
+  const message = m.role === "assistant" ? new AIMessage(m.content) : new HumanMessage(textOf(m, byId, options.limits));
+  chatMessages.set(m, { cell, chars: options.limits.observationChars, message });
+  return message;
+}
+
 /** The chat messages of a request: the system prompt, then one message per entry. */
 export function toChat(system: string, view: Message[], options: ChatOptions): BaseMessage[] {
   const byId = indexCells(options.cells);
-  const out: BaseMessage[] = [new SystemMessage(system)];
-  for (const m of view) {
-    if (m.role === "assistant") {
-      out.push(new AIMessage(m.content));
-      continue;
-    }
-    const text = textOf(m, byId, options.limits);
-    const cell = options.vision && m.kind === "observation" && m.ref ? byId.get(m.ref) : undefined;
-    const images = cell ? imageParts(cell.result) : [];
-    out.push(new HumanMessage(images.length ? { content: [{ type: "text", text }, ...images] } : text));
-  }
-  return out;
+  return [new SystemMessage(system), ...view.map((m) => chatMessage(m, byId, options))];
 }
 
 /** A stored reply: the model's text as sent (so the next request repeats it exactly), bounded. */
