@@ -25,7 +25,7 @@ async function gone(pid: number): Promise<boolean> {
 it("an executor that cannot be built stops the MCP server started before it", async () => {
   const pidFile = join(dir, "pid");
   const settings = { models: { default: "gpt-4o-mini" }, tools: { mcp: mcpConfig(pidFile) }, executor: { kind: "remote" as const } };
-  await expect(createRuntime(settings, { env: { OPENAI_API_KEY: "sk-test" } })).rejects.toThrow(/--executor remote needs --remote-url/);
+  await expect(createRuntime(settings, { env: { OPENAI_API_KEY: "sk-test" } })).rejects.toThrow(/remote executor needs a server URL/);
   expect(existsSync(pidFile)).toBe(true); // the server did start first
   expect(await gone(Number(readFileSync(pidFile, "utf8")))).toBe(true);
 }, 60_000);
