@@ -73,20 +73,18 @@ export async function createRuntime(input: RunSettingsInput, opts: RuntimeOption
   const spec: ToolSourceSpec = { tools: settings.tools.modules, mcp: opts.mcp ?? settings.tools.mcp ?? undefined };
   const loaded: LoadedTools | undefined = hasToolSources(spec) ? await loadToolSources(spec) : undefined;
   let executor: CodeExecutor | undefined;
+  const close = async () => {
+    await executor?.shutdown().catch(() => undefined);
+    await loaded?.close().catch(() => undefined);
+  };
   try {
     const tools = loaded?.bridge ?? opts.tools;
     const { kind, remoteUrl, limits } = settings.executor;
     executor = await createExecutor({ kind, remoteUrl: remoteUrl ?? undefined, remoteToken: opts.secrets?.remoteToken, threadId: opts.threadId, limits }, tools ?? opts.kernel);
     const models = opts.models ?? createModels(settings, opts.secrets, opts.env);
-    const running = executor;
-    const close = async () => {
-      await running.shutdown().catch(() => undefined);
-      await loaded?.close().catch(() => undefined);
-    };
     return { tools, executor, models, close };
   } catch (err) {
-    await executor?.shutdown().catch(() => undefined);
-    await loaded?.close().catch(() => undefined);
+    await close();
     throw err;
   }
 }
