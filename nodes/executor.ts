@@ -5,7 +5,7 @@ import type { Cell } from "../graphs/state/cell";
 import { writerOf } from "../graphs/state/events";
 import { ApprovalSchema, type ApprovalRequest, type CodeActStateValue, type CodeActUpdate } from "../graphs/state/state";
 import { artifactScope, type NodeContext } from "./context";
-import { rehydrate } from "./kernel/rehydrate";
+import { divergenceNote, rehydrate } from "./kernel/rehydrate";
 import { type ArtifactScope, storeCellOutputs } from "../checkpoints/artifacts/cells";
 import type { CodeExecutor } from "../executors/types";
 import { formatObservation } from "./prompting/observation";
@@ -52,9 +52,8 @@ export function executorNode(ctx: NodeContext) {
     const report = await rehydrate(ctx.executor, cells, ctx.tools, artifacts);
     emit({ type: "rehydrated", replayed: report.replayed, failed: report.failed.length, diverged: report.diverged, durationMs: report.durationMs });
     markSynced(ctx.executor, want);
-    if (!report.diverged.length) return [];
-    const which = report.diverged.map((d) => `step ${d.step + 1}: before ${JSON.stringify(d.recorded)}, now ${JSON.stringify(d.replayed)}`).join("; ");
-    return [`The kernel was rebuilt by replaying earlier cells, and ${report.diverged.length} of them printed different output than before (${which}). Values you saw earlier may have changed: print again what you rely on.`];
+    const note = divergenceNote(report.diverged);
+    return note ? [note] : [];
   };
   return async (state: CodeActStateValue, config: LangGraphRunnableConfig): Promise<CodeActUpdate> => {
     // Taken first, before any await: ask_user() interrupts the run from within this node's context.
@@ -130,7 +129,7 @@ export function executorNode(ctx: NodeContext) {
       }
     }
     // A dead kernel, or one the executor restarted because an interrupt did not stop a runaway cell,
-    // is rebuilt at once from the earlier successful cells, so the agent can go on.
+    // is rebuilt at once from the earlier cells, so the agent can go on.
     if (!config.signal?.aborted) {
       if (result.status === "died") {
         markSynced(ctx.executor, "(died)");
