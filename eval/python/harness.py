@@ -183,6 +183,76 @@ def _ce_bind(tid):
     get_ipython().user_ns.update(tools)  # noqa: F821 (defined inside IPython)
 
 
+def _ce_reached(objs):
+    """{id(module dict): (dict, names)}: the module-level names the given tools can reach, followed
+    through functions, bound methods, classes, closures and defaults (co_names over-approximates,
+    which only keeps a harmless name or two)."""
+    keep, seen, stack = {}, set(), list(objs)
+    while stack:
+        o = stack.pop()
+        if id(o) in seen:
+            continue
+        seen.add(id(o))
+        if isinstance(o, _types.MethodType):
+            stack += [o.__func__, type(o.__self__)]
+        elif isinstance(o, type):
+            stack += list(vars(o).values()) + [b for b in o.__mro__[1:] if b is not object]
+        elif isinstance(o, (staticmethod, classmethod)):
+            stack.append(o.__func__)
+        elif isinstance(o, property):
+            stack += [f for f in (o.fget, o.fset, o.fdel) if f]
+        elif isinstance(o, _types.FunctionType):
+            g, names, codes = o.__globals__, set(), [o.__code__]
+            while codes:
+                c = codes.pop()
+                names.update(c.co_names)
+                codes += [k for k in c.co_consts if isinstance(k, _types.CodeType)]
+            for n in names:
+                if n in g:
+                    keep.setdefault(id(g), (g, set()))[1].add(n)
+                    stack.append(g[n])
+            stack += list(o.__defaults__ or ()) + list((o.__kwdefaults__ or {}).values())
+            for cell in o.__closure__ or ():
+                try:
+                    stack.append(cell.cell_contents)
+                except ValueError:
+                    pass
+    return keep
+
+
+def _ce_isolate(root):
+    """Leaves a task kernel holding only its task's tools: M3ToolEval defines tools, tasks and expected
+    outputs in the same modules, so every name the tools cannot reach is dropped from those modules
+    (the task objects with them), the package leaves sys.modules and its files leave the disk."""
+    import gc
+    import shutil
+
+    tools = _CE["bound"]
+    root = _os.path.abspath(root)
+    keep = _ce_reached(tools.values())
+    for name in [m for m in _sys.modules if m == "tasks" or m.startswith("tasks.")]:
+        g = vars(_sys.modules.pop(name))
+        wanted = keep.get(id(g), (g, set()))[1]
+        for k in [k for k in g if k not in wanted and (k == "__annotations__" or not (k.startswith("__") and k.endswith("__")))]:
+            del g[k]
+    _sys.path[:] = [p for p in _sys.path if _os.path.abspath(p) != root]
+    shutil.rmtree(root, ignore_errors=True)
+    _CE.clear()
+    _CE["bound"] = tools
+    # The loader and the checks have no business in a task's kernel.
+    for n in ("_ce_load", "_ce_load_m3", "_ce_load_codeact", "_ce_list", "_ce_list_chunk", "_ce_tools_of", "_ce_bind", "_ce_check", "_ce_suite_check"):
+        globals().pop(n, None)
+    import typing
+
+    # typing's caches keep generic aliases such as Iterable[Task] (and so the Task class) alive.
+    for clear in getattr(typing, "_cleanups", ()):
+        clear()
+    gc.collect()
+    left = [o for o in gc.get_objects() if isinstance(getattr(o, "__dict__", None), dict) and ("expected_output" in o.__dict__ or "check_answer" in o.__dict__)]
+    if left:
+        raise RuntimeError("%d task objects are still reachable from the task's tools" % len(left))
+
+
 def _ce_bind_tools(root, names):
     """A task kernel of this project's format: only tools.py is there (tasks.py, with the answers, is not)."""
     import importlib
