@@ -16,6 +16,7 @@ import { type ActionFormat, type RunSettings, RunSettingsSchema } from "../graph
 import type { RoleModels } from "../nodes/models/models";
 import { errorCodeOf } from "../errors";
 import { runFullTask } from "./full";
+import { upstreamProtocol } from "./m3-loop";
 import { checkSameModel, type ModelRecord, ModelRecordSchema, modelRecord, withoutSecrets } from "./identity";
 import { Judge, renderPrompt } from "./judge";
 import { appendResult, latestResults, readResults, resultKey, summarize, type Summary, type TaskResult } from "./results";
@@ -176,6 +177,8 @@ async function runOne(opts: EvalOptions, evalId: string, judge: Judge, saver: Aw
       maxTurns,
       cellTimeoutMs: opts.cellTimeoutMs,
       checkpointer: saver,
+      // On M3ToolEval the paper's agent is upstream's loop, so its scores compare with the paper's table.
+      protocol: opts.suite.kind === "m3tooleval" ? upstreamProtocol({ executor, format, check: (answer) => judge.check(task.id, answer), cellTimeoutMs: opts.cellTimeoutMs }) : undefined,
     }));
     const state = await runPaperTask(graph, { prompt: renderPrompt(task, format), task: task.instruction, taskId: task.id, format }, threadId, maxTurns);
     return toResult(opts, task, format, threadId, state, Date.now() - started);

@@ -72,6 +72,7 @@ export const TaskInfoSchema = z.object({
 export type TaskInfo = z.infer<typeof TaskInfoSchema>;
 
 const HARNESS = readFileSync(join(__dirname, "python", "harness.py"), "utf8");
+const M3 = readFileSync(join(__dirname, "python", "m3.py"), "utf8");
 
 /**
  * The prelude that loads the suite in a kernel (and, for a task kernel, binds the task's tools).
@@ -99,7 +100,7 @@ export class SuitePrelude implements StdinHandler {
         : codeact
           ? `_ce_bind_tools(${JSON.stringify(ROOT)}, ${JSON.stringify(this.task.tools.map((t) => t.name))})`
           : `_ce_load("m3tooleval", ${JSON.stringify(ROOT)})\n_ce_bind(${JSON.stringify(this.task.id)})\n_ce_isolate(${JSON.stringify(ROOT)})`;
-      this.source = [HARNESS, writeFilesSource(ROOT, files), setup].join("\n");
+      this.source = [HARNESS, ...(codeact ? [] : [M3]), writeFilesSource(ROOT, files), setup].join("\n");
     }
     return this.source;
   }

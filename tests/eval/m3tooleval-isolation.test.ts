@@ -29,9 +29,12 @@ for o in gc.get_objects():
     if isinstance(d, dict) and ("expected_output" in d or "TASKS" in d or "check_answer" in d or "task_iterators" in d):
         found.append("heap:" + type(o).__name__)
 found += ["module:" + m for m in sys.modules if m == "tasks" or m.startswith("tasks.")]
-for name, v in list(globals().items()):
-    if isinstance(v, types.FunctionType) and name.startswith("_ce_") and ("check" in name or "load" in name or "list" in name):
-        found.append("checker:" + name)
+# Actions run in upstream's REPL (a shell of their own): the kernel's namespace is looked at too.
+spaces = [globals(), vars(sys.modules["__main__"])] + [o for o in gc.get_objects() if isinstance(o, dict) and "_ce_call" in o]
+for space in spaces:
+    for name, v in list(space.items()):
+        if isinstance(v, types.FunctionType) and name.startswith("_ce_") and ("check" in name or "load" in name or "list" in name):
+            found.append("checker:" + name)
 for base in (os.getcwd(), "/workspace", "/tmp", os.path.expanduser("~")):
     for d, _, files in os.walk(base):
         for f in files:
