@@ -19,7 +19,9 @@ import { runEval } from "../../eval/run";
 import { resolveSuite } from "../../eval/suite";
 import { createPaperGraph, type PaperStateValue, withMaxTokens } from "../../graphs/paper";
 import type { ActionFormat } from "../../graphs/state/settings";
+import { createRoleModels } from "../../nodes/models/models";
 import { ScriptedChatModel } from "../../nodes/models/scripted-model";
+import { startFakeOpenAI } from "../helpers/fake-openai";
 
 const beside = join(__dirname, "..", "..", "..", "shared", "m3tooleval");
 const dir = process.env.CODEACT_M3TOOLEVAL_DIR ?? (existsSync(beside) ? beside : undefined);
@@ -101,6 +103,27 @@ async function upstream(pkg: string): Promise<{ messages: { role: string; conten
   } finally {
     await kernel.shutdown();
   }
+}
+
+if (dir) {
+  it("asks the endpoint for max_tokens 512 and temperature 0 on M3ToolEval only (other suites keep our settings)", async () => {
+    const fake = await startFakeOpenAI(["Answer: 161.25"], { repeatLast: true });
+    const out = mkdtempSync(join(tmpdir(), "codeact-m3-tokens-"));
+    try {
+      const { coder } = createRoleModels({ model: "m", baseUrl: fake.baseUrl });
+      const common = { formats: ["code" as const], agent: "paper" as const, modelFor: () => coder, executor, maxTurns: 1, checkpointer: { kind: "sqlite" as const, path: join(out, "c.sqlite") } };
+      await runEval({ ...common, suite: resolveSuite("m3tooleval", dir), filter: /^trade_calculator\/estimate_final_value$/, out: join(out, "m3") });
+      await runEval({ ...common, suite: resolveSuite("toolbox"), filter: /^cheapest_tool$/, out: join(out, "toolbox") });
+      const sent = fake.requests as unknown as { max_tokens?: number; temperature?: number }[];
+      expect(sent.map((r) => [r.max_tokens, r.temperature])).toEqual([
+        [512, 0],
+        [undefined, 0],
+      ]);
+    } finally {
+      await fake.close();
+      rmSync(out, { recursive: true, force: true });
+    }
+  }, 300_000);
 }
 
 if (!dir) {
