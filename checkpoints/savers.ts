@@ -13,7 +13,7 @@ import { checkpointerConfigFromEnv, checkSqliteFile, defaultSqlitePath, openSqli
 import { GuardedMemorySaver, GuardedSerializer, maxWriteBytesFromEnv } from "./guard";
 import { MemoryThreadSettingsStore, type ThreadSettingsStore } from "./thread-settings";
 import { SqliteThreadSettingsStore } from "./thread-settings/sqlite";
-import { CodeActError } from "../errors";
+import { CodeActError, redactSecrets } from "../errors";
 
 export { checkpointerConfigFromEnv, checkSqliteFile, defaultSqlitePath };
 
@@ -103,7 +103,7 @@ export async function createCheckpointer(config: CheckpointerConfig = checkpoint
       throw err;
     }
     const close = async () => void (await Promise.all([saver.end(), artifacts.close(), settings.close()]));
-    return disposable({ saver, artifacts, settings, kind: "postgres", location: c.connectionString.replace(/:[^:@/]*@/, ":***@"), target: c.connectionString, close });
+    return disposable({ saver, artifacts, settings, kind: "postgres", location: redactSecrets(c.connectionString), target: c.connectionString, close });
   }
   const path = c.path ?? defaultSqlitePath();
   if (c.readOnly) {
