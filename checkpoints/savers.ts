@@ -13,6 +13,7 @@ import { checkpointerConfigFromEnv, checkSqliteFile, defaultSqlitePath, openSqli
 import { GuardedMemorySaver, GuardedSerializer, maxWriteBytesFromEnv } from "./guard";
 import { MemoryThreadSettingsStore, type ThreadSettingsStore } from "./thread-settings";
 import { SqliteThreadSettingsStore } from "./thread-settings/sqlite";
+import { postgresError } from "./postgres-errors";
 import { CodeActError, redactSecrets } from "../errors";
 
 export { checkpointerConfigFromEnv, checkSqliteFile, defaultSqlitePath };
@@ -100,7 +101,7 @@ export async function createCheckpointer(config: CheckpointerConfig = checkpoint
       await settings.setup();
     } catch (err) {
       await Promise.all([saver.end(), artifacts.close(), settings.close()]).catch(() => undefined);
-      throw err;
+      throw postgresError(err, c.connectionString);
     }
     const close = async () => void (await Promise.all([saver.end(), artifacts.close(), settings.close()]));
     return disposable({ saver, artifacts, settings, kind: "postgres", location: redactSecrets(c.connectionString), target: c.connectionString, close });

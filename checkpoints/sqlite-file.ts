@@ -51,14 +51,24 @@ function fileKind(path: string): "missing" | "empty" | "sqlite" {
   return "sqlite";
 }
 
+/** SQLite's own words for a damaged file; anything else (busy, cannot open) is not damage. */
+const DAMAGE = new Set(["SQLITE_CORRUPT", "SQLITE_NOTADB"]);
+const isDamage = (err: unknown) => DAMAGE.has((err as { code?: string }).code ?? "");
+
+function damaged(path: string, detail: string): CodeActError {
+  return new CodeActError("store", `${path} is a damaged SQLite database (${detail}): cut short by a full disk or an unfinished copy, or overwritten in part.`, MOVE);
+}
+
 /** Throws unless `db` is intact and holds only codeact's tables. */
 function checkTables(db: Database.Database, path: string): void {
   let tables: string[];
   try {
-    db.pragma("quick_check");
+    // quick_check returns its findings as rows ("ok" when there are none) as often as it throws.
+    const found = (db.pragma("quick_check") as { quick_check: string }[]).map((r) => r.quick_check);
+    if (found.join() !== "ok") throw damaged(path, found.slice(0, 3).join("; "));
     tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name);
   } catch (err) {
-    throw new CodeActError("store", `${path} is a damaged SQLite database (${(err as Error).message}).`, MOVE);
+    throw err instanceof CodeActError ? err : damaged(path, (err as Error).message);
   }
   const foreign = tables.filter((t) => !OUR_TABLES.includes(t) && !t.startsWith("sqlite_") && !t.startsWith("codeact_"));
   if (foreign.length) throw new CodeActError("store", `${path} is a SQLite database of something else (tables: ${foreign.join(", ")}).`, MOVE);
@@ -135,6 +145,7 @@ export function openSqliteForReading(path: string): { db: Database.Database; not
       return copyInMemory(path);
     } catch (err) {
       db.close();
+      if (isDamage(err)) throw damaged(path, (err as Error).message);
       const code = (err as { code?: string }).code;
       if (code !== "SQLITE_CANTOPEN" && code !== "SQLITE_READONLY") throw err;
     }
