@@ -73,13 +73,15 @@ function throwOnExit(command: Command): Command {
  */
 function quietOnClosedStdout(): void {
   let gone = false;
-  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  const onError = (err: NodeJS.ErrnoException) => {
     if (err.code !== "EPIPE" && err.code !== "ERR_STREAM_DESTROYED") throw err;
     if (gone) return;
     gone = true;
     if (process.listenerCount("SIGHUP") > 0) process.kill(process.pid, "SIGHUP");
     else process.exit(0);
-  });
+  };
+  // stderr too: `codeact … 2>&1 | head -1`.
+  for (const stream of [process.stdout, process.stderr]) stream.on("error", onError);
 }
 
 if (require.main === module) {

@@ -16,11 +16,11 @@ import { codeact, root, trajectory } from "./helpers";
 const RAW = /ENOENT|ENOTFOUND|ECONNREFUSED|getaddrinfo|malformed\n|\n\s+at /;
 
 /** `codeact ARGS | true`: the reader is gone before the first line is written. */
-function intoClosedPipe(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stderr: string }> {
+function intoClosedPipe(args: string[], env: NodeJS.ProcessEnv, redirect = ""): Promise<{ code: number; stderr: string }> {
   const cli = [process.execPath, "--import", pathToFileURL(require.resolve("tsx")).href, join(root, "cli", "main.ts"), ...args].map((a) => `'${a}'`).join(" ");
   return new Promise((resolve) => {
     // PIPESTATUS is bash's: the exit code of codeact, not of `true`.
-    const child = spawn("bash", ["-c", `${cli} | true; exit \${PIPESTATUS[0]}`], { env: { ...process.env, NO_COLOR: "1", ...env }, stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn("bash", ["-c", `${cli} ${redirect}| true; exit \${PIPESTATUS[0]}`], { env: { ...process.env, NO_COLOR: "1", ...env }, stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     child.on("exit", (code) => resolve({ code: code ?? -1, stderr }));
@@ -94,6 +94,8 @@ describe("messages that name the right thing", () => {
       const r = await intoClosedPipe(args, env);
       expect({ args, code: r.code, broken: /EPIPE|\n\s+at /.test(r.stderr) }).toEqual({ args, code: 0, broken: false });
     }
+    // stderr into the closed pipe too (`2>&1 | head -1`): the listing's closing hint goes there.
+    expect(await intoClosedPipe(["files", "m1"], env, "2>&1 ")).toEqual({ code: 0, stderr: "" });
     writeFileSync(join(home, "slow.json"), trajectory(["import time\ntime.sleep(1)\nprint('slept')"], "slept"));
     const run = await intoClosedPipe(["run", "sleep", "--scripted", join(home, "slow.json"), "--executor", "docker", "--thread", "piped", "--json"], env);
     expect({ code: run.code, stack: /\n\s+at /.test(run.stderr) }).toEqual({ code: 129, stack: false });
