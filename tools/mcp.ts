@@ -12,7 +12,7 @@ import { getDefaultEnvironment, StdioClientTransport } from "@modelcontextprotoc
 import { DynamicStructuredTool, type StructuredToolInterface } from "@langchain/core/tools";
 import type { McpConfig, McpServerConfig as ServerConfig } from "./mcp-config";
 import { ToolSourceError } from "./modules";
-import { pythonIdentifier } from "./schema-to-python";
+import { freeName, type Rename, sanitizeIdentifier } from "./names";
 import { boundToolResult, cleanText } from "./bounds";
 import { CodeActError } from "../errors";
 
@@ -150,26 +150,30 @@ function kernelTool(server: string, original: StructuredToolInterface, name: str
 }
 
 /**
- * Unique Python names: a tool keeps its own name when no other tool has it; names that collide
- * (across servers, or with `taken`) get the server's name in front ("github__search").
+ * Unique Python names: a tool keeps its own name when no other tool has it and the kernel does not
+ * keep it for itself (tools/names.ts); names that collide (across servers, or with `taken`) or are
+ * reserved get the server's name in front ("github__search", "files__open"), each with the reason.
  */
-export function assignToolNames(servers: { server: string; tools: { name: string }[] }[], taken: Iterable<string>): string[][] {
+export function assignToolNames(servers: { server: string; tools: { name: string }[] }[], taken: Iterable<string>): { name: string; rename?: Rename }[][] {
   const used = new Set(taken);
   const count = new Map<string, number>();
-  for (const s of servers) for (const t of s.tools) count.set(pythonIdentifier(t.name), (count.get(pythonIdentifier(t.name)) ?? 0) + 1);
+  for (const s of servers) for (const t of s.tools) count.set(sanitizeIdentifier(t.name), (count.get(sanitizeIdentifier(t.name)) ?? 0) + 1);
   return servers.map((s) =>
     s.tools.map((t) => {
-      const own = pythonIdentifier(t.name);
-      let name = count.get(own) === 1 && !used.has(own) ? own : pythonIdentifier(`${s.server}__${own}`);
-      for (let i = 2; used.has(name); i++) name = pythonIdentifier(`${s.server}__${own}_${i}`);
-      used.add(name);
-      return name;
+      const own = sanitizeIdentifier(t.name);
+      // Two servers offering the same name: neither keeps it, so neither depends on start-up order.
+      const shared = count.get(own)! > 1;
+      const named = freeName(t.name, `${s.server}__`, (id) => used.has(id) || (shared && id === own));
+      used.add(named.name);
+      return named;
     }),
   );
 }
 
 export interface McpTools {
   tools: StructuredToolInterface[];
+  /** For each tool (same order), why its name is not the server's, if it is not. */
+  renames: (Rename | undefined)[];
   /** Closes every client (stdio servers are stopped). Safe to call twice. */
   close(): Promise<void>;
 }
@@ -188,6 +192,6 @@ export async function connectMcp(config: McpConfig, taken: Iterable<string> = []
     throw new ToolSourceError(failed.map((e) => e.message).join("\n"));
   }
   const names = assignToolNames(ok, taken);
-  const tools = ok.flatMap((s, i) => s.tools.map((t, j) => kernelTool(s.server, t, names[i]![j]!)));
-  return { tools, close };
+  const tools = ok.flatMap((s, i) => s.tools.map((t, j) => kernelTool(s.server, t, names[i]![j]!.name)));
+  return { tools, renames: names.flat().map((n) => n.rename), close };
 }
