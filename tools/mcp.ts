@@ -14,6 +14,7 @@ import type { McpConfig, McpServerConfig as ServerConfig } from "./mcp-config";
 import { ToolSourceError } from "./modules";
 import { freeName, type Rename, sanitizeIdentifier } from "./names";
 import { boundToolResult, cleanText } from "./bounds";
+import { boundReplies } from "./mcp-stdio";
 import { CodeActError } from "../errors";
 
 /** Start-up (spawn, handshake, tool list) of one server; a server that hangs must not hang the run. */
@@ -72,6 +73,7 @@ async function startStdio(name: string, server: Extract<ServerConfig, { command:
     cwd: server.cwd,
     stderr: "inherit",
   });
+  boundReplies(transport);
   const client = new Client({ name: "codeact", version: "1" });
   const close = () => client.close().catch(() => transport.close().catch(() => undefined));
   try {
