@@ -15,6 +15,7 @@ import { ToolSourceError } from "./modules";
 import { freeName, type Rename, sanitizeIdentifier } from "./names";
 import { boundToolResult, cleanText } from "./bounds";
 import { boundReplies } from "./mcp-stdio";
+import { killGroup, leadsGroup, ownGroup } from "./mcp-group";
 import { CodeActError } from "../errors";
 
 /** Start-up (spawn, handshake, tool list) of one server; a server that hangs must not hang the run. */
@@ -65,21 +66,27 @@ const LOAD_OPTIONS = { throwOnLoadError: true, prefixToolNameWithServerName: fal
  * itself): whatever happens during start-up, a timeout included, close() stops the child process.
  */
 async function startStdio(name: string, server: Extract<ServerConfig, { command: string }>): Promise<ServerTools> {
-  const transport = new StdioClientTransport({
-    command: server.command,
-    args: server.args,
-    // MCP's safe default environment (HOME, PATH, …) plus the config's: never this process's secrets.
-    env: { ...getDefaultEnvironment(), ...server.env },
-    cwd: server.cwd,
-    stderr: "inherit",
-  });
+  // MCP's safe default environment (HOME, PATH, …) plus the config's: never this process's secrets.
+  const env = { ...getDefaultEnvironment(), ...server.env };
+  const transport = new StdioClientTransport({ ...ownGroup(server.command, server.args, env, server.cwd), env, cwd: server.cwd, stderr: "inherit" });
   boundReplies(transport);
   const client = new Client({ name: "codeact", version: "1" });
-  const close = () => client.close().catch(() => transport.close().catch(() => undefined));
+  let pid: number | null = null;
+  let group = false;
+  const close = async () => {
+    pid ??= transport.pid;
+    group ||= leadsGroup(pid);
+    await client.close().catch(() => transport.close().catch(() => undefined));
+    // What the server started and left running (a daemon it forked) goes with it.
+    if (group) killGroup(pid!);
+  };
   try {
     const tools = await withTimeout(
       (async () => {
         await client.connect(transport);
+        // Read while it runs: a server that dies later still leaves its group to stop.
+        pid = transport.pid;
+        group = leadsGroup(pid);
         return loadMcpTools(name, client as never, LOAD_OPTIONS);
       })(),
       START_TIMEOUT_MS,
