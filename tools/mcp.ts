@@ -136,6 +136,15 @@ export function mcpResultValue(content: unknown, artifact: unknown): unknown {
   return blocks.map((b) => (b?.type === "text" ? b.text : b));
 }
 
+/** A call's error as the model reads it: a server that is gone is said to be gone, not "Not connected". */
+function callFailure(server: string, err: unknown): string {
+  const why = reason(err);
+  if (/(^|: )(Not connected|Connection closed)$/i.test(why)) {
+    return `the MCP server "${cleanText(server)}" is no longer running (${why}): it exited or closed its connection, so its tools cannot be called for the rest of this run; carry on without them`;
+  }
+  return boundToolResult(why) as string;
+}
+
 /** The tool as the kernel sees it: a unique Python name, a clean description, a bounded result. */
 function kernelTool(server: string, original: StructuredToolInterface, name: string): StructuredToolInterface {
   let description = cleanText(original.description || "");
@@ -151,7 +160,7 @@ function kernelTool(server: string, original: StructuredToolInterface, name: str
         // As a tool call, so the answer keeps the artifact part (structured content) too.
         message = (await original.invoke({ type: "tool_call", id: `codeact-${name}`, name: original.name, args })) as typeof message;
       } catch (err) {
-        throw new CodeActError("tool", boundToolResult(reason(err)) as string);
+        throw new CodeActError("tool", callFailure(server, err));
       }
       return boundToolResult(mcpResultValue(message.content, message.artifact)) as never;
     },

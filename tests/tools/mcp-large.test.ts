@@ -18,6 +18,7 @@ appendFileSync(process.env.PID_FILE, process.pid + "\\n");
 const server = new McpServer({ name: "large", version: "1.0.0" });
 server.registerTool("big", { description: "Megabytes of text.", inputSchema: { mb: z.number() } },
   async ({ mb }) => ({ content: [{ type: "text", text: "x".repeat(mb * 1024 * 1024) + "END" }] }));
+server.registerTool("die", { description: "Exits mid-call.", inputSchema: {} }, async () => process.exit(1));
 server.registerTool("ping", { description: "Answers pong.", inputSchema: {} }, async () => ({ content: [{ type: "text", text: "pong" }] }));
 await server.connect(new StdioServerTransport());
 `;
@@ -54,5 +55,17 @@ describe("a large MCP result", () => {
     expect(run.code).toBe(0);
     // One server process served every call: nothing was restarted behind the model's back.
     expect(readFileSync(pids, "utf8").trim().split("\n")).toHaveLength(1);
+  }, 180_000);
+
+  it("a server that exits mid-run: its calls say it is gone (not a bare \"Not connected\")", async () => {
+    writeStdioServer(dir, SERVER, "large.mjs");
+    writeFileSync(join(dir, "pids"), "");
+    writeFileSync(join(dir, "mcp.json"), JSON.stringify({ mcpServers: { large: { command: process.execPath, args: ["large.mjs"], env: { PID_FILE: join(dir, "pids") } } } }));
+    const cell = ["for f in (die, ping):", "    try:", "        f()", "    except ToolError as e:", '        print(f.__name__, "->", e)'].join("\n");
+    writeFileSync(join(dir, "traj.json"), trajectory([cell]));
+    const run = await codeact(["run", "x", "--scripted", "traj.json", "--mcp", "mcp.json", "--executor", "docker", "--memory"], { CODEACT_HOME: dir }, { cwd: dir });
+    expect(run.stdout).toMatch(/^die -> the MCP server "large" is no longer running \(.*Connection closed.*\): it exited or closed its connection/m);
+    expect(run.stdout).toMatch(/^ping -> the MCP server "large" is no longer running \(.*Not connected.*\)/m);
+    expect(run.code).toBe(0);
   }, 180_000);
 });
