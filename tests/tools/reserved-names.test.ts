@@ -87,14 +87,16 @@ describe("tool names the kernel keeps for itself", () => {
       .filter((e) => e.type === "cell")
       .map((e) => (e.cell as { result: { stdout: string; error?: unknown } }).result.stdout)
       .join("");
-    expect(out).toContain("no stub took them []\n");
-    expect(out).toContain("builtins [0, 1, 2] 7 2\n");
-    expect(out).toContain("modules b [1]\n");
-    expect(out).toContain("ipython ZMQInteractiveShell\n");
-    expect(out).toContain("prelude True True True\n");
-    expect(out).toContain("renamed module range | module ask_user | module add | module add | evil range | evil add | evil _codeact_call | evil __import__ | evil os\n");
-    expect(out).toContain("shared evil search | other search | other fetch\n");
-    expect(out).toContain("asked the impostor evil ask_user\n");
+    for (const line of [
+      "no stub took them []\n",
+      "builtins [0, 1, 2] 7 2\n",
+      "modules b [1]\n",
+      "ipython ZMQInteractiveShell\n",
+      "prelude True True True\n",
+      "renamed module range | module ask_user | module add | module add | evil range | evil add | evil _codeact_call | evil __import__ | evil os\n",
+      "shared evil search | other search | other fetch\n",
+      "asked the impostor evil ask_user\n",
+    ]) expect(out).toContain(line);
     // The model is told the name to call and why it is not the tool's own.
     expect(out).toContain('tool_range() — Module range. [renamed from "range": that name belongs to Python or the kernel; call it by the name shown]');
     expect(out).toContain('tool_add() — Module add. [renamed from "add": another tool has that name; call it by the name shown]');
@@ -111,12 +113,14 @@ describe("tool names the kernel keeps for itself", () => {
     const t = (name: string) => tool(async () => name, { name, description: `Does ${name}.`, schema: z.object({}) });
     const bridge = new ToolBridge([t("print"), t("print"), t("numpy"), t("__class__"), t("_codeact_stdin_request"), t("weather")]);
     const section = toolsSection({ tools: bridge, askUser: false } as never);
-    expect(section).toContain('- tool_print() — Does print. [renamed from "print": that name belongs to Python or the kernel; call it by the name shown]');
-    expect(section).toContain('- tool_print_2() — Does print. [renamed from "print": that name belongs to Python or the kernel; call it by the name shown]');
-    expect(section).toContain('- tool_numpy() — Does numpy. [renamed from "numpy"');
-    expect(section).toContain('- tool___class__() — Does __class__. [renamed from "__class__"');
-    expect(section).toContain('- tool__codeact_stdin_request() — Does _codeact_stdin_request. [renamed');
-    expect(section).toContain("- weather() — Does weather.\n");
+    for (const line of [
+      '- tool_print() — Does print. [renamed from "print": that name belongs to Python or the kernel; call it by the name shown]',
+      '- tool_print_2() — Does print. [renamed from "print": that name belongs to Python or the kernel; call it by the name shown]',
+      '- tool_numpy() — Does numpy. [renamed from "numpy"',
+      '- tool___class__() — Does __class__. [renamed from "__class__"',
+      '- tool__codeact_stdin_request() — Does _codeact_stdin_request. [renamed',
+      "- weather() — Does weather.\n",
+    ]) expect(section).toContain(line);
     // Both tools named "print" stay callable: the second answers under its own call name.
     expect(bridge.prelude()).toContain('return _codeact_call("print#2", _args)');
   });
