@@ -83,7 +83,8 @@ export async function compactIfNeeded(
   let tokens = 0;
   let calls = 0;
   let fallback = "";
-  if (state.tokens + Math.ceil(before / CHARS_PER_TOKEN) >= ctx.limits.tokenBudget) fallback = "the token budget is nearly used up";
+  const budget = ctx.limits.tokenBudget;
+  if (budget !== undefined && state.tokens + Math.ceil(before / CHARS_PER_TOKEN) >= budget) fallback = "the token budget is nearly used up";
   else {
     try {
       // The summary request repeats the conversation as it stands, so it reuses the cached prefix.
