@@ -4,7 +4,7 @@
  * models unnoticed. Endpoints are stored without credentials, and so are error texts.
  */
 import { z } from "zod";
-import { urlWithoutSecrets } from "../checkpoints/thread-settings";
+import { urlWithoutSecrets } from "../errors/redact";
 import { CodeActError } from "../errors";
 
 export const RoleNamesSchema = z.object({ planner: z.string(), coder: z.string(), critic: z.string() });
@@ -36,9 +36,4 @@ export function checkSameModel(out: string, before: ModelRecord | undefined, now
   throw new CodeActError("usage", `${out} holds an eval run with ${before ? describe(before) : "an unrecorded model"}, not ${describe(now)}: resuming would mix two models in one table.`, {
     hint: "Resume with the same model and endpoint, choose another output folder, or allow the change explicitly (allowModelChange; --allow-model-change).",
   });
-}
-
-/** Any URL inside a text, without its credentials (error texts are stored and printed). */
-export function withoutSecrets(text: string): string {
-  return text.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi, (url) => urlWithoutSecrets(url));
 }

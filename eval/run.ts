@@ -15,9 +15,10 @@ import { createRuntime } from "../graphs/runtime";
 import { type ActionFormat, type RunSettings, RunSettingsSchema } from "../graphs/state/settings";
 import type { RoleModels } from "../nodes/models/models";
 import { errorCodeOf } from "../errors";
+import { redactSecrets } from "../errors/redact";
 import { runFullTask } from "./full";
 import { upstreamProtocol } from "./m3-loop";
-import { checkSameModel, type ModelRecord, ModelRecordSchema, modelRecord, withoutSecrets } from "./identity";
+import { checkSameModel, type ModelRecord, ModelRecordSchema, modelRecord } from "./identity";
 import { Judge, renderPrompt } from "./judge";
 import { appendResult, latestResults, readResults, resultKey, summarize, type Summary, type TaskResult } from "./results";
 import { type SuiteSource, SuitePrelude, type TaskInfo } from "./suite";
@@ -198,7 +199,7 @@ async function runOne(opts: EvalOptions, evalId: string, judge: Judge, saver: Aw
       selfDebugged: false,
       wallMs: Date.now() - started,
       status: "error",
-      error: { code: errorCodeOf(err), message: withoutSecrets((err as Error)?.message ?? String(err)) },
+      error: { code: errorCodeOf(err), message: redactSecrets((err as Error)?.message ?? String(err)) },
     };
   } finally {
     await close();

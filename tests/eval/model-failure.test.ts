@@ -9,7 +9,8 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { modelRecord, withoutSecrets } from "../../eval/identity";
+import { modelRecord } from "../../eval/identity";
+import { redactSecrets } from "../../errors/redact";
 import { type FakeOpenAI, startFakeOpenAI } from "../helpers/fake-openai";
 
 const root = join(__dirname, "..", "..");
@@ -95,5 +96,5 @@ it("one task's model error is recorded, the eval goes on and exits 7; a resume w
 it("records each role's model for the full agent, and endpoints and error texts without credentials", () => {
   expect(modelRecord("full", "m", { critic: "c" }, "http://user:pw@host:8000/v1?api_key=k&x=1")).toEqual({ model: "m", roles: { planner: "m", coder: "m", critic: "c" }, endpoint: "http://host:8000/v1?x=1" });
   expect(modelRecord("paper", "m", {}, null)).toEqual({ model: "m", endpoint: null });
-  expect(withoutSecrets("The model endpoint https://u:p@h/v1?token=t answered HTTP 500")).toBe("The model endpoint https://h/v1 answered HTTP 500");
+  expect(redactSecrets("The model endpoint https://u:p@h/v1?token=t answered HTTP 500")).toBe("The model endpoint https://u:***@h/v1?token=*** answered HTTP 500");
 });
