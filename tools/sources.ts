@@ -27,7 +27,8 @@ export function hasToolSources(spec: ToolSourceSpec): boolean {
 }
 
 /** Module tools first (their names are the user's and are kept), then MCP tools (renamed on collision). */
-export async function loadToolSources(spec: ToolSourceSpec, extra: StructuredToolInterface[] = []): Promise<LoadedTools> {
+/** `signal` stops a tool server's start-up (the run was paused). */
+export async function loadToolSources(spec: ToolSourceSpec, extra: StructuredToolInterface[] = [], signal?: AbortSignal): Promise<LoadedTools> {
   const registry = new ToolRegistry(extra);
   for (const path of spec.tools ?? []) {
     for (const t of await loadToolModule(path)) {
@@ -43,7 +44,7 @@ export async function loadToolSources(spec: ToolSourceSpec, extra: StructuredToo
     const config = typeof spec.mcp === "string" ? readMcpConfigFile(spec.mcp) : spec.mcp;
     // Loaded on demand: the MCP adapters are only paid for by runs that use them.
     const { connectMcp } = require("./mcp") as typeof import("./mcp");
-    const mcp = await connectMcp(config, registry.entries().map((e) => e.pythonName));
+    const mcp = await connectMcp(config, registry.entries().map((e) => e.pythonName), signal);
     close = mcp.close;
     try {
       for (const t of mcp.tools) registry.add(t);
