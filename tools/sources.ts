@@ -4,6 +4,7 @@
  * is touched; `close` stops the MCP servers when the run ends, however it ends.
  */
 import type { StructuredToolInterface } from "@langchain/core/tools";
+import { settingLabel } from "../errors";
 import { ToolBridge } from "./bridge";
 import { type McpConfig, readMcpConfigFile } from "./mcp-config";
 import { loadToolModule, ToolSourceError } from "./modules";
@@ -35,7 +36,7 @@ export async function loadToolSources(spec: ToolSourceSpec, extra: StructuredToo
       try {
         registry.add(t);
       } catch (err) {
-        throw new ToolSourceError(`--tools ${path}: ${(err as Error).message}`);
+        throw new ToolSourceError(`${settingLabel("tools", path)}: ${(err as Error).message}`, { about: { setting: "tools", value: path } });
       }
     }
   }
