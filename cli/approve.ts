@@ -7,6 +7,7 @@ import { createInterface } from "node:readline";
 import pc from "picocolors";
 import type { Approval, ApprovalRequest } from "../graphs/state/state";
 import { inert } from "../exports/inert";
+import { CodeActError } from "../errors";
 
 /**
  * One line reader for the whole run. readline drops lines that arrive while no question is pending,
@@ -21,7 +22,8 @@ export class LineReader {
     // Whatever else touched stdin meanwhile (a spinner, an editor), the answer must be read.
     this.rl.resume();
     const next = await this.lines.next();
-    if (next.done) throw new Error(ended);
+    // The answers given (piped, most often) ran out before the decision: the caller's to give again.
+    if (next.done) throw new CodeActError("usage", ended);
     return next.value;
   }
 

@@ -10,6 +10,7 @@ import { createInterface, type Interface } from "node:readline";
 import type { Command } from "commander";
 import pc from "picocolors";
 import { inert } from "../exports/inert";
+import { cliMessage } from "./errors";
 import { addRunFlags, type RunFlags, sessionFromFlags } from "./run";
 import { exportLine, laterCommand } from "./store-flags";
 import { threadSettingsFor, typedFlags } from "./thread-settings";
@@ -117,7 +118,7 @@ export async function chat(typed: RunFlags, given?: ReadonlySet<string>): Promis
         if (paused) log("Paused. Press Enter (or /resume) to continue this turn; Ctrl-D leaves.");
       } catch (err) {
         // The turn is kept up to its last finished step; the chat goes on.
-        log(`codeact: ${inert((err as Error).message)}`);
+        log(`codeact: ${inert(cliMessage(err))}`);
         paused = await session.inProgress().catch(() => false);
       } finally {
         watch.remove();

@@ -2,7 +2,7 @@
  * How a failure that ends `codeact` is shown and what it exits with. The library words its hints
  * in library terms (a call, an option); here they become the flag or command a person types.
  */
-import { CodeActError, type ErrorCode, errorCodeOf, type NextStep, redactSecrets } from "../errors";
+import { CodeActError, type ErrorCode, errorCodeOf, type NextStep, redactSecrets, type Setting, settingLabel } from "../errors";
 import { exitCodeFor } from "./exit-codes";
 
 /** The CLI's whole line for an error whose next step it words itself. */
@@ -17,7 +17,30 @@ const CLI_WORDING: Readonly<Record<NextStep, (err: CodeActError) => string>> = {
   writable_checkpoints: (e) =>
     `${e.problem} Runs, resumes and branches write checkpoints: point --checkpoints or CODEACT_HOME at a writable place. Reading commands (threads, history, export) still work on this file.`,
   move_checkpoint_file: (e) => `${e.problem} Move it away or point CODEACT_HOME (or --checkpoints) elsewhere; codeact will not overwrite it.`,
+  // Loaded here, not at the top: only this failure needs the Docker engine module.
+  start_docker: (e) => `${e.problem}\n${(require("../executors/docker-engine") as typeof import("../executors/docker-engine")).howToStart("`--executor local`")}`,
+  set_model_endpoint: (e) =>
+    `${e.problem} set OPENAI_API_KEY (OpenAI) or OPENAI_BASE_URL (any OpenAI-compatible server such as vLLM or Ollama), or pass --api-key/--base-url; or name another provider's model, such as --model anthropic:claude-sonnet-4-5.`,
+  resume_with_approval: (e) => `${e.problem} (it waits for an approval of a code action: resume it with --approve, without --answer).`,
+  resume_without_answer: (e) => `${e.problem} (it has no question pending: resume it without --answer).`,
+  give_input_again: (e) => `${e.problem} give it again with --input.`,
+  reach_pip_index: (e) =>
+    `--pip needs a Python package index, and ${e.subject ?? "the index cannot be reached"}. Set PIP_INDEX_URL to an index this machine reaches (a local mirror), or add Debian packages instead: --with python3-<name> (apt-cache search python3-).`,
+  drop_base_url: (e) => `--base-url is not supported for the provider "${e.subject}" (codeact knows no base-URL option of its package). Leave it out to use the provider's own endpoint.`,
+  set_api_key: (e) => `${e.problem} Set ${e.subject}, or pass --api-key.`,
+  check_remote_server: (e) => `${e.problem}\nCheck that the Jupyter server / gateway is running and reachable, and that --remote-token (token auth) is right.`,
 };
+
+/** The flag that gives each setting a library message can be about. */
+const SETTING_FLAGS: Readonly<Record<Setting, string>> = { tools: "--tools", mcp: "--mcp", trajectory_format: "--format" };
+
+/** The message with the setting it starts with named by its flag ("Tool module t.ts: …" → "--tools t.ts: …"). */
+function withFlag(err: CodeActError, message: string): string {
+  if (!err.about) return message;
+  const { setting, value } = err.about;
+  const label = settingLabel(setting, value);
+  return message.startsWith(label) ? `${SETTING_FLAGS[setting]}${value === undefined ? "" : ` ${value}`}${message.slice(label.length)}` : message;
+}
 
 const isZodError = (err: unknown): boolean => (err as Error | null)?.name === "ZodError";
 /** commander's own refusals (unknown option, missing argument), thrown through exitOverride. */
@@ -34,9 +57,9 @@ export function cliMessage(err: unknown): string {
   if (err instanceof CodeActError && err.step && err.hint) {
     // Whatever was added after the hint on the way up (how to continue the run) is kept.
     const at = err.message.indexOf(err.hint);
-    return CLI_WORDING[err.step](err) + (at < 0 ? "" : err.message.slice(at + err.hint.length));
+    return withFlag(err, CLI_WORDING[err.step](err) + (at < 0 ? "" : err.message.slice(at + err.hint.length)));
   }
-  return (err as Error).message;
+  return err instanceof CodeActError ? withFlag(err, err.message) : (err as Error).message;
 }
 
 /**

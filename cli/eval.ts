@@ -11,9 +11,10 @@ import { type AgentKind, runEval } from "../eval/run";
 import { formatTable } from "../eval/results";
 import { FORMATS, resolveSuite } from "../eval/suite";
 import { checkpointerFromFlags, type RunFlags } from "./run";
-import { ERROR_CODES, type ErrorCode } from "../errors";
+import { CodeActError, ERROR_CODES, type ErrorCode } from "../errors";
 import { inert } from "../exports/inert";
 import { exitCodeFor } from "./exit-codes";
+import { UsageError } from "./flags";
 
 interface EvalFlags {
   actionFormat: string;
@@ -48,20 +49,20 @@ function scriptedFor(path: string) {
   try {
     parsed = ScriptFileSchema.safeParse(JSON.parse(readFileSync(path, "utf8")));
   } catch (err) {
-    throw new Error(`Cannot read the script file ${path}: ${(err as Error).message}`);
+    throw new UsageError(`Cannot read the script file ${path}: ${(err as Error).message}`);
   }
-  if (!parsed.success) throw new Error(`${path} is not an eval script: ${parsed.error.issues[0]?.path.join(".")}: ${parsed.error.issues[0]?.message}`);
+  if (!parsed.success) throw new UsageError(`${path} is not an eval script: ${parsed.error.issues[0]?.path.join(".")}: ${parsed.error.issues[0]?.message}`);
   const s = parsed.data;
   return (taskId: string, format: ActionFormat) => {
     const script = s.tasks[taskId]?.[format] ?? s.default;
-    if (!script) throw new Error(`${path} has no replies for task ${taskId} in the ${format} format (and no "default").`);
+    if (!script) throw new UsageError(`${path} has no replies for task ${taskId} in the ${format} format (and no "default").`);
     return new ScriptedChatModel({ script, delayMs: s.delayMs, whenExhausted: "repeat-last" });
   };
 }
 
 function positive(v: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`expected a whole number above 0, got "${v}"`);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`expected a whole number above 0, got "${v}"`);
   return n;
 }
 
@@ -74,7 +75,7 @@ function latestEval(suite: string): string {
         .map((d) => join(root, d))
         .sort((a, b) => statSync(join(b, "eval.json")).mtimeMs - statSync(join(a, "eval.json")).mtimeMs)
     : [];
-  if (!found.length) throw new Error(`No earlier eval of ${suite} under ${root} to resume; pass --resume <folder> or --out <folder>.`);
+  if (!found.length) throw new CodeActError("not_found", `No earlier eval of ${suite} under ${root} to resume; pass --resume <folder> or --out <folder>.`);
   return found[0]!;
 }
 
@@ -103,13 +104,13 @@ export function registerEval(program: Command): void {
     .option("--allow-model-change", "with --resume: continue an eval that ran with another model or endpoint (its table then mixes them)")
     .action(async (suiteName: string, f: EvalFlags) => {
       const formats: ActionFormat[] = f.actionFormat === "all" ? [...FORMATS] : FORMATS.includes(f.actionFormat as ActionFormat) ? [f.actionFormat as ActionFormat] : [];
-      if (!formats.length) throw new Error(`--action-format must be code, json, text or all, not "${f.actionFormat}"`);
-      if (f.agent !== "paper" && f.agent !== "full") throw new Error(`--agent must be paper or full, not "${f.agent}"`);
+      if (!formats.length) throw new UsageError(`--action-format must be code, json, text or all, not "${f.actionFormat}"`);
+      if (f.agent !== "paper" && f.agent !== "full") throw new UsageError(`--agent must be paper or full, not "${f.agent}"`);
       let filter: RegExp | undefined;
       try {
         filter = f.tasks ? new RegExp(f.tasks) : undefined;
       } catch (err) {
-        throw new Error(`--tasks is not a regular expression: ${(err as Error).message}`);
+        throw new UsageError(`--tasks is not a regular expression: ${(err as Error).message}`);
       }
       const suite = resolveSuite(suiteName, f.from);
       const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "").replace("T", "-");
@@ -118,7 +119,7 @@ export function registerEval(program: Command): void {
       let rolesFor;
       let identity: { model: string; roles?: Partial<Record<"planner" | "coder" | "critic", string>>; endpoint?: string | null };
       if (f.scripted) {
-        if (f.agent === "full") throw new Error("--scripted replays one model's replies: use it with --agent paper.");
+        if (f.agent === "full") throw new UsageError("--scripted replays one model's replies: use it with --agent paper.");
         const make = scriptedFor(f.scripted);
         modelFor = (task: { id: string }, format: ActionFormat) => make(task.id, format);
         identity = { model: `scripted:${basename(f.scripted)}`, endpoint: null };

@@ -13,6 +13,7 @@ import { threadView } from "../exports/view";
 import { checkOutFile } from "./out-file";
 import { checkpointerFromFlags, type RunFlags } from "./run";
 import { exportTrajectories, isTrajectoryFormat, WHERE, type Where } from "../exports/trajectory";
+import { UsageError } from "./flags";
 
 export async function exportThread(threadId: string, format: "ipynb" | "html", out: string | undefined, flags: Pick<RunFlags, "checkpoints" | "postgres">): Promise<string> {
   checkThreadId(threadId);
@@ -43,8 +44,8 @@ export function registerExport(program: Command): void {
     .option("--checkpoints <file>", "SQLite checkpoint file")
     .option("--postgres <url>", "Postgres checkpoint store")
     .action(async (thread: string | undefined, opts: { format: string; out?: string; checkpoints?: string; postgres?: string; all?: boolean; where: string }) => {
-      if (!WHERE.includes(opts.where as Where)) throw new Error(`--where must be ${WHERE.join(", ")}, not "${opts.where}"`);
-      if (opts.all ? thread !== undefined : thread === undefined) throw new Error("Give a thread id (`codeact threads` lists them), or --all for every run.");
+      if (!WHERE.includes(opts.where as Where)) throw new UsageError(`--where must be ${WHERE.join(", ")}, not "${opts.where}"`);
+      if (opts.all ? thread !== undefined : thread === undefined) throw new UsageError("Give a thread id (`codeact threads` lists them), or --all for every run.");
       if (thread !== undefined) checkThreadId(thread);
       checkOutFile(opts.out);
       if (opts.all || isTrajectoryFormat(opts.format)) {
@@ -52,7 +53,7 @@ export function registerExport(program: Command): void {
         if (opts.all) console.error(`${count} conversations`);
         return console.log(path);
       }
-      if (opts.format !== "ipynb" && opts.format !== "html") throw new Error(`--format must be ipynb, html, openai-chat, sharegpt or jsonl, not "${opts.format}"`);
+      if (opts.format !== "ipynb" && opts.format !== "html") throw new UsageError(`--format must be ipynb, html, openai-chat, sharegpt or jsonl, not "${opts.format}"`);
       console.log(await exportThread(thread!, opts.format, opts.out, opts));
     });
 }

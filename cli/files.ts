@@ -14,6 +14,7 @@ import { OUTPUTS_DIR } from "../executors/workspace/outputs";
 import { inert } from "../exports/inert";
 import { table } from "./table";
 import { checkpointerFromFlags, type StoreFlags } from "./store-flags";
+import { UsageError } from "./flags";
 
 export interface ThreadFile {
   /** Relative to /workspace, e.g. "outputs/report.csv". */
@@ -55,7 +56,7 @@ export function findFile(files: ThreadFile[], name: string): ThreadFile {
   const byBase = files.filter((f) => f.path.split("/").at(-1) === wanted);
   if (byBase.length === 1) return byBase[0]!;
   const names = files.map((f) => displayName(f.path)).join(", ") || "(none)";
-  throw new Error(`${byBase.length ? `"${inert(name)}" names ${byBase.length} files` : `No file "${inert(name)}" in this thread`}; its files: ${inert(names)}. \`codeact files <thread>\` lists them.`);
+  throw new CodeActError("not_found", `${byBase.length ? `"${inert(name)}" names ${byBase.length} files` : `No file "${inert(name)}" in this thread`}; its files: ${inert(names)}. \`codeact files <thread>\` lists them.`);
 }
 
 /**
@@ -100,7 +101,7 @@ export function ownFolder(dir: string): string {
  */
 export function writeInside(dir: string, relative: string, data: Uint8Array): string {
   const segments = safeSegments(relative);
-  if (!segments) throw new Error(`Refusing the file name "${inert(relative)}": not a plain relative path.`);
+  if (!segments) throw new UsageError(`Refusing the file name "${inert(relative)}": not a plain relative path.`);
   const root = ownFolder(dir);
   let at = root;
   for (const segment of segments.slice(0, -1)) {
@@ -112,15 +113,15 @@ export function writeInside(dir: string, relative: string, data: Uint8Array): st
       mkdirSync(at);
       continue;
     }
-    if (!st.isDirectory()) throw new Error(`Refusing to write ${inert(relative)}: ${inert(at)} is not a folder (a symlink is never followed).`);
+    if (!st.isDirectory()) throw new UsageError(`Refusing to write ${inert(relative)}: ${inert(at)} is not a folder (a symlink is never followed).`);
   }
   const target = join(at, segments.at(-1)!);
-  if (!target.startsWith(root + sep)) throw new Error(`Refusing the file name "${inert(relative)}": it leaves ${inert(root)}.`);
+  if (!target.startsWith(root + sep)) throw new UsageError(`Refusing the file name "${inert(relative)}": it leaves ${inert(root)}.`);
   let fd: number;
   try {
     fd = openSync(target, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o644);
   } catch (err) {
-    throw new Error(`Cannot write ${inert(target)}: ${(err as NodeJS.ErrnoException).code === "ELOOP" ? "it is a symlink, which is never followed" : (err as Error).message}`);
+    throw new UsageError(`Cannot write ${inert(target)}: ${(err as NodeJS.ErrnoException).code === "ELOOP" ? "it is a symlink, which is never followed" : (err as Error).message}`);
   }
   try {
     for (let off = 0; off < data.length; ) off += writeSync(fd, data, off);
@@ -157,7 +158,7 @@ export async function filesCommand(thread: string, flags: FilesFlags): Promise<v
     const written: string[] = [];
     for (const f of chosen) {
       const data = await store.artifacts.get(thread, f.sha256);
-      if (!data) throw new Error(`The bytes of ${inert(displayName(f.path))} (artifact ${f.sha256.slice(0, 12)}) are not in this store; was the thread deleted?`);
+      if (!data) throw new CodeActError("not_found", `The bytes of ${inert(displayName(f.path))} (artifact ${f.sha256.slice(0, 12)}) are not in this store; was the thread deleted?`);
       written.push(writeInside(out, displayName(f.path), data));
     }
     if (flags.json) return console.log(JSON.stringify(written));

@@ -7,6 +7,7 @@ import type { Command } from "commander";
 import { connectDocker } from "../executors/docker-engine";
 import { ensureKernelImage, kernelImageName, recordedExtras, recordExtras } from "../executors/image";
 import { normalizeExtras } from "../executors/image/recipe";
+import { UsageError } from "./flags";
 
 const list = (value: string, previous: string[] = []) => [...previous, ...value.split(",").map((s) => s.trim()).filter(Boolean)];
 const each = (value: string, previous: string[] = []) => [...previous, value.trim()];
@@ -28,7 +29,7 @@ export function registerImage(program: Command): void {
     .option("--pip <requirement>", "a pip requirement to add (e.g. requests==2.32.3; repeat for more); needs a reachable Python index (PIP_INDEX_URL)", each)
     .option("--no-extras", "build the default image and make runs use it again (forget earlier --with/--pip)")
     .action(async (opts: BuildFlags) => {
-      if (!opts.extras && (opts.with || opts.pip)) throw new Error("--no-extras cannot be combined with --with or --pip.");
+      if (!opts.extras && (opts.with || opts.pip)) throw new UsageError("--no-extras cannot be combined with --with or --pip.");
       // No flags: the image runs use now (earlier extras kept), so a rebuild after an upgrade keeps them.
       const earlier = opts.extras ? recordedExtras() : undefined;
       const extras = normalizeExtras(opts.with || opts.pip ? { debs: opts.with, pip: opts.pip } : (earlier ?? {}));

@@ -11,7 +11,14 @@ import type { Cell } from "../graphs/state/cell";
 import { inert, inertJson } from "../exports/inert";
 import { isBase64, isInertSvg } from "../exports/media";
 
-export type Renderer = (event: CodeActEvent) => void;
+export interface Renderer {
+  (event: CodeActEvent): void;
+  /**
+   * The turn ended without a last event (paused, failed): a spinner still turning would keep the
+   * process alive (its timer) and cover the next prompt.
+   */
+  stop?(): void;
+}
 
 /**
  * Writes the cell's images to `dir` and returns their paths (plots survive the terminal). The data
@@ -69,7 +76,7 @@ export function terminalRenderer(imageDir: string, out: NodeJS.WritableStream = 
     }
     out.write(`${text}\n`);
   };
-  return (event) => {
+  const render = (event: CodeActEvent) => {
     switch (event.type) {
       case "thinking":
         stop();
@@ -137,4 +144,5 @@ export function terminalRenderer(imageDir: string, out: NodeJS.WritableStream = 
         break;
     }
   };
+  return Object.assign(render, { stop });
 }

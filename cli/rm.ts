@@ -65,7 +65,7 @@ export async function removeThread(store: Checkpointer, threadId: string): Promi
     lock = await lockThread(store, threadId);
   } catch (err) {
     if (err instanceof ThreadBusyError) {
-      throw new Error(`Thread ${threadId} is running (${err.holder}); nothing was deleted. Stop that run first (Ctrl-C in its terminal, or kill its process), then run \`codeact rm ${threadId}\` again.`);
+      throw new CodeActError("conflict", `Thread ${threadId} is running (${err.holder}); nothing was deleted. Stop that run first (Ctrl-C in its terminal, or kill its process), then run \`codeact rm ${threadId}\` again.`);
     }
     throw err;
   }

@@ -17,7 +17,7 @@ import { jsonRenderer, terminalRenderer } from "./render";
 import { threadSettingsFor, typedFlags } from "./thread-settings";
 import { runSettingsFromFlags } from "./run-settings";
 import { addToolFlags } from "./tool-flags";
-import { newThreadId, runSession, type SessionOptions, signalExitCode } from "./session";
+import { exitOnNextSignal, newThreadId, runSession, type SessionOptions, signalExitCode } from "./session";
 
 export { checkpointerFromFlags };
 export type { RunFlags };
@@ -106,6 +106,7 @@ export async function runAndReport(task: string | null, threadId: string, flags:
     for (const prompt of [opts.onApproval, opts.onQuestion]) (prompt as { close?: () => void } | undefined)?.close?.();
   });
   if (result.paused) {
+    exitOnNextSignal();
     opts.log(laterCommand(flags, threadId, `Paused. Resume with: codeact resume ${threadId}`));
     return signalExitCode(result.pausedBy ?? "SIGINT");
   }

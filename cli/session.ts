@@ -88,6 +88,14 @@ export function watchSignals(log: (line: string) => void): SignalWatch {
   return watch;
 }
 
+/**
+ * After a pause has been reported, whatever still holds the process up (a slow close, a handle
+ * left open) must not make the next signal a no-op: it leaves at once.
+ */
+export function exitOnNextSignal(): void {
+  for (const s of PAUSE_SIGNALS) process.once(s, () => process.exit(signalExitCode(s)));
+}
+
 /** An open thread: its store, lock and kernel, kept for as many turns as the caller runs. */
 export interface Session {
   threadId: string;
@@ -123,7 +131,7 @@ export async function openSession(threadId: string, opts: SessionOptions, watch:
   try {
     if (watch.signal.aborted) throw new Error("stopped before the kernel was started");
     await opts.beforeRun?.(store);
-    runtime = await createRuntime(opts.settings, { threadId, secrets: opts.secrets, models: opts.models });
+    runtime = await createRuntime(opts.settings, { threadId, secrets: opts.secrets, models: opts.models, signal: watch.signal });
   } catch (err) {
     await lock.recordStop(watch.pausedBy || lockLost ? "paused" : "error", watch.pausedBy ?? (lockLost ?? (err as Error)).message).catch(() => undefined);
     await lock.release().catch(() => undefined);
@@ -173,6 +181,8 @@ export async function openSession(threadId: string, opts: SessionOptions, watch:
       const flags = opts.settings.approve ? " --approve" : "";
       if (store.kind !== "memory") err.message += `\nThe run is kept up to its last finished step; continue it with: codeact resume ${threadId}${flags}`;
       throw err;
+    } finally {
+      opts.render.stop?.();
     }
   };
   const close = async () => {
@@ -200,7 +210,8 @@ export async function runSession(task: string | null, threadId: string, opts: Se
     if (!session) return { threadId, paused: true, pausedBy: watch.pausedBy };
     return await session.turn(task, watch);
   } finally {
-    watch.remove();
+    // Closed while still listening: a second signal during a slow close (a kernel, a tool server) leaves at once.
     await session?.close();
+    watch.remove();
   }
 }

@@ -9,6 +9,7 @@ import { resolve } from "node:path";
 import type { Command } from "commander";
 import { checkToolModulePath, ToolSourceError } from "../tools/modules";
 import { UsageError } from "./flags";
+import { cliMessage } from "./errors";
 
 export interface ToolFlags {
   /** Tool module paths (absolute). */
@@ -21,7 +22,7 @@ function toolModule(value: string, previous: string[] = []): string[] {
   try {
     return [...previous, checkToolModulePath(value)];
   } catch (err) {
-    if (err instanceof ToolSourceError) throw new UsageError(err.message);
+    if (err instanceof ToolSourceError) throw new UsageError(cliMessage(err));
     throw err;
   }
 }

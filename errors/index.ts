@@ -50,9 +50,35 @@ export const NEXT_STEPS = [
   "checkpoint_file_path",
   "writable_checkpoints",
   "move_checkpoint_file",
+  "start_docker",
+  "set_model_endpoint",
+  "resume_with_approval",
+  "resume_without_answer",
+  "give_input_again",
+  "reach_pip_index",
+  "drop_base_url",
+  "set_api_key",
+  "check_remote_server",
 ] as const;
 
 export type NextStep = (typeof NEXT_STEPS)[number];
+
+/**
+ * Settings a message can be about, each with the words that start such a message in library terms
+ * ("Tool module ./t.ts: no such file"); a front end names the setting its own way (the CLI: its flag).
+ */
+export const SETTING_LABELS = {
+  tools: "Tool module",
+  mcp: "MCP config",
+  trajectory_format: "The trajectory format",
+} as const;
+
+export type Setting = keyof typeof SETTING_LABELS;
+
+/** The start of a message about `setting` (with its value, such as a path). */
+export function settingLabel(setting: Setting, value?: string): string {
+  return value === undefined ? SETTING_LABELS[setting] : `${SETTING_LABELS[setting]} ${value}`;
+}
 
 export interface CodeActErrorOptions {
   /** What to do next, in library terms; appended to the message. */
@@ -61,6 +87,8 @@ export interface CodeActErrorOptions {
   step?: NextStep;
   /** What the step applies to (a thread id, an image name), for the front end's wording. */
   subject?: string;
+  /** The setting the message is about; the message starts with its settingLabel(). */
+  about?: { setting: Setting; value?: string };
   /** Between the problem and the hint in `message`: a space unless the hint reads as its own line. */
   separator?: string;
   cause?: unknown;
@@ -86,6 +114,7 @@ export class CodeActError extends Error {
   readonly hint?: string;
   readonly step?: NextStep;
   readonly subject?: string;
+  readonly about?: { setting: Setting; value?: string };
 
   constructor(code: ErrorCode, rawProblem: string, options: CodeActErrorOptions = {}) {
     // Its text is printed, stored and traced: a credential inside a URL it quotes never gets out.
@@ -98,6 +127,7 @@ export class CodeActError extends Error {
     this.hint = hint;
     this.step = options.step;
     this.subject = options.subject;
+    this.about = options.about;
   }
 }
 

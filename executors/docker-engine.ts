@@ -11,11 +11,14 @@ import { pidAlive } from "./pid";
 import { codeactHome } from "./setup-state";
 import { ExecutorUnavailableError } from "./types";
 
-export const HOW_TO_START =
+/** How to get a Docker engine; `local` names the local executor as the reader would choose it. */
+export const howToStart = (local: string): string =>
   "Start one (`sudo systemctl start docker`, or as root `dockerd --iptables=false --storage-driver=overlay2 &`), " +
   "run `npm run setup` (as root on Debian/Ubuntu it installs and starts one), or set DOCKER_HOST to a reachable engine. " +
-  "Without Docker, only an explicit `--executor local` runs code: an UNSANDBOXED local kernel, with your user's rights " +
+  `Without Docker, only an explicit ${local} runs code: an UNSANDBOXED local kernel, with your user's rights ` +
   "(it can read your files and your other processes' environments).";
+
+export const HOW_TO_START = howToStart('`executor: "local"` setting');
 
 async function ping(docker: Docker, timeoutMs: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
@@ -39,7 +42,7 @@ export async function connectDocker(options: Docker.DockerOptions = {}, timeoutM
     await ping(docker, timeoutMs);
     return docker;
   } catch (err) {
-    throw new ExecutorUnavailableError(`No Docker engine answers at ${where()} (${(err as Error).message}).`, HOW_TO_START);
+    throw new ExecutorUnavailableError(`No Docker engine answers at ${where()} (${(err as Error).message}).`, HOW_TO_START, "start_docker");
   }
 }
 

@@ -194,7 +194,8 @@ export class RemoteJupyterExecutor extends JupyterKernelExecutor {
     } catch (err) {
       throw new ExecutorUnavailableError(
         `Could not start a "${this.remote.kernelName}" kernel on ${this.remote.url}: ${(err as Error).message}`,
-        "Check that the Jupyter server / gateway is running and reachable, and that --remote-token (token auth) is right.",
+        "Check that the Jupyter server / gateway is running and reachable, and that its token (token auth) is right.",
+        "check_remote_server",
       );
     }
     muteSocketAnnouncements();

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import type { ExecutorKind as RequestedKind } from "./kind";
-import { CodeActError } from "../errors";
+import { CodeActError, type NextStep } from "../errors";
 
 export const ExecutionStatusSchema = z.enum(["ok", "error", "timeout", "died"]);
 export type ExecutionStatus = z.infer<typeof ExecutionStatusSchema>;
@@ -152,8 +152,8 @@ export interface CodeExecutor {
 /** Thrown (never returned) when an executor cannot start or reach its kernel at all. */
 export class ExecutorUnavailableError extends CodeActError {
   declare readonly hint: string;
-  constructor(message: string, hint: string) {
-    super("sandbox", message, { hint, separator: "\n" });
+  constructor(message: string, hint: string, step?: NextStep) {
+    super("sandbox", message, { hint, separator: "\n", step });
     this.name = "ExecutorUnavailableError";
   }
 }

@@ -15,7 +15,7 @@ import { createPaperGraph, type PaperStateValue } from "../graphs/paper";
 import { formatObservation } from "../nodes/prompting/observation";
 import { ScriptedChatModel } from "../nodes/models/scripted-model";
 import { threadView, turnEntries, viewCells } from "./view";
-import { CodeActError } from "../errors";
+import { CodeActError, settingLabel } from "../errors";
 
 const Role = z.enum(["system", "user", "assistant"]);
 export const OpenAIChatRecordSchema = z.strictObject({
@@ -116,7 +116,7 @@ export async function exportTrajectories(
   checkpointer: CheckpointerConfig,
 ): Promise<{ path: string; count: number }> {
   const schema = SCHEMAS.get(format);
-  if (!schema) throw new CodeActError("usage", `--format must be openai-chat, sharegpt or jsonl for a conversation, not "${format}"`);
+  if (!schema) throw new CodeActError("usage", `${settingLabel("trajectory_format")} must be openai-chat, sharegpt or jsonl for a conversation, not "${format}"`, { about: { setting: "trajectory_format" } });
   const store = await createCheckpointer(checkpointer);
   try {
     if (thread) {

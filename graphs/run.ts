@@ -8,7 +8,7 @@ import type { CodeActGraph } from "./codeact";
 import type { CodeActEvent } from "./state/events";
 import { isQuestionRequest, MAX_ANSWER_CHARS, type QuestionRequest } from "./state/question";
 import type { Approval, ApprovalRequest, CodeActStateValue } from "./state/state";
-import { CodeActError } from "../errors";
+import { CodeActError, type CodeActErrorOptions } from "../errors";
 
 export interface RunOptions {
   threadId?: string;
@@ -43,8 +43,8 @@ export interface RunResult extends CodeActStateValue {
 
 /** Thrown when an answer is given to a thread that waits for none: nothing has run. */
 export class NotWaitingError extends CodeActError {
-  constructor(message: string) {
-    super("conflict", message);
+  constructor(message: string, options?: CodeActErrorOptions) {
+    super("conflict", message, options);
     this.name = "NotWaitingError";
   }
 }
@@ -111,12 +111,12 @@ async function run(graph: CodeActGraph, task: string | null, options: RunOptions
   }
   let input: { task: string; inputs?: unknown } | Command | null = task === null ? null : { task };
   if (options.inputs?.length) {
-    if (task === null) throw new Error("Input files go with a task; a resumed run keeps the inputs it started with.");
+    if (task === null) throw new CodeActError("usage", "Input files go with a task; a resumed run keeps the inputs it started with.");
     const threadId = config.configurable.thread_id;
     input = { task, inputs: await storeInputs(collectInputs(options.inputs), graph.artifacts ? { store: graph.artifacts, threadId } : undefined) };
   }
   if (options.answer !== undefined) {
-    if (task !== null) throw new Error("An answer continues a waiting thread; it cannot start a task.");
+    if (task !== null) throw new CodeActError("usage", "An answer continues a waiting thread; it cannot start a task.");
     input = new Command({ resume: await checkedAnswer(graph, config, options.answer) });
   }
   let last: CodeActStateValue | undefined;
@@ -176,8 +176,8 @@ async function checkedAnswer(graph: CodeActGraph, config: { configurable: { thre
   const waiting = (snapshot?.tasks ?? []).flatMap((t) => t.interrupts ?? []).map((i) => i.value);
   if (waiting.some(isQuestionRequest)) return answer;
   const thread = config.configurable.thread_id;
-  const why = waiting.some((v) => (v as { kind?: string })?.kind === "approve_code")
-    ? "it waits for an approval of a code action: resume it with --approve, without --answer"
-    : "it has no question pending: resume it without --answer";
-  throw new NotWaitingError(`Thread ${thread} is not waiting for an answer (${why}).`);
+  const hint = waiting.some((v) => (v as { kind?: string })?.kind === "approve_code")
+    ? { hint: "(it waits for an approval of a code action: resume it with onApproval, without an answer).", step: "resume_with_approval" as const }
+    : { hint: "(it has no question pending: resume it without an answer).", step: "resume_without_answer" as const };
+  throw new NotWaitingError(`Thread ${thread} is not waiting for an answer`, { ...hint, subject: thread });
 }

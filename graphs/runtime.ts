@@ -5,6 +5,7 @@
  * executor; then the models. A step that fails closes what the steps before it opened.
  */
 import { readFileSync } from "node:fs";
+import { CodeActError } from "../errors";
 import { createExecutor } from "../executors/factory";
 import type { CodeExecutor, StdinHandler } from "../executors/types";
 import { createRoleModels, modelConfigFromEnv, ROLES, type RoleModels } from "../nodes/models/models";
@@ -35,6 +36,8 @@ export interface RuntimeOptions {
   /** Models the caller built (eval's, one per task; the CLI's, checked before any store opens); else built from the settings. */
   models?: RoleModels;
   env?: NodeJS.ProcessEnv;
+  /** Stops the start-up (a pause): a tool server that hangs at start is not waited for, no kernel is started after it. */
+  signal?: AbortSignal;
 }
 
 export interface Runtime {
@@ -71,13 +74,14 @@ export function createModels(settings: RunSettings, secrets: RuntimeSecrets = {}
 export async function createRuntime(input: RunSettingsInput, opts: RuntimeOptions = {}): Promise<Runtime> {
   const settings = RunSettingsSchema.parse(input);
   const spec: ToolSourceSpec = { tools: settings.tools.modules, mcp: opts.mcp ?? settings.tools.mcp ?? undefined };
-  const loaded: LoadedTools | undefined = hasToolSources(spec) ? await loadToolSources(spec) : undefined;
+  const loaded: LoadedTools | undefined = hasToolSources(spec) ? await loadToolSources(spec, [], opts.signal) : undefined;
   let executor: CodeExecutor | undefined;
   const close = async () => {
     await executor?.shutdown().catch(() => undefined);
     await loaded?.close().catch(() => undefined);
   };
   try {
+    if (opts.signal?.aborted) throw new CodeActError("internal", "the start-up was stopped (the run was paused)");
     const tools = loaded?.bridge ?? opts.tools;
     const { kind, remoteUrl, limits } = settings.executor;
     executor = await createExecutor({ kind, remoteUrl: remoteUrl ?? undefined, remoteToken: opts.secrets?.remoteToken, threadId: opts.threadId, limits }, tools ?? opts.kernel);

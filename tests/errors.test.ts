@@ -21,7 +21,13 @@ import { NotWaitingError, TurnInProgressError } from "../graphs/run";
 import { PolicyError } from "../graphs/server-policy";
 import { WallClockError } from "../nodes/models/model-errors";
 import { ProviderSetupError } from "../nodes/models/providers";
-import { ToolSourceError } from "../tools/modules";
+import { checkToolModulePath, ToolSourceError } from "../tools/modules";
+import { HOW_TO_START } from "../executors/docker-engine";
+import { readMcpConfigFile } from "../tools/mcp-config";
+import { loadInputs } from "../checkpoints/artifacts/inputs";
+import { checkPipIndex } from "../executors/image/pip-index";
+import { createRoleModels } from "../nodes/models/models";
+import { exportTrajectories } from "../exports/trajectory";
 import { codeact } from "./cli/helpers";
 
 describe("CodeActError", () => {
@@ -92,6 +98,46 @@ describe("the CLI's exit codes and wording", () => {
     expect(lines[0]).toBe("codeact: --x is bad");
     expect(lines[1]).not.toContain("\u001b");
   });
+
+  it("library messages name settings and calls, never flags; the CLI says each with the flag a person types", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "codeact-wording-"));
+    const thrown = async (f: () => unknown): Promise<CodeActError> => {
+      try {
+        await f();
+      } catch (err) {
+        if (err instanceof CodeActError) return err;
+        throw err;
+      }
+      throw new Error("nothing was thrown");
+    };
+    const savedKey = process.env.ANTHROPIC_API_KEY;
+    delete process.env.ANTHROPIC_API_KEY;
+    try {
+      const cases: [CodeActError, RegExp, string | RegExp][] = [
+        [new ExecutorUnavailableError("No Docker engine answers at x.", HOW_TO_START, "start_docker"), /explicit `executor: "local"` setting runs code: an UNSANDBOXED/, /^No Docker engine answers at x\.\n.*explicit `--executor local` runs code: an UNSANDBOXED/s],
+        [await thrown(() => createRoleModels({ model: "gpt-4o-mini" })), /give apiKey \/ baseUrl; .*"anthropic:claude-sonnet-4-5"/, "No model endpoint: set OPENAI_API_KEY (OpenAI) or OPENAI_BASE_URL (any OpenAI-compatible server such as vLLM or Ollama), or pass --api-key/--base-url; or name another provider's model, such as --model anthropic:claude-sonnet-4-5."],
+        [await thrown(() => checkToolModulePath("nope.ts", dir)), /^Tool module nope\.ts: no such file/, `--tools nope.ts: no such file (${join(dir, "nope.ts")}).`],
+        [await thrown(() => readMcpConfigFile(join(dir, "none.json"))), /^MCP config .*none\.json: cannot read it/, `--mcp ${join(dir, "none.json")}: cannot read it (no such file).`],
+        [await thrown(() => loadInputs([{ name: "a.csv", sha256: "f".repeat(64), size: 1 } as never], undefined)), /give it again as an input \(RunOptions\.inputs\)\.$/, /; give it again with --input\.$/],
+        [await thrown(() => checkPipIndex({ PIP_INDEX_URL: "http://127.0.0.1:9/simple" })), /^pip packages need a Python package index, and http:\/\/127\.0\.0\.1:9\/simple cannot be reached .*python3-<name>/, /^--pip needs a Python package index, and http:\/\/127\.0\.0\.1:9\/simple cannot be reached \(.*\)\. Set PIP_INDEX_URL .*: --with python3-<name> \(apt-cache search python3-\)\.$/],
+        [await thrown(() => exportTrajectories("t", "csv", "all" as never, undefined, { kind: "memory" })), /^The trajectory format must be openai-chat/, '--format must be openai-chat, sharegpt or jsonl for a conversation, not "csv"'],
+        [new NotWaitingError("Thread t is not waiting for an answer", { hint: "(it waits for an approval of a code action: resume it with onApproval, without an answer).", step: "resume_with_approval", subject: "t" }), /onApproval/, "Thread t is not waiting for an answer (it waits for an approval of a code action: resume it with --approve, without --answer)."],
+        [new ProviderSetupError('A base URL is not supported for the provider "cohere" (codeact knows no base-URL option of its package).', { hint: "Leave baseUrl out to use the provider's own endpoint.", step: "drop_base_url", subject: "cohere" }), /Leave baseUrl out/, /^--base-url is not supported for the provider "cohere" .*Leave it out/],
+        [await thrown(() => createRoleModels({ model: "anthropic:claude-x" })), /Set ANTHROPIC_API_KEY, or give apiKey\.$/, /Anthropic API key not found\. Set ANTHROPIC_API_KEY, or pass --api-key\.$/],
+        [new ExecutorUnavailableError("Could not start a kernel on x: boom", "Check that the Jupyter server / gateway is running and reachable, and that its token (token auth) is right.", "check_remote_server"), /its token/, /^Could not start a kernel on x: boom\n.*--remote-token \(token auth\)/s],
+      ];
+      for (const [err, library, cli] of cases) {
+        expect(err.message).toMatch(library);
+        // codeact's own flags (a shell command such as dockerd's may keep its own)
+        expect(err.message).not.toMatch(/--(executor|api-key|base-url|model|tools|mcp|input|format|pip|with|approve|answer)\b/);
+        if (typeof cli === "string") expect(cliMessage(err)).toBe(cli);
+        else expect(cliMessage(err)).toMatch(cli);
+      }
+    } finally {
+      if (savedKey !== undefined) process.env.ANTHROPIC_API_KEY = savedKey;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
 
   describe("through the real command", () => {
     let home: string;

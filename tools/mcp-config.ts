@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { z } from "zod";
+import { type CodeActErrorOptions, settingLabel } from "../errors";
 import { ToolSourceError } from "./modules";
 
 const StdioServerSchema = z
@@ -39,31 +40,33 @@ function issuesText(error: z.ZodError): string {
   return error.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; ");
 }
 
-/** Checks a config object; `where` names it in errors ("--mcp mcp.json", "configurable.mcp"). */
-export function parseMcpConfig(raw: unknown, where: string): McpConfig {
+/** Checks a config object; `where` names it in errors ("MCP config mcp.json", "configurable.mcp"). */
+export function parseMcpConfig(raw: unknown, where: string, options?: CodeActErrorOptions): McpConfig {
   const parsed = McpConfigSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new ToolSourceError(`${where}: not an MCP config (${issuesText(parsed.error)}). Expected {"mcpServers": {"name": {"command": "...", "args": [...]} or {"url": "http://..."}}}.`);
+    throw new ToolSourceError(`${where}: not an MCP config (${issuesText(parsed.error)}). Expected {"mcpServers": {"name": {"command": "...", "args": [...]} or {"url": "http://..."}}}.`, options);
   }
   return parsed.data;
 }
 
 /** Reads an MCP config file. A stdio server without `cwd` runs in the file's folder, so relative paths in it still work on resume from elsewhere. */
-export function readMcpConfigFile(path: string, where = `--mcp ${path}`): McpConfig {
+export function readMcpConfigFile(path: string, where = settingLabel("mcp", path)): McpConfig {
+  // Named as the setting: a front end may name it its own way.
+  const options = where === settingLabel("mcp", path) ? { about: { setting: "mcp" as const, value: path } } : undefined;
   let text: string;
   try {
     text = readFileSync(path, "utf8");
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new ToolSourceError(`${where}: cannot read it (${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : (err as Error).message}).`);
+    throw new ToolSourceError(`${where}: cannot read it (${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : (err as Error).message}).`, options);
   }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw new ToolSourceError(`${where}: not valid JSON (${(err as Error).message}).`);
+    throw new ToolSourceError(`${where}: not valid JSON (${(err as Error).message}).`, options);
   }
-  const config = parseMcpConfig(raw, where);
+  const config = parseMcpConfig(raw, where, options);
   for (const server of Object.values(config.mcpServers)) {
     if ("command" in server) server.cwd = resolve(dirname(resolve(path)), server.cwd ?? ".");
   }

@@ -30,10 +30,20 @@ function httpConnection(server: Extract<ServerConfig, { url: string }>) {
   return { url: server.url, headers: server.headers, transport: kind === "sse" ? ("sse" as const) : ("http" as const) };
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+/** Also ends when `signal` aborts (the run was paused): a person must not wait out the start-up limit. */
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string, signal?: AbortSignal): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new CodeActError("tool", `${what} did not answer within ${Math.round(ms / 1000)} s`)), ms)));
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  let onAbort = () => undefined as void;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new CodeActError("tool", `${what} did not answer within ${Math.round(ms / 1000)} s`)), ms);
+    onAbort = () => reject(new CodeActError("tool", "start-up was stopped (the run was paused)"));
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener("abort", onAbort, { once: true });
+  });
+  return Promise.race([promise, timeout]).finally(() => {
+    clearTimeout(timer);
+    signal?.removeEventListener("abort", onAbort);
+  });
 }
 
 /** The adapter's messages repeat themselves ("Failed to connect to stdio server "x": MCPClientError: …"); the first line is enough. */
@@ -65,7 +75,7 @@ const LOAD_OPTIONS = { throwOnLoadError: true, prefixToolNameWithServerName: fal
  * A stdio server on a transport we hold ourselves (the adapter's client keeps a half-started one to
  * itself): whatever happens during start-up, a timeout included, close() stops the child process.
  */
-async function startStdio(name: string, server: Extract<ServerConfig, { command: string }>): Promise<ServerTools> {
+async function startStdio(name: string, server: Extract<ServerConfig, { command: string }>, signal?: AbortSignal): Promise<ServerTools> {
   // MCP's safe default environment (HOME, PATH, …) plus the config's: never this process's secrets.
   const env = { ...getDefaultEnvironment(), ...server.env };
   const transport = new StdioClientTransport({ ...ownGroup(server.command, server.args, env, server.cwd), env, cwd: server.cwd, stderr: "inherit" });
@@ -91,6 +101,7 @@ async function startStdio(name: string, server: Extract<ServerConfig, { command:
       })(),
       START_TIMEOUT_MS,
       "it",
+      signal,
     );
     return { server: name, tools, close };
   } catch (err) {
@@ -99,20 +110,20 @@ async function startStdio(name: string, server: Extract<ServerConfig, { command:
   }
 }
 
-async function startHttp(name: string, server: Extract<ServerConfig, { url: string }>): Promise<ServerTools> {
+async function startHttp(name: string, server: Extract<ServerConfig, { url: string }>, signal?: AbortSignal): Promise<ServerTools> {
   const client = new MultiServerMCPClient({ mcpServers: { [name]: httpConnection(server) }, onConnectionError: "throw", ...LOAD_OPTIONS } as ConstructorParameters<typeof MultiServerMCPClient>[0]);
   const close = () => client.close().catch(() => undefined);
   try {
-    return { server: name, tools: await withTimeout(client.getTools(), START_TIMEOUT_MS, "it"), close };
+    return { server: name, tools: await withTimeout(client.getTools(), START_TIMEOUT_MS, "it", signal), close };
   } catch (err) {
     await close();
     throw err;
   }
 }
 
-async function startServer(name: string, server: ServerConfig): Promise<ServerTools> {
+async function startServer(name: string, server: ServerConfig, signal?: AbortSignal): Promise<ServerTools> {
   try {
-    const started = "command" in server ? await startStdio(name, server) : await startHttp(name, server);
+    const started = "command" in server ? await startStdio(name, server, signal) : await startHttp(name, server, signal);
     if (started.tools.length > MAX_TOOLS_PER_SERVER) {
       await started.close();
       throw new CodeActError("tool", `it lists ${started.tools.length} tools; at most ${MAX_TOOLS_PER_SERVER} are supported`);
@@ -197,9 +208,10 @@ export interface McpTools {
 }
 
 /** Starts every server in `config` (in parallel) and returns their tools; `taken` are Python names already in use. */
-export async function connectMcp(config: McpConfig, taken: Iterable<string> = []): Promise<McpTools> {
+/** `signal`: stops the start-up (the run was paused); whatever had started is closed. */
+export async function connectMcp(config: McpConfig, taken: Iterable<string> = [], signal?: AbortSignal): Promise<McpTools> {
   const entries = Object.entries(config.mcpServers);
-  const started = await Promise.allSettled(entries.map(([name, server]) => startServer(name, server)));
+  const started = await Promise.allSettled(entries.map(([name, server]) => startServer(name, server, signal)));
   const ok = started.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
   const close = async () => {
     await Promise.all(ok.map((s) => s.close()));

@@ -8,14 +8,14 @@ import { existsSync, statSync } from "node:fs";
 import { extname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { StructuredToolInterface } from "@langchain/core/tools";
-import { CodeActError } from "../errors";
+import { CodeActError, type CodeActErrorOptions, settingLabel } from "../errors";
 
 export const TOOL_MODULE_EXTENSIONS = [".ts", ".mts", ".cts", ".js", ".mjs", ".cjs"] as const;
 
 /** A tool source that cannot be used: the message names it and says what to do. */
 export class ToolSourceError extends CodeActError {
-  constructor(message: string) {
-    super("tool", message);
+  constructor(message: string, options?: CodeActErrorOptions) {
+    super("tool", message, options);
     this.name = "ToolSourceError";
   }
 }
@@ -47,13 +47,15 @@ export function toolsFromExports(exports: Record<string, unknown>): StructuredTo
   return found;
 }
 
+const aboutModule = (path: string) => ({ about: { setting: "tools" as const, value: path } });
+
 /** An absolute path to an existing tool module file, or a ToolSourceError saying what is wrong. */
 export function checkToolModulePath(path: string, from = process.cwd()): string {
   const abs = resolve(from, path);
-  if (!existsSync(abs)) throw new ToolSourceError(`--tools ${path}: no such file (${abs}).`);
-  if (!statSync(abs).isFile()) throw new ToolSourceError(`--tools ${path}: not a file; name a .ts or .js module that exports LangChain tools.`);
+  if (!existsSync(abs)) throw new ToolSourceError(`${settingLabel("tools", path)}: no such file (${abs}).`, aboutModule(path));
+  if (!statSync(abs).isFile()) throw new ToolSourceError(`${settingLabel("tools", path)}: not a file; name a .ts or .js module that exports LangChain tools.`, aboutModule(path));
   if (!(TOOL_MODULE_EXTENSIONS as readonly string[]).includes(extname(abs))) {
-    throw new ToolSourceError(`--tools ${path}: a tool module must end in ${TOOL_MODULE_EXTENSIONS.join(", ")}.`);
+    throw new ToolSourceError(`${settingLabel("tools", path)}: a tool module must end in ${TOOL_MODULE_EXTENSIONS.join(", ")}.`, aboutModule(path));
   }
   return abs;
 }
@@ -82,7 +84,7 @@ export async function loadToolModule(path: string): Promise<StructuredToolInterf
     exports = await importModule(abs);
   } catch (err) {
     const why = err instanceof Error ? err.message.split("\n")[0] : String(err);
-    throw new ToolSourceError(`--tools ${path}: the module failed to load: ${why}`);
+    throw new ToolSourceError(`${settingLabel("tools", path)}: the module failed to load: ${why}`, aboutModule(path));
   }
   const tools = toolsFromExports(exports);
   if (tools.length === 0) {
@@ -90,8 +92,9 @@ export async function loadToolModule(path: string): Promise<StructuredToolInterf
     const cjsDefault = (k: string) => k === "default" && typeof exports.default === "object" && exports.default !== null && !Array.isArray(exports.default);
     const names = Object.keys(exports).filter((k) => k !== "module.exports" && !cjsDefault(k));
     throw new ToolSourceError(
-      `--tools ${path}: the module exports no LangChain tools (exports: ${names.length ? names.join(", ") : "none"}). ` +
+      `${settingLabel("tools", path)}: the module exports no LangChain tools (exports: ${names.length ? names.join(", ") : "none"}). ` +
         "Export tools made with tool(...) from @langchain/core/tools (or StructuredTool instances), as named exports, a default export or an array.",
+      aboutModule(path),
     );
   }
   return tools;

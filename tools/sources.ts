@@ -4,6 +4,7 @@
  * is touched; `close` stops the MCP servers when the run ends, however it ends.
  */
 import type { StructuredToolInterface } from "@langchain/core/tools";
+import { settingLabel } from "../errors";
 import { ToolBridge } from "./bridge";
 import { type McpConfig, readMcpConfigFile } from "./mcp-config";
 import { checkToolModulePath, loadToolModule, ToolSourceError } from "./modules";
@@ -29,20 +30,21 @@ export function hasToolSources(spec: ToolSourceSpec): boolean {
 /**
  * Module tools first, in the order given (a later tool whose name is taken gets the `tool_` prefix),
  * then MCP tools (the server's name in front on collision): the same sources always give the same names.
+ * `signal` stops a tool server's start-up (the run was paused).
  */
-export async function loadToolSources(spec: ToolSourceSpec, extra: StructuredToolInterface[] = []): Promise<LoadedTools> {
+export async function loadToolSources(spec: ToolSourceSpec, extra: StructuredToolInterface[] = [], signal?: AbortSignal): Promise<LoadedTools> {
   const registry = new ToolRegistry(extra);
   const seen = new Set<string>();
   for (const path of spec.tools ?? []) {
     // Loaded twice, a module's tools would all come back prefixed: a mistake, not a collision.
     const abs = checkToolModulePath(path);
-    if (seen.has(abs)) throw new ToolSourceError(`--tools ${path}: given twice; name each tool module once.`);
+    if (seen.has(abs)) throw new ToolSourceError(`${settingLabel("tools", path)}: given twice; name each tool module once.`, { about: { setting: "tools", value: path } });
     seen.add(abs);
     for (const t of await loadToolModule(path)) {
       try {
         registry.add(t);
       } catch (err) {
-        throw new ToolSourceError(`--tools ${path}: ${(err as Error).message}`);
+        throw new ToolSourceError(`${settingLabel("tools", path)}: ${(err as Error).message}`, { about: { setting: "tools", value: path } });
       }
     }
   }
@@ -51,7 +53,7 @@ export async function loadToolSources(spec: ToolSourceSpec, extra: StructuredToo
     const config = typeof spec.mcp === "string" ? readMcpConfigFile(spec.mcp) : spec.mcp;
     // Loaded on demand: the MCP adapters are only paid for by runs that use them.
     const { connectMcp } = require("./mcp") as typeof import("./mcp");
-    const mcp = await connectMcp(config, registry.entries().map((e) => e.pythonName));
+    const mcp = await connectMcp(config, registry.entries().map((e) => e.pythonName), signal);
     close = mcp.close;
     try {
       mcp.tools.forEach((t, i) => registry.add(t, mcp.renames[i]));

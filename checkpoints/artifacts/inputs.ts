@@ -33,7 +33,10 @@ export async function loadInputs(refs: InputRef[], scope: ArtifactScope | undefi
   for (const ref of refs) {
     const data = ref.base64 !== undefined ? Buffer.from(ref.base64, "base64") : scope ? await scope.store.get(scope.threadId, ref.sha256) : undefined;
     if (!data) {
-      throw new InputError(`Input file ${JSON.stringify(ref.name)} (sha256 ${ref.sha256.slice(0, 12)}) is not in ${scope ? "this thread's artifact store" : "any artifact store given to the graph"}; give it again with --input.`);
+      throw new InputError(`Input file ${JSON.stringify(ref.name)} (sha256 ${ref.sha256.slice(0, 12)}) is not in ${scope ? "this thread's artifact store" : "any artifact store given to the graph"};`, "usage", {
+        hint: "give it again as an input (RunOptions.inputs).",
+        step: "give_input_again",
+      });
     }
     files.push({ name: ref.name, data });
   }

@@ -18,8 +18,11 @@ export async function checkPipIndex(env: NodeJS.ProcessEnv = process.env, timeou
   } catch (err) {
     const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
     const why = e.name === "TimeoutError" ? `no answer within ${Math.round(timeoutMs / 1000)} s` : (e.cause?.code ?? e.cause?.message ?? e.message ?? String(err));
-    throw new CodeActError("sandbox", 
-      `--pip needs a Python package index, and ${index} cannot be reached (${why}). Set PIP_INDEX_URL to an index this machine reaches (a local mirror), or add Debian packages instead: --with python3-<name> (apt-cache search python3-).`,
-    );
+    const unreachable = `${index} cannot be reached (${why})`;
+    throw new CodeActError("sandbox", `pip packages need a Python package index, and ${unreachable}.`, {
+      hint: "Set PIP_INDEX_URL to an index this machine reaches (a local mirror), or add Debian packages (python3-<name>; apt-cache search python3-) instead.",
+      step: "reach_pip_index",
+      subject: unreachable,
+    });
   }
 }

@@ -6,7 +6,7 @@
  */
 import { humanSize, type InputLimits, INPUT_LIMIT_ENV, inputLimitsFromEnv } from "./limits";
 import { fileNameProblem, quotedName } from "./names";
-import { CodeActError, type ErrorCode } from "../../errors";
+import { CodeActError, type CodeActErrorOptions, type ErrorCode } from "../../errors";
 
 export interface InputFile {
   /** Relative path under /workspace/inputs/, e.g. "data.csv" or "reports/2024/q1.txt". */
@@ -20,8 +20,8 @@ export const INPUTS_DIR = "inputs";
 export const SANDBOX_INPUTS_DIR = "/workspace/inputs";
 
 export class InputError extends CodeActError {
-  constructor(message: string, code: ErrorCode = "usage") {
-    super(code, message);
+  constructor(message: string, code: ErrorCode = "usage", options?: CodeActErrorOptions) {
+    super(code, message, options);
     this.name = "InputError";
   }
 }

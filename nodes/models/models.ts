@@ -68,8 +68,11 @@ export function hasModelEndpoint(env: NodeJS.ProcessEnv = process.env): boolean 
   return parseModelSpec(env.CODEACT_MODEL ?? "gpt-4o-mini").provider !== "openai";
 }
 
-const NO_ENDPOINT =
-  "No model endpoint: set OPENAI_API_KEY (OpenAI) or OPENAI_BASE_URL (any OpenAI-compatible server such as vLLM or Ollama), or pass --api-key/--base-url; or name another provider's model, such as --model anthropic:claude-sonnet-4-5.";
+const NO_ENDPOINT = {
+  problem: "No model endpoint:",
+  hint: "set OPENAI_API_KEY (OpenAI) or OPENAI_BASE_URL (any OpenAI-compatible server such as vLLM or Ollama), or give apiKey / baseUrl; or name another provider's model, such as \"anthropic:claude-sonnet-4-5\".",
+  step: "set_model_endpoint",
+} as const;
 
 /**
  * One model per role. Models with the same provider and name are one instance. A provider's
@@ -85,7 +88,7 @@ export function createRoleModels(config: ModelConfig = modelConfigFromEnv()): Ro
     if (provider !== "openai") {
       return createProviderModel({ provider, name }, { ...ep, temperature: c.temperature, timeoutMs: c.timeoutMs, maxRetries: c.maxRetries });
     }
-    if (!ep.apiKey && !ep.baseUrl) throw new CodeActError("model", NO_ENDPOINT);
+    if (!ep.apiKey && !ep.baseUrl) throw new CodeActError("model", NO_ENDPOINT.problem, NO_ENDPOINT);
     return openAIChat({
       model: name,
       temperature: c.temperature,

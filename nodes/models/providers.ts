@@ -14,7 +14,7 @@
  */
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { recordModelTarget } from "./model-errors";
-import { CodeActError } from "../../errors";
+import { CodeActError, type CodeActErrorOptions } from "../../errors";
 
 export interface ModelSpec {
   provider: string;
@@ -95,8 +95,8 @@ export function providerAcceptsBaseUrl(provider: string): boolean {
 }
 
 export class ProviderSetupError extends CodeActError {
-  constructor(message: string) {
-    super("model", message);
+  constructor(message: string, options?: CodeActErrorOptions) {
+    super("model", message, options);
     this.name = "ProviderSetupError";
   }
 }
@@ -131,7 +131,11 @@ export interface ProviderModelOptions {
 export function createProviderModel(spec: ModelSpec, o: ProviderModelOptions): BaseChatModel {
   const ep = ENDPOINTS[spec.provider];
   if (o.baseUrl && !ep) {
-    throw new ProviderSetupError(`--base-url is not supported for the provider "${spec.provider}" (codeact knows no base-URL option of its package). Leave it out to use the provider's own endpoint.`);
+    throw new ProviderSetupError(`A base URL is not supported for the provider "${spec.provider}" (codeact knows no base-URL option of its package).`, {
+      hint: "Leave baseUrl out to use the provider's own endpoint.",
+      step: "drop_base_url",
+      subject: spec.provider,
+    });
   }
   const Model = loadClass(spec);
   const fields: Record<string, unknown> = {
@@ -147,8 +151,8 @@ export function createProviderModel(spec: ModelSpec, o: ProviderModelOptions): B
     model = new Model(fields);
   } catch (err) {
     const keys = providerKeyEnv(spec.provider);
-    const hint = keys.length && /key/i.test((err as Error).message) ? ` Set ${keys.join(" or ")}, or pass --api-key.` : "";
-    throw new ProviderSetupError(`Cannot set up the model "${spec.provider}:${spec.name}": ${(err as Error).message.split("\n")[0]}.${hint}`);
+    const key = keys.length && /key/i.test((err as Error).message) ? { hint: `Set ${keys.join(" or ")}, or give apiKey.`, step: "set_api_key" as const, subject: keys.join(" or ") } : undefined;
+    throw new ProviderSetupError(`Cannot set up the model "${spec.provider}:${spec.name}": ${(err as Error).message.split("\n")[0]}.`, key);
   }
   recordModelTarget(model, {
     endpoint: o.baseUrl ?? providerUrlFromEnv(spec.provider) ?? ep?.defaultUrl ?? `the ${spec.provider} API`,

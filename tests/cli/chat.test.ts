@@ -2,30 +2,22 @@
  * `codeact chat` at a real pseudo-terminal: two turns on one thread and one kernel, Ctrl-C during a
  * turn pauses it and returns to the prompt, Enter continues it, Ctrl-D leaves.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { createCheckpointer } from "../../checkpoints/savers";
 import { readThreadState } from "../../graphs/threads";
-import { root, waitFor } from "./helpers";
+import { codeactAtTerminal, waitFor } from "./helpers";
 
 jest.setTimeout(300_000);
 
 const PROMPT = "you> ";
 
-/** Runs codeact on a pseudo-terminal (one node process, so the terminal's Ctrl-C reaches it as SIGINT). */
+/** codeact on a pseudo-terminal (one node process, so the terminal's Ctrl-C reaches it as SIGINT). */
 function atTerminal(args: string[], env: NodeJS.ProcessEnv) {
-  const child = spawn("/usr/bin/python3", [join(__dirname, "pty-relay.py"), process.execPath, "--import", pathToFileURL(require.resolve("tsx")).href, join(root, "cli", "main.ts"), ...args], {
-    cwd: root,
-    env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0", ...env },
-    stdio: ["pipe", "pipe", "inherit"],
-  });
-  let screen = "";
-  child.stdout!.on("data", (d: Buffer) => (screen += d.toString()));
-  const exit = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  return { child, screen: () => screen, type: (keys: string) => child.stdin!.write(keys), exit };
+  const t = codeactAtTerminal(args, env);
+  return { child: t.child, screen: t.output, type: t.type, exit: t.exit.then((e) => e.code) };
 }
 
 const prompts = (screen: string) => screen.split(PROMPT).length - 1;

@@ -130,7 +130,7 @@ describe("codeact CLI", () => {
     }
 
     const cut = await codeact(["run", "print", "--approve", "--scripted", script, "--executor", "docker", "--thread", "ap-eof"], env, "");
-    expect(cut.code).toBe(1);
+    expect(cut.code).toBe(EXIT_CODES.usage);
     expect(cut.stderr).toContain("Input ended while an action was waiting for approval; the action has not run.");
     expect(cut.stderr).toContain("continue it with: codeact resume ap-eof --approve");
   }, 120_000);

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import Docker from "dockerode";
 import { LABEL_THREAD } from "../../executors/docker-reaper";
 import { writeInside } from "../../cli/files";
+import { EXIT_CODES } from "../../cli/exit-codes";
 import { codeact } from "./helpers";
 
 const PLOT = `
@@ -104,7 +105,7 @@ describe("codeact files", () => {
     expect(readFileSync(join(home, "all", "results", "summary.txt"), "utf8")).toBe("all good");
     expect(readFileSync(join(home, "all", "plot.png")).subarray(1, 4).toString()).toBe("PNG");
     const missing = await codeact(["files", "out1", "--get", "passwd"], env);
-    expect(missing.code).toBe(1);
+    expect(missing.code).toBe(EXIT_CODES.not_found);
     expect(missing.stderr).toContain('No file "passwd" in this thread; its files: plot.png, report.csv, results/summary.txt');
 
     const history = await codeact(["history", "out1", "--json"], env);

@@ -1,5 +1,5 @@
 /** Runs the `codeact` command as a child process, the way a user does. */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 
@@ -71,4 +71,25 @@ export function trajectory(actions: string[], answer = "done"): string {
     coder: [...actions.map((a) => `<execute>\n${a}\n</execute>`), `<solution>${answer}</solution>`],
     critic: [`{"verdict": "done", "answer": ${JSON.stringify(answer)}}`],
   });
+}
+
+export interface AtTerminal extends Running {
+  /** Types keys at the terminal ("\x03" is Ctrl-C: the line discipline sends SIGINT to the program's process group). */
+  type(keys: string): void;
+  /** The program's own pid (the relay's child), for signals a terminal does not send (SIGTERM). */
+  pid(): number;
+}
+
+/** `codeact` on a real pseudo-terminal (tests/cli/pty-relay.py), one node process, as a person runs it. */
+export function codeactAtTerminal(args: string[], env: NodeJS.ProcessEnv = {}): AtTerminal {
+  const child = spawn("/usr/bin/python3", [join(__dirname, "pty-relay.py"), process.execPath, "--import", pathToFileURL(require.resolve("tsx")).href, join(root, "cli", "main.ts"), ...args], {
+    cwd: root,
+    env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0", ...env },
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  let screen = "";
+  child.stdout!.on("data", (d: Buffer) => (screen += d.toString()));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
+  const pid = () => Number(execFileSync("pgrep", ["-P", String(child.pid)], { encoding: "utf8" }).trim().split("\n")[0]);
+  return { child, output: () => screen, exit, type: (keys) => void child.stdin!.write(keys), pid };
 }

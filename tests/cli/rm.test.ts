@@ -141,7 +141,7 @@ describe.each(["sqlite", "postgres"] as const)("codeact rm (%s, Docker kernel, C
     const r = (running = startCodeact(["run", "long", "--scripted", traj, "--thread", "rm-live", "--executor", "docker", ...store], env));
     await waitFor(() => /^two$/m.test(r.output()), 120_000, "the cell");
     const rm = await codeact(["rm", "rm-live", "--yes", ...store], env);
-    expect({ code: rm.code, stderr: rm.stderr }).toEqual({ code: 1, stderr: expect.stringMatching(/rm-live is running .*nothing was deleted/) });
+    expect({ code: rm.code, stderr: rm.stderr }).toEqual({ code: EXIT_CODES.conflict, stderr: expect.stringMatching(/rm-live is running .*nothing was deleted/) });
     expect((await threads()).find((t) => t.threadId === "rm-live")).toMatchObject({ status: "running" });
     r.child.kill("SIGINT");
     expect((await r.exit).code).toBe(130);

@@ -134,14 +134,14 @@ describe("codeact resume and branch with recorded settings", () => {
     const config: CheckpointerConfig = { kind: "sqlite", path: join(home, "checkpoints.sqlite") };
     const first = await codeact(["run", "print", "--approve", "--scripted", script, "--executor", "docker", "--thread", "ap"], env, { input: "" });
     expect(first.stderr).toContain("the action has not run");
-    expect(first.code).toBe(1);
+    expect(first.code).toBe(EXIT_CODES.usage);
 
     // No --approve this time (and everything else given again): the action still waits for a decision.
     const again = await codeact(["resume", "ap", "--scripted", script, "--executor", "docker"], env, { input: "" });
     expect(again.stderr).toContain("Approval needed");
     expect(again.stderr).toContain("the action has not run");
     expect(again.stdout).not.toContain("ran-unapproved");
-    expect(again.code).toBe(1);
+    expect(again.code).toBe(EXIT_CODES.usage);
     expect(await cellsOf(config, "ap")).toEqual([]);
 
     // A thread recorded before settings existed: its waiting approval is honoured all the same.
@@ -171,7 +171,7 @@ describe("codeact resume and branch with recorded settings", () => {
     const config: CheckpointerConfig = { kind: "postgres", connectionString: pg.url };
     try {
       const first = await codeact(["run", "print", "--approve", "--scripted", script, "--executor", "docker", "--postgres", pg.url, "--thread", "pb"], env, { input: "" });
-      expect(first.code).toBe(1);
+      expect(first.code).toBe(EXIT_CODES.usage);
       const history = JSON.parse((await codeact(["history", "pb", "--postgres", pg.url, "--json"], env)).stdout) as { checkpointId: string; next: string[] }[];
       const at = history.find((h) => h.next.includes("executor"))!.checkpointId;
       const branch = await codeact(["branch", "pb", "--at", at, "--name", "pb-b", "--postgres", pg.url, "--json"], env);

@@ -54,7 +54,7 @@ describe("codeact --tools", () => {
     const db = join(dir, "db.sqlite");
     writeFileSync(join(dir, "traj.json"), trajectory(["print('r1', double(n=5))", "print('r2', double(n=7))"]));
     const first = await codeact(["run", "x", "--tools", join(dir, "my-tools.ts"), "--approve", "--scripted", join(dir, "traj.json"), "--executor", "docker", "--checkpoints", db, "--thread", "tools-resume"], { CODEACT_HOME: dir }, { input: "a\n" });
-    expect(first.code).toBe(1); // input ended at the second approval
+    expect(first.code).toBe(EXIT_CODES.usage); // input ended at the second approval
     expect(first.stdout).toContain("r1 10");
     const resumed = await codeact(["resume", "tools-resume", "--checkpoints", db], { CODEACT_HOME: dir }, { input: "a\na\na\na\n" });
     expect(resumed.stderr).not.toMatch(/ToolError|NameError/);

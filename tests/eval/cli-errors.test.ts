@@ -15,19 +15,20 @@ function cli(...args: string[]) {
 }
 
 it.each([
-  [["eval", "nosuch"], 'No suite "nosuch"'],
-  [["eval", "m3tooleval"], "m3tooleval needs its task package: pass --from"],
-  [["eval", "m3tooleval", "--from", "/nonexistent"], "is not the M3ToolEval package"],
-  [["eval", "toolbox", "--action-format", "xml"], "--action-format must be code, json, text or all"],
-  [["eval", "toolbox", "--agent", "other"], "--agent must be paper or full"],
-  [["eval", "toolbox", "--tasks", "("], "--tasks is not a regular expression"],
-  [["eval", "toolbox", "--resume"], "No earlier eval of toolbox"],
-  [["eval", "toolbox", "--scripted", join(home, "missing.json")], "Cannot read the script file"],
-  [["export", "--all", "--where", "sometimes", "--format", "jsonl"], "--where must be all, succeeded, self-debugged"],
-  [["export", "--format", "sharegpt"], "Give a thread id"],
-])("%j → %s", (args, message) => {
+  // The suite loaders (eval/) still throw plain errors: exit 1 until they get codes of their own.
+  [["eval", "nosuch"], 'No suite "nosuch"', 1],
+  [["eval", "m3tooleval"], "m3tooleval needs its task package: pass --from", 1],
+  [["eval", "m3tooleval", "--from", "/nonexistent"], "is not the M3ToolEval package", 1],
+  [["eval", "toolbox", "--action-format", "xml"], "--action-format must be code, json, text or all", EXIT_CODES.usage],
+  [["eval", "toolbox", "--agent", "other"], "--agent must be paper or full", EXIT_CODES.usage],
+  [["eval", "toolbox", "--tasks", "("], "--tasks is not a regular expression", EXIT_CODES.usage],
+  [["eval", "toolbox", "--resume"], "No earlier eval of toolbox", EXIT_CODES.not_found],
+  [["eval", "toolbox", "--scripted", join(home, "missing.json")], "Cannot read the script file", EXIT_CODES.usage],
+  [["export", "--all", "--where", "sometimes", "--format", "jsonl"], "--where must be all, succeeded, self-debugged", EXIT_CODES.usage],
+  [["export", "--format", "sharegpt"], "Give a thread id", EXIT_CODES.usage],
+] as const)("%j → %s", (args, message, code) => {
   const r = cli(...args);
-  expect(r.code).toBe(1);
+  expect(r.code).toBe(code);
   expect(r.stderr).toContain(message);
   expect(r.stderr).not.toMatch(/\n\s+at /); // no stack
 });
@@ -42,7 +43,7 @@ it("a conversation format the exports do not know is a usage error (its own exit
 it("a script file that is not an eval script is named with what is wrong", () => {
   writeFileSync(join(home, "bad.json"), JSON.stringify({ tasks: { a: { code: "not a list" } } }));
   const r = cli("eval", "toolbox", "--scripted", join(home, "bad.json"));
-  expect(r.code).toBe(1);
+  expect(r.code).toBe(EXIT_CODES.usage);
   expect(r.stderr).toContain("bad.json is not an eval script: tasks.a.code");
 });
 

@@ -14,7 +14,8 @@ describe("createExecutor", () => {
       expect(err.message).toMatch(/No Docker engine answers/);
       expect(err.message).toMatch(/dockerd|npm run setup/);
       expect(err.message).toMatch(/DOCKER_HOST/);
-      expect(err.message).toMatch(/--executor local/);
+      // In library terms; the CLI says `--executor local` (tests/errors.test.ts).
+      expect(err.message).toMatch(/`executor: "local"` setting/);
       expect(err.message).toMatch(/UNSANDBOXED/);
     } finally {
       if (saved === undefined) delete process.env.DOCKER_HOST;

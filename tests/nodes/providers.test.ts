@@ -89,11 +89,11 @@ describe("model providers", () => {
     const saved = process.env.ANTHROPIC_API_KEY;
     delete process.env.ANTHROPIC_API_KEY;
     try {
-      expect(() => createRoleModels({ model: "anthropic:claude-x" })).toThrow(/Cannot set up the model "anthropic:claude-x": Anthropic API key not found\. Set ANTHROPIC_API_KEY, or pass --api-key/);
+      expect(() => createRoleModels({ model: "anthropic:claude-x" })).toThrow(/Cannot set up the model "anthropic:claude-x": Anthropic API key not found\. Set ANTHROPIC_API_KEY, or give apiKey/);
     } finally {
       if (saved !== undefined) process.env.ANTHROPIC_API_KEY = saved;
     }
-    expect(() => createRoleModels({ model: "cohere:command-r", baseUrl: "http://127.0.0.1:1" })).toThrow(/--base-url is not supported for the provider "cohere"/);
+    expect(() => createRoleModels({ model: "cohere:command-r", baseUrl: "http://127.0.0.1:1" })).toThrow(/A base URL is not supported for the provider "cohere"/);
   });
 
   it("planner/critic JSON from Anthropic takes the text path (no OpenAI response_format), parsed with zod", async () => {
