@@ -1,6 +1,7 @@
 /** Reading a thread's state without running anything: for export, history and status commands. */
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { threadGraph } from "./codeact";
+import { ThreadReader } from "./thread-reader";
 import type { Cell } from "./state/cell";
 import { compactionsOf } from "./state/message";
 import type { CodeActStateValue } from "./state/state";
@@ -35,9 +36,17 @@ function readableCells(cells: unknown[] | undefined): Cell[] {
   });
 }
 
-export async function readThreadState(saver: BaseCheckpointSaver, threadId: string): Promise<CodeActStateValue> {
+/**
+ * The thread's checkpoints listed once (see graphs/thread-reader.ts), to read its state, its
+ * history or both: pass the reader as the saver to each and the thread is read one time.
+ */
+export async function openThread(saver: BaseCheckpointSaver, threadId: string): Promise<ThreadReader> {
   checkThreadId(threadId);
-  const snapshot = await threadGraph(saver).getState({ configurable: { thread_id: threadId } });
+  return ThreadReader.open(saver, threadId, threadGraph(saver).channels);
+}
+
+export async function readThreadState(saver: BaseCheckpointSaver, threadId: string): Promise<CodeActStateValue> {
+  const snapshot = await threadGraph(await openThread(saver, threadId)).getState({ configurable: { thread_id: threadId } });
   const values = snapshot.values as CodeActStateValue;
   if (!values || !values.task) throw new CodeActError("not_found", `No run with thread id "${threadId}" in this checkpoint store.`, LIST_THREADS);
   return { ...values, cells: readableCells(values.cells) };
@@ -97,9 +106,8 @@ export interface HistoryEntry {
 
 /** A thread's checkpoints, oldest first, each with what had just happened. */
 export async function threadHistory(saver: BaseCheckpointSaver, threadId: string): Promise<HistoryEntry[]> {
-  checkThreadId(threadId);
   const entries: HistoryEntry[] = [];
-  for await (const snap of threadGraph(saver).getStateHistory({ configurable: { thread_id: threadId } })) {
+  for await (const snap of threadGraph(await openThread(saver, threadId)).getStateHistory({ configurable: { thread_id: threadId } })) {
     const v = snap.values as CodeActStateValue;
     // The input checkpoint holds only the pending task (no state yet); the next one, with the task and
     // the planner next, is where "from the beginning" starts. Listing both would offer one point twice.
