@@ -41,12 +41,12 @@ export class ThreadReader extends BaseCheckpointSaver {
     for (const t of newestFirst) this.byId.set(String(t.config.configurable?.checkpoint_id), t);
   }
 
-  /** Lists the thread's root checkpoints once; `channels` are the graph's that wrote it. */
-  static async open(saver: BaseCheckpointSaver, threadId: string, channels: Record<string, unknown>): Promise<ThreadReader> {
+  /** Lists the thread's root checkpoints once; `channelsOf` gives the channels of the graph that wrote it. */
+  static async open(saver: BaseCheckpointSaver, threadId: string, channelsOf: (latest: CheckpointTuple | undefined) => Record<string, unknown>): Promise<ThreadReader> {
     if (saver instanceof ThreadReader && saver.threadId === threadId) return saver;
     const tuples: CheckpointTuple[] = [];
     for await (const t of saver.list({ configurable: { thread_id: threadId, checkpoint_ns: "" } })) tuples.push(t);
-    return new ThreadReader(saver, threadId, tuples, channels);
+    return new ThreadReader(saver, threadId, tuples, channelsOf(tuples[0]));
   }
 
   /** The newest checkpoint's tuple (undefined for a thread with none). */

@@ -1,6 +1,9 @@
 /** Reading a thread's state without running anything: for export, history and status commands. */
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
+import type { CheckpointTuple } from "@langchain/langgraph-checkpoint";
 import { threadGraph } from "./codeact";
+import { isPaperCheckpoint, paperAsState, paperThreadGraph } from "./paper-thread";
+import type { PaperStateValue } from "./paper";
 import { ThreadReader } from "./thread-reader";
 import type { Cell } from "./state/cell";
 import { compactionsOf } from "./state/message";
@@ -42,14 +45,30 @@ function readableCells(cells: unknown[] | undefined): Cell[] {
  */
 export async function openThread(saver: BaseCheckpointSaver, threadId: string): Promise<ThreadReader> {
   checkThreadId(threadId);
-  return ThreadReader.open(saver, threadId, threadGraph(saver).channels);
+  return ThreadReader.open(saver, threadId, (latest) => graphFor(saver, latest).channels);
 }
 
+/** The graph whose channels wrote the thread: the paper agent's, or the CodeAct graph's. */
+function graphFor(saver: BaseCheckpointSaver, latest: CheckpointTuple | undefined) {
+  return isPaperCheckpoint(latest) ? paperThreadGraph(saver) : threadGraph(saver);
+}
+
+/** A thread's values as the full graph's state (a paper thread's converted: graphs/paper-thread.ts). */
+const stateOf = (reader: ThreadReader, values: unknown) => (isPaperCheckpoint(reader.latest) ? paperAsState(values as PaperStateValue) : (values as CodeActStateValue));
+
 export async function readThreadState(saver: BaseCheckpointSaver, threadId: string): Promise<CodeActStateValue> {
-  const snapshot = await threadGraph(await openThread(saver, threadId)).getState({ configurable: { thread_id: threadId } });
-  const values = snapshot.values as CodeActStateValue;
+  const reader = await openThread(saver, threadId);
+  const snapshot = await graphFor(reader, reader.latest).getState({ configurable: { thread_id: threadId } });
+  const values = snapshot.values && (snapshot.values as { task?: string }).task ? stateOf(reader, snapshot.values) : undefined;
   if (!values || !values.task) throw new CodeActError("not_found", `No run with thread id "${threadId}" in this checkpoint store.`, LIST_THREADS);
   return { ...values, cells: readableCells(values.cells) };
+}
+
+/** The paper agent's own state when the thread is one (its conversation as the model saw it), else undefined. */
+export async function readPaperState(saver: BaseCheckpointSaver, threadId: string): Promise<PaperStateValue | undefined> {
+  const reader = await openThread(saver, threadId);
+  if (!isPaperCheckpoint(reader.latest)) return undefined;
+  return (await paperThreadGraph(reader).getState({ configurable: { thread_id: threadId } })).values as PaperStateValue;
 }
 
 export type { ThreadSummary };
@@ -107,8 +126,9 @@ export interface HistoryEntry {
 /** A thread's checkpoints, oldest first, each with what had just happened. */
 export async function threadHistory(saver: BaseCheckpointSaver, threadId: string): Promise<HistoryEntry[]> {
   const entries: HistoryEntry[] = [];
-  for await (const snap of threadGraph(await openThread(saver, threadId)).getStateHistory({ configurable: { thread_id: threadId } })) {
-    const v = snap.values as CodeActStateValue;
+  const reader = await openThread(saver, threadId);
+  for await (const snap of graphFor(reader, reader.latest).getStateHistory({ configurable: { thread_id: threadId } })) {
+    const v = stateOf(reader, snap.values);
     // The input checkpoint holds only the pending task (no state yet); the next one, with the task and
     // the planner next, is where "from the beginning" starts. Listing both would offer one point twice.
     if (!v.task && snap.next.includes("__start__")) continue;
