@@ -40,6 +40,7 @@ it("shows a paper thread's turn, cells and checkpoints in `codeact history`", as
   expect(text.stdout).toContain("turn 1 (done): Which item in the 'tools' category");
   expect(text.stdout).toContain("answer: widget  (2 cells)");
   expect(text.stdout).toMatch(/2 cells, last ok: print\(min\(list_items\('tools'\), key=get_price\)\)/);
+  expect(text.stdout).toContain("critic: next — Answer \"<b>hammer</b>\": Your answer is incorrect.");
 
   const json = await codeact(["history", thread, "--checkpoints", db, "--json"]);
   expect(json.code).toBe(0);
