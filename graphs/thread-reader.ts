@@ -73,13 +73,12 @@ export class ThreadReader extends BaseCheckpointSaver {
     yield* this.newestFirst;
   }
 
-  /** As LangGraph's ancestor walk returns it, but seeded with the parent's rebuilt value. */
+  /** What LangGraph's ancestor walk would rebuild, already rebuilt: the value as the seed, no writes left. */
   override async getDeltaChannelHistory(options: { config: RunnableConfig; channels: string[] }): Promise<Record<string, DeltaChannelHistory>> {
     const tuple = this.own(options.config) ? await this.getTuple(options.config) : undefined;
     if (!tuple) return super.getDeltaChannelHistory(options);
-    const parent = this.parentOf(tuple);
     const out: Record<string, DeltaChannelHistory> = {};
-    for (const ch of options.channels) out[ch] = parent ? { seed: this.valueAt(parent, ch), writes: writesOf(parent, ch) } : { writes: [] };
+    for (const ch of options.channels) out[ch] = { seed: this.valueAt(tuple, ch), writes: [] };
     return out;
   }
 
