@@ -66,7 +66,8 @@ describe("thread view", () => {
       const second = await runCodeAct(graph, "now double it", options);
       expect(second.answer).toBe("84");
 
-      const view = threadView(await readThreadState(store.saver, "view"), "view");
+      const state = await readThreadState(store.saver, "view");
+      const view = threadView(state, "view");
       // Plain data: what a web page receives is the same view.
       expect(JSON.parse(JSON.stringify(view))).toEqual(view);
       expect(view).toMatchObject({ threadId: "view", task: "the task", status: "done", answer: "84", cellCount: 4 });
@@ -127,6 +128,16 @@ describe("thread view", () => {
       expect(md.find((m) => m.startsWith("**A person rejected"))).toContain("&lt;img src=x onerror=alert(1)>");
       expect(md).toContain("**Asked:** Which name?  \n**Answer:** Ada");
       expect(md.some((m) => m.startsWith("## Critiques"))).toBe(false);
+
+      // A thread written before critiques kept their place and cells their approval reads as then:
+      // the critiques listed apart, the edit without its diff, no approvals.
+      const old = threadView({ ...state, critiques: state.critiques.map(({ turn, afterCells, ...c }) => c), cells: state.cells.map(({ approved, proposed, ...c }) => c) }, "view");
+      expect(old.turns.map((t) => turnEntries(t).map(brief))).toEqual([
+        ["cell 0 attempt 0 error", "edited cell 1", "cell 1 attempt 1 ok edited", "rejected", "cell 2 attempt 0 ok"],
+        ["cell 3 attempt 0 ok"],
+      ]);
+      expect(viewTurnsText(old)).toContain("a person edited cell 2 before it ran (the proposed code was not recorded)");
+      expect(viewNotebook(old).cells.find((c) => c.id === "critiques")?.source).toBe("## Critiques\n\n- step 1: **next** — x is &lt;b>set&lt;/b>\n- step 2: **done**\n- step 1: **done**");
       expect(view.critiques.map((c) => [c.step, c.verdict])).toEqual([[0, "next"], [1, "done"], [0, "done"]]);
     } finally {
       await store.close();
