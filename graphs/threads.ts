@@ -6,7 +6,7 @@ import { isPaperCheckpoint, paperAsState, paperThreadGraph } from "./paper-threa
 import type { PaperStateValue } from "./paper";
 import { ThreadReader } from "./thread-reader";
 import type { Cell } from "./state/cell";
-import { compactionsOf } from "./state/message";
+import type { Message } from "./state/message";
 import type { CodeActStateValue } from "./state/state";
 import type { RunFacts } from "../checkpoints/lock";
 import { runFactsOf } from "../checkpoints/run-facts";
@@ -123,10 +123,30 @@ export interface HistoryEntry {
   summary: string;
 }
 
+/**
+ * Summaries in a conversation, each entry counted once across a thread's snapshots: a snapshot's
+ * conversation is a prefix of the next one's, sharing its entries, so counting each anew would
+ * cost the thread's length squared.
+ */
+function compactionCounter(): (messages: Message[] | undefined) => number {
+  const upTo = new WeakMap<Message, number>(); // an entry → the summaries up to it, itself included
+  return (messages = []) => {
+    let i = messages.length - 1;
+    while (i >= 0 && !upTo.has(messages[i]!)) i--;
+    let n = i >= 0 ? upTo.get(messages[i]!)! : 0;
+    for (let j = i + 1; j < messages.length; j++) {
+      if (messages[j]!.kind === "summary") n++;
+      upTo.set(messages[j]!, n);
+    }
+    return n;
+  };
+}
+
 /** A thread's checkpoints, oldest first, each with what had just happened. */
 export async function threadHistory(saver: BaseCheckpointSaver, threadId: string): Promise<HistoryEntry[]> {
   const entries: HistoryEntry[] = [];
   const reader = await openThread(saver, threadId);
+  const compactions = compactionCounter();
   for await (const snap of graphFor(reader, reader.latest).getStateHistory({ configurable: { thread_id: threadId } })) {
     const v = stateOf(reader, snap.values);
     // The input checkpoint holds only the pending task (no state yet); the next one, with the task and
@@ -139,7 +159,7 @@ export async function threadHistory(saver: BaseCheckpointSaver, threadId: string
       last?.files?.length ? `files ${last.files.map((f) => f.path.replace(/^outputs\//, "")).join(", ")}` : "",
       last ? `${v.cells.length} cells, last ${last.result.status}: ${last.code.split("\n")[0]!.slice(0, 50)}` : "",
       v.pendingAction ? `pending ${v.pendingAction.kind}` : "",
-      compactionsOf(v.messages).length ? `context compacted ${compactionsOf(v.messages).length}×` : "",
+      compactions(v.messages) ? `context compacted ${compactions(v.messages)}×` : "",
       v.status && v.status !== "running" ? `status ${v.status}` : "",
     ]
       .filter(Boolean)
