@@ -44,6 +44,9 @@ export class CompactSqliteSaver extends SqliteSaver {
     const guarded = new GuardedSerializer(new JsonPlusSerializer(), options.maxWriteBytes ?? DEFAULT_MAX_WRITE_BYTES);
     super(db, new CompressingSerde(guarded));
     this.plain = guarded;
+    // The tables now, not at the first checkpoint: a run that fails before it (no Docker engine,
+    // an MCP server that does not start) must not leave a file with only codeact's own tables.
+    if (!db.readonly) this.setup();
   }
 
   /** As SqliteSaver.put, but the checkpoint blob is deflated (metadata stays queryable JSON). */

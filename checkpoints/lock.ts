@@ -12,7 +12,7 @@ import type { Checkpointer } from "./savers";
 /** Loaded when a Postgres lock is taken: `threads` and `history` on SQLite never load the pg client. */
 const pgModule = () => require("pg") as typeof import("pg");
 import { LEASE_MS, type RunRecord, type RunRecordState, sqliteHolderAlive } from "./thread-status";
-import { CodeActError } from "../errors";
+import { CodeActError, redactSecrets } from "../errors";
 
 export interface ThreadLock {
   release(): Promise<void>;
@@ -53,7 +53,8 @@ const memoryRuns = new Map<string, RunRecord>();
 /** One row per thread: its last run, started ("running") or stopped cleanly; same database as the checkpoints. */
 export const RUNS_TABLE_SQL = "CREATE TABLE IF NOT EXISTS codeact_thread_runs (thread_id TEXT PRIMARY KEY, state TEXT NOT NULL, detail TEXT NOT NULL, pid INTEGER NOT NULL, host TEXT NOT NULL, at TEXT NOT NULL)";
 const UPSERT_RUN = "INSERT INTO codeact_thread_runs VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (thread_id) DO UPDATE SET state = excluded.state, detail = excluded.detail, pid = excluded.pid, host = excluded.host, at = excluded.at";
-const runRow = (threadId: string, state: RunRecordState, detail = "") => [threadId, state, detail.slice(0, 2000), process.pid, hostname(), new Date().toISOString()];
+// The detail is an error's text: `codeact threads --json` shows it to anyone who reads the store.
+const runRow = (threadId: string, state: RunRecordState, detail = "") => [threadId, state, redactSecrets(detail).slice(0, 2000), process.pid, hostname(), new Date().toISOString()];
 
 /** The advisory lock key of a thread (Postgres). */
 export const pgLockKey = (threadId: string) => `codeact-thread:${threadId}`;
@@ -188,7 +189,7 @@ export async function lockThread(store: Checkpointer, threadId: string): Promise
   if (store.kind === "postgres") return postgresLock(store.target!, threadId);
   if (memoryLocks.has(threadId)) throw new ThreadBusyError(threadId, "this process");
   memoryLocks.add(threadId);
-  const record = (state: RunRecordState, detail = "") => void memoryRuns.set(threadId, { state, detail, pid: process.pid, host: hostname(), at: new Date().toISOString() });
+  const record = (state: RunRecordState, detail = "") => void memoryRuns.set(threadId, { state, detail: redactSecrets(detail), pid: process.pid, host: hostname(), at: new Date().toISOString() });
   record("running");
   return { onLost: never, recordStop: async (state, detail) => record(state, detail), release: async () => void memoryLocks.delete(threadId) };
 }

@@ -1,5 +1,6 @@
 /** Lock holders and run records of a store's threads, read from its own database: the facts the status rule needs. */
 import { memoryThreadRuns, pgRunFacts, type RunFacts } from "./lock";
+import { postgresError } from "./postgres-errors";
 import type { Checkpointer } from "./savers";
 import { openSqliteForReading, sqliteRunFacts } from "./sqlite-file";
 
@@ -25,7 +26,9 @@ export async function runFactsOf(store: Checkpointer, threadIds: string[]): Prom
   const pg = require("pg") as typeof import("pg");
   const client = new pg.Client({ connectionString: store.target });
   client.on("error", () => undefined);
-  await client.connect();
+  await client.connect().catch((err: unknown) => {
+    throw postgresError(err, store.target!);
+  });
   try {
     return await pgRunFacts(client, threadIds);
   } finally {

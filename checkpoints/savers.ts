@@ -13,7 +13,8 @@ import { checkpointerConfigFromEnv, checkSqliteFile, defaultSqlitePath, openSqli
 import { GuardedMemorySaver, GuardedSerializer, maxWriteBytesFromEnv } from "./guard";
 import { MemoryThreadSettingsStore, type ThreadSettingsStore } from "./thread-settings";
 import { SqliteThreadSettingsStore } from "./thread-settings/sqlite";
-import { CodeActError } from "../errors";
+import { postgresError } from "./postgres-errors";
+import { CodeActError, redactSecrets } from "../errors";
 
 export { checkpointerConfigFromEnv, checkSqliteFile, defaultSqlitePath };
 
@@ -100,10 +101,10 @@ export async function createCheckpointer(config: CheckpointerConfig = checkpoint
       await settings.setup();
     } catch (err) {
       await Promise.all([saver.end(), artifacts.close(), settings.close()]).catch(() => undefined);
-      throw err;
+      throw postgresError(err, c.connectionString);
     }
     const close = async () => void (await Promise.all([saver.end(), artifacts.close(), settings.close()]));
-    return disposable({ saver, artifacts, settings, kind: "postgres", location: c.connectionString.replace(/:[^:@/]*@/, ":***@"), target: c.connectionString, close });
+    return disposable({ saver, artifacts, settings, kind: "postgres", location: redactSecrets(c.connectionString), target: c.connectionString, close });
   }
   const path = c.path ?? defaultSqlitePath();
   if (c.readOnly) {

@@ -28,6 +28,7 @@ export function defaultSqlitePath(): string {
 const SQLITE_MAGIC = "SQLite format 3\u0000";
 /** Tables @langchain/langgraph-checkpoint-sqlite creates; an existing database must have exactly these. */
 const OUR_TABLES = ["checkpoints", "writes"];
+const hasTable = (db: Database.Database, name: string) => Boolean(db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name));
 const MOVE = { hint: "Move it away or point CODEACT_HOME (or the SQLite path) elsewhere; codeact will not overwrite it.", step: "move_checkpoint_file" } as const;
 
 /** "missing", "empty" (SQLite treats it as a new database) or "sqlite"; throws for anything else. */
@@ -50,14 +51,24 @@ function fileKind(path: string): "missing" | "empty" | "sqlite" {
   return "sqlite";
 }
 
+/** SQLite's own words for a damaged file; anything else (busy, cannot open) is not damage. */
+const DAMAGE = new Set(["SQLITE_CORRUPT", "SQLITE_NOTADB"]);
+const isDamage = (err: unknown) => DAMAGE.has((err as { code?: string }).code ?? "");
+
+function damaged(path: string, detail: string): CodeActError {
+  return new CodeActError("store", `${path} is a damaged SQLite database (${detail}): cut short by a full disk or an unfinished copy, or overwritten in part.`, MOVE);
+}
+
 /** Throws unless `db` is intact and holds only codeact's tables. */
 function checkTables(db: Database.Database, path: string): void {
   let tables: string[];
   try {
-    db.pragma("quick_check");
+    // quick_check returns its findings as rows ("ok" when there are none) as often as it throws.
+    const found = (db.pragma("quick_check") as { quick_check: string }[]).map((r) => r.quick_check);
+    if (found.join() !== "ok") throw damaged(path, found.slice(0, 3).join("; "));
     tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name);
   } catch (err) {
-    throw new CodeActError("store", `${path} is a damaged SQLite database (${(err as Error).message}).`, MOVE);
+    throw err instanceof CodeActError ? err : damaged(path, (err as Error).message);
   }
   const foreign = tables.filter((t) => !OUR_TABLES.includes(t) && !t.startsWith("sqlite_") && !t.startsWith("codeact_"));
   if (foreign.length) throw new CodeActError("store", `${path} is a SQLite database of something else (tables: ${foreign.join(", ")}).`, MOVE);
@@ -119,6 +130,14 @@ export function openSqliteForReading(path: string): { db: Database.Database; not
     try {
       db.prepare("SELECT count(*) FROM sqlite_master").get();
       checkTables(db, path);
+      // A file without the saver's tables (a run that failed before its first checkpoint, or one
+      // written before they were made at open): the saver would create them, a write this
+      // connection cannot do, so it reads a private copy (with what the -wal holds) instead.
+      if (!OUR_TABLES.every((t) => hasTable(db, t))) {
+        const bytes = db.serialize();
+        db.close();
+        return { db: privateCopy(bytes, path) };
+      }
       // The saver switches the file to WAL on first use, a write a read-only connection cannot do;
       // a file not yet in WAL mode has no -wal to miss, so the copy below reads all of it.
       if (db.pragma("journal_mode", { simple: true }) === "wal") return { db };
@@ -126,6 +145,7 @@ export function openSqliteForReading(path: string): { db: Database.Database; not
       return copyInMemory(path);
     } catch (err) {
       db.close();
+      if (isDamage(err)) throw damaged(path, (err as Error).message);
       const code = (err as { code?: string }).code;
       if (code !== "SQLITE_CANTOPEN" && code !== "SQLITE_READONLY") throw err;
     }
@@ -136,12 +156,17 @@ export function openSqliteForReading(path: string): { db: Database.Database; not
   return copyInMemory(path);
 }
 
-function copyInMemory(path: string): { db: Database.Database; note?: string } {
-  const bytes = readFileSync(path);
+/** A database in memory from a file's bytes; nothing done to it reaches the file. */
+function privateCopy(bytes: Buffer, path: string): Database.Database {
   // Bytes 18-19 of the header say "WAL"; an in-memory copy has no WAL, so mark it rollback-journal.
   if (bytes[18] === 2) bytes[18] = bytes[19] = 1;
   const db = new Database(bytes);
   checkTables(db, path);
+  return db;
+}
+
+function copyInMemory(path: string): { db: Database.Database; note?: string } {
+  const db = privateCopy(readFileSync(path), path);
   const wal = `${path}-wal`;
   const note = existsSync(wal) && statSync(wal).size > 0 ? `Note: ${path} is read-only and has a pending ${wal}; the newest steps in it may not be shown.` : undefined;
   return { db, note };
@@ -159,8 +184,6 @@ function decodeWrite(type: string, data: Buffer | string): unknown {
   if (type === WRITE_TYPE) return JSON.parse(inflate(Buffer.from(typeof data === "string" ? data : data.toString("latin1"), "base64")).toString("utf8"));
   return type === "json" ? JSON.parse(typeof data === "string" ? data : data.toString("utf8")) : undefined;
 }
-
-const hasTable = (db: Database.Database, name: string) => Boolean(db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name));
 
 /**
  * Who holds each thread's lock now (a live process) and how each thread's last run ended, from the

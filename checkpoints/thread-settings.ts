@@ -8,6 +8,7 @@
 import { z } from "zod";
 import { LimitsSchema, splitLimits } from "../graphs/state/limits";
 import { ActionFormatSchema, ExecutorKindSchema, type RunSettings, RunSettingsSchema } from "../graphs/state/settings";
+import { urlWithoutSecrets } from "../errors/redact";
 
 export const ThreadSettingsSchema = z.object({
   model: z.object({
@@ -80,25 +81,8 @@ export interface ThreadSettingsStore {
   close(): Promise<void>;
 }
 
-const SECRET_PARAM = /token|key|secret|pass|auth|sig|credential/i;
-
-/**
- * The URL as it may be stored: without user:password and without query parameters that look like
- * credentials (Jupyter's `?token=`, signed URLs). Settings live as long as the thread; a secret
- * written there would outlive its rotation and travel with every copy of the database.
- */
-export function urlWithoutSecrets(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return value.replace(/\/\/[^/@]*@/, "//");
-  }
-  url.username = "";
-  url.password = "";
-  for (const name of [...url.searchParams.keys()]) if (SECRET_PARAM.test(name)) url.searchParams.delete(name);
-  return url.toString();
-}
+/** Kept here for callers of this module; the rule lives in errors/redact.ts. */
+export { urlWithoutSecrets };
 
 /** The settings as they are written: checked, and stripped of any credential in their URLs. */
 export function storable(settings: ThreadSettings): ThreadSettings {

@@ -7,6 +7,7 @@
  */
 import { hostname } from "node:os";
 import { pidAlive } from "../executors/pid";
+import { redactSecrets } from "../errors/redact";
 
 export const THREAD_STATUSES = ["running", "paused", "waiting", "crashed", "done", "failed"] as const;
 export type ThreadStatus = (typeof THREAD_STATUSES)[number];
@@ -56,8 +57,14 @@ export function sqliteHolderAlive(row: { pid: number; host: string; heartbeat_at
   return row.host === host ? pidAlive(row.pid) : Date.now() - row.heartbeat_at < LEASE_MS;
 }
 
-/** The one rule. Order matters: a person being asked is waiting even while the asking process lives. */
+/** The one rule, its detail without credentials (a record written before they were masked, a state's error text). */
 export function threadStatus(f: StatusFacts): StatusVerdict {
+  const verdict = verdictOf(f);
+  return { ...verdict, detail: redactSecrets(verdict.detail) };
+}
+
+/** Order matters: a person being asked is waiting even while the asking process lives. */
+function verdictOf(f: StatusFacts): StatusVerdict {
   if (f.waiting) return { status: "waiting", detail: f.waiting.kind === "ask_user" ? "a question to answer" : f.waiting.kind === "approve_code" ? "an action to approve" : "an interrupt" };
   if (f.holder) return { status: "running", detail: f.holder };
   if (f.runStatus === "done") return { status: "done", detail: "" };

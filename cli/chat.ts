@@ -11,6 +11,7 @@ import type { Command } from "commander";
 import pc from "picocolors";
 import { inert } from "../exports/inert";
 import { addRunFlags, type RunFlags, sessionFromFlags } from "./run";
+import { exportLine, laterCommand } from "./store-flags";
 import { threadSettingsFor, typedFlags } from "./thread-settings";
 import { newThreadId, openSession, type Session, watchSignals } from "./session";
 
@@ -129,10 +130,10 @@ export async function chat(typed: RunFlags, given?: ReadonlySet<string>): Promis
     await session.close();
   }
   if (paused) {
-    log(`A turn is paused. Resume with: codeact resume ${threadId}  (or: codeact chat --thread ${threadId})`);
+    log(laterCommand(flags, threadId, `A turn is paused. Resume with: codeact resume ${threadId}  (or: codeact chat --thread ${threadId})`));
     return 130;
   }
-  log(pc.dim(`thread ${threadId} — export with: codeact export ${threadId} --format ipynb`));
+  log(pc.dim(exportLine(flags, threadId)));
   return 0;
 }
 

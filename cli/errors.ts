@@ -2,7 +2,7 @@
  * How a failure that ends `codeact` is shown and what it exits with. The library words its hints
  * in library terms (a call, an option); here they become the flag or command a person types.
  */
-import { CodeActError, type ErrorCode, errorCodeOf, type NextStep } from "../errors";
+import { CodeActError, type ErrorCode, errorCodeOf, type NextStep, redactSecrets } from "../errors";
 import { exitCodeFor } from "./exit-codes";
 
 /** The CLI's whole line for an error whose next step it words itself. */
@@ -47,6 +47,6 @@ export function reportFailure(err: unknown, write: (line: string) => void = (lin
   if (isCommanderError(err)) return err.exitCode === 0 ? 0 : exitCodeFor("usage");
   // Loaded here, not at the top: `codeact --help` must not pay for it.
   const { inert } = require("../exports/inert") as typeof import("../exports/inert");
-  write(`codeact: ${inert(cliMessage(err))}`);
+  write(`codeact: ${inert(redactSecrets(cliMessage(err)))}`);
   return exitCodeFor(cliErrorCode(err));
 }

@@ -1,6 +1,6 @@
 /** `codeact eval <suite>`: the paper's comparison of action formats, for a model and an agent. */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { z } from "zod";
 import { codeactHome } from "../executors/setup-state";
@@ -11,6 +11,9 @@ import { type AgentKind, runEval } from "../eval/run";
 import { formatTable } from "../eval/results";
 import { FORMATS, resolveSuite } from "../eval/suite";
 import { checkpointerFromFlags, type RunFlags } from "./run";
+import { ERROR_CODES, type ErrorCode } from "../errors";
+import { inert } from "../exports/inert";
+import { exitCodeFor } from "./exit-codes";
 
 interface EvalFlags {
   actionFormat: string;
@@ -30,6 +33,7 @@ interface EvalFlags {
   checkpoints?: string;
   postgres?: string;
   scripted?: string;
+  allowModelChange?: boolean;
 }
 
 /** Replies per task and format, for offline runs and tests: {delayMs?, tasks: {<id>: {code: [...], json: [...]}}, default?: [...]}. */
@@ -96,6 +100,7 @@ export function registerEval(program: Command): void {
     .option("--checkpoints <file>", "SQLite checkpoint file (default $CODEACT_HOME/checkpoints.sqlite)")
     .option("--postgres <url>", "keep checkpoints in Postgres")
     .option("--scripted <file>", "replies per task from a JSON file instead of a model (offline runs, tests)")
+    .option("--allow-model-change", "with --resume: continue an eval that ran with another model or endpoint (its table then mixes them)")
     .action(async (suiteName: string, f: EvalFlags) => {
       const formats: ActionFormat[] = f.actionFormat === "all" ? [...FORMATS] : FORMATS.includes(f.actionFormat as ActionFormat) ? [f.actionFormat as ActionFormat] : [];
       if (!formats.length) throw new Error(`--action-format must be code, json, text or all, not "${f.actionFormat}"`);
@@ -111,13 +116,17 @@ export function registerEval(program: Command): void {
       const out = resolve(f.out ?? (typeof f.resume === "string" ? f.resume : f.resume ? latestEval(suite.name) : join(codeactHome(), "evals", `${suite.name}-${stamp}`)));
       let modelFor;
       let rolesFor;
+      let identity: { model: string; roles?: Partial<Record<"planner" | "coder" | "critic", string>>; endpoint?: string | null };
       if (f.scripted) {
         if (f.agent === "full") throw new Error("--scripted replays one model's replies: use it with --agent paper.");
         const make = scriptedFor(f.scripted);
         modelFor = (task: { id: string }, format: ActionFormat) => make(task.id, format);
+        identity = { model: `scripted:${basename(f.scripted)}`, endpoint: null };
       } else {
         const env = modelConfigFromEnv(process.env, f.model);
-        const roles = createRoleModels({ ...env, model: f.model ?? env.model, baseUrl: f.baseUrl ?? env.baseUrl, apiKey: f.apiKey ?? env.apiKey });
+        const config = { ...env, model: f.model ?? env.model, baseUrl: f.baseUrl ?? env.baseUrl, apiKey: f.apiKey ?? env.apiKey };
+        const roles = createRoleModels(config);
+        identity = { model: config.model ?? "gpt-4o-mini", roles: config.roles, endpoint: config.baseUrl ?? null };
         modelFor = () => roles.coder;
         rolesFor = () => roles;
       }
@@ -131,9 +140,10 @@ export function registerEval(program: Command): void {
         rolesFor,
         out,
         resume: Boolean(f.resume),
+        allowModelChange: Boolean(f.allowModelChange),
+        ...identity,
         maxTurns: f.maxTurns,
         concurrency: f.concurrency,
-        model: f.model,
         executor: { kind: f.executor, remoteUrl: f.remoteUrl },
         checkpointer: checkpointerFromFlags(f as RunFlags),
         filter,
@@ -143,6 +153,12 @@ export function registerEval(program: Command): void {
       const tolerant = suite.kind === "m3tooleval" ? "tolerant (not upstream)" : "tolerant";
       console.log(formatTable(report.summaries, suite.name, tolerant));
       console.log(`per-task results: ${join(out, "results.jsonl")}`);
-      console.log(JSON.stringify({ suite: suite.name, evalId: report.evalId, out, agent: f.agent, maxTurns: f.maxTurns, resumedTasks: report.skipped, results: report.summaries }));
+      console.log(JSON.stringify({ suite: suite.name, evalId: report.evalId, out, agent: f.agent, maxTurns: f.maxTurns, model: report.model, resumedTasks: report.skipped, failedTasks: report.failed.map((r) => ({ format: r.format, taskId: r.taskId, error: r.error })), results: report.summaries }));
+      if (report.failed.length) {
+        // Wrong answers are results; a task that could not run is a failure: the exit code is its kind's (7 a model endpoint, 8 the sandbox…).
+        log(`${report.failed.length} task(s) could not finish (a resume runs them again): ${report.failed.map((r) => `${r.format} ${r.taskId}: ${inert(r.error?.message.split("\n")[0] ?? "")}`).join("; ")}`);
+        const code = report.failed[0]!.error?.code ?? "internal";
+        process.exitCode = exitCodeFor((ERROR_CODES as readonly string[]).includes(code) ? (code as ErrorCode) : "internal");
+      }
     });
 }

@@ -10,6 +10,7 @@ import { loadViewFiles } from "../exports/files";
 import { viewHtml } from "../exports/html";
 import { viewNotebook } from "../exports/notebook";
 import { threadView } from "../exports/view";
+import { checkOutFile } from "./out-file";
 import { checkpointerFromFlags, type RunFlags } from "./run";
 import { exportTrajectories, isTrajectoryFormat, WHERE, type Where } from "../exports/trajectory";
 
@@ -45,6 +46,7 @@ export function registerExport(program: Command): void {
       if (!WHERE.includes(opts.where as Where)) throw new Error(`--where must be ${WHERE.join(", ")}, not "${opts.where}"`);
       if (opts.all ? thread !== undefined : thread === undefined) throw new Error("Give a thread id (`codeact threads` lists them), or --all for every run.");
       if (thread !== undefined) checkThreadId(thread);
+      checkOutFile(opts.out);
       if (opts.all || isTrajectoryFormat(opts.format)) {
         const { path, count } = await exportTrajectories(thread, opts.format, opts.where as Where, opts.out, checkpointerFromFlags(opts));
         if (opts.all) console.error(`${count} conversations`);

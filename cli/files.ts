@@ -3,9 +3,10 @@
  * kept in the thread's artifact store. Names come from the sandbox and are hostile: a file is only
  * ever written inside --out, under its checked relative name, never through a symlink.
  */
-import { closeSync, constants, lstatSync, mkdirSync, openSync, writeSync } from "node:fs";
+import { closeSync, constants, lstatSync, mkdirSync, openSync, readlinkSync, realpathSync, writeSync } from "node:fs";
 import { join, resolve, sep } from "node:path";
 import type { Command } from "commander";
+import { CodeActError } from "../errors";
 import type { Cell } from "../graphs/state/cell";
 import { humanSize } from "../executors/workspace/limits";
 import { safeSegments } from "../executors/workspace/names";
@@ -58,6 +59,41 @@ export function findFile(files: ThreadFile[], name: string): ThreadFile {
 }
 
 /**
+ * The output folder, created if missing, as an absolute path: refused when it is a symlink (a
+ * planted `./<thread>-files` would send names chosen by sandboxed code wherever it points) or not
+ * the user's own (someone else could have made it, or can swap what is inside).
+ */
+export function ownFolder(dir: string): string {
+  const root = resolve(dir);
+  const stat = () => {
+    try {
+      return lstatSync(root);
+    } catch {
+      return undefined;
+    }
+  };
+  let st = stat();
+  if (!st) {
+    mkdirSync(root, { recursive: true });
+    st = stat()!;
+  }
+  const refuse = (why: string, hint: string) => new CodeActError("usage", `Refusing to write files into ${inert(root)}: ${why}.`, { hint });
+  if (st.isSymbolicLink()) {
+    let target: string;
+    try {
+      target = realpathSync(root);
+    } catch {
+      target = readlinkSync(root);
+    }
+    throw refuse(`it is a symlink to ${inert(target)}, and files named by the sandbox are never written through one`, `Give the folder itself (--out ${inert(target)}) if that is where they belong, or another folder.`);
+  }
+  if (!st.isDirectory()) throw refuse("it is not a folder", "Give a folder (--out DIR); it is created when missing.");
+  const uid = process.getuid?.();
+  if (uid !== undefined && st.uid !== uid) throw refuse(`it belongs to another user (uid ${st.uid}; you are uid ${uid})`, "Give a folder of your own (--out DIR); it is created when missing.");
+  return root;
+}
+
+/**
  * Writes `data` at `dir`/`relative` and returns the path. Every folder on the way is created or
  * must already be a real folder (a symlink planted in --out is refused), and the file is opened
  * with O_NOFOLLOW: nothing is written outside `dir`, whatever the name or the folder holds.
@@ -65,8 +101,7 @@ export function findFile(files: ThreadFile[], name: string): ThreadFile {
 export function writeInside(dir: string, relative: string, data: Uint8Array): string {
   const segments = safeSegments(relative);
   if (!segments) throw new Error(`Refusing the file name "${inert(relative)}": not a plain relative path.`);
-  const root = resolve(dir);
-  mkdirSync(root, { recursive: true });
+  const root = ownFolder(dir);
   let at = root;
   for (const segment of segments.slice(0, -1)) {
     at = join(at, segment);

@@ -67,7 +67,25 @@ function throwOnExit(command: Command): Command {
   return command;
 }
 
+/**
+ * `codeact … | head -1`: once the reader has gone, nothing more can be shown. A run pauses as on a
+ * hang-up (checkpointed, resumable); any other command ends quietly, without a stack.
+ */
+function quietOnClosedStdout(): void {
+  let gone = false;
+  const onError = (err: NodeJS.ErrnoException) => {
+    if (err.code !== "EPIPE" && err.code !== "ERR_STREAM_DESTROYED") throw err;
+    if (gone) return;
+    gone = true;
+    if (process.listenerCount("SIGHUP") > 0) process.kill(process.pid, "SIGHUP");
+    else process.exit(0);
+  };
+  // stderr too: `codeact … 2>&1 | head -1`.
+  for (const stream of [process.stdout, process.stderr]) stream.on("error", onError);
+}
+
 if (require.main === module) {
+  quietOnClosedStdout();
   throwOnExit(buildProgram())
     .parseAsync(process.argv)
     .catch((err: unknown) => process.exit((require("./errors") as typeof import("./errors")).reportFailure(err)));

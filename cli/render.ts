@@ -113,7 +113,7 @@ export function terminalRenderer(imageDir: string, out: NodeJS.WritableStream = 
         break;
       case "rehydrated":
         line(pc.dim(`Kernel rehydrated: ${event.replayed} cells replayed${event.failed ? `, ${event.failed} failed on replay` : ""} in ${Math.round(event.durationMs)} ms.`));
-        for (const d of event.diverged ?? []) line(pc.yellow(`  ⚠ replayed cell of step ${d.step + 1} printed different output: was ${inert(JSON.stringify(d.recorded))}, now ${inert(JSON.stringify(d.replayed))}`));
+        for (const d of event.diverged ?? []) line(pc.yellow(`  ⚠ replayed cell of step ${d.step + 1} ${d.kind === "ended" ? "ended differently" : "printed different output"}: was ${inert(JSON.stringify(d.recorded))}, now ${inert(JSON.stringify(d.replayed))}`));
         break;
       case "self_debug":
         line(pc.yellow(`  ↻ self-debug: back to the coder (attempt ${event.attempt})`));

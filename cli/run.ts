@@ -8,7 +8,7 @@ import { createModels, scriptedModels as modelsFromScript } from "../graphs/runt
 import { ScriptSchema } from "../graphs/state/settings";
 import { modelConfigFromEnv, type RoleModels } from "../nodes/models/models";
 import { checkThreadId } from "../checkpoints/thread-id";
-import { checkpointerFromFlags } from "./store-flags";
+import { checkpointerFromFlags, exportLine, laterCommand } from "./store-flags";
 import { terminalPrompts, WAITING_EXIT_CODE, waitingMessage } from "./ask";
 import { actionFormat, cellTimeoutSeconds, executorKind, httpUrl, oneOf, readJsonFlag, type RunFlags, UsageError, wallClockSeconds, wholeNumber } from "./flags";
 import { addInputFlag, inputsFromFlags } from "./inputs";
@@ -106,14 +106,14 @@ export async function runAndReport(task: string | null, threadId: string, flags:
     for (const prompt of [opts.onApproval, opts.onQuestion]) (prompt as { close?: () => void } | undefined)?.close?.();
   });
   if (result.paused) {
-    opts.log(`Paused. Resume with: codeact resume ${threadId}`);
+    opts.log(laterCommand(flags, threadId, `Paused. Resume with: codeact resume ${threadId}`));
     return signalExitCode(result.pausedBy ?? "SIGINT");
   }
   if (result.state?.awaitingAnswer) {
     opts.log(waitingMessage(threadId, result.state.awaitingAnswer));
     return WAITING_EXIT_CODE;
   }
-  if (!flags.json) opts.log(pc.dim(`thread ${threadId} — export with: codeact export ${threadId} --format ipynb`));
+  if (!flags.json) opts.log(pc.dim(exportLine(flags, threadId)));
   return result.state?.status === "done" && result.state.answer ? 0 : 2;
 }
 

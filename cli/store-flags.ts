@@ -14,3 +14,14 @@ export function checkpointerFromFlags(f: StoreFlags): CheckpointerConfig {
   if (f.checkpoints) return { kind: "sqlite", path: f.checkpoints };
   return checkpointerConfigFromEnv();
 }
+
+/**
+ * The command a person runs later on this thread (export it, resume it), or, for a thread kept in
+ * memory, that there is none: it ends with this process, and a printed command would only fail.
+ */
+export function laterCommand(f: StoreFlags, threadId: string, line: string): string {
+  return checkpointerFromFlags(f).kind === "memory" ? `thread ${threadId} was kept in memory (--memory) and ends with this command: run without --memory to export or resume a thread later.` : line;
+}
+
+/** The line a run or a chat ends with: how to export the thread. */
+export const exportLine = (f: StoreFlags, threadId: string): string => laterCommand(f, threadId, `thread ${threadId} — export with: codeact export ${threadId} --format ipynb`);

@@ -69,7 +69,7 @@ export function flagsFromSettings(record: ThreadSettings): Pick<SettingsFlags, S
     maxIterations: s.budgets.maxIterations,
     maxDebug: s.budgets.maxDebugAttempts,
     cellTimeout: s.budgets.cellTimeoutMs / 1000,
-    wallClock: s.budgets.wallClockMs / 1000,
+    wallClock: s.budgets.wallClockMs === undefined ? undefined : s.budgets.wallClockMs / 1000,
     tokenBudget: s.budgets.tokenBudget,
     approve: s.approve,
     critic: s.behaviour.critic,

@@ -3,6 +3,9 @@
  * so that every layer can throw it and every caller (the CLI, the server, a library user) can tell
  * failures apart by a stable `code` instead of by class or message text, which may change.
  */
+import { redactSecrets } from "./redact";
+
+export { redactSecrets, urlWithoutSecrets } from "./redact";
 
 /**
  * What kind of failure an error is. The set is closed and the names are stable: callers branch on
@@ -84,12 +87,15 @@ export class CodeActError extends Error {
   readonly step?: NextStep;
   readonly subject?: string;
 
-  constructor(code: ErrorCode, problem: string, options: CodeActErrorOptions = {}) {
-    super(options.hint ? `${problem}${options.separator ?? " "}${options.hint}` : problem, options.cause === undefined ? undefined : { cause: options.cause });
+  constructor(code: ErrorCode, rawProblem: string, options: CodeActErrorOptions = {}) {
+    // Its text is printed, stored and traced: a credential inside a URL it quotes never gets out.
+    const problem = redactSecrets(rawProblem);
+    const hint = options.hint === undefined ? undefined : redactSecrets(options.hint);
+    super(hint ? `${problem}${options.separator ?? " "}${hint}` : problem, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "CodeActError";
     this.code = code;
     this.problem = problem;
-    this.hint = options.hint;
+    this.hint = hint;
     this.step = options.step;
     this.subject = options.subject;
   }

@@ -2,6 +2,7 @@
 import { appendFileSync, existsSync, readFileSync, truncateSync } from "node:fs";
 import { z } from "zod";
 import { ACTION_FORMATS, ActionFormatSchema } from "../graphs/state/settings";
+import { RoleNamesSchema } from "./identity";
 
 export const TaskResultSchema = z.object({
   suite: z.string(),
@@ -26,6 +27,12 @@ export const TaskResultSchema = z.object({
   /** Hit an error and then answered correctly. */
   selfDebugged: z.boolean(),
   finishedAt: z.string(),
+  /** The model and endpoint that ran the task (absent in rows written before they were recorded). */
+  model: z.string().optional(),
+  roles: RoleNamesSchema.optional(),
+  endpoint: z.string().nullable().optional(),
+  /** status "error": the task could not finish (its model endpoint failed, its kernel died); a resume runs it again. */
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
 });
 export type TaskResult = z.infer<typeof TaskResultSchema>;
 
@@ -57,6 +64,13 @@ export function readResults(path: string): TaskResult[] {
   return out;
 }
 
+/** One row per task: a task that failed and ran again on a resume counts by its last row. */
+export function latestResults(results: TaskResult[]): TaskResult[] {
+  const byKey = new Map<string, TaskResult>();
+  for (const r of results) byKey.set(resultKey(r), r);
+  return [...byKey.values()];
+}
+
 export function appendResult(path: string, result: TaskResult): void {
   // One write of one line: a kill can cut it short, never interleave it with another.
   appendFileSync(path, `${JSON.stringify(result)}\n`);
@@ -67,6 +81,8 @@ export interface Summary {
   format: string;
   tasks: number;
   correct: number;
+  /** Tasks that could not finish (status "error"); counted as not solved. */
+  errored: number;
   /** Percent, one decimal. */
   success: number;
   successTolerant: number;
@@ -94,6 +110,7 @@ export function summarize(results: TaskResult[]): Summary[] {
         format: rs[0]!.format,
         tasks: n,
         correct: sum((r) => Number(r.correct)),
+        errored: sum((r) => Number(r.status === "error")),
         success: round((100 * sum((r) => Number(r.correct))) / n),
         successTolerant: round((100 * sum((r) => Number(r.tolerant))) / n),
         meanTurns: round(sum((r) => r.turns) / n, 2),
@@ -106,8 +123,8 @@ export function summarize(results: TaskResult[]): Summary[] {
 }
 
 export function formatTable(summaries: Summary[], suite: string, tolerantLabel: string): string {
-  const head = ["agent", "format", "tasks", "success %", `${tolerantLabel} %`, "mean turns", "model calls", "tokens", "wall s"];
-  const rows = summaries.map((s) => [s.agent, s.format, s.tasks, s.success, s.successTolerant, s.meanTurns, s.modelCalls, s.tokens, s.wallSeconds].map(String));
+  const head = ["agent", "format", "tasks", "success %", `${tolerantLabel} %`, "mean turns", "model calls", "tokens", "wall s", "errored"];
+  const rows = summaries.map((s) => [s.agent, s.format, s.tasks, s.success, s.successTolerant, s.meanTurns, s.modelCalls, s.tokens, s.wallSeconds, s.errored].map(String));
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
   return [`suite ${suite}`, line(head), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");

@@ -10,13 +10,17 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 import { z } from "zod";
 import { type CheckpointerConfig, createCheckpointer } from "../checkpoints/savers";
 import { createExecutor, type ExecutorChoice } from "../executors/factory";
-import { createPaperGraph, type PaperStateValue, runPaperTask } from "../graphs/paper";
+import { createPaperGraph, type PaperGraph, type PaperStateValue, runPaperTask } from "../graphs/paper";
 import { createRuntime } from "../graphs/runtime";
 import { type ActionFormat, type RunSettings, RunSettingsSchema } from "../graphs/state/settings";
 import type { RoleModels } from "../nodes/models/models";
+import { errorCodeOf } from "../errors";
+import { redactSecrets } from "../errors/redact";
 import { runFullTask } from "./full";
+import { upstreamProtocol } from "./m3-loop";
+import { checkSameModel, type ModelRecord, ModelRecordSchema, modelRecord } from "./identity";
 import { Judge, renderPrompt } from "./judge";
-import { appendResult, readResults, resultKey, summarize, type Summary, type TaskResult } from "./results";
+import { appendResult, latestResults, readResults, resultKey, summarize, type Summary, type TaskResult } from "./results";
 import { type SuiteSource, SuitePrelude, type TaskInfo } from "./suite";
 
 export type AgentKind = "paper" | "full";
@@ -36,8 +40,14 @@ export interface EvalOptions {
   concurrency?: number;
   executor?: ExecutorChoice;
   checkpointer?: CheckpointerConfig;
-  /** The model's name, as the run settings record it (the models themselves come from modelFor / rolesFor). */
+  /** The model's name, as the run settings, eval.json and each result row record it (the models themselves come from modelFor / rolesFor). */
   model?: string;
+  /** For --agent full: each role's model name, when not `model`. */
+  roles?: Partial<Record<"planner" | "coder" | "critic", string>>;
+  /** The endpoint's URL (recorded without its credentials). */
+  endpoint?: string | null;
+  /** Resume even though the eval was run with another model (its table then mixes the two). */
+  allowModelChange?: boolean;
   /** Only tasks whose id matches. */
   filter?: RegExp;
   cellTimeoutMs?: number;
@@ -50,10 +60,13 @@ export interface EvalReport {
   results: TaskResult[];
   summaries: Summary[];
   skipped: number;
+  /** Tasks that could not finish this time (status "error"), each with its error. */
+  failed: TaskResult[];
+  model: ModelRecord;
 }
 
 /** What an eval was started with; a resume must ask for the same thing. */
-const EvalConfigSchema = z.object({ evalId: z.string(), suite: z.string(), kind: z.string(), agent: z.string(), maxTurns: z.number() });
+const EvalConfigSchema = z.object({ evalId: z.string(), suite: z.string(), kind: z.string(), agent: z.string(), maxTurns: z.number(), model: ModelRecordSchema.optional() });
 
 /** A thread id from the eval, format, agent and task: readable, and unique even when task ids are not safe characters. */
 export function taskThreadId(evalId: string, agent: AgentKind, format: ActionFormat, taskId: string): string {
@@ -65,7 +78,8 @@ export function taskThreadId(evalId: string, agent: AgentKind, format: ActionFor
 /** The eval's settings: an earlier one's when resuming (checked to match), else new ones, written once the suite has loaded. */
 function evalConfig(opts: EvalOptions): { config: z.infer<typeof EvalConfigSchema>; save: () => void } {
   const path = join(opts.out, "eval.json");
-  const fresh = { evalId: `eval-${createHash("sha256").update(`${opts.out}${Date.now()}`).digest("hex").slice(0, 8)}`, suite: opts.suite.name, kind: opts.suite.kind, agent: opts.agent, maxTurns: opts.maxTurns ?? 10 };
+  const model = recordOf(opts);
+  const fresh = { evalId: `eval-${createHash("sha256").update(`${opts.out}${Date.now()}`).digest("hex").slice(0, 8)}`, suite: opts.suite.name, kind: opts.suite.kind, agent: opts.agent, maxTurns: opts.maxTurns ?? 10, model };
   if (!existsSync(path)) {
     return {
       config: fresh,
@@ -87,7 +101,10 @@ function evalConfig(opts: EvalOptions): { config: z.infer<typeof EvalConfigSchem
   if (p.suite !== fresh.suite || p.kind !== fresh.kind || p.agent !== fresh.agent || p.maxTurns !== fresh.maxTurns) {
     throw new Error(`${opts.out} holds an eval of suite ${p.suite}, agent ${p.agent}, ${p.maxTurns} turns; resume it with the same settings (or choose another --out folder).`);
   }
-  return { config: p, save: () => undefined };
+  checkSameModel(opts.out, p.model, model, Boolean(opts.allowModelChange));
+  // An allowed change is recorded: eval.json names the model that runs from now on.
+  const config = { ...p, model };
+  return { config, save: () => writeFileSync(path, `${JSON.stringify(config, null, 1)}\n`) };
 }
 
 export async function runEval(opts: EvalOptions): Promise<EvalReport> {
@@ -97,7 +114,8 @@ export async function runEval(opts: EvalOptions): Promise<EvalReport> {
   const evalId = config.evalId;
   const resultsPath = join(opts.out, "results.jsonl");
   const earlier = readResults(resultsPath);
-  const done = new Set(earlier.map(resultKey));
+  // A task that failed with an error is not finished: a resume runs it again.
+  const done = new Set(latestResults(earlier).filter((r) => r.status !== "error").map(resultKey));
 
   const judgeKernel = await createExecutor({ ...opts.executor, threadId: `${evalId}.judge` });
   const store = await createCheckpointer(opts.checkpointer);
@@ -117,7 +135,7 @@ export async function runEval(opts: EvalOptions): Promise<EvalReport> {
         const result = await runOne(opts, evalId, judge, store.saver, job.task, job.format, maxTurns);
         appendResult(resultsPath, result);
         fresh.push(result);
-        log(`${result.correct ? "✓" : "✗"} ${job.format} ${job.task.id} (${result.turns} turns, ${result.status})`);
+        log(`${result.correct ? "✓" : "✗"} ${job.format} ${job.task.id} (${result.turns} turns, ${result.status}${result.error ? `: ${result.error.message.split("\n")[0]}` : ""})`);
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency ?? 1, jobs.length || 1)) }, worker));
@@ -125,8 +143,12 @@ export async function runEval(opts: EvalOptions): Promise<EvalReport> {
     await judgeKernel.shutdown().catch(() => undefined);
     await store.close();
   }
-  const results = readResults(resultsPath).filter((r) => r.agent === opts.agent && opts.formats.includes(r.format));
-  return { evalId, out: opts.out, results, summaries: summarize(results), skipped: earlier.length };
+  const results = latestResults(readResults(resultsPath)).filter((r) => r.agent === opts.agent && opts.formats.includes(r.format));
+  return { evalId, out: opts.out, results, summaries: summarize(results), skipped: done.size, failed: fresh.filter((r) => r.status === "error"), model: config.model ?? recordOf(opts) };
+}
+
+function recordOf(opts: EvalOptions): ModelRecord {
+  return modelRecord(opts.agent, opts.model ?? "gpt-4o-mini", opts.roles, opts.endpoint);
 }
 
 async function runOne(opts: EvalOptions, evalId: string, judge: Judge, saver: Awaited<ReturnType<typeof createCheckpointer>>["saver"], task: TaskInfo, format: ActionFormat, maxTurns: number): Promise<TaskResult> {
@@ -136,15 +158,19 @@ async function runOne(opts: EvalOptions, evalId: string, judge: Judge, saver: Aw
   const settings = evalRunSettings(opts, format);
   const one = (m: BaseChatModel) => ({ planner: m, coder: m, critic: m });
   const models = opts.agent === "full" ? (opts.rolesFor?.(task, format) ?? one(opts.modelFor(task, format))) : one(opts.modelFor(task, format));
-  const { executor, close } = await createRuntime(settings, { threadId, secrets: { remoteToken: opts.executor?.remoteToken }, kernel: new SuitePrelude(opts.suite, task), models });
   const started = Date.now();
+  let paper: PaperGraph | undefined;
+  let close = async () => undefined as void;
   try {
+    const runtime = await createRuntime(settings, { threadId, secrets: { remoteToken: opts.executor?.remoteToken }, kernel: new SuitePrelude(opts.suite, task), models });
+    const executor = runtime.executor;
+    close = runtime.close;
     await executor.start();
     if (opts.agent === "full") {
       const o = await runFullTask({ models, executor, judge, task, settings, threadId, saver });
       return { ...base(opts, task, format, threadId), ...o, wallMs: Date.now() - started, selfDebugged: o.errors > 0 && o.correct };
     }
-    const graph = createPaperGraph({
+    const graph = (paper = createPaperGraph({
       model: models.coder,
       executor,
       format,
@@ -152,9 +178,29 @@ async function runOne(opts: EvalOptions, evalId: string, judge: Judge, saver: Aw
       maxTurns,
       cellTimeoutMs: opts.cellTimeoutMs,
       checkpointer: saver,
-    });
+      // On M3ToolEval the paper's agent is upstream's loop, so its scores compare with the paper's table.
+      protocol: opts.suite.kind === "m3tooleval" ? upstreamProtocol({ executor, format, check: (answer) => judge.check(task.id, answer), cellTimeoutMs: opts.cellTimeoutMs }) : undefined,
+    }));
     const state = await runPaperTask(graph, { prompt: renderPrompt(task, format), task: task.instruction, taskId: task.id, format }, threadId, maxTurns);
     return toResult(opts, task, format, threadId, state, Date.now() - started);
+  } catch (err) {
+    // One task's failure (its model endpoint, its kernel) is its own result; the eval goes on.
+    const state = paper && ((await paper.getState({ configurable: { thread_id: threadId } }).catch(() => undefined))?.values as PaperStateValue | undefined);
+    const ran = state?.messages ? toResult(opts, task, format, threadId, state, 0) : undefined;
+    return {
+      ...base(opts, task, format, threadId),
+      correct: false,
+      tolerant: false,
+      answer: ran?.answer ?? null,
+      turns: ran?.turns ?? 0,
+      modelCalls: ran?.modelCalls ?? 0,
+      tokens: ran?.tokens ?? 0,
+      errors: ran?.errors ?? 0,
+      selfDebugged: false,
+      wallMs: Date.now() - started,
+      status: "error",
+      error: { code: errorCodeOf(err), message: redactSecrets((err as Error)?.message ?? String(err)) },
+    };
   } finally {
     await close();
   }
@@ -172,7 +218,7 @@ export function evalRunSettings(opts: Pick<EvalOptions, "executor" | "maxTurns" 
 }
 
 function base(opts: EvalOptions, task: TaskInfo, format: ActionFormat, threadId: string) {
-  return { suite: opts.suite.name, agent: opts.agent, format, taskId: task.id, domain: task.domain, threadId, expected: task.expected, finishedAt: new Date().toISOString() };
+  return { suite: opts.suite.name, agent: opts.agent, format, taskId: task.id, domain: task.domain, threadId, expected: task.expected, finishedAt: new Date().toISOString(), ...recordOf(opts) };
 }
 
 function toResult(opts: EvalOptions, task: TaskInfo, format: ActionFormat, threadId: string, s: PaperStateValue, wallMs: number): TaskResult {

@@ -72,6 +72,7 @@ export const TaskInfoSchema = z.object({
 export type TaskInfo = z.infer<typeof TaskInfoSchema>;
 
 const HARNESS = readFileSync(join(__dirname, "python", "harness.py"), "utf8");
+const M3 = readFileSync(join(__dirname, "python", "m3.py"), "utf8");
 
 /**
  * The prelude that loads the suite in a kernel (and, for a task kernel, binds the task's tools).
@@ -91,14 +92,15 @@ export class SuitePrelude implements StdinHandler {
       const files = readFolder(this.suite.dir, codeact ? "codeact_suite/" : "tasks/");
       if (codeact && !files["codeact_suite/__init__.py"]) files["codeact_suite/__init__.py"] = "";
       // A task's kernel never gets our format's tasks.py: the model's code could read the answers.
-      // (M3ToolEval defines tools and answers in one module, so its package goes in whole, as upstream ran it.)
+      // M3ToolEval defines tools and answers in one module: its package goes in whole and, once the
+      // task's tools are bound, everything else is dropped (_ce_isolate).
       if (codeact && this.task) delete files["codeact_suite/tasks.py"];
       const setup = !this.task
         ? `_ce_load(${JSON.stringify(this.suite.kind)}, ${JSON.stringify(ROOT)})`
         : codeact
           ? `_ce_bind_tools(${JSON.stringify(ROOT)}, ${JSON.stringify(this.task.tools.map((t) => t.name))})`
-          : `_ce_load("m3tooleval", ${JSON.stringify(ROOT)})\n_ce_bind(${JSON.stringify(this.task.id)})`;
-      this.source = [HARNESS, writeFilesSource(ROOT, files), setup].join("\n");
+          : `_ce_load("m3tooleval", ${JSON.stringify(ROOT)})\n_ce_bind(${JSON.stringify(this.task.id)})\n_ce_isolate(${JSON.stringify(ROOT)})`;
+      this.source = [HARNESS, ...(codeact ? [] : [M3]), writeFilesSource(ROOT, files), setup].join("\n");
     }
     return this.source;
   }

@@ -91,6 +91,7 @@ export function kernelCommand(connectionFile: string): string[] {
 }
 
 const GUARD_SOURCE = readFileSync(join(__dirname, "python", "output_guard.py"), "utf8");
+const FD_WATCH_SOURCE = readFileSync(join(__dirname, "python", "fd_watch.py"), "utf8");
 const STDIN_SOURCE = readFileSync(join(__dirname, "python", "stdin_request.py"), "utf8");
 /** Fixed random state per kernel, so a rebuilt kernel reproduces what the recorded run printed. */
 const SEED_SOURCE = readFileSync(join(__dirname, "python", "seed.py"), "utf8").replace("__SEED__", "20240214");
@@ -220,7 +221,8 @@ export abstract class JupyterKernelExecutor implements CodeExecutor {
     const root = this.outputsRoot();
     // Relative roots are resolved against the first working folder, wherever a cell moves later.
     const outputs = root === undefined ? "" : `__import__('os').environ.setdefault('CODEACT_WORKDIR', __import__('os').getcwd())\ntry:\n    __import__('os').makedirs(${JSON.stringify(root)}, exist_ok=True)\nexcept OSError:\n    pass`;
-    const code = [guard, STDIN_SOURCE, SEED_SOURCE, outputs, this.stdinHandler?.prelude() ?? ""].join("\n");
+    // The fd watchers first: the guard recognises their output by their threads.
+    const code = [FD_WATCH_SOURCE, guard, STDIN_SOURCE, SEED_SOURCE, outputs, this.stdinHandler?.prelude() ?? ""].join("\n");
     const result = await this.run(client, code, { timeoutMs: this.options.startTimeoutMs }, true);
     if (result.status !== "ok") {
       const why = result.error ? `${result.error.ename}: ${result.error.evalue}` : result.status;

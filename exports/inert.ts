@@ -9,8 +9,9 @@
  */
 
 // C0 controls but \t and \n, DEL, C1 controls (0x9b is a one-byte CSI), bidi embeddings, overrides
-// and isolates, and the invisible direction marks.
-const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+// and isolates, the invisible direction marks, and the line and paragraph separators (U+2028, U+2029)
+// a terminal may break a line at.
+const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
 
 const hex = (c: string) => c.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0");
 

@@ -17,7 +17,7 @@ import type { CodeExecutor } from "../executors/types";
 import type { NodeContext } from "../nodes/context";
 import { coderNode } from "../nodes/coder";
 import { criticNode } from "../nodes/critic";
-import { executorNode } from "../nodes/executor";
+import { executorNode, withKernelPrefetch } from "../nodes/executor";
 import type { RoleModels } from "../nodes/models/models";
 import { plannerNode } from "../nodes/planner";
 import { ToolBridge } from "../tools/bridge";
@@ -74,7 +74,8 @@ export function createCodeActGraph(options: CodeActGraphOptions) {
   // ask_user() lives in the tool bridge's prelude: a graph without tools still gets an (empty) bridge.
   const tools = options.tools ?? (askUser ? new ToolBridge([]) : undefined);
   const ctx: NodeContext = { models: options.models, executor: options.executor, tools, limits, artifacts: defaultArtifacts(options), actionFormat: options.actionFormat, askUser };
-  const graph = assemble({ planner: plannerNode(ctx), coder: coderNode(ctx), executor: executorNode(ctx), critic: criticNode(ctx) }, limits, options.checkpointer);
+  // The kernel is rebuilt while the planner or coder thinks, not after (nodes/executor.ts).
+  const graph = assemble({ planner: withKernelPrefetch(ctx, plannerNode(ctx)), coder: withKernelPrefetch(ctx, coderNode(ctx)), executor: executorNode(ctx), critic: criticNode(ctx) }, limits, options.checkpointer);
   // `artifacts`: where runCodeAct keeps the run's input files (graphs/run.ts).
   return Object.assign(graph, { limits, recursionLimit: recursionLimitFor(limits), artifacts: ctx.artifacts });
 }

@@ -66,10 +66,27 @@ export interface PaperGraphOptions {
   tokenBudget?: number;
   observationChars?: number;
   checkpointer?: BaseCheckpointSaver;
+  /** How a reply is kept, parsed and acted on (default: this project's conventions; eval/m3-loop.ts: upstream's). */
+  protocol?: PaperProtocol;
+}
+
+/** What one reply did: the messages it adds after itself and, for an answer, the checker's verdict. */
+export interface PaperStep {
+  messages: PaperMessage[];
+  answer?: string;
+  verdict?: Verdict;
+}
+
+export interface PaperProtocol {
+  /** The reply as the conversation keeps it (and as `step` sees it). */
+  keep(reply: string): string;
+  step(kept: string): Promise<PaperStep>;
+  /** A cap on each reply's tokens, as the protocol's loop set it. */
+  maxTokens?: number;
 }
 
 /** The paper's reply to a wrong answer. */
-const WRONG = "Your answer is incorrect. Please try again. Note that you should ONLY output the answer (e.g., single number), without any other text.";
+export const WRONG = "Your answer is incorrect. Please try again. Note that you should ONLY output the answer (e.g., single number), without any other text.";
 
 const toMessages = (messages: PaperMessage[]): BaseMessage[] => messages.map((m) => (m.role === "user" ? new HumanMessage(m.content) : new AIMessage(m.content)));
 
@@ -87,12 +104,53 @@ async function callTool(executor: CodeExecutor, tool: string, args: string, conv
   }
 }
 
+/**
+ * This project's conventions: the whole reply kept, parsed by the shared action parser, observations
+ * cut head and tail at `observationChars`.
+ */
+function ownProtocol(options: PaperGraphOptions): PaperProtocol {
+  const cellTimeoutMs = options.cellTimeoutMs ?? 30_000;
+  const limit = options.observationChars ?? 4_000;
+  return {
+    keep: (reply) => reply,
+    step: async (reply) => {
+      const action = parseFormattedAction(reply, options.format);
+      if (action.kind === "invalid") return { messages: [{ role: "user", content: action.reason, kind: "invalid" }] };
+      if (action.kind === "answer") {
+        const verdict = await options.check(action.answer);
+        return { answer: action.answer, verdict, messages: verdict.correct ? [] : [{ role: "user", content: WRONG, kind: "feedback" }] };
+      }
+      if (action.kind === "code") {
+        const result = await options.executor.execute(action.code, { timeoutMs: cellTimeoutMs });
+        return { messages: [{ role: "user", content: formatObservation(result, limit), kind: "observation", error: result.status !== "ok" }] };
+      }
+      const { text, error } = await callTool(options.executor, action.tool, action.args, action.convert, cellTimeoutMs, limit);
+      return { messages: [{ role: "user", content: text, kind: "observation", error }] };
+    },
+  };
+}
+
+/**
+ * The model with its replies capped at `maxTokens` (a copy: the caller's instance is shared). An
+ * OpenAI-style model is rebuilt from its fields; a model without a cap setting is used as it is.
+ */
+export function withMaxTokens(model: BaseChatModel, maxTokens: number | undefined): BaseChatModel {
+  if (maxTokens === undefined) return model;
+  const m = model as BaseChatModel & { fields?: Record<string, unknown>; maxTokens?: number };
+  if (m.fields && typeof m.fields === "object") {
+    const Ctor = m.constructor as new (fields: Record<string, unknown>) => BaseChatModel;
+    return new Ctor({ ...m.fields, maxTokens });
+  }
+  if ("maxTokens" in m) return Object.assign(Object.create(m) as BaseChatModel, { maxTokens });
+  return model;
+}
+
 export function createPaperGraph(options: PaperGraphOptions) {
   const maxTurns = options.maxTurns ?? 10;
-  const cellTimeoutMs = options.cellTimeoutMs ?? 30_000;
   const wallClockMs = options.wallClockMs ?? 30 * 60_000;
   const tokenBudget = options.tokenBudget ?? 2_000_000;
-  const limit = options.observationChars ?? 4_000;
+  const protocol = options.protocol ?? ownProtocol(options);
+  const model = withMaxTokens(options.model, protocol.maxTokens);
 
   const turn = async (state: PaperStateValue, config: LangGraphRunnableConfig): Promise<PaperUpdate> => {
     const startedAt = state.startedAt || Date.now();
@@ -100,28 +158,17 @@ export function createPaperGraph(options: PaperGraphOptions) {
     if (state.tokens >= tokenBudget) return { status: "token_budget", statusDetail: `used ${state.tokens} tokens of a ${tokenBudget} budget` };
     let reply;
     try {
-      reply = await callModel(options.model, toMessages(state.messages), config, { at: startedAt + wallClockMs, wallClockMs });
+      reply = await callModel(model, toMessages(state.messages), config, { at: startedAt + wallClockMs, wallClockMs });
     } catch (err) {
       if (err instanceof WallClockError) return { status: "wall_clock", statusDetail: err.message, startedAt };
       throw err;
     }
-    const out: PaperMessage[] = [{ role: "assistant", content: reply.text, kind: "reply" }];
+    const kept = protocol.keep(reply.text);
+    const step = await protocol.step(kept);
     const update: PaperUpdate = { turns: state.turns + 1, tokens: state.tokens + reply.tokens, startedAt };
-    const action = parseFormattedAction(reply.text, options.format);
-    if (action.kind === "invalid") out.push({ role: "user", content: action.reason, kind: "invalid" });
-    else if (action.kind === "answer") {
-      const verdict = await options.check(action.answer);
-      Object.assign(update, { answer: action.answer, correct: verdict.correct, tolerant: verdict.tolerant });
-      if (verdict.correct) Object.assign(update, { status: "done" });
-      else out.push({ role: "user", content: WRONG, kind: "feedback" });
-    } else if (action.kind === "code") {
-      const result = await options.executor.execute(action.code, { timeoutMs: cellTimeoutMs });
-      out.push({ role: "user", content: formatObservation(result, limit), kind: "observation", error: result.status !== "ok" });
-    } else {
-      const { text, error } = await callTool(options.executor, action.tool, action.args, action.convert, cellTimeoutMs, limit);
-      out.push({ role: "user", content: text, kind: "observation", error });
-    }
-    return { ...update, messages: out };
+    if (step.answer !== undefined) Object.assign(update, { answer: step.answer });
+    if (step.verdict) Object.assign(update, { correct: step.verdict.correct, tolerant: step.verdict.tolerant }, step.verdict.correct ? { status: "done" } : {});
+    return { ...update, messages: [{ role: "assistant", content: kept, kind: "reply" }, ...step.messages] };
   };
 
   return new StateGraph(PaperState)

@@ -181,9 +181,10 @@ export function applyPolicy(configurable: Record<string, unknown>, policy: Serve
   const maxima = LimitsSchema.parse(policy.limits);
   const limits: LimitsInput = { approve: c.approve, context: c.limits.context, critic: c.limits.critic, vision: c.limits.vision };
   for (const key of NUMERIC_LIMITS) {
-    const max = maxima[key] as number;
+    const max = maxima[key] as number | undefined;
     const asked = c.limits[key] as number | undefined;
-    limits[key] = Math.min(asked ?? max, max);
+    // A limit with no default (tokenBudget) that the policy leaves unset: the caller's, if any.
+    limits[key] = max === undefined ? asked : Math.min(asked ?? max, max);
   }
   return { threadId: c.thread_id, models, executor, limits, tools: callerTools(c.tools, c.mcp, policy) };
 }

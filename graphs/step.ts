@@ -5,7 +5,7 @@
 import { Command, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import { WallClockError } from "../nodes/models/model-errors";
 import type { Cell } from "./state/cell";
-import type { CodeActStateValue, CodeActUpdate, Critique } from "./state/state";
+import { type CodeActStateValue, type CodeActUpdate, type Critique, markNodeOutput } from "./state/state";
 
 export type Node = (state: CodeActStateValue, config: LangGraphRunnableConfig) => Promise<CodeActUpdate>;
 
@@ -39,7 +39,8 @@ function after(state: CodeActStateValue, update: CodeActUpdate): CodeActStateVal
 
 /**
  * A node as a graph step: a model call cut off by the wall clock ends the run with that status
- * (checkpointed, like any other budget); only changed fields are written; and, given a route, the
+ * (checkpointed, like any other budget); only changed fields are written (and not parsed again:
+ * graphs/state/state.ts markNodeOutput); and, given a route, the
  * step returns Command({ update, goto }) instead of leaving the choice to a conditional edge, which
  * LangGraph evaluates as one more runnable on a fresh copy of the whole state every step. The route
  * functions (graphs/routing.ts) stay the single statement of the routing.
@@ -54,6 +55,7 @@ export function step(node: Node, route?: (state: CodeActStateValue) => string) {
       update = { status: "wall_clock", statusDetail: err.message };
     }
     const changes = onlyChanges(state, update);
+    markNodeOutput(changes);
     return route ? new Command({ update: changes, goto: route(after(state, changes)) }) : changes;
   };
 }

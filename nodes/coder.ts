@@ -24,8 +24,8 @@ import { currentRequest } from "../graphs/state/turns";
 /** The first budget the run has used up, if any. */
 export function exhaustedBudget(state: CodeActStateValue, limits: Limits): { status: RunStatus; detail: string } | undefined {
   if (state.iterations >= limits.maxIterations) return { status: "max_iterations", detail: `reached the limit of ${limits.maxIterations} coder turns` };
-  if (state.tokens >= limits.tokenBudget) return { status: "token_budget", detail: `used ${state.tokens} tokens of a ${limits.tokenBudget} budget` };
-  if (state.startedAt && Date.now() - state.startedAt > limits.wallClockMs) {
+  if (limits.tokenBudget !== undefined && state.tokens >= limits.tokenBudget) return { status: "token_budget", detail: `used ${state.tokens} tokens of a ${limits.tokenBudget} budget` };
+  if (limits.wallClockMs !== undefined && state.startedAt && Date.now() - state.startedAt > limits.wallClockMs) {
     return { status: "wall_clock", detail: `ran longer than the ${Math.round(limits.wallClockMs / 1000)} s wall-clock limit` };
   }
   return undefined;

@@ -42,8 +42,9 @@ export interface Deadline {
   wallClockMs: number;
 }
 
-/** The run's deadline; a run whose first node has not started yet starts now. */
-export function runDeadline(state: { startedAt: number }, limits: Limits): Deadline {
+/** The run's deadline, if it has a wall clock; a run whose first node has not started yet starts now. */
+export function runDeadline(state: { startedAt: number }, limits: Limits): Deadline | undefined {
+  if (limits.wallClockMs === undefined) return undefined;
   return { at: (state.startedAt || Date.now()) + limits.wallClockMs, wallClockMs: limits.wallClockMs };
 }
 

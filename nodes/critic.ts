@@ -65,7 +65,7 @@ export function criticNode(ctx: NodeContext) {
         new HumanMessage(prompt("critic_review", { situation, step: stepText })),
       ];
     }
-    const { value, tokens, calls } = await askForJson(
+    const { value, tokens, calls, problem } = await askForJson(
       ctx.models.critic,
       messages,
       VerdictSchema,
@@ -74,7 +74,9 @@ export function criticNode(ctx: NodeContext) {
       config,
       runDeadline(state, ctx.limits),
       "verdict",
+      "critic",
     );
+    if (problem) emit({ type: "invalid_output", reason: `${problem}; went on with "${value.verdict}"`, count: 1 });
     emit({ type: "critique", step: state.currentStep, verdict: value.verdict, feedback: value.feedback });
     const base: CodeActUpdate = {
       ...(added.length ? { messages: added } : {}),

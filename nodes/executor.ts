@@ -5,7 +5,7 @@ import type { Cell } from "../graphs/state/cell";
 import { writerOf } from "../graphs/state/events";
 import { ApprovalSchema, type ApprovalRequest, type CodeActStateValue, type CodeActUpdate } from "../graphs/state/state";
 import { artifactScope, type NodeContext } from "./context";
-import { rehydrate } from "./kernel/rehydrate";
+import { divergenceNote, rehydrate, type RehydrationReport } from "./kernel/rehydrate";
 import { type ArtifactScope, storeCellOutputs } from "../checkpoints/artifacts/cells";
 import type { CodeExecutor } from "../executors/types";
 import { formatObservation } from "./prompting/observation";
@@ -32,6 +32,40 @@ function kernelSync(executor: CodeExecutor): KernelSync {
   return s;
 }
 
+/**
+ * A rebuild started before the executor node needed it (see withKernelPrefetch): the cell it
+ * rebuilds up to, on which kernel, and how it went. Taken (once) by the executor node.
+ */
+interface Prefetch {
+  want: string | undefined;
+  job: Promise<{ report: RehydrationReport; generation: number | undefined } | undefined>;
+}
+const prefetched = new WeakMap<CodeExecutor, Prefetch>();
+
+/**
+ * Wraps a node that runs before the first action of a turn or a resume (planner, coder): when this
+ * executor's kernel is not yet at the state's last cell, it is started and rebuilt (inputs put,
+ * cells replayed) while the model thinks, instead of after it. The executor node takes the result
+ * and reports it as if it had rebuilt the kernel itself; it starts over when the state moved on.
+ */
+export function withKernelPrefetch<S extends Pick<CodeActStateValue, "cells" | "inputs">, R>(ctx: NodeContext, node: (state: S, config: LangGraphRunnableConfig) => Promise<R>) {
+  return (state: S, config: LangGraphRunnableConfig): Promise<R> => {
+    const k = kernelSync(ctx.executor);
+    const want = state.cells.at(-1)?.id;
+    // Only a kernel this process has not used yet: a used one is rebuilt by the node, after a restart.
+    if (state.cells.length && !k.used && k.syncedCellId !== want && !prefetched.has(ctx.executor)) {
+      const artifacts = artifactScope(ctx, config);
+      const job = (async () => {
+        await ensureInputs(ctx.executor, state.inputs, artifacts);
+        const report = await rehydrate(ctx.executor, state.cells, ctx.tools, artifacts);
+        return { report, generation: ctx.executor.generation };
+      })().catch(() => undefined); // the executor node rebuilds again, and reports what fails then
+      prefetched.set(ctx.executor, { want, job });
+    }
+    return node(state, config);
+  };
+}
+
 /** Records that the executor's current kernel has run everything up to `cellId`. */
 function markSynced(executor: CodeExecutor, cellId: string | undefined): void {
   synced.set(executor, { syncedCellId: cellId, used: true, generation: executor.generation });
@@ -45,16 +79,22 @@ export function executorNode(ctx: NodeContext) {
    * rebuilt from the state's cells before the action runs (kernel rehydration), in this one place.
    */
   const sync = async (cells: Cell[], emit: ReturnType<typeof writerOf>, artifacts: ArtifactScope | undefined): Promise<string[]> => {
-    const k = kernelSync(ctx.executor);
     const want = cells.at(-1)?.id;
-    if (want === k.syncedCellId) return [];
-    if (k.used) await ctx.executor.restart();
-    const report = await rehydrate(ctx.executor, cells, ctx.tools, artifacts);
+    const early = prefetched.get(ctx.executor);
+    prefetched.delete(ctx.executor);
+    const done = early && (await early.job);
+    let report = done && early.want === want && done.generation === ctx.executor.generation ? done.report : undefined;
+    const k = kernelSync(ctx.executor);
+    if (!report) {
+      if (want === k.syncedCellId) return [];
+      // A kernel that ran anything (cells, or a rebuild for another state) starts over.
+      if (k.used || early) await ctx.executor.restart();
+      report = await rehydrate(ctx.executor, cells, ctx.tools, artifacts);
+    }
     emit({ type: "rehydrated", replayed: report.replayed, failed: report.failed.length, diverged: report.diverged, durationMs: report.durationMs });
     markSynced(ctx.executor, want);
-    if (!report.diverged.length) return [];
-    const which = report.diverged.map((d) => `step ${d.step + 1}: before ${JSON.stringify(d.recorded)}, now ${JSON.stringify(d.replayed)}`).join("; ");
-    return [`The kernel was rebuilt by replaying earlier cells, and ${report.diverged.length} of them printed different output than before (${which}). Values you saw earlier may have changed: print again what you rely on.`];
+    const note = divergenceNote(report.diverged);
+    return note ? [note] : [];
   };
   return async (state: CodeActStateValue, config: LangGraphRunnableConfig): Promise<CodeActUpdate> => {
     // Taken first, before any await: ask_user() interrupts the run from within this node's context.
@@ -87,6 +127,8 @@ export function executorNode(ctx: NodeContext) {
     if (!kernelSync(ctx.executor).used && config.configurable?.__pregel_resuming === true && !ctx.limits.approve) {
       notes.push("This action was pending when the run stopped and ran again from its start on resume; tool calls it made before the stop (if any) ran again (at-least-once).");
     }
+    // A rebuild started early swaps the stdin handler to its recordings: nothing may touch it meanwhile.
+    await prefetched.get(ctx.executor)?.job;
     if (ctx.tools && ctx.executor.setStdinHandler) toolsInstalled ??= ctx.executor.start().then(() => ctx.executor.setStdinHandler!(ctx.tools));
     await toolsInstalled;
     // Before any replay: rebuilt cells read the same files the recorded ones did.
@@ -131,7 +173,7 @@ export function executorNode(ctx: NodeContext) {
       }
     }
     // A dead kernel, or one the executor restarted because an interrupt did not stop a runaway cell,
-    // is rebuilt at once from the earlier successful cells, so the agent can go on.
+    // is rebuilt at once from the earlier cells, so the agent can go on.
     if (!config.signal?.aborted) {
       if (result.status === "died") {
         markSynced(ctx.executor, "(died)");

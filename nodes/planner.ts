@@ -60,13 +60,15 @@ export function plannerNode(ctx: NodeContext) {
         config,
         runDeadline({ startedAt }, ctx.limits),
         "plan",
+        "planner",
       );
     } catch (err) {
       // The turn still begins (recorded, reset) when its plan outlives the wall clock: it ends with that status.
       if (!(err instanceof WallClockError) || !begun.started) throw err;
       return { ...begun.update, status: "wall_clock", statusDetail: err.message, startedAt };
     }
-    const { value, tokens, calls } = planned;
+    const { value, tokens, calls, problem } = planned;
+    if (problem) emit({ type: "invalid_output", reason: `${problem}; planned the request as one step`, count: 1 });
     emit({ type: "plan", steps: value.steps, replan: replanning });
     const turnMessages = (begun.update.messages ?? []) as Message[];
     return {

@@ -10,7 +10,8 @@ import type { StructuredToolInterface } from "@langchain/core/tools";
 import { z } from "zod";
 import type { StdinHandler, ToolCallRecord } from "../executors/types";
 import { boundedQuestion } from "../graphs/state/question";
-import { ToolRegistry } from "./registry";
+import { renameNote } from "./names";
+import { type ToolEntry, ToolRegistry } from "./registry";
 import { pythonParams, pythonStub } from "./schema-to-python";
 
 /** Marks an input() prompt as a tool request; anything else is a plain input() from user code. */
@@ -75,20 +76,20 @@ abstract class BridgeBase implements StdinHandler {
   prelude(): string {
     this.preludeSource ??= TEMPLATE.replace("__PREFIX__", JSON.stringify(TOOL_PREFIX))
       .replace("__QUESTION_PREFIX__", JSON.stringify(QUESTION_PREFIX))
-      .replace("__SIGNATURES__", JSON.stringify(this.registry.entries().map((e) => signatureLine(e.pythonName, e.tool))))
+      .replace("__SIGNATURES__", JSON.stringify(this.signatures()))
       .replace(
         "__STUBS__",
         this.registry
           .entries()
-          .map((e) => pythonStub({ toolName: e.tool.name, pythonName: e.pythonName, description: e.tool.description, schema: e.schema }))
+          .map((e) => pythonStub({ toolName: e.callName, pythonName: e.pythonName, description: e.tool.description, schema: e.schema }))
           .join("\n\n"),
       );
     return this.preludeSource;
   }
 
-  /** One line per tool, `name(params) — summary`, for prompts that tell the model what it can call. */
+  /** One line per tool, `name(params) — summary`, for prompts that tell the model what it can call (and a renamed tool's note). */
   signatures(): string[] {
-    return this.registry.entries().map((e) => signatureLine(e.pythonName, e.tool));
+    return this.registry.entries().map((e) => signatureLine(e));
   }
 
   async handleInput(prompt: string): Promise<{ reply: string; record?: ToolCallRecord }> {
@@ -123,11 +124,11 @@ abstract class BridgeBase implements StdinHandler {
   protected abstract question(question: string): QuestionReply;
 }
 
-function signatureLine(pythonName: string, tool: StructuredToolInterface): string {
-  const params = pythonParams(ToolRegistry.schemaOf(tool));
+function signatureLine(entry: ToolEntry): string {
+  const params = pythonParams(entry.schema);
   const args = params.map((p) => `${p.name}: ${p.annotation}${p.required ? "" : " = None"}`).join(", ");
-  const summary = tool.description.trim().split("\n")[0] ?? "";
-  return `${pythonName}(${args}) — ${summary}`;
+  const summary = entry.tool.description.trim().split("\n")[0] ?? "";
+  return `${entry.pythonName}(${args}) — ${summary}${entry.rename ? ` ${renameNote(entry.rename)}` : ""}`;
 }
 
 /** Runs the real tools. */

@@ -12,8 +12,10 @@ import { getDefaultEnvironment, StdioClientTransport } from "@modelcontextprotoc
 import { DynamicStructuredTool, type StructuredToolInterface } from "@langchain/core/tools";
 import type { McpConfig, McpServerConfig as ServerConfig } from "./mcp-config";
 import { ToolSourceError } from "./modules";
-import { pythonIdentifier } from "./schema-to-python";
+import { freeName, type Rename, sanitizeIdentifier } from "./names";
 import { boundToolResult, cleanText } from "./bounds";
+import { boundReplies } from "./mcp-stdio";
+import { killGroup, leadsGroup, ownGroup } from "./mcp-group";
 import { CodeActError } from "../errors";
 
 /** Start-up (spawn, handshake, tool list) of one server; a server that hangs must not hang the run. */
@@ -64,20 +66,27 @@ const LOAD_OPTIONS = { throwOnLoadError: true, prefixToolNameWithServerName: fal
  * itself): whatever happens during start-up, a timeout included, close() stops the child process.
  */
 async function startStdio(name: string, server: Extract<ServerConfig, { command: string }>): Promise<ServerTools> {
-  const transport = new StdioClientTransport({
-    command: server.command,
-    args: server.args,
-    // MCP's safe default environment (HOME, PATH, …) plus the config's: never this process's secrets.
-    env: { ...getDefaultEnvironment(), ...server.env },
-    cwd: server.cwd,
-    stderr: "inherit",
-  });
+  // MCP's safe default environment (HOME, PATH, …) plus the config's: never this process's secrets.
+  const env = { ...getDefaultEnvironment(), ...server.env };
+  const transport = new StdioClientTransport({ ...ownGroup(server.command, server.args, env, server.cwd), env, cwd: server.cwd, stderr: "inherit" });
+  boundReplies(transport);
   const client = new Client({ name: "codeact", version: "1" });
-  const close = () => client.close().catch(() => transport.close().catch(() => undefined));
+  let pid: number | null = null;
+  let group = false;
+  const close = async () => {
+    pid ??= transport.pid;
+    group ||= leadsGroup(pid);
+    await client.close().catch(() => transport.close().catch(() => undefined));
+    // What the server started and left running (a daemon it forked) goes with it.
+    if (group) killGroup(pid!);
+  };
   try {
     const tools = await withTimeout(
       (async () => {
         await client.connect(transport);
+        // Read while it runs: a server that dies later still leaves its group to stop.
+        pid = transport.pid;
+        group = leadsGroup(pid);
         return loadMcpTools(name, client as never, LOAD_OPTIONS);
       })(),
       START_TIMEOUT_MS,
@@ -127,6 +136,15 @@ export function mcpResultValue(content: unknown, artifact: unknown): unknown {
   return blocks.map((b) => (b?.type === "text" ? b.text : b));
 }
 
+/** A call's error as the model reads it: a server that is gone is said to be gone, not "Not connected". */
+function callFailure(server: string, err: unknown): string {
+  const why = reason(err);
+  if (/(^|: )(Not connected|Connection closed)$/i.test(why)) {
+    return `the MCP server "${cleanText(server)}" is no longer running (${why}): it exited or closed its connection, so its tools cannot be called for the rest of this run; carry on without them`;
+  }
+  return boundToolResult(why) as string;
+}
+
 /** The tool as the kernel sees it: a unique Python name, a clean description, a bounded result. */
 function kernelTool(server: string, original: StructuredToolInterface, name: string): StructuredToolInterface {
   let description = cleanText(original.description || "");
@@ -142,7 +160,7 @@ function kernelTool(server: string, original: StructuredToolInterface, name: str
         // As a tool call, so the answer keeps the artifact part (structured content) too.
         message = (await original.invoke({ type: "tool_call", id: `codeact-${name}`, name: original.name, args })) as typeof message;
       } catch (err) {
-        throw new CodeActError("tool", boundToolResult(reason(err)) as string);
+        throw new CodeActError("tool", callFailure(server, err));
       }
       return boundToolResult(mcpResultValue(message.content, message.artifact)) as never;
     },
@@ -150,26 +168,30 @@ function kernelTool(server: string, original: StructuredToolInterface, name: str
 }
 
 /**
- * Unique Python names: a tool keeps its own name when no other tool has it; names that collide
- * (across servers, or with `taken`) get the server's name in front ("github__search").
+ * Unique Python names: a tool keeps its own name when no other tool has it and the kernel does not
+ * keep it for itself (tools/names.ts); names that collide (across servers, or with `taken`) or are
+ * reserved get the server's name in front ("github__search", "files__open"), each with the reason.
  */
-export function assignToolNames(servers: { server: string; tools: { name: string }[] }[], taken: Iterable<string>): string[][] {
+export function assignToolNames(servers: { server: string; tools: { name: string }[] }[], taken: Iterable<string>): { name: string; rename?: Rename }[][] {
   const used = new Set(taken);
   const count = new Map<string, number>();
-  for (const s of servers) for (const t of s.tools) count.set(pythonIdentifier(t.name), (count.get(pythonIdentifier(t.name)) ?? 0) + 1);
+  for (const s of servers) for (const t of s.tools) count.set(sanitizeIdentifier(t.name), (count.get(sanitizeIdentifier(t.name)) ?? 0) + 1);
   return servers.map((s) =>
     s.tools.map((t) => {
-      const own = pythonIdentifier(t.name);
-      let name = count.get(own) === 1 && !used.has(own) ? own : pythonIdentifier(`${s.server}__${own}`);
-      for (let i = 2; used.has(name); i++) name = pythonIdentifier(`${s.server}__${own}_${i}`);
-      used.add(name);
-      return name;
+      const own = sanitizeIdentifier(t.name);
+      // Two servers offering the same name: neither keeps it, so neither depends on start-up order.
+      const shared = count.get(own)! > 1;
+      const named = freeName(t.name, `${s.server}__`, (id) => used.has(id) || (shared && id === own));
+      used.add(named.name);
+      return named;
     }),
   );
 }
 
 export interface McpTools {
   tools: StructuredToolInterface[];
+  /** For each tool (same order), why its name is not the server's, if it is not. */
+  renames: (Rename | undefined)[];
   /** Closes every client (stdio servers are stopped). Safe to call twice. */
   close(): Promise<void>;
 }
@@ -188,6 +210,6 @@ export async function connectMcp(config: McpConfig, taken: Iterable<string> = []
     throw new ToolSourceError(failed.map((e) => e.message).join("\n"));
   }
   const names = assignToolNames(ok, taken);
-  const tools = ok.flatMap((s, i) => s.tools.map((t, j) => kernelTool(s.server, t, names[i]![j]!)));
-  return { tools, close };
+  const tools = ok.flatMap((s, i) => s.tools.map((t, j) => kernelTool(s.server, t, names[i]![j]!.name)));
+  return { tools, renames: names.flat().map((n) => n.rename), close };
 }

@@ -1,20 +1,28 @@
 /**
  * The tools a kernel can call: LangChain tools by name, each with the Python name of its stub and
- * its JSON schema computed once (not on every call).
+ * its JSON schema computed once (not on every call). The Python names never replace the kernel's
+ * own (tools/names.ts): a reserved or already used name gets the `tool_` prefix, and the entry
+ * keeps the reason, for the model to read.
  */
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import { toJsonSchema } from "@langchain/core/utils/json_schema";
-import { type JsonSchema, pythonIdentifier } from "./schema-to-python";
+import type { JsonSchema } from "./schema-to-python";
+import { freeName, type Rename } from "./names";
 import { CodeActError } from "../errors";
 
 export interface ToolEntry {
   tool: StructuredToolInterface;
+  /** What the stub sends and the bridge looks up: the tool's name, unless an earlier tool has it. */
+  callName: string;
   pythonName: string;
   schema: JsonSchema;
+  /** Set when `pythonName` is not the tool's own name. */
+  rename?: Rename;
 }
 
 export class ToolRegistry {
   private readonly byName = new Map<string, ToolEntry>();
+  private readonly pythonNames = new Set<string>();
 
   constructor(tools: StructuredToolInterface[] = []) {
     for (const t of tools) this.add(t);
@@ -26,15 +34,21 @@ export class ToolRegistry {
     return schema.type === "object" || schema.properties ? schema : { type: "object", properties: { input: schema } };
   }
 
-  add(tool: StructuredToolInterface): void {
+  /** Adds a tool; `rename` says why its name was already changed by its source (MCP servers name theirs). */
+  add(tool: StructuredToolInterface, rename?: Rename): ToolEntry {
     if (!tool.name) throw new CodeActError("tool", "A tool without a name cannot be called from Python.");
-    if (this.byName.has(tool.name)) throw new CodeActError("tool", `Two tools are named "${tool.name}"; tool names must be unique.`);
-    const pythonName = pythonIdentifier(tool.name);
-    const clash = this.entries().find((e) => e.pythonName === pythonName);
-    if (clash) {
-      throw new CodeActError("tool", `Tools "${clash.tool.name}" and "${tool.name}" would both be the Python function ${pythonName}(); rename one.`);
+    // Different tools sharing a name are both kept (below); one tool twice is a mistake, said as such.
+    if (this.entries().some((e) => e.tool === tool)) {
+      throw new CodeActError("tool", `Two tools are named "${tool.name}" and they are the same tool: is its module given twice?`);
     }
-    this.byName.set(tool.name, { tool, pythonName, schema: ToolRegistry.schemaOf(tool) });
+    const named = freeName(tool.name, "tool_", (id) => this.pythonNames.has(id));
+    // Recorded calls name the tool by callName, so the first tool of a name keeps it (old threads replay).
+    let callName = tool.name;
+    for (let i = 2; this.byName.has(callName); i++) callName = `${tool.name}#${i}`;
+    const entry: ToolEntry = { tool, callName, pythonName: named.name, schema: ToolRegistry.schemaOf(tool), rename: named.rename ?? rename };
+    this.byName.set(callName, entry);
+    this.pythonNames.add(named.name);
+    return entry;
   }
 
   byToolName(name: string): ToolEntry | undefined {

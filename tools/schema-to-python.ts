@@ -4,6 +4,7 @@
  * can read `help(tool)` and call it like any Python function.
  */
 import { cleanText } from "./bounds";
+import { sanitizeIdentifier } from "./names";
 
 export interface JsonSchema {
   type?: string | string[];
@@ -22,18 +23,14 @@ export interface JsonSchema {
 const PY_KEYWORDS = new Set(
   "False None True and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield".split(" "),
 );
-/** Globals a tool function must not shadow: the prelude's own names and builtins code relies on. */
-const RESERVED_FUNCTIONS = new Set(["ToolError", "list_tools", "print", "input", "open", "len", "help", "type", "list", "dict", "str"]);
 
 /**
- * A valid, non-keyword Python identifier for `name` ("my-tool" → "my_tool", "class" → "class_").
- * Parameters may shadow builtins (they are local to the stub), functions may not.
+ * A parameter name as a valid, non-keyword Python identifier ("from" → "from_"). Parameters may
+ * shadow builtins (they are local to the stub); function names go through tools/names.ts.
  */
-export function pythonIdentifier(name: string, kind: "function" | "parameter" = "function"): string {
-  let id = name.replace(/[^A-Za-z0-9_]/g, "_");
-  if (!id || /^[0-9]/.test(id)) id = `_${id}`;
-  if (PY_KEYWORDS.has(id) || (kind === "function" && RESERVED_FUNCTIONS.has(id))) id = `${id}_`;
-  return id;
+export function pythonIdentifier(name: string): string {
+  const id = sanitizeIdentifier(name);
+  return PY_KEYWORDS.has(id) ? `${id}_` : id;
 }
 
 function literal(value: unknown): string {
@@ -95,7 +92,7 @@ export function pythonParams(schema: JsonSchema): PythonParam[] {
   const required = new Set(schema.required ?? []);
   const params = Object.entries(schema.properties ?? {}).map(([wire, prop]) => ({
     wire,
-    name: pythonIdentifier(wire, "parameter"),
+    name: pythonIdentifier(wire),
     annotation: pythonType(prop),
     required: required.has(wire),
     description: describe(prop),

@@ -6,7 +6,7 @@
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import { ToolBridge } from "./bridge";
 import { type McpConfig, readMcpConfigFile } from "./mcp-config";
-import { loadToolModule, ToolSourceError } from "./modules";
+import { checkToolModulePath, loadToolModule, ToolSourceError } from "./modules";
 import { ToolRegistry } from "./registry";
 
 export interface ToolSourceSpec {
@@ -26,10 +26,18 @@ export function hasToolSources(spec: ToolSourceSpec): boolean {
   return (spec.tools?.length ?? 0) > 0 || spec.mcp !== undefined;
 }
 
-/** Module tools first (their names are the user's and are kept), then MCP tools (renamed on collision). */
+/**
+ * Module tools first, in the order given (a later tool whose name is taken gets the `tool_` prefix),
+ * then MCP tools (the server's name in front on collision): the same sources always give the same names.
+ */
 export async function loadToolSources(spec: ToolSourceSpec, extra: StructuredToolInterface[] = []): Promise<LoadedTools> {
   const registry = new ToolRegistry(extra);
+  const seen = new Set<string>();
   for (const path of spec.tools ?? []) {
+    // Loaded twice, a module's tools would all come back prefixed: a mistake, not a collision.
+    const abs = checkToolModulePath(path);
+    if (seen.has(abs)) throw new ToolSourceError(`--tools ${path}: given twice; name each tool module once.`);
+    seen.add(abs);
     for (const t of await loadToolModule(path)) {
       try {
         registry.add(t);
@@ -46,7 +54,7 @@ export async function loadToolSources(spec: ToolSourceSpec, extra: StructuredToo
     const mcp = await connectMcp(config, registry.entries().map((e) => e.pythonName));
     close = mcp.close;
     try {
-      for (const t of mcp.tools) registry.add(t);
+      mcp.tools.forEach((t, i) => registry.add(t, mcp.renames[i]));
     } catch (err) {
       await mcp.close();
       throw err;

@@ -11,7 +11,10 @@ export async function checkPipIndex(env: NodeJS.ProcessEnv = process.env, timeou
   const index = pipIndexUrl(env);
   try {
     // Any HTTP answer means the index is there; only a failed connection is "unreachable".
-    await fetch(`${index}/pip/`, { method: "HEAD", signal: AbortSignal.timeout(timeoutMs), redirect: "manual" });
+    // fetch refuses a URL with user:token in it; whether the host answers needs no credentials.
+    const probe = new URL(`${index}/pip/`);
+    probe.username = probe.password = "";
+    await fetch(probe, { method: "HEAD", signal: AbortSignal.timeout(timeoutMs), redirect: "manual" });
   } catch (err) {
     const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
     const why = e.name === "TimeoutError" ? `no answer within ${Math.round(timeoutMs / 1000)} s` : (e.cause?.code ?? e.cause?.message ?? e.message ?? String(err));

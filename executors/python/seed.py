@@ -1,9 +1,10 @@
 # Reproducible randomness, so that a rebuilt kernel (resume, branch, a kernel that died) prints what
-# the recorded run printed. Rebuilding replays only the cells that succeeded, in order, so:
+# the recorded run printed. Rebuilding replays the cells in order, so:
 # - every kernel starts Python's `random` and NumPy's global generator from one fixed seed (NumPy is
 #   seeded when it is first imported, so kernels that never import it pay nothing at start);
-# - a cell that fails is not replayed, so afterwards the random state is put back to what it was
-#   before that cell, as if it had not run.
+# - after a cell that fails, the random state is put back to what it was before that cell. Replay
+#   once skipped failed cells; threads recorded then still replay to the same numbers, and a failed
+#   cell that fails again on replay leaves the same state either way.
 # A cell that seeds (`random.seed(...)`, `np.random.seed(...)`) keeps its seed for the cells after
 # it; `random.seed()` with no argument gives true randomness (and replay then reports the change).
 def _codeact_install_seeding(seed):

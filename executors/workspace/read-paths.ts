@@ -2,10 +2,11 @@
  * Inputs from the user's side: paths on this host (`--input`, a library caller's paths) read into
  * files, and bytes given under a name. Everything is checked before a byte is stored or put anywhere.
  */
-import { lstatSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { closeSync, lstatSync, openSync, readdirSync, readSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { checkInputBytes, checkInputFiles, type InputFile, InputError } from "./inputs";
-import { type InputLimits, inputLimitsFromEnv } from "./limits";
+import { humanSize, INPUT_LIMIT_ENV, type InputLimits, inputLimitsFromEnv } from "./limits";
+import { quotedName } from "./names";
 
 /** A library caller's input: a path (file or folder), or bytes under a name. */
 export type InputSource = string | { name: string; data: Uint8Array | string };
@@ -40,7 +41,36 @@ export function readInputPaths(paths: string[], limits: InputLimits = inputLimit
   }
   // Sizes first, from stat: a huge file is refused before a byte of it is read.
   checkInputFiles(found, limits);
-  return found.map((f) => ({ name: f.name, data: readFileSync(f.path) }));
+  // Then read with a cap all the same: stat can say less than there is (0 for /proc files, a file
+  // still growing), and an unbounded read would hold all of it in memory.
+  let room = limits.maxTotalBytes;
+  return found.map((f) => {
+    const data = readCapped(f.path, Math.min(limits.maxFileBytes, room));
+    if (!data && room >= limits.maxFileBytes) throw new InputError(`Input file ${quotedName(f.name)} is over the limit of ${humanSize(limits.maxFileBytes)} per file (its size shows only when read). Raise it with ${INPUT_LIMIT_ENV.file}=<megabytes>.`, "limit");
+    if (!data) throw new InputError(`The input files are over the limit of ${humanSize(limits.maxTotalBytes)} for all inputs of a run at ${quotedName(f.name)}. Raise it with ${INPUT_LIMIT_ENV.total}=<megabytes>.`, "limit");
+    room -= data.length;
+    return { name: f.name, data };
+  });
+}
+
+/** The file's bytes, or undefined once there are more than `max` (nothing past one chunk is read). */
+function readCapped(path: string, max: number): Buffer | undefined {
+  const fd = openSync(path, "r");
+  try {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      // Whole, aligned chunks: some /proc files refuse a read of an odd length.
+      const chunk = Buffer.allocUnsafe(1024 * 1024);
+      const n = readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) return Buffer.concat(chunks, total);
+      chunks.push(chunk.subarray(0, n));
+      total += n;
+      if (total > max) return undefined;
+    }
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Reads paths and takes bytes as given; checks names and sizes of all of them together. */

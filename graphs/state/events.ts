@@ -21,8 +21,11 @@ export type CodeActEvent =
       type: "rehydrated";
       replayed: number;
       failed: number;
-      /** Replayed cells whose output differs from the recorded run: first differing line of each. */
-      diverged: { cellId: string; step: number; recorded: string; replayed: string }[];
+      /**
+       * Replayed cells that did not do what the recorded run did: `ended` otherwise (recorded and
+       * replayed: how each ended) or printed other `output` (the first differing line of each).
+       */
+      diverged: { cellId: string; step: number; kind: "ended" | "output"; recorded: string; replayed: string }[];
       durationMs: number;
     }
   | { type: "self_debug"; step: number; attempt: number; error: string }

@@ -22,8 +22,17 @@ export const BudgetsSchema = z.object({
   maxInvalidOutputs: z.number().int().positive().default(3),
   maxReplans: z.number().int().min(0).default(2),
   cellTimeoutMs: z.number().int().positive().max(MAX_CELL_TIMEOUT_MS).default(120_000),
-  wallClockMs: z.number().int().positive().max(MAX_WALL_CLOCK_MS).default(60 * 60_000),
-  tokenBudget: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).default(2_000_000),
+  /**
+   * Time a turn may take in all; unset, no limit (it was one hour, which a long autonomous run of a
+   * slow model outlives). Each model call and each cell keeps its own timeout.
+   */
+  wallClockMs: z.number().int().positive().max(MAX_WALL_CLOCK_MS).optional(),
+  /**
+   * Model tokens a turn may use in total; unset, no limit. Compaction keeps each request within
+   * `contextTokens`, so a long run's total grows with its length: a default cap (it was 2,000,000)
+   * ended a 200-action run nobody had limited at action ~178.
+   */
+  tokenBudget: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
   /** Characters of a cell's output the coder sees as observation (head and tail kept). */
   observationChars: z.number().int().positive().default(4_000),
   /** Recent cells shown to the coder in full; older ones only by their code's first line. */

@@ -72,6 +72,46 @@ const append = <T>(current: T[], writes: T[]) => current.concat(writes);
  */
 const SNAPSHOT_EVERY = 10_000;
 
+/**
+ * Values a node of this graph returned (graphs/step.ts marks them). LangGraph re-parses every
+ * written field with zod, one async parse per field per step, cells and messages included: about a
+ * tenth of a step's overhead. A node's values are built from the schema's own types and come out of
+ * a parse unchanged (tests/graphs/node-outputs.test.ts checks that on a run through every node);
+ * what comes from outside (a run's input, updateState) is still parsed.
+ */
+const nodeOutputs = new WeakSet<object>();
+
+/** Marks a node's update: its object values skip the second parse. */
+export function markNodeOutput(update: Record<string, unknown>): void {
+  for (const key in update) {
+    const value = update[key];
+    if (value !== null && typeof value === "object") nodeOutputs.add(value);
+  }
+}
+
+/** For the test that a skipped parse would have changed nothing: sees each value not parsed again. */
+export const skippedParses: { observe?: (key: string, value: unknown) => void } = {};
+
+/** A schema's field parse, skipping the values a node returned. */
+function trustingNodeOutputs(validate: (data: Record<string, unknown>) => Promise<Record<string, unknown>>) {
+  return async <T>(data: T): Promise<T> => {
+    if (data === null || typeof data !== "object") return data;
+    const kept: Record<string, unknown> = {};
+    const rest: Record<string, unknown> = {};
+    let parse = false;
+    for (const [key, value] of Object.entries(data as Record<string, unknown>)) {
+      if (value !== null && typeof value === "object" && nodeOutputs.has(value)) {
+        kept[key] = value;
+        skippedParses.observe?.(key, value);
+      } else {
+        rest[key] = value;
+        parse = true;
+      }
+    }
+    return (parse ? Object.assign(kept, await validate(rest)) : kept) as T;
+  };
+}
+
 export const CodeActState = new StateSchema({
   /** The thread's first request. A later input (a follow-up) passes through here and is moved to `request`. */
   task: z.string(),
@@ -125,6 +165,7 @@ export const CodeActState = new StateSchema({
   /** Set when a person rejected the pending action in approval mode: it goes back to the coder. */
   rejected: z.boolean().default(false),
 });
+CodeActState.validateInput = trustingNodeOutputs(CodeActState.validateInput.bind(CodeActState));
 /** What a person decides about a code action in approval mode (the value to resume with). */
 export const ApprovalSchema = z.discriminatedUnion("action", [
   z.object({ action: z.literal("approve") }),

@@ -8,10 +8,10 @@
  * CODEACT_MODEL_TIMEOUT (seconds, default 120) limits each attempt of a call.
  */
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
-import { ChatOpenAI } from "@langchain/openai";
 import { z } from "zod";
 import { createProviderModel, parseModelSpec, providerUrlFromEnv } from "./providers";
 import { CodeActError } from "../../errors";
+import { openAIChat } from "./openai-chat";
 
 export const ROLES = ["planner", "coder", "critic"] as const;
 export type Role = (typeof ROLES)[number];
@@ -86,7 +86,7 @@ export function createRoleModels(config: ModelConfig = modelConfigFromEnv()): Ro
       return createProviderModel({ provider, name }, { ...ep, temperature: c.temperature, timeoutMs: c.timeoutMs, maxRetries: c.maxRetries });
     }
     if (!ep.apiKey && !ep.baseUrl) throw new CodeActError("model", NO_ENDPOINT);
-    return new ChatOpenAI({
+    return openAIChat({
       model: name,
       temperature: c.temperature,
       // Local servers (vLLM, Ollama) accept any key; the client insists on one being set.

@@ -3,7 +3,8 @@
  * OpenAI-compatible server) is asked with the provider's structured output (a JSON schema in
  * `response_format`); a server that refuses that gets the text-JSON path from then on. Replies are
  * parsed with zod, with one repair round when malformed, then a safe fallback so a bad reply never
- * ends a run.
+ * ends a run. The reply is read here in every case, never by the provider client's own JSON parse
+ * (nodes/models/openai-chat.ts): a reply a person would read as the right JSON is used.
  */
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { AIMessage, type BaseMessage, HumanMessage } from "@langchain/core/messages";
@@ -36,13 +37,17 @@ export async function askForJson<S extends z.ZodType>(
   config?: RunnableConfig,
   deadline?: Deadline,
   name = "reply",
-): Promise<{ value: z.output<S>; tokens: number; calls: number; repaired: boolean; fellBack: boolean; structured: boolean }> {
+  /** Who is asked ("planner", "critic"), for the problem told when the fallback is used. */
+  role = "model",
+): Promise<{ value: z.output<S>; tokens: number; calls: number; repaired: boolean; fellBack: boolean; structured: boolean; problem?: string }> {
   let tokens = 0;
   let calls = 0;
   let convo = messages;
   // By its type name, not instanceof: importing @langchain/openai here would load the OpenAI client
   // into every command that builds the graph (`codeact history` reads through it).
   let structured = model._llmType() === "openai" && !refused.has(model);
+  let last = "";
+  let lastProblem = "";
   for (let attempt = 0; attempt < 2; attempt++) {
     let reply;
     try {
@@ -56,6 +61,7 @@ export async function askForJson<S extends z.ZodType>(
     tokens += reply.tokens;
     calls++;
     let problem: string;
+    last = reply.text;
     try {
       const parsed = schema.safeParse(extractJson(reply.text));
       if (parsed.success) return { value: parsed.data, tokens, calls, repaired: attempt > 0, fellBack: false, structured };
@@ -63,7 +69,10 @@ export async function askForJson<S extends z.ZodType>(
     } catch (err) {
       problem = (err as Error).message;
     }
+    lastProblem = problem;
     convo = [...convo, new AIMessage(reply.text), new HumanMessage(`That reply could not be used (${problem}). Reply again with the JSON object only.`)];
   }
-  return { value: fallback(), tokens, calls, repaired: false, fellBack: true, structured };
+  const start = last.length > 200 ? `${last.slice(0, 200)}…` : last;
+  const problem = `The ${role}'s reply could not be read as its JSON ${name} after one repair request (${lastProblem}); it began: ${JSON.stringify(start)}`;
+  return { value: fallback(), tokens, calls, repaired: false, fellBack: true, structured, problem };
 }

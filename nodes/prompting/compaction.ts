@@ -10,7 +10,7 @@ import { HumanMessage } from "@langchain/core/messages";
 import type { EventWriter } from "../../graphs/state/events";
 import type { Message } from "../../graphs/state/message";
 import type { CodeActStateValue } from "../../graphs/state/state";
-import { activeMessages, compactionCut, requestChars, toChat } from "./conversation";
+import { activeMessages, compactionCut, cutMiddle, requestChars, toChat } from "./conversation";
 import { callModel, type NodeContext, planText, runDeadline } from "../context";
 import { digest } from "./digest";
 import { WallClockError } from "../models/model-errors";
@@ -25,6 +25,27 @@ const CHARS_PER_TOKEN = 4;
  * the conversation, so those requests stay within the budget too.
  */
 const INSTRUCTION_ROOM = 1_500;
+
+/** What the model's (or the digest's) summary may take at most. */
+const MAX_SUMMARY_CHARS = 12_000;
+/** A summary with less room than this says too little to be worth replacing anything. */
+const MIN_SUMMARY_CHARS = 500;
+/** The task and the current request as the summary repeats them (the kept turns may hold them whole). */
+const SUMMARY_REQUEST_CHARS = 4_000;
+
+/** The summary entry's text: the summary itself framed by the task, the current request and the plan. */
+function summaryContent(state: CodeActStateValue, replaced: number, text: string, fallback = ""): string {
+  return [
+    `Summary of the work so far (${replaced} earlier messages were compacted${fallback ? "; written without the model" : ""}):`,
+    `Task: ${cutMiddle(state.task, SUMMARY_REQUEST_CHARS)}`,
+    // A follow-up's request must outlive the compaction of the entry that brought it.
+    state.turn ? `Current request (turn ${state.turn + 1}): ${cutMiddle(currentRequest(state), SUMMARY_REQUEST_CHARS)}` : "",
+    text,
+    state.plan.length ? `Plan:\n${planText(state.plan, state.currentStep)}` : "",
+  ]
+    .filter(Boolean)
+    .join("\n\n");
+}
 
 export interface Compaction {
   summary: Message;
@@ -51,17 +72,25 @@ export async function compactIfNeeded(
   if (before + INSTRUCTION_ROOM <= ctx.limits.contextTokens * CHARS_PER_TOKEN) return undefined;
   const cut = compactionCut(messages, KEEP_REPLIES);
   if (cut === undefined) return undefined;
+  const replaced = view.length - (messages.length - cut);
+  const rendering = { cells: state.cells, limits: ctx.limits };
+  // A compaction must leave the request smaller: the summary gets fewer characters than it replaces.
+  const keptChars = requestChars(system, activeMessages(messages.slice(cut)), rendering);
+  // Measured with the longer header a digest gets, and the separator before the text.
+  const room = before - keptChars - summaryContent(state, replaced, "", "digest").length - 3;
+  if (room < MIN_SUMMARY_CHARS) return undefined;
   let text = "";
   let tokens = 0;
   let calls = 0;
   let fallback = "";
-  if (state.tokens + Math.ceil(before / CHARS_PER_TOKEN) >= ctx.limits.tokenBudget) fallback = "the token budget is nearly used up";
+  const budget = ctx.limits.tokenBudget;
+  if (budget !== undefined && state.tokens + Math.ceil(before / CHARS_PER_TOKEN) >= budget) fallback = "the token budget is nearly used up";
   else {
     try {
       // The summary request repeats the conversation as it stands, so it reuses the cached prefix.
-      const chat = [...toChat(system, view, { cells: state.cells, limits: ctx.limits, vision }), new HumanMessage(prompt("compact"))];
+      const chat = [...toChat(system, view, { ...rendering, vision }), new HumanMessage(prompt("compact"))];
       const reply = await callModel(ctx.models.coder, chat, config, runDeadline(state, ctx.limits));
-      text = reply.text.trim().slice(0, 12_000);
+      text = reply.text.trim();
       tokens = reply.tokens;
       calls = 1;
       if (!text) fallback = "the model's summary was empty";
@@ -71,19 +100,10 @@ export async function compactIfNeeded(
     }
   }
   if (fallback) text = digest(state.cells);
-  const replaced = view.length - (messages.length - cut);
-  const content = [
-    `Summary of the work so far (${replaced} earlier messages were compacted${fallback ? "; written without the model" : ""}):`,
-    `Task: ${state.task}`,
-    // A follow-up's request must outlive the compaction of the entry that brought it.
-    state.turn ? `Current request (turn ${state.turn + 1}): ${currentRequest(state)}` : "",
-    text,
-    state.plan.length ? `Plan:\n${planText(state.plan, state.currentStep)}` : "",
-  ]
-    .filter(Boolean)
-    .join("\n\n");
+  text = cutMiddle(text, Math.min(MAX_SUMMARY_CHARS, room));
+  const content = summaryContent(state, replaced, text, fallback);
   const summary: Message = { role: "user", kind: "summary", content, replaces: cut, ...(fallback ? { digest: true } : {}) };
-  const after = requestChars(system, activeMessages([...messages, summary]), { cells: state.cells, limits: ctx.limits });
+  const after = requestChars(system, activeMessages([...messages, summary]), rendering);
   emit({ type: "compaction", replaced, kept: messages.length - cut, charsBefore: before, charsAfter: after, digest: Boolean(fallback), ...(fallback ? { reason: fallback } : {}) });
   return { summary, tokens, calls };
 }

@@ -65,7 +65,28 @@ function renderObservation(cell: Cell, limits: Pick<Limits, "observationChars">)
 /** Renders entries for a request: observations from their cells, everything else as stored. */
 export interface Rendering {
   cells: Cell[];
-  limits: Pick<Limits, "observationChars">;
+  /** With `contextTokens`, no entry alone shows more than half of that budget (see `messageCap`). */
+  limits: Pick<Limits, "observationChars"> & Partial<Pick<Limits, "contextTokens">>;
+}
+
+/**
+ * Characters one entry may show: half the conversation's budget (about 4 a token). A bigger entry
+ * (a 120 KB follow-up, a pasted file) would fill every request, and no compaction could shrink
+ * it: the stored entry stays whole, the requests show its start and end.
+ */
+export function messageCap(limits: Rendering["limits"]): number {
+  return limits.contextTokens ? limits.contextTokens * 2 : Infinity;
+}
+
+/** `text` within `max` characters: its start and end, and a note in the middle saying how much was cut. */
+export function cutMiddle(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const keep = Math.max(0, max - 160);
+  const head = Math.ceil((keep * 2) / 3);
+  const tail = keep - head;
+  const cut = text.length - head - tail;
+  const note = `\n[… ${cut.toLocaleString("en")} of ${text.length.toLocaleString("en")} characters cut from the middle here, to fit the conversation; its start and end are shown …]\n`;
+  return `${text.slice(0, head)}${note}${tail ? text.slice(-tail) : ""}`;
 }
 
 function indexCells(cells: Cell[]): Map<string, Cell> {
@@ -73,7 +94,7 @@ function indexCells(cells: Cell[]): Map<string, Cell> {
 }
 
 function textOf(m: Message, byId: Map<string, Cell>, limits: Rendering["limits"]): string {
-  if (m.kind !== "observation" || m.content || !m.ref) return m.content;
+  if (m.kind !== "observation" || m.content || !m.ref) return cutMiddle(m.content, messageCap(limits));
   const cell = byId.get(m.ref);
   return cell ? observationText(cell, limits) : "Observation: (the output of this action is no longer available)";
 }
@@ -170,16 +191,18 @@ export interface ChatOptions extends Rendering {
  * Chat messages by entry, for entries shown as text: every request repeats the whole conversation,
  * and an entry's message changes only with the cell it shows or the output budget.
  */
-const chatMessages = new WeakMap<Message, { cell: Cell | undefined; chars: number; message: BaseMessage }>();
+const chatMessages = new WeakMap<Message, { cell: Cell | undefined; chars: number; cap: number; message: BaseMessage }>();
 
 function chatMessage(m: Message, byId: Map<string, Cell>, options: ChatOptions): BaseMessage {
   const cell = m.kind === "observation" && m.ref ? byId.get(m.ref) : undefined;
   const images = options.vision && cell ? imageParts(cell.result) : [];
   if (images.length) return new HumanMessage({ content: [{ type: "text", text: textOf(m, byId, options.limits) }, ...images] });
   const known = chatMessages.get(m);
-  if (known && known.cell === cell && known.chars === options.limits.observationChars) return known.message;
-  const message = m.role === "assistant" ? new AIMessage(m.content) : new HumanMessage(textOf(m, byId, options.limits));
-  chatMessages.set(m, { cell, chars: options.limits.observationChars, message });
+  const cap = messageCap(options.limits);
+  if (known && known.cell === cell && known.chars === options.limits.observationChars && known.cap === cap) return known.message;
+  const text = textOf(m, byId, options.limits);
+  const message = m.role === "assistant" ? new AIMessage(text) : new HumanMessage(text);
+  chatMessages.set(m, { cell, chars: options.limits.observationChars, cap, message });
   return message;
 }
 

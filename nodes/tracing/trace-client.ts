@@ -21,6 +21,8 @@ interface TraceSink {
   client: Client;
   stop: AbortController;
   broken?: string;
+  /** Where the client sends: read from the environment when it was made. */
+  endpoint: string;
 }
 
 let sink: TraceSink | undefined;
@@ -53,7 +55,7 @@ function foldLangSmithWarnings(): void {
 
 function createSink(): TraceSink {
   const stop = new AbortController();
-  const s = { stop } as TraceSink;
+  const s = { stop, endpoint: endpoint() } as TraceSink;
   const fetchImplementation = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     if (stop.signal.aborted) throw new Error(STOPPED);
     const signals = [stop.signal, AbortSignal.timeout(REQUEST_MS), ...(init?.signal ? [init.signal] : [])];
@@ -78,7 +80,8 @@ export function runTracer(): LangChainTracer {
     folded = true;
     foldLangSmithWarnings();
   }
-  sink ??= createSink();
+  // A process whose LANGSMITH_ENDPOINT changed between runs (a server, tests) sends to the new one.
+  if (sink?.endpoint !== endpoint()) sink = createSink();
   // A tracer per run (as LangChain makes one per call), all sending through the one bounded client.
   return new LangChainTracer({ client: sink.client });
 }

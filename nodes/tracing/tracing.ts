@@ -7,7 +7,7 @@
 import { awaitAllCallbacks } from "@langchain/core/callbacks/promises";
 import { getEnvironmentVariable } from "@langchain/core/utils/env";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
-import { traceable } from "langsmith/traceable";
+import { getCurrentRunTree, traceable } from "langsmith/traceable";
 import { flushSink } from "./trace-client";
 import type { ExecuteOptions, ExecutionResult } from "../../executors/types";
 
@@ -45,13 +45,49 @@ function summarize(result: ExecutionResult): Record<string, unknown> {
 
 export type Execute = (code: string, options: ExecuteOptions) => Promise<ExecutionResult>;
 
+/** What made a cell fail, as the run's error: the exception, a timeout or the kernel's death. */
+function cellError(result: ExecutionResult): string | undefined {
+  if (result.status === "ok") return undefined;
+  if (result.error) return `${result.error.ename}: ${result.error.evalue}`;
+  if (result.died) return `the kernel died (${result.died.reason}${result.died.detail ? `: ${result.died.detail}` : ""})`;
+  return `the cell ended with status ${result.status}`;
+}
+
+/**
+ * Tool calls answered with an error before the tool ran: no such tool, a malformed request, or
+ * arguments its schema refused (LangChain parses them before it starts the tool's run, so such a
+ * call leaves no trace of its own).
+ */
+const REFUSED = /^(Received tool input did not match expected schema|malformed tool request|no tool named)/;
+
+/** The refused calls of a cell as errored tool runs under its execute_code run. */
+async function traceRefusedCalls(result: ExecutionResult): Promise<void> {
+  const refused = result.toolCalls.filter((c) => c.error !== undefined && REFUSED.test(c.error) && !c.replayed);
+  if (!refused.length) return;
+  const parent = getCurrentRunTree(true);
+  if (!parent) return;
+  for (const call of refused) {
+    const child = parent.createChild({ name: call.name, run_type: "tool", inputs: { args: bounded(call.args) } });
+    await child.end(undefined, call.error);
+    await child.postRun();
+  }
+}
+
 /** Wraps a kernel execution as a LangSmith "tool" run named execute_code, when tracing is on. */
 export function tracedExecute(execute: Execute, metadata: Record<string, unknown>): Execute {
   if (!tracingEnabled()) return execute;
   // One traceable per call: its single argument is exactly the run's inputs ({ code }); the
   // options (a live output callback) stay out of the trace.
   return (code, options) =>
-    traceable(async (input: { code: string }) => execute(input.code, options), {
+    traceable(async (input: { code: string }) => {
+      const result = await execute(input.code, options);
+      await traceRefusedCalls(result);
+      // A failed cell returns (the agent reads its error); its run is marked failed all the same.
+      const error = cellError(result);
+      const run = error ? getCurrentRunTree(true) : undefined;
+      if (run) run.error = error;
+      return result;
+    }, {
       name: "execute_code",
       run_type: "tool",
       metadata,

@@ -64,7 +64,7 @@ describe.each(["sqlite", "postgres"] as const)("durability on %s", (kind) => {
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), "codeact-dur-"))));
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it("rehydration replays successful cells: variables are back, tools answered from the record", async () => {
+  it("rehydration replays the cells, the failed one too: variables are back, tools answered from the record", async () => {
     const { counter, bridge } = countingTool();
     const store = await openStore();
     try {
@@ -85,7 +85,7 @@ describe.each(["sqlite", "postgres"] as const)("durability on %s", (kind) => {
 
       const fresh = kernel();
       const report = await rehydrate(fresh, saved.cells, bridge);
-      expect(report).toMatchObject({ replayed: 2, skipped: 1, failed: [] });
+      expect(report).toMatchObject({ replayed: 3, skipped: 0, failed: [], diverged: [] });
       expect(counter.calls).toBe(1); // the card was not charged again
       const r = await fresh.execute("receipt, base, total");
       expect(r.results[0]?.data["text/plain"]).toBe("('r-1', 10, 20)");

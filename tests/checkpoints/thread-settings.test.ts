@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
+import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import { type CheckpointerConfig, checkSqliteFile, createCheckpointer } from "../../checkpoints/savers";
 import { copyThreadSettings, settingsChanges, type ThreadSettings, ThreadSettingsSchema } from "../../checkpoints/thread-settings";
 import { createTestDatabase, type TestDatabase } from "../helpers/postgres";
@@ -96,8 +97,9 @@ describe("thread settings in a SQLite file", () => {
 
   it("reads from a file opened read-only, including one written before settings existed, without changing it", async () => {
     const path = join(dir, "checkpoints.sqlite");
+    // A file of the plain saver, as written before settings existed (its tables and nothing else).
     const old = new Database(path);
-    old.exec("CREATE TABLE checkpoints (thread_id TEXT); CREATE TABLE writes (thread_id TEXT);");
+    await new SqliteSaver(old).getTuple({ configurable: { thread_id: "none" } });
     old.close();
     const before = readFileSync(path);
     const ro = await createCheckpointer({ kind: "sqlite", path, readOnly: true });

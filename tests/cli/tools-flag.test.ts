@@ -64,7 +64,7 @@ describe("codeact --tools", () => {
     expect(resumed.stderr).toContain(`--tools ${join(dir, "my-tools.ts")}`);
   }, 180_000);
 
-  it("a module without tools, a module that throws, two tools with one name, a missing file: one line naming the file, nothing started", async () => {
+  it("a module without tools, a module that throws, a module given twice, a missing file: one line naming the file, nothing started", async () => {
     writeFileSync(join(dir, "empty.ts"), "export const x: number = 1;\nexport function f() { return 2; }\n");
     writeFileSync(join(dir, "throws.ts"), 'throw new Error("no API key for the weather service");\nexport {};\n');
     writeFileSync(join(dir, "traj.json"), trajectory(["print(1)"]));
@@ -82,7 +82,7 @@ describe("codeact --tools", () => {
 
     const twice = await codeact(["run", "x", "--tools", "my-tools.ts", "--tools", "my-tools.ts", "--scripted", "traj.json", "--memory"], { CODEACT_HOME: dir }, { cwd: dir });
     expect(twice.code).toBe(EXIT_CODES.tool);
-    expect(twice.stderr).toContain('Two tools are named "convert-temperature"');
+    expect(twice.stderr).toContain("my-tools.ts: given twice; name each tool module once.");
 
     const missing = await run("nope.ts");
     expect(missing.code).toBe(EXIT_CODES.usage);

@@ -98,5 +98,24 @@ export function outputContract(name: string, kernel: () => CodeExecutor, opts: {
       const own = await ex.execute("import threading\nt = threading.Thread(target=lambda: print('own thread'))\nt.start(); t.join()");
       expect(own.stdout).toBe("own thread\n");
     });
+
+    // Last: on a kernel whose fd watcher died, the cells after it would all be slow.
+    it("forwards what subprocesses and os.write put on fd 1, invalid or split UTF-8 included, and keeps forwarding", async () => {
+      const accents = await ex.execute("import subprocess\nsubprocess.run(['python3', '-c', \"print('a' + '\\u00e9' * 3000)\"])", { timeoutMs: 60_000 });
+      expect(accents.status).toBe("ok");
+      expect(accents.stdout).toBe(`a${"\u00e9".repeat(3000)}\n`);
+      const invalid = await ex.execute("import os\nos.write(1, b'bad \\xff\\xfe bytes\\n')", { timeoutMs: 60_000 });
+      expect(invalid.stdout).toBe("bad \ufffd\ufffd bytes\n");
+      const alive = await ex.execute("import sys\nprint(sys.stdout.watch_fd_thread.is_alive(), sys.stderr.watch_fd_thread.is_alive())");
+      expect(alive.stdout).toBe("True True\n");
+      // More than the pipe holds (64 KB): it blocks for good unless the watcher drains it.
+      const big = await ex.execute(
+        "import subprocess\np = subprocess.run(['python3', '-c', \"import sys; sys.stdout.write('\\u00e9' * 300000)\"], timeout=30)\nprint('exit', p.returncode)",
+        { timeoutMs: 60_000 },
+      );
+      expect(big.status).toBe("ok");
+      expect(big.stdout).toMatch(/exit 0\n$/);
+      expect(big.stdout).toMatch(/^\u00e9+/);
+    }, 120_000);
   });
 }

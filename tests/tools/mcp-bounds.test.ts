@@ -5,7 +5,7 @@ import { assignToolNames, mcpResultValue } from "../../tools/mcp";
 import { pythonStub } from "../../tools/schema-to-python";
 
 describe("MCP tool names", () => {
-  it("keep their own Python name when unique; collisions across servers or with module tools get the server's name", () => {
+  it("keep their own Python name when unique and not the kernel's; collisions across servers or with module tools, and reserved names, get the server's name", () => {
     const names = assignToolNames(
       [
         { server: "github", tools: [{ name: "search" }, { name: "create-issue" }, { name: "print" }] },
@@ -13,14 +13,17 @@ describe("MCP tool names", () => {
       ],
       ["convert"],
     );
-    expect(names).toEqual([
-      ["github__search", "create_issue", "print_"],
+    expect(names.map((s) => s.map((n) => n.name))).toEqual([
+      ["github__search", "create_issue", "github__print"],
       ["web_search__search", "fetch", "web_search__convert"],
     ]);
+    expect(names[0]![2]!.rename).toEqual({ from: "print", why: "reserved" });
+    expect(names[1]![2]!.rename).toEqual({ from: "convert", why: "taken" });
+    expect(names[0]![1]!.rename).toBeUndefined();
   });
 
   it("two tools whose names differ only in punctuation still get distinct identifiers", () => {
-    expect(assignToolNames([{ server: "s", tools: [{ name: "a-b" }, { name: "a.b" }] }], [])).toEqual([["s__a_b", "s__a_b_2"]]);
+    expect(assignToolNames([{ server: "s", tools: [{ name: "a-b" }, { name: "a.b" }] }], []).map((s) => s.map((n) => n.name))).toEqual([["s__a_b", "s__a_b_2"]]);
   });
 });
 

@@ -46,16 +46,16 @@ await server.connect(new StdioServerTransport());
 }
 `;
 
-/** Writes the stdio server into `dir` (with node_modules linked so its imports resolve) and returns its path. */
-export function writeStdioServer(dir: string): string {
+/** Writes a stdio server (the fixture's, or `source`) into `dir` (with node_modules linked so its imports resolve) and returns its path. */
+export function writeStdioServer(dir: string, source = STDIO_SERVER, name = "server.mjs"): string {
   mkdirSync(dir, { recursive: true });
   try {
     symlinkSync(join(root, "node_modules"), join(dir, "node_modules"), "dir");
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
   }
-  const file = join(dir, "server.mjs");
-  writeFileSync(file, STDIO_SERVER);
+  const file = join(dir, name);
+  writeFileSync(file, source);
   return file;
 }
 

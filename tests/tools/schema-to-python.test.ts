@@ -27,14 +27,13 @@ describe("JSON schema → Python", () => {
     expect(pythonType({})).toBe("Any");
   });
 
-  it("makes safe identifiers", () => {
+  it("makes safe parameter names (they may shadow builtins: they are local to the stub)", () => {
     expect(pythonIdentifier("get-weather")).toBe("get_weather");
     expect(pythonIdentifier("class")).toBe("class_");
-    expect(pythonIdentifier("from", "parameter")).toBe("from_");
+    expect(pythonIdentifier("from")).toBe("from_");
     expect(pythonIdentifier("3d")).toBe("_3d");
-    expect(pythonIdentifier("print")).toBe("print_");
-    expect(pythonIdentifier("input", "parameter")).toBe("input");
-    expect(pythonIdentifier("type", "parameter")).toBe("type");
+    expect(pythonIdentifier("input")).toBe("input");
+    expect(pythonIdentifier("type")).toBe("type");
   });
 
   it("writes a stub with required parameters first, optional ones defaulting to None, and a docstring", () => {
@@ -74,10 +73,15 @@ describe("JSON schema → Python", () => {
     expect(compiles(prelude)).toEqual({ ok: true, err: "" });
   });
 
-  it("refuses duplicate tool names and Python name clashes", () => {
+  it("gives duplicate tool names and Python name clashes distinct names, the first keeping its own", () => {
     const a = tool(async () => 1, { name: "a-b", description: "", schema: z.object({}) });
     const b = tool(async () => 1, { name: "a_b", description: "", schema: z.object({}) });
-    expect(() => new ToolRegistry([a, a])).toThrow(/unique/);
-    expect(() => new ToolRegistry([a, b])).toThrow(/a_b\(\)/);
+    const a2 = tool(async () => 2, { name: "a-b", description: "", schema: z.object({}) });
+    expect(new ToolRegistry([a, a2]).entries().map((e) => [e.callName, e.pythonName])).toEqual([["a-b", "a_b"], ["a-b#2", "tool_a_b"]]);
+    expect(() => new ToolRegistry([a, a])).toThrow(/the same tool/);
+    expect(new ToolRegistry([a, b]).entries().map((e) => [e.callName, e.pythonName, e.rename])).toEqual([
+      ["a-b", "a_b", undefined],
+      ["a_b", "tool_a_b", { from: "a_b", why: "taken" }],
+    ]);
   });
 });

@@ -69,6 +69,32 @@ describe("LangSmith tracing", () => {
     expect(receiver.requests.some((r) => r.includes("/runs"))).toBe(true);
   }, 60_000);
 
+  it("a failed cell and a tool call its schema refused are traced as errors with their message", async () => {
+    receiver = await startLangSmithReceiver();
+    Object.assign(process.env, { LANGSMITH_TRACING: "true", LANGSMITH_ENDPOINT: receiver.url, LANGSMITH_API_KEY: "test-key", LANGSMITH_PROJECT: "codeact-test" });
+    const { tools } = scripted();
+    const models = {
+      planner: new ScriptedChatModel({ script: ['{"steps": [{"description": "check stock", "doneCriterion": "printed"}]}'] }),
+      coder: new ScriptedChatModel({
+        script: ["<execute>\ntry:\n    stock_level(sku=5)\nexcept Exception as e:\n    print('refused', type(e).__name__)\nprint(1 / 0)\n</execute>", "<solution>none</solution>"],
+      }),
+      critic: new ScriptedChatModel({ script: ['{"verdict": "done", "answer": "none"}'] }),
+    };
+    const graph = createCodeActGraph({ models, executor, tools, checkpointer: new MemorySaver() });
+    const state = await runCodeAct(graph, "How many A-1 are in stock?", { threadId: "traced-errors" });
+    expect(state.cells[0]!.result).toMatchObject({ status: "error", stdout: expect.stringContaining("refused") });
+    const find = (name: string) => [...receiver.runs.values()].filter((r) => r.name === name);
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && (find("execute_code").every((r) => !r.end_time) || find("stock_level").every((r) => !r.end_time))) await new Promise((r) => setTimeout(r, 100));
+    const exec = find("execute_code")[0]!;
+    expect(exec.error).toBe("ZeroDivisionError: division by zero");
+    expect(exec.outputs).toMatchObject({ status: "error" });
+    const refused = find("stock_level")[0]!;
+    expect(refused).toMatchObject({ run_type: "tool", parent_run_id: exec.id, inputs: { args: { sku: 5 } } });
+    expect(refused.error).toMatch(/^Received tool input did not match expected schema/);
+    expect(refused.end_time).toBeTruthy();
+  }, 60_000);
+
   it("an unreachable endpoint neither fails nor stalls a run", async () => {
     const port = await new Promise<number>((resolve) => {
       const s = createServer().listen(0, "127.0.0.1", () => {
