@@ -69,12 +69,9 @@ export function registerThreads(program: Command): void {
   storeOptions(program.command("history").argument("<thread>", "thread id").description("a run's checkpoints: id, node, step, summary")).action(async (thread: string, flags: StoreFlags) => {
     checkThreadId(thread);
     const { threadHistory } = require("../graphs/threads") as typeof import("../graphs/threads");
-    const history = await withStore(flags, (s) => threadHistory(s.saver, thread), true);
-    if (flags.json) return console.log(JSON.stringify(history));
-    // Every turn's request and what came of it, then the checkpoints.
-    const { turnsText } = require("./turns-text") as typeof import("./turns-text");
-    console.log(await withStore(flags, (s) => turnsText(s.saver, thread), true));
-    console.log(table(history.map((h) => ({ checkpoint: h.checkpointId, step: h.step, next: h.next.join(",") || "(end)", summary: inert(h.summary.slice(0, 90)) }))));
+    if (flags.json) return console.log(JSON.stringify(await withStore(flags, (s) => threadHistory(s.saver, thread), true)));
+    const { historyText } = require("./turns-text") as typeof import("./turns-text");
+    console.log(await withStore(flags, (s) => historyText(s.saver, thread), true));
   });
 
   storeOptions(program.command("settings").argument("<thread>", "thread id").description("the settings a thread runs with, and every change to them")).action(async (thread: string, flags: StoreFlags) => {

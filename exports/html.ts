@@ -10,7 +10,7 @@ import type { Cell } from "../graphs/state/cell";
 import { inert } from "./inert";
 import { isBase64 } from "./media";
 import { humanSize } from "../executors/workspace/limits";
-import { type ThreadView, threadView, turnEntries, type ViewCell, type ViewCompaction, type ViewEntry, type ViewTurn } from "./view";
+import { type ThreadView, threadView, turnEntries, unplacedCritiques, type ViewCell, type ViewCompaction, type ViewDecision, type ViewEntry, type ViewTurn } from "./view";
 
 // Every attribute this page writes is double-quoted, so escaping " is enough to stay inside one.
 const esc = (s: unknown) => String(s ?? "").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
@@ -24,7 +24,8 @@ const CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; frame
 const STYLE = `body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
 pre{background:#f6f8fa;padding:.8rem;overflow-x:auto;border-radius:6px}pre.out{background:#fff;border-left:3px solid #ccc}
 pre.err{background:#fff5f5;border-left:3px solid #d33}.cell{margin:1.2rem 0}.meta{color:#777;font-size:.85em}
-img{max-width:100%}iframe{width:100%;border:1px solid #ddd;min-height:8rem}`;
+img{max-width:100%}iframe{width:100%;border:1px solid #ddd;min-height:8rem}.note{border-left:3px solid #88a;padding-left:.6rem}
+.del{background:#ffecec}.add{background:#eaffea}`;
 
 const image = (mime: string, base64: string) => `<img alt="figure" src="data:${mime};base64,${esc(base64.replace(/\s/g, ""))}">`;
 
@@ -68,6 +69,7 @@ function cellHtml(cell: ViewCell, files: Map<string, Buffer>, threadId: string):
   if (r.stderr) outs.push(`<pre class="err">${text(r.stderr)}</pre>`);
   for (const o of r.results) outs.push(output(o.data));
   if (r.error) outs.push(`<pre class="err">${text(r.error.traceback.join("\n") || `${r.error.ename}: ${r.error.evalue}`)}</pre>`);
+  for (const q of cell.questions) outs.push(`<p class="note">Asked: ${text(q.question)}<br>Answer: ${text(q.answer)}</p>`);
   outs.push(fileLinks(cell.files, files, threadId));
   return `<div class="cell"><p class="meta">step ${cell.step + 1}${cell.attempt ? `, self-debug attempt ${cell.attempt}` : ""} — ${text(r.status)}, ${Math.round(r.durationMs)} ms</p><pre><code>${text(cell.code)}</code></pre>${outs.join("")}</div>`;
 }
@@ -75,10 +77,26 @@ function cellHtml(cell: ViewCell, files: Map<string, Buffer>, threadId: string):
 const compaction = (c: ViewCompaction) =>
   `<section class="cell"><h3>Context compacted</h3><p class="meta">The coder's older turns were replaced by ${c.digest ? "a digest written without the model" : "a summary written by the model"}:</p><pre class="out">${text(c.summary)}</pre></section>`;
 
-/** One view entry (a person's decisions are not shown: the page is what ran). */
+const DIFF_CLASS = { " ": "", "-": "del", "+": "add" } as const;
+
+/** A person's decision, where it was taken. */
+function decisionHtml(d: ViewDecision): string {
+  if (d.decision === "approved") return `<p class="note meta">A person approved the next cell before it ran.</p>`;
+  if (d.decision === "edited") {
+    const diff = d.diff ? `<pre>${d.diff.map((l) => `<span class="${DIFF_CLASS[l.op]}">${l.op} ${text(l.text)}</span>`).join("\n")}</pre>` : `<p class="meta">(the proposed code was not recorded)</p>`;
+    return `<div class="note"><p>A person edited the next cell before it ran (− proposed, + ran):</p>${diff}</div>`;
+  }
+  if (d.decision === "rejected") return `<p class="note">A person rejected the proposed action${d.feedback ? `: ${text(d.feedback)}` : "."}</p>`;
+  if (d.decision === "replaced") return `<div class="note"><p>The pending action's code was replaced (branch):</p><pre>${text(d.code)}</pre></div>`;
+  return `<p class="note">Instruction from the user: ${text(d.text)}</p>`;
+}
+
+/** One view entry: what ran, and what was decided, judged and asked around it. */
 function entryHtml(entry: ViewEntry, files: Map<string, Buffer>, threadId: string): string[] {
   if (entry.kind === "compaction") return [compaction(entry)];
-  return entry.kind === "cell" ? [cellHtml(entry, files, threadId)] : [];
+  if (entry.kind === "critique") return [`<p class="note">Critic on step ${entry.step + 1}: <b>${text(entry.verdict)}</b>${entry.feedback ? ` — ${text(entry.feedback)}` : ""}</p>`];
+  if (entry.kind === "decision") return [decisionHtml(entry)];
+  return [cellHtml(entry, files, threadId)];
 }
 
 const outcome = (t: ViewTurn, h: string) => (t.answer ? `<${h}>Answer</${h}><pre>${text(t.answer)}</pre>` : `<${h}>No answer</${h}><p>${text(t.status)}: ${text(t.statusDetail)}</p>`);
@@ -102,7 +120,8 @@ export function viewHtml(view: ThreadView, files: Map<string, Buffer> = new Map(
     for (const e of turnEntries(turn)) parts.push(...entryHtml(e, files, threadId));
     if (!turn.current) parts.push(outcome(turn, "h3"));
   }
-  if (view.critiques.length) parts.push(`<h2>Critiques</h2><ul>${view.critiques.map((c) => `<li>step ${c.step + 1}: <b>${text(c.verdict)}</b> ${text(c.feedback)}</li>`).join("")}</ul>`);
+  const unplaced = unplacedCritiques(view);
+  if (unplaced.length) parts.push(`<h2>Critiques</h2><ul>${unplaced.map((c) => `<li>step ${c.step + 1}: <b>${text(c.verdict)}</b> ${text(c.feedback)}</li>`).join("")}</ul>`);
   parts.push(outcome(turns.at(-1)!, "h2"));
   parts.push(fileLinks(view.answerFiles, files, threadId));
   return `<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="${CSP}"><meta name="referrer" content="no-referrer"><title>${text(view.task.slice(0, 80))}</title><style>${STYLE}</style></head><body>${parts.join("\n")}</body></html>\n`;

@@ -8,7 +8,7 @@ import type { Cell } from "../graphs/state/cell";
 import type { CodeActStateValue } from "../graphs/state/state";
 import { humanSize } from "../executors/workspace/limits";
 import { imageMime } from "./files";
-import { type ThreadView, threadView, type ViewCell, type ViewCompaction, type ViewEntry, type ViewTurn } from "./view";
+import { type ThreadView, threadView, unplacedCritiques, type ViewCell, type ViewCompaction, type ViewDecision, type ViewEntry, type ViewTurn } from "./view";
 
 /**
  * Run text (task, plan, critiques, answer) is hostile. Jupyter sanitises the HTML of markdown in a
@@ -82,13 +82,29 @@ function codeCell(cell: ViewCell, turn: number): nb.ICodeCell {
   } as nb.ICodeCell;
 }
 
-/** One view entry as notebook cells (a person's decisions are not shown: the notebook is what ran). */
-function entryCells(entry: ViewEntry, turn: number, files: Map<string, Buffer>, threadId: string): nb.ICell[] {
+const DIFF_MARK = { " ": "&nbsp;&nbsp;", "-": "−", "+": "+" } as const;
+
+/** A person's decision as Markdown (the diff line by line, each line escaped so it shows as typed). */
+function decisionMarkdown(d: ViewDecision): string {
+  if (d.decision === "approved") return "*A person approved the next cell before it ran.*";
+  if (d.decision === "edited") {
+    const diff = d.diff ? `\n\n${d.diff.map((l) => `${DIFF_MARK[l.op]} ${mdName(l.text)}`).join("  \n")}` : " (the proposed code was not recorded)";
+    return `**A person edited the next cell before it ran** (− proposed, + ran):${diff}`;
+  }
+  if (d.decision === "rejected") return `**A person rejected the proposed action**${d.feedback ? `: ${text(d.feedback)}` : "."}`;
+  if (d.decision === "replaced") return `**The pending action's code was replaced** (branch):\n\n${text(d.code).split("\n").map((l) => `> ${l}`).join("\n")}`;
+  return `**Instruction from the user:** ${text(d.text)}`;
+}
+
+/** One view entry as notebook cells: what ran, and what was decided, judged and asked around it. */
+function entryCells(entry: ViewEntry, turn: number, files: Map<string, Buffer>, threadId: string, n: number): nb.ICell[] {
   if (entry.kind === "compaction") return [markdown(`compaction-${entry.index}`, compactionMarkdown(entry))];
-  if (entry.kind !== "cell") return [];
+  if (entry.kind === "critique") return [markdown(`critique-${turn}-${n}`, `**Critic** on step ${entry.step + 1}: **${entry.verdict}**${entry.feedback ? ` — ${text(entry.feedback)}` : ""}`)];
+  if (entry.kind === "decision") return [markdown(`decision-${turn}-${n}`, decisionMarkdown(entry))];
   const i = entry.index;
   const kept = filesCell(entry.files, `files-${i}`, files, threadId);
-  return [...(entry.attempt > 0 ? [markdown(`debug-${i}`, `*Self-debug attempt ${entry.attempt}*`)] : []), codeCell(entry, turn), ...(kept ? [kept] : [])];
+  const asked = entry.questions.length ? [markdown(`questions-${i}`, entry.questions.map((q) => `**Asked:** ${text(q.question)}  \n**Answer:** ${text(q.answer)}`).join("\n\n"))] : [];
+  return [...(entry.attempt > 0 ? [markdown(`debug-${i}`, `*Self-debug attempt ${entry.attempt}*`)] : []), codeCell(entry, turn), ...asked, ...(kept ? [kept] : [])];
 }
 
 export function toNotebook(state: CodeActStateValue, threadId: string, files: Map<string, Buffer> = new Map()): nb.INotebookContent {
@@ -108,19 +124,25 @@ export function viewNotebook(view: ThreadView, files: Map<string, Buffer> = new 
       cells.push(markdown(`turn-${turn.index}`, `## Turn ${turn.index + 1}: ${text(turn.request.split("\n")[0]!)}\n\n${text(turn.request)}`));
       if (turn.current && view.plan.length) cells.push(planCell());
     }
-    for (const e of turn.before) cells.push(...entryCells(e, turn.index, files, threadId));
+    let k = 0; // entry ids within the turn
+    for (const e of turn.before) cells.push(...entryCells(e, turn.index, files, threadId, k++));
     for (const step of turn.steps) {
       // The heading stands right above the step's first cell; what came before that cell, above it.
-      const first = step.entries.findIndex((e) => e.kind === "cell");
+      // (A person's decision on that cell stays with it, under the heading.)
+      const at = step.entries.findIndex((e) => e.kind === "cell");
+      const cell = step.entries[at] as ViewCell | undefined;
+      const before = step.entries[at - 1];
+      const first = cell && before?.kind === "decision" && "cell" in before && before.cell === cell.index ? at - 1 : at;
       step.entries.forEach((e, n) => {
-        if (n === first) cells.push(markdown(`step-${(e as ViewCell).index}`, `### Step ${step.step + 1}${step.description ? `: ${text(step.description)}` : ""}`));
-        cells.push(...entryCells(e, turn.index, files, threadId));
+        if (n === first) cells.push(markdown(`step-${cell!.index}`, `### Step ${step.step + 1}${step.description ? `: ${text(step.description)}` : ""}`));
+        cells.push(...entryCells(e, turn.index, files, threadId, k++));
       });
     }
     if (!turn.current) cells.push(markdown(`answer-${turn.index}`, turnOutcome(turn)));
   }
-  if (view.critiques.length) {
-    cells.push(markdown("critiques", `## Critiques\n\n${view.critiques.map((c) => `- step ${c.step + 1}: **${c.verdict}**${c.feedback ? ` — ${text(c.feedback)}` : ""}`).join("\n")}`));
+  const unplaced = unplacedCritiques(view);
+  if (unplaced.length) {
+    cells.push(markdown("critiques", `## Critiques\n\n${unplaced.map((c) => `- step ${c.step + 1}: **${c.verdict}**${c.feedback ? ` — ${text(c.feedback)}` : ""}`).join("\n")}`));
   }
   cells.push(markdown("answer", view.answer ? `## Answer\n\n${text(view.answer)}` : `## No answer\n\nThe run ended with status **${view.status}**. ${text(view.statusDetail)}`));
   const named = filesCell(view.answerFiles, "answer-files", files, threadId);

@@ -9,11 +9,8 @@ import { resolve } from "node:path";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { z } from "zod";
 import { type CheckpointerConfig, createCheckpointer } from "../checkpoints/savers";
-import { readThreadState, threadIds } from "../graphs/threads";
-import { DockerJupyterExecutor } from "../executors/docker";
-import { createPaperGraph, type PaperStateValue } from "../graphs/paper";
+import { openThread, readPaperState, readThreadState, threadIds } from "../graphs/threads";
 import { formatObservation } from "../nodes/prompting/observation";
-import { ScriptedChatModel } from "../nodes/models/scripted-model";
 import { threadView, turnEntries, viewCells } from "./view";
 import { CodeActError, settingLabel } from "../errors";
 
@@ -43,19 +40,11 @@ function tidy(messages: Trajectory["messages"]): Trajectory["messages"] {
   return out;
 }
 
-function paperReader(saver: BaseCheckpointSaver) {
-  return createPaperGraph({ model: new ScriptedChatModel({ script: [] }), executor: new DockerJupyterExecutor(), format: "code", check: async () => ({ correct: false, tolerant: false }), checkpointer: saver });
-}
-
-/** True when the thread was written by the paper agent (its channels differ from the graph's). */
-async function isPaperThread(saver: BaseCheckpointSaver, threadId: string): Promise<boolean> {
-  const tuple = await saver.getTuple({ configurable: { thread_id: threadId } });
-  return Boolean(tuple && "format" in (tuple.checkpoint.channel_values ?? {}));
-}
-
 export async function readTrajectory(saver: BaseCheckpointSaver, threadId: string): Promise<Trajectory> {
-  if (await isPaperThread(saver, threadId)) {
-    const s = (await paperReader(saver).getState({ configurable: { thread_id: threadId } })).values as PaperStateValue;
+  // Listed once for both reads.
+  const reader = await openThread(saver, threadId);
+  const s = await readPaperState(reader, threadId);
+  if (s) {
     return {
       threadId,
       messages: tidy(s.messages.map((m) => ({ role: m.role, content: m.content }))),
@@ -63,7 +52,7 @@ export async function readTrajectory(saver: BaseCheckpointSaver, threadId: strin
       succeeded: s.correct,
     };
   }
-  const view = threadView(await readThreadState(saver, threadId), threadId);
+  const view = threadView(await readThreadState(reader, threadId), threadId);
   const messages: Trajectory["messages"] = [];
   // Every turn: its request, its actions and observations, its answer (a follow-up is the next user message).
   for (const turn of view.turns) {

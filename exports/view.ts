@@ -4,15 +4,16 @@
  * page and the trajectory export render this, so each reads the state in one agreed way. Plain
  * JSON data (the web page receives it as is).
  *
- * Where the state records no position, the view does not invent one: critiques carry only their
- * step (not their turn or cell), so they stay one list for the thread; an approval without an edit
- * leaves no trace in the state, so only edits and rejections are decisions here.
+ * Where the state records no position, the view does not invent one: a critique from a thread
+ * written before critiques recorded their turn and cell stays in `critiques` only, and a cell from
+ * before approvals were recorded shows an edit without its diff and no plain approval.
  */
 import type { ExecutionResult } from "../executors/types";
 import type { CellFile } from "../graphs/state/cell";
 import type { Message } from "../graphs/state/message";
 import type { CodeActStateValue, Critique, PlanStep, RunStatus } from "../graphs/state/state";
 import { allTurns } from "../graphs/state/turns";
+import { type DiffLine, lineDiff } from "./diff";
 
 export interface ViewCell {
   kind: "cell";
@@ -44,15 +45,27 @@ export interface ViewCompaction {
   summary: string;
 }
 
-/** A person's say on an action, other than letting it run as proposed. */
+/** A person's say on an action. */
 export type ViewDecision =
+  /** Approved as proposed (approval mode), just before the cell that ran it. */
+  | { kind: "decision"; decision: "approved"; cell: number }
+  /** Edited, then run: `proposed` → the cell's code, as a line diff (absent for threads before the proposal was kept). */
+  | { kind: "decision"; decision: "edited"; cell: number; proposed?: string; diff?: DiffLine[] }
   | { kind: "decision"; decision: "rejected"; feedback: string }
   /** A branch replaced the pending action's code (`codeact branch --code`). */
   | { kind: "decision"; decision: "replaced"; code: string }
   /** An instruction given during a turn (`codeact branch --instruction`, a server input to a running thread). */
   | { kind: "decision"; decision: "instruction"; text: string };
 
-export type ViewEntry = ViewCell | ViewCompaction | ViewDecision;
+/** The critic's verdict on the step, where it was given. */
+export interface ViewCritique {
+  kind: "critique";
+  step: number;
+  verdict: Critique["verdict"];
+  feedback: string;
+}
+
+export type ViewEntry = ViewCell | ViewCompaction | ViewDecision | ViewCritique;
 
 /** Consecutive cells of one plan step, with what happened between them. */
 export interface ViewStep {
@@ -94,7 +107,7 @@ export interface ThreadView {
   /** The run's input files (bytes in the artifact store or the checkpoint, never here). */
   inputs: { name: string; size: number; sha256: string }[];
   turns: ViewTurn[];
-  /** Every critique in order (the state records no turn or cell for one). */
+  /** Every critique in order; those with a position (turn, cells before it) are also inline. */
   critiques: Critique[];
   /** Files under /workspace that the accepted answer names. */
   answerFiles: CellFile[];
@@ -123,8 +136,14 @@ interface Event {
   afterCells: number;
   /** The plan step the coder was on (from the conversation's plan entries), when known. */
   step?: number;
-  entry: ViewCompaction | ViewDecision;
+  /** The turn it belongs to, when recorded: one given as a turn ended stays in that turn. */
+  turn?: number;
+  entry: ViewCompaction | ViewDecision | ViewCritique;
 }
+
+/** Critiques that recorded where they were given (older ones did not). */
+const critiqueEvents = (state: CodeActStateValue): Event[] =>
+  (state.critiques ?? []).flatMap((c) => (c.afterCells === undefined ? [] : [{ afterCells: c.afterCells, step: c.step, turn: c.turn, entry: { kind: "critique" as const, step: c.step, verdict: c.verdict, feedback: c.feedback } }]));
 
 /** The conversation's events in order, each with where it happened. */
 function conversationEvents(state: CodeActStateValue): Event[] {
@@ -145,6 +164,12 @@ function conversationEvents(state: CodeActStateValue): Event[] {
   const pending = state.rejected && state.observation ? REJECTED.exec(state.observation) : null;
   if (pending) out.push({ afterCells: state.cells.length, step: state.currentStep, entry: { kind: "decision", decision: "rejected", feedback: pending[1] ?? "" } });
   return out;
+}
+
+/** What a person decided about the cell before it ran, when recorded. */
+function cellDecision(cell: CodeActStateValue["cells"][number], index: number): ViewDecision | undefined {
+  if (cell.edited) return { kind: "decision", decision: "edited", cell: index, ...(cell.proposed !== undefined ? { proposed: cell.proposed, diff: lineDiff(cell.proposed, cell.code) } : {}) };
+  return cell.approved ? { kind: "decision", decision: "approved", cell: index } : undefined;
 }
 
 function viewCell(cell: CodeActStateValue["cells"][number], index: number): ViewCell {
@@ -194,6 +219,8 @@ export function threadView(state: CodeActStateValue, threadId: string): ThreadVi
         step = { step: cell.step, ...(s ? { description: s.description, doneCriterion: s.doneCriterion } : {}), entries: [] };
         turn.steps.push(step);
       }
+      const decision = cellDecision(cell, i);
+      if (decision) step.entries.push(decision);
       step.entries.push(viewCell(cell, i));
       stepOfCell[i] = step;
     }
@@ -202,13 +229,23 @@ export function threadView(state: CodeActStateValue, threadId: string): ThreadVi
   // that belongs to the step before stays after that step's last cell. One after the thread's last
   // cell ends the last turn; a turn without cells holds its events in `before`.
   const inTurn = (p: number) => ranges.findIndex((r) => r.firstCell <= p && p < r.endCell);
-  for (const { afterCells: p, step, entry } of conversationEvents(state)) {
+  // At the same point a critique comes first: the critic judges a cell before anything else happens.
+  const events = [...critiqueEvents(state), ...conversationEvents(state)].sort((a, b) => a.afterCells - b.afterCells);
+  for (const { afterCells: p, step, turn: at, entry } of events) {
+    // Given as its turn ended (after the turn's last cell): the end of that turn.
+    const ended = at !== undefined && turns[at] && !(ranges[at]!.firstCell <= p && p < ranges[at]!.endCell) ? turns[at] : undefined;
+    if (ended) {
+      (ended.steps.at(-1)?.entries ?? ended.before).push(entry);
+      continue;
+    }
     const n = p < cells.length ? inTurn(p) : -1;
     const turn = n >= 0 ? turns[n]! : turns.at(-1)!;
     const group = n >= 0 ? stepOfCell[p] : undefined;
     const previous = n >= 0 ? (p > ranges[n]!.firstCell ? stepOfCell[p - 1] : undefined) : turn.steps.at(-1);
     if (group && !(previous && previous !== group && step !== group.step)) {
-      group.entries.splice(group.entries.findIndex((e) => e.kind === "cell" && e.index === p), 0, entry);
+      // Before the cell, and before the person's decision that let it run.
+      const at = group.entries.findIndex((e) => (e.kind === "cell" && e.index === p) || (e.kind === "decision" && "cell" in e && e.cell === p));
+      group.entries.splice(at, 0, entry);
     } else (previous?.entries ?? turn.before).push(entry);
   }
   return {
@@ -227,6 +264,9 @@ export function threadView(state: CodeActStateValue, threadId: string): ThreadVi
     cellCount: cells.length,
   };
 }
+
+/** Critiques from threads written before critiques recorded where they were given: not inline, listed apart. */
+export const unplacedCritiques = (view: ThreadView): Critique[] => view.critiques.filter((c) => c.afterCells === undefined);
 
 /** Every entry of a turn in the order it happened. */
 export const turnEntries = (turn: ViewTurn): ViewEntry[] => [...turn.before, ...turn.steps.flatMap((s) => s.entries)];

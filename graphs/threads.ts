@@ -1,8 +1,12 @@
 /** Reading a thread's state without running anything: for export, history and status commands. */
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
+import type { CheckpointTuple } from "@langchain/langgraph-checkpoint";
 import { threadGraph } from "./codeact";
+import { isPaperCheckpoint, paperAsState, paperThreadGraph } from "./paper-thread";
+import type { PaperStateValue } from "./paper";
+import { ThreadReader } from "./thread-reader";
 import type { Cell } from "./state/cell";
-import { compactionsOf } from "./state/message";
+import type { Message } from "./state/message";
 import type { CodeActStateValue } from "./state/state";
 import type { RunFacts } from "../checkpoints/lock";
 import { runFactsOf } from "../checkpoints/run-facts";
@@ -35,12 +39,36 @@ function readableCells(cells: unknown[] | undefined): Cell[] {
   });
 }
 
-export async function readThreadState(saver: BaseCheckpointSaver, threadId: string): Promise<CodeActStateValue> {
+/**
+ * The thread's checkpoints listed once (see graphs/thread-reader.ts), to read its state, its
+ * history or both: pass the reader as the saver to each and the thread is read one time.
+ */
+export async function openThread(saver: BaseCheckpointSaver, threadId: string): Promise<ThreadReader> {
   checkThreadId(threadId);
-  const snapshot = await threadGraph(saver).getState({ configurable: { thread_id: threadId } });
-  const values = snapshot.values as CodeActStateValue;
+  return ThreadReader.open(saver, threadId, (latest) => graphFor(saver, latest).channels);
+}
+
+/** The graph whose channels wrote the thread: the paper agent's, or the CodeAct graph's. */
+function graphFor(saver: BaseCheckpointSaver, latest: CheckpointTuple | undefined) {
+  return isPaperCheckpoint(latest) ? paperThreadGraph(saver) : threadGraph(saver);
+}
+
+/** A thread's values as the full graph's state (a paper thread's converted: graphs/paper-thread.ts). */
+const stateOf = (reader: ThreadReader, values: unknown) => (isPaperCheckpoint(reader.latest) ? paperAsState(values as PaperStateValue) : (values as CodeActStateValue));
+
+export async function readThreadState(saver: BaseCheckpointSaver, threadId: string): Promise<CodeActStateValue> {
+  const reader = await openThread(saver, threadId);
+  const snapshot = await graphFor(reader, reader.latest).getState({ configurable: { thread_id: threadId } });
+  const values = snapshot.values && (snapshot.values as { task?: string }).task ? stateOf(reader, snapshot.values) : undefined;
   if (!values || !values.task) throw new CodeActError("not_found", `No run with thread id "${threadId}" in this checkpoint store.`, LIST_THREADS);
   return { ...values, cells: readableCells(values.cells) };
+}
+
+/** The paper agent's own state when the thread is one (its conversation as the model saw it), else undefined. */
+export async function readPaperState(saver: BaseCheckpointSaver, threadId: string): Promise<PaperStateValue | undefined> {
+  const reader = await openThread(saver, threadId);
+  if (!isPaperCheckpoint(reader.latest)) return undefined;
+  return (await paperThreadGraph(reader).getState({ configurable: { thread_id: threadId } })).values as PaperStateValue;
 }
 
 export type { ThreadSummary };
@@ -95,12 +123,32 @@ export interface HistoryEntry {
   summary: string;
 }
 
+/**
+ * Summaries in a conversation, each entry counted once across a thread's snapshots: a snapshot's
+ * conversation is a prefix of the next one's, sharing its entries, so counting each anew would
+ * cost the thread's length squared.
+ */
+function compactionCounter(): (messages: Message[] | undefined) => number {
+  const upTo = new WeakMap<Message, number>(); // an entry → the summaries up to it, itself included
+  return (messages = []) => {
+    let i = messages.length - 1;
+    while (i >= 0 && !upTo.has(messages[i]!)) i--;
+    let n = i >= 0 ? upTo.get(messages[i]!)! : 0;
+    for (let j = i + 1; j < messages.length; j++) {
+      if (messages[j]!.kind === "summary") n++;
+      upTo.set(messages[j]!, n);
+    }
+    return n;
+  };
+}
+
 /** A thread's checkpoints, oldest first, each with what had just happened. */
 export async function threadHistory(saver: BaseCheckpointSaver, threadId: string): Promise<HistoryEntry[]> {
-  checkThreadId(threadId);
   const entries: HistoryEntry[] = [];
-  for await (const snap of threadGraph(saver).getStateHistory({ configurable: { thread_id: threadId } })) {
-    const v = snap.values as CodeActStateValue;
+  const reader = await openThread(saver, threadId);
+  const compactions = compactionCounter();
+  for await (const snap of graphFor(reader, reader.latest).getStateHistory({ configurable: { thread_id: threadId } })) {
+    const v = stateOf(reader, snap.values);
     // The input checkpoint holds only the pending task (no state yet); the next one, with the task and
     // the planner next, is where "from the beginning" starts. Listing both would offer one point twice.
     if (!v.task && snap.next.includes("__start__")) continue;
@@ -111,7 +159,7 @@ export async function threadHistory(saver: BaseCheckpointSaver, threadId: string
       last?.files?.length ? `files ${last.files.map((f) => f.path.replace(/^outputs\//, "")).join(", ")}` : "",
       last ? `${v.cells.length} cells, last ${last.result.status}: ${last.code.split("\n")[0]!.slice(0, 50)}` : "",
       v.pendingAction ? `pending ${v.pendingAction.kind}` : "",
-      compactionsOf(v.messages).length ? `context compacted ${compactionsOf(v.messages).length}×` : "",
+      compactions(v.messages) ? `context compacted ${compactions(v.messages)}×` : "",
       v.status && v.status !== "running" ? `status ${v.status}` : "",
     ]
       .filter(Boolean)

@@ -85,7 +85,7 @@ export function criticNode(ctx: NodeContext) {
       ...(ctx.limits.context === "conversation" ? { observation: "" } : {}),
       tokens: state.tokens + tokens,
       modelCalls: (state.modelCalls ?? 0) + calls,
-      critiques: { step: state.currentStep, verdict: value.verdict, feedback: value.feedback },
+      critiques: { step: state.currentStep, verdict: value.verdict, feedback: value.feedback, turn: state.turn ?? 0, afterCells: state.cells.length },
       pendingAction: null,
     };
     if (value.verdict === "done") {

@@ -106,6 +106,7 @@ export function executorNode(ctx: NodeContext) {
     if (action?.kind !== "code") throw new Error("executor reached without a code action (routing bug)");
     let code = action.code;
     let edited = false;
+    const proposed = code;
     if (ctx.limits.approve) {
       // The run stops here until resumed with Command({ resume: Approval }); on resume the node
       // starts again and interrupt() returns the decision, so nothing below runs twice.
@@ -188,7 +189,8 @@ export function executorNode(ctx: NodeContext) {
       step: state.currentStep,
       attempt: state.debugAttempts,
       code,
-      ...(edited ? { edited: true } : {}),
+      ...(edited ? { edited: true, proposed } : {}),
+      ...(ctx.limits.approve ? { approved: true } : {}),
       result,
       ...(notes.length ? { notes } : {}),
       ...(questions.answers.length ? { answers: questions.answers } : {}),

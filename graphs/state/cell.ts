@@ -20,6 +20,10 @@ export const CellSchema = z.object({
   code: z.string(),
   /** True when a person edited the code in approval mode before it ran. */
   edited: z.boolean().optional(),
+  /** The code as the agent proposed it, when a person edited it (absent in threads before it was recorded). */
+  proposed: z.string().optional(),
+  /** A person approved the action in approval mode before it ran (as proposed, or as edited). */
+  approved: z.boolean().optional(),
   result: ExecutionResultSchema,
   /** Notes from the host that the agent saw with this cell (a rebuilt kernel that diverged, a rerun). */
   notes: z.array(z.string()).optional(),

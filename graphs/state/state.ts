@@ -27,6 +27,9 @@ export const CritiqueSchema = z.object({
   step: z.number().int(),
   verdict: z.enum(["next", "replan", "done"]),
   feedback: z.string().default(""),
+  /** Where it happened: the turn, and how many cells the thread had run (absent in threads before these were recorded). */
+  turn: z.number().int().nonnegative().optional(),
+  afterCells: z.number().int().nonnegative().optional(),
 });
 export type Critique = z.infer<typeof CritiqueSchema>;
 

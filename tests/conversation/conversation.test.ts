@@ -103,7 +103,8 @@ describe("the coder's conversation", () => {
       critic: [verdict("done", "", "done")],
     });
     const budget = 1_500; // tokens, about 6,000 characters
-    const { state, events, byRole } = await run(server, { contextTokens: budget });
+    const saver = new MemorySaver();
+    const { state, events, byRole } = await run(server, { contextTokens: budget }, "fake-model", { checkpointer: saver, threadId: "compact" });
     expect(state.status).toBe("done");
     const compactions = events.filter((e) => e.type === "compaction");
     expect(compactions.length).toBeGreaterThanOrEqual(2);
@@ -115,6 +116,11 @@ describe("the coder's conversation", () => {
     expect(md.filter((m) => m.startsWith("### Context compacted"))).toHaveLength(compactions.length);
     expect(md.join("\n")).toContain("> SUMMARY-ONE");
     expect(toHtml(state, "t")).toContain("<h3>Context compacted</h3>");
+    // `codeact history` counts the compactions each checkpoint had seen, from none to all of them.
+    const counts = (await threadHistory(saver, "compact")).map((h) => Number(/context compacted (\d+)×/.exec(h.summary)?.[1] ?? 0));
+    expect(counts.at(-1)).toBe(compactions.length);
+    expect(counts).toEqual([...counts].sort((a, b) => a - b));
+    expect(new Set(counts).size).toBe(compactions.length + 1);
     expect(summaries[1]!.content).toMatch(/written without the model[\s\S]*In the kernel: .*v\d/);
     const coder = byRole("coder");
     const i = coder.findIndex((r) => textOf(r.messages[1]!.content).includes("SUMMARY-ONE"));
