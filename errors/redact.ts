@@ -28,10 +28,14 @@ export function urlWithoutSecrets(value: string): string {
 
 export const MASK = "***";
 
-/** `scheme://userinfo@`: the userinfo ends at the first `/`, `?`, `#` or space. */
-const USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@'"<>]+)@/gi;
-/** `?name=value` or `&name=value` anywhere in a text; the value ends where a URL or a sentence would. */
-const PARAM = /([?&;])([^\s=&?#'"<>]+)=([^\s&#'"<>)\]]*)/g;
+/** `scheme://userinfo@`: the userinfo ends at the first `/`, `?`, `#` or space (or a JSON escape). */
+const USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@'"<>\\]+)@/gi;
+/**
+ * `?name=value` or `&name=value` anywhere in a text; the value ends where a URL or a sentence would,
+ * or at a backslash (a JSON or Python escape, which must survive). Names are URL parameter names only,
+ * so `data:image/png;base64,…=` (a `;` then base64) is never taken for one.
+ */
+const PARAM = /([?&;])([\w.%[\]-]+)=([^\s&#'"<>)\]\\]*)/g;
 
 /**
  * The text with every credential inside a URL masked: `user:pass@` becomes `user:***@` (the user
@@ -54,4 +58,33 @@ function safeDecode(s: string): string {
   } catch {
     return s;
   }
+}
+
+/**
+ * Every string inside a JSON-like value redacted (exports, traces): the same shape back, objects
+ * and arrays copied only where something changed.
+ */
+export function redactDeep<T>(value: T): T {
+  if (typeof value === "string") return redactSecrets(value) as T;
+  if (Array.isArray(value)) {
+    const out = value.map((v) => redactDeep(v));
+    return (out.some((v, i) => v !== value[i]) ? out : value) as T;
+  }
+  // A class instance that serializes itself (a LangChain message in a trace) is redacted as it will
+  // be sent: its JSON form, kept only where something changed.
+  if (value && typeof value === "object" && typeof (value as { toJSON?: unknown }).toJSON === "function") {
+    const json = (value as unknown as { toJSON: () => unknown }).toJSON();
+    const redacted = redactDeep(json);
+    return (redacted !== json ? redacted : value) as T;
+  }
+  if (value && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+    let changed = false;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      out[k] = redactDeep(v);
+      changed ||= out[k] !== v;
+    }
+    return (changed ? out : value) as T;
+  }
+  return value;
 }

@@ -13,6 +13,7 @@ import { openThread, readPaperState, readThreadState, threadIds } from "../graph
 import { formatObservation } from "../nodes/prompting/observation";
 import { threadView, turnEntries, viewCells } from "./view";
 import { CodeActError, settingLabel } from "../errors";
+import { redactDeep } from "../errors/redact";
 
 const Role = z.enum(["system", "user", "assistant"]);
 export const OpenAIChatRecordSchema = z.strictObject({
@@ -109,7 +110,7 @@ export async function exportTrajectories(
   const store = await createCheckpointer(checkpointer);
   try {
     if (thread) {
-      const record = toRecord(await readTrajectory(store.saver, thread), schema);
+      const record = redactDeep(toRecord(await readTrajectory(store.saver, thread), schema));
       const path = resolve(out ?? `${thread}.${format}.json`);
       writeFileSync(path, `${JSON.stringify(record, null, 1)}\n`);
       return { path, count: 1 };
@@ -118,7 +119,7 @@ export async function exportTrajectories(
     for (const id of await threadIds(store.saver)) {
       // A thread that cannot be read as a run (empty, foreign) is not a conversation: skip it.
       const trajectory = await readTrajectory(store.saver, id).catch(() => undefined);
-      if (trajectory && matches(trajectory, where)) lines.push(JSON.stringify(toRecord(trajectory, schema)));
+      if (trajectory && matches(trajectory, where)) lines.push(JSON.stringify(redactDeep(toRecord(trajectory, schema))));
     }
     const path = resolve(out ?? `trajectories-${where}.jsonl`);
     writeFileSync(path, lines.map((l) => `${l}\n`).join(""));

@@ -8,6 +8,7 @@
  * written before critiques recorded their turn and cell stays in `critiques` only, and a cell from
  * before approvals were recorded shows an edit without its diff and no plain approval.
  */
+import { redactDeep } from "../errors/redact";
 import type { ExecutionResult } from "../executors/types";
 import type { CellFile } from "../graphs/state/cell";
 import type { Message } from "../graphs/state/message";
@@ -248,7 +249,8 @@ export function threadView(state: CodeActStateValue, threadId: string): ThreadVi
       group.entries.splice(at, 0, entry);
     } else (previous?.entries ?? turn.before).push(entry);
   }
-  return {
+  // A view is what leaves the process (history, exports, the page): credentials inside URLs are masked.
+  return redactDeep({
     threadId,
     task: state.task,
     status: state.status,
@@ -262,7 +264,7 @@ export function threadView(state: CodeActStateValue, threadId: string): ThreadVi
     critiques: state.critiques ?? [],
     answerFiles: state.answerFiles ?? [],
     cellCount: cells.length,
-  };
+  });
 }
 
 /** Critiques from threads written before critiques recorded where they were given: not inline, listed apart. */

@@ -8,6 +8,7 @@
 import { LangChainTracer } from "@langchain/core/tracers/tracer_langchain";
 import { getEnvironmentVariable } from "@langchain/core/utils/env";
 import { Client } from "langsmith";
+import { redactDeep } from "../../errors/redact";
 
 /** A trace request longer than this is given up (traces are small; a live endpoint answers in well under it). */
 const REQUEST_MS = Number(process.env.CODEACT_TRACE_REQUEST_MS ?? 5_000);
@@ -68,7 +69,8 @@ function createSink(): TraceSink {
       throw new Error(STOPPED);
     }
   };
-  s.client = new Client({ fetchImplementation: fetchImplementation as typeof fetch, timeout_ms: REQUEST_MS });
+  // Traces leave the process: credentials inside URLs are masked as everywhere else.
+  s.client = new Client({ fetchImplementation: fetchImplementation as typeof fetch, timeout_ms: REQUEST_MS, hideInputs: redactDeep, hideOutputs: redactDeep });
   return s;
 }
 

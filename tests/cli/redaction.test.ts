@@ -9,6 +9,9 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CodeActError, redactSecrets } from "../../errors";
+import { redactDeep } from "../../errors/redact";
+import { HumanMessage } from "@langchain/core/messages";
+import { threadView } from "../../exports/view";
 import { checkPipIndex } from "../../executors/image/pip-index";
 import { codeact, trajectory } from "./helpers";
 
@@ -31,6 +34,30 @@ describe("redactSecrets", () => {
     ["http://h/?x=1&X-Amz-Signature=ff00&access_token=t", "http://h/?x=1&X-Amz-Signature=***&access_token=***"],
     ["nothing to hide: http://h/v1?model=gpt and a@b.c", "nothing to hide: http://h/v1?model=gpt and a@b.c"],
   ])("%s", (text, want) => expect(redactSecrets(text)).toBe(want));
+
+  it("leaves base64 data URLs and JSON escapes intact", () => {
+    const png = `data:image/png;base64,${Buffer.from("sig=key pass\u0000".repeat(50)).toString("base64")}`;
+    expect(redactSecrets(png)).toBe(png);
+    const json = JSON.stringify({ url: "http://h/?token=abc", next: 'say "hi"' });
+    expect(JSON.parse(redactSecrets(json))).toEqual({ url: "http://h/?token=***", next: 'say "hi"' });
+    expect(redactSecrets("<a href=\"http://h/?a=1&amp;api_key=K\">")).toBe("<a href=\"http://h/?a=1&amp;api_key=***\">");
+  });
+
+  it("redactDeep masks every string of a value (exports, traces), a message by its JSON form, and keeps what has none", () => {
+    const plain = { a: ["x", { b: 1 }], c: null };
+    expect(redactDeep(plain)).toBe(plain);
+    expect(redactDeep({ a: ["see http://u:p4ss@h/", 2] })).toEqual({ a: ["see http://u:***@h/", 2] });
+    const msg = new HumanMessage("fetch https://h/v1?access_token=T0K");
+    expect(JSON.stringify(redactDeep({ messages: [[msg]] }))).not.toContain("T0K");
+    const quiet = new HumanMessage("nothing here");
+    expect(redactDeep(quiet)).toBe(quiet);
+  });
+
+  it("a thread's view (history, notebook, HTML) masks credentials its cells printed", () => {
+    const cell = { id: "c1", code: "print(url)", outputs: [{ kind: "stream", name: "stdout", text: "https://bob:s3cret@h/x?token=abc\n" }], step: 0, attempt: 0 };
+    const view = threadView({ task: "t", cells: [cell], plan: [], status: "done", answer: "at https://h/?key=K3Y" } as never, "t1");
+    expect(JSON.stringify(view)).not.toMatch(/s3cret|abc|K3Y/);
+  });
 
   it("a CodeActError's text (problem, hint, message) is redacted however it was built", () => {
     const e = new CodeActError("model", "Could not reach http://u:p4ss@h/v1?key=K3Y.", { hint: "check https://t0ken@h/" });

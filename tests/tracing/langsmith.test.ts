@@ -95,6 +95,25 @@ describe("LangSmith tracing", () => {
     expect(refused.end_time).toBeTruthy();
   }, 60_000);
 
+  it("credentials inside URLs that code printed or a model wrote are masked in every traced run", async () => {
+    receiver = await startLangSmithReceiver();
+    Object.assign(process.env, { LANGSMITH_TRACING: "true", LANGSMITH_ENDPOINT: receiver.url, LANGSMITH_API_KEY: "test-key", LANGSMITH_PROJECT: "codeact-test" });
+    const { tools } = scripted();
+    const models = {
+      planner: new ScriptedChatModel({ script: ['{"steps": [{"description": "fetch", "doneCriterion": "printed"}]}'] }),
+      coder: new ScriptedChatModel({ script: ["<execute>\nprint('https://bob:S3CRET@db.example/x?api_key=K3Y')\n</execute>", "<solution>https://h/?token=T0K</solution>"] }),
+      critic: new ScriptedChatModel({ script: ['{"verdict": "done", "answer": "https://h/?token=T0K"}'] }),
+    };
+    const graph = createCodeActGraph({ models, executor, tools, checkpointer: new MemorySaver() });
+    await runCodeAct(graph, "Print the database URL", { threadId: "traced-secrets" });
+    const find = (name: string) => [...receiver.runs.values()].filter((r) => r.name === name);
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && (find("execute_code").every((r) => !r.end_time) || !find("codeact").some((r) => r.end_time))) await new Promise((r) => setTimeout(r, 100));
+    expect(find("execute_code")[0]!.outputs).toMatchObject({ stdout: "https://bob:***@db.example/x?api_key=***\n" });
+    const sent = JSON.stringify([...receiver.runs.values()]);
+    expect(sent).not.toMatch(/S3CRET|K3Y|T0K/);
+  }, 60_000);
+
   it("an unreachable endpoint neither fails nor stalls a run", async () => {
     const port = await new Promise<number>((resolve) => {
       const s = createServer().listen(0, "127.0.0.1", () => {
