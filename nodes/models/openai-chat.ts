@@ -28,6 +28,17 @@ class TextCompletions extends ChatOpenAICompletions {
   }
 }
 
+/**
+ * A class, not a factory: code that copies a model by calling its constructor with its fields (e.g.
+ * the paper loop's reply cap) gets a completions delegate made from the new fields, not the old one.
+ */
+class CodeActChatOpenAI extends ChatOpenAI {
+  constructor(fields: ChatOpenAIFields = {}) {
+    const { completions: _old, ...own } = fields as ChatOpenAIFields & { completions?: unknown };
+    super({ ...own, completions: new TextCompletions(own) } as ChatOpenAIFields);
+  }
+}
+
 export function openAIChat(fields: ChatOpenAIFields): ChatOpenAI {
-  return new ChatOpenAI({ ...fields, completions: new TextCompletions(fields) });
+  return new CodeActChatOpenAI(fields);
 }
