@@ -131,9 +131,12 @@ describe("CodeAct graph (scripted models, Docker kernel)", () => {
     expect(state.cells).toHaveLength(0);
     expect(models.coder.calls).toHaveLength(3);
     const reasons = events.filter((e) => e.type === "invalid_output").map((e) => (e as { reason: string }).reason);
-    expect(reasons[0]).toMatch(/no action/);
-    expect(reasons[1]).toMatch(/not closed/);
-    expect(reasons[2]).toMatch(/2 code blocks/);
+    // The planner's unusable JSON is said once (naming the role and the reply's start), then the coder's three.
+    expect(reasons[0]).toMatch(/^The planner's reply could not be read .*it began: "still not json"/);
+    expect(reasons[1]).toMatch(/no action/);
+    expect(reasons[2]).toMatch(/not closed/);
+    expect(reasons[3]).toMatch(/2 code blocks/);
+    expect(reasons).toHaveLength(4);
     // The planner's unusable JSON was repaired once, then fell back to a one-step plan.
     expect(state.plan).toEqual([{ description: "the task", doneCriterion: "the task is answered" }]);
   }, 60_000);
