@@ -4,20 +4,11 @@
  * checker's verdict where it came, and the loop is one turn of one step. `history` and every export
  * then read it through the one view, instead of failing on channels the full graph does not have.
  */
-import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import type { CheckpointTuple } from "@langchain/langgraph-checkpoint";
-import { DockerJupyterExecutor } from "../executors/docker";
 import { parseFormattedAction } from "../nodes/prompting/actions";
-import { ScriptedChatModel } from "../nodes/models/scripted-model";
-import { createPaperGraph, type PaperStateValue } from "./paper";
+import type { PaperStateValue } from "./paper";
 import type { Cell } from "./state/cell";
 import type { CodeActStateValue, Critique } from "./state/state";
-
-/** The paper graph with nothing to run: only its channels and edges are used, to read a thread. */
-export function paperThreadGraph(saver: BaseCheckpointSaver) {
-  // The executor is never started: no node runs in a graph that only reads.
-  return createPaperGraph({ model: new ScriptedChatModel({ script: [] }), executor: new DockerJupyterExecutor(), format: "code", check: async () => ({ correct: false, tolerant: false }), checkpointer: saver });
-}
 
 /** True when the checkpoint was written by the paper agent (its channels differ from the graph's). */
 export const isPaperCheckpoint = (tuple: CheckpointTuple | undefined): boolean => Boolean(tuple && "format" in (tuple.checkpoint.channel_values ?? {}));

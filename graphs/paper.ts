@@ -8,6 +8,7 @@ import { AIMessage, type BaseMessage, HumanMessage } from "@langchain/core/messa
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { type BaseCheckpointSaver, DeltaValue, END, type LangGraphRunnableConfig, START, StateGraph, StateSchema } from "@langchain/langgraph";
 import { z } from "zod";
+import { CodeActError } from "../errors";
 import type { CodeExecutor, ExecutionResult } from "../executors/types";
 import { parseFormattedAction } from "../nodes/prompting/actions";
 import { type ActionFormat, ActionFormatSchema } from "./state/settings";
@@ -171,11 +172,26 @@ export function createPaperGraph(options: PaperGraphOptions) {
     return { ...update, messages: [{ role: "assistant", content: kept, kind: "reply" }, ...step.messages] };
   };
 
+  return assemblePaper(turn, options.checkpointer);
+}
+
+/** The loop's one node and edges; the node is what differs between running and reading. */
+function assemblePaper(turn: (state: PaperStateValue, config: LangGraphRunnableConfig) => Promise<PaperUpdate>, checkpointer?: BaseCheckpointSaver) {
   return new StateGraph(PaperState)
     .addNode("turn", turn)
     .addEdge(START, "turn")
     .addConditionalEdges("turn", (s: PaperStateValue) => (s.status === "running" ? "turn" : END), ["turn", END])
-    .compile({ checkpointer: options.checkpointer, name: "codeact-paper" });
+    .compile({ checkpointer, name: "codeact-paper" });
+}
+
+/**
+ * The paper loop with no model, kernel or checker: its channels and edges, to read (and write) a
+ * paper thread's checkpoints. Its node refuses to run.
+ */
+export function paperThreadGraph(saver: BaseCheckpointSaver) {
+  return assemblePaper(async () => {
+    throw new CodeActError("internal", "A paper thread opened for reading cannot run a turn.", { hint: "Run paper threads with createPaperGraph (a model, an executor and a checker)." });
+  }, saver);
 }
 
 export type PaperGraph = ReturnType<typeof createPaperGraph>;

@@ -2,7 +2,8 @@
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import type { CheckpointTuple } from "@langchain/langgraph-checkpoint";
 import { threadGraph } from "./codeact";
-import { isPaperCheckpoint, paperAsState, paperThreadGraph } from "./paper-thread";
+import { paperThreadGraph } from "./paper";
+import { isPaperCheckpoint, paperAsState } from "./paper-thread";
 import type { PaperStateValue } from "./paper";
 import { ThreadReader } from "./thread-reader";
 import type { Cell } from "./state/cell";
