@@ -8,33 +8,50 @@
 def _codeact_replace_fd_watchers():
     import codecs
     import os
+    import select
     import sys
     import threading
+
+    def forward_one(stream, fid, copy, decoder):
+        try:
+            data = os.read(fid, 8192)
+        except InterruptedError:
+            return True
+        except OSError:
+            return False
+        if not data:
+            return False
+        try:
+            text = decoder.decode(data)
+            if text:
+                stream.write(text)
+        except Exception:
+            pass  # a broken write loses this chunk, never the watcher
+        if copy is not None:
+            try:
+                os.write(copy, data)
+            except OSError:
+                pass
+        return getattr(stream, "_should_watch", True)
 
     def forward(stream, fid, copy):
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         while True:
+            # Wait without reading, then say "busy" before taking bytes out of the pipe: whoever
+            # waits for a cell's fd output to be forwarded (the output guard, at the end of a
+            # cell) sees either bytes still in the pipe or this flag, never a gap between the two.
             try:
-                data = os.read(fid, 8192)
+                select.select([fid], [], [])
             except InterruptedError:
                 continue
-            except OSError:
+            except (OSError, ValueError):
                 break
-            if not data:
-                break
+            stream._codeact_fd_busy = True
             try:
-                text = decoder.decode(data)
-                if text:
-                    stream.write(text)
-            except Exception:
-                pass  # a broken write loses this chunk, never the watcher
-            if copy is not None:
-                try:
-                    os.write(copy, data)
-                except OSError:
-                    pass
-            if not getattr(stream, "_should_watch", True):
-                break
+                if not forward_one(stream, fid, copy, decoder):
+                    break
+            finally:
+                stream._codeact_fd_busy = False
         try:
             rest = decoder.decode(b"", final=True)
             if rest:

@@ -186,9 +186,9 @@ def _codeact_install_output_guard(head_limit, tail_limit, max_message_bytes):
 
     def drain_fd_pipes():
         # What the cell wrote to fd 1/2 is still in ipykernel's pipe (up to 64 KB: a writer blocks
-        # when it is full): let the watcher forward it while it is still this cell's output.
+        # when it is full) or in the watcher's hands (read, not yet written to the stream, which
+        # fd_watch flags): let the watcher forward it while it is still this cell's output.
         deadline = time.monotonic() + 2
-        waited = False
         for stream in (sys.stdout, sys.stderr):
             fid = getattr(stream, "_fid", None)
             if fid is None:
@@ -196,14 +196,11 @@ def _codeact_install_output_guard(head_limit, tail_limit, max_message_bytes):
             try:
                 while time.monotonic() < deadline:
                     pending = struct.unpack("i", fcntl.ioctl(fid, termios.FIONREAD, b"\0\0\0\0"))[0]
-                    if pending <= 0:
+                    if pending <= 0 and not getattr(stream, "_codeact_fd_busy", False):
                         break
-                    waited = True
-                    time.sleep(0.005)
+                    time.sleep(0.002)
             except OSError:
                 pass
-        if waited:
-            time.sleep(0.01)  # the watcher's last chunk: read from the pipe, not yet written to the stream
 
     def post_run_cell(*_):
         drain_fd_pipes()
