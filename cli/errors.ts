@@ -28,6 +28,7 @@ const CLI_WORDING: Readonly<Record<NextStep, (err: CodeActError) => string>> = {
     `--pip needs a Python package index, and ${e.subject ?? "the index cannot be reached"}. Set PIP_INDEX_URL to an index this machine reaches (a local mirror), or add Debian packages instead: --with python3-<name> (apt-cache search python3-).`,
   drop_base_url: (e) => `--base-url is not supported for the provider "${e.subject}" (codeact knows no base-URL option of its package). Leave it out to use the provider's own endpoint.`,
   set_api_key: (e) => `${e.problem} Set ${e.subject}, or pass --api-key.`,
+  check_model_url: (e) => `${e.problem} check ${e.subject ? `${e.subject} / ` : ""}--base-url.`,
   check_remote_server: (e) => `${e.problem}\nCheck that the Jupyter server / gateway is running and reachable, and that --remote-token (token auth) is right.`,
 };
 

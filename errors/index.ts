@@ -59,6 +59,7 @@ export const NEXT_STEPS = [
   "drop_base_url",
   "set_api_key",
   "check_remote_server",
+  "check_model_url",
 ] as const;
 
 export type NextStep = (typeof NEXT_STEPS)[number];

@@ -19,7 +19,7 @@ import { OutputReadError, OutputTooLargeError } from "../executors/workspace/out
 import { ExecutorUnavailableError } from "../executors/types";
 import { NotWaitingError, TurnInProgressError } from "../graphs/run";
 import { PolicyError } from "../graphs/server-policy";
-import { WallClockError } from "../nodes/models/model-errors";
+import { ModelCallError, WallClockError } from "../nodes/models/model-errors";
 import { ProviderSetupError } from "../nodes/models/providers";
 import { checkToolModulePath, ToolSourceError } from "../tools/modules";
 import { HOW_TO_START } from "../executors/docker-engine";
@@ -124,6 +124,11 @@ describe("the CLI's exit codes and wording", () => {
         [new NotWaitingError("Thread t is not waiting for an answer", { hint: "(it waits for an approval of a code action: resume it with onApproval, without an answer).", step: "resume_with_approval", subject: "t" }), /onApproval/, "Thread t is not waiting for an answer (it waits for an approval of a code action: resume it with --approve, without --answer)."],
         [new ProviderSetupError('A base URL is not supported for the provider "cohere" (codeact knows no base-URL option of its package).', { hint: "Leave baseUrl out to use the provider's own endpoint.", step: "drop_base_url", subject: "cohere" }), /Leave baseUrl out/, /^--base-url is not supported for the provider "cohere" .*Leave it out/],
         [await thrown(() => createRoleModels({ model: "anthropic:claude-x" })), /Set ANTHROPIC_API_KEY, or give apiKey\.$/, /Anthropic API key not found\. Set ANTHROPIC_API_KEY, or pass --api-key\.$/],
+        [
+          new ModelCallError(createRoleModels({ model: "m", baseUrl: "http://127.0.0.1:9/v1", apiKey: "k" }).coder, Object.assign(new Error("Connection error."), { cause: { code: "ECONNREFUSED" } })),
+          /^Could not reach the model at http:\/\/127\.0\.0\.1:9\/v1 .*check OPENAI_BASE_URL or the baseUrl option\.$/,
+          /^Could not reach the model at http:\/\/127\.0\.0\.1:9\/v1 .*check OPENAI_BASE_URL \/ --base-url\.$/,
+        ],
         [new ExecutorUnavailableError("Could not start a kernel on x: boom", "Check that the Jupyter server / gateway is running and reachable, and that its token (token auth) is right.", "check_remote_server"), /its token/, /^Could not start a kernel on x: boom\n.*--remote-token \(token auth\)/s],
       ];
       for (const [err, library, cli] of cases) {

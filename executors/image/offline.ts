@@ -79,7 +79,7 @@ export async function buildOffline(docker: Docker, tag: string, log: Log, extras
       // Debian marks its Python as externally managed; this image is ours alone, so pip may add to it.
       await inChroot(
         `python3 -m pip install --no-cache-dir --break-system-packages --root-user-action=ignore --disable-pip-version-check ${extras.pip.map(quote).join(" ")}`,
-        "pip install of the --pip packages",
+        "pip install of the image's extra pip packages",
       );
     }
     await inChroot(

@@ -12,8 +12,8 @@ export interface ModelTarget {
   endpoint: string;
   model: string;
   timeoutMs?: number;
-  /** Where the user sets the endpoint, for "could not reach" messages. */
-  urlHint?: string;
+  /** The environment variable that sets the endpoint, for "could not reach" messages (none: only the baseUrl option). */
+  urlEnv?: string;
 }
 
 /** Targets of models built by nodes/models/providers.ts: each provider's client keeps its URL differently. */
@@ -29,12 +29,18 @@ export function modelTarget(model: BaseChatModel): ModelTarget {
   if (known) return known;
   const m = model as unknown as { clientConfig?: { baseURL?: string | null }; model?: string; timeout?: number };
   if (m.clientConfig !== undefined) {
-    return { endpoint: m.clientConfig?.baseURL || DEFAULT_OPENAI_ENDPOINT, model: m.model ?? "(unknown)", timeoutMs: m.timeout };
+    return { endpoint: m.clientConfig?.baseURL || DEFAULT_OPENAI_ENDPOINT, model: m.model ?? "(unknown)", timeoutMs: m.timeout, urlEnv: "OPENAI_BASE_URL" };
   }
   return { endpoint: `${model._llmType()} model`, model: m.model ?? model.getName() };
 }
 
-function describe(err: unknown, { endpoint, model, timeoutMs, urlHint = "OPENAI_BASE_URL / --base-url" }: ModelTarget, elapsedMs?: number): string {
+interface Described {
+  problem: string;
+  hint?: string;
+  subject?: string;
+}
+
+function describe(err: unknown, { endpoint, model, timeoutMs, urlEnv }: ModelTarget, elapsedMs?: number): Described {
   const e = err as { message?: string; status?: number; name?: string; cause?: { message?: string; code?: string } };
   const msg = String(e?.message ?? err).split("\n")[0]!;
   const cause = e?.cause?.code ?? e?.cause?.message;
@@ -44,19 +50,20 @@ function describe(err: unknown, { endpoint, model, timeoutMs, urlHint = "OPENAI_
   const late = timeoutMs !== undefined && elapsedMs !== undefined && elapsedMs >= timeoutMs && /connection error/i.test(msg);
   if (late || /timed out|timeout/i.test(msg)) {
     const within = timeoutMs ? ` within ${Math.round(timeoutMs / 1000)} s` : "";
-    return `The model at ${endpoint} did not answer${within} (model ${model}: ${detail}). Check the server, or allow longer with CODEACT_MODEL_TIMEOUT (seconds).`;
+    return { problem: `The model at ${endpoint} did not answer${within} (model ${model}: ${detail}). Check the server, or allow longer with CODEACT_MODEL_TIMEOUT (seconds).` };
   }
   if (/connection error|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET|fetch failed/i.test(`${msg} ${cause ?? ""}`)) {
-    return `Could not reach the model at ${endpoint} (${detail}); check ${urlHint}.`;
+    // The library names the setting as a library user gives it; the CLI words it as its flag.
+    return { problem: `Could not reach the model at ${endpoint} (${detail});`, hint: `check ${urlEnv ? `${urlEnv} or ` : ""}the baseUrl option.`, subject: urlEnv };
   }
   if (e?.name === "SyntaxError" || /JSON/.test(msg)) {
-    return `The model endpoint ${endpoint} sent a reply that is not valid JSON (${detail}; model ${model}). ${urlHint.startsWith("OPENAI") ? "Is it an OpenAI-compatible URL ending in /v1?" : "Is it the provider's API URL?"}`;
+    return { problem: `The model endpoint ${endpoint} sent a reply that is not valid JSON (${detail}; model ${model}). ${urlEnv === undefined || urlEnv.startsWith("OPENAI") ? "Is it an OpenAI-compatible URL ending in /v1?" : "Is it the provider's API URL?"}` };
   }
   if (/\bterminated\b|other side closed|socket hang up/i.test(`${msg} ${cause ?? ""}`)) {
-    return `The model endpoint ${endpoint} closed the connection in the middle of its reply (${detail}; model ${model}).`;
+    return { problem: `The model endpoint ${endpoint} closed the connection in the middle of its reply (${detail}; model ${model}).` };
   }
-  if (typeof e?.status === "number") return `The model endpoint ${endpoint} answered HTTP ${e.status} for model ${model}: ${detail}`;
-  return `The call to the model at ${endpoint} (model ${model}) failed: ${detail}`;
+  if (typeof e?.status === "number") return { problem: `The model endpoint ${endpoint} answered HTTP ${e.status} for model ${model}: ${detail}` };
+  return { problem: `The call to the model at ${endpoint} (model ${model}) failed: ${detail}` };
 }
 
 /** A model call failed; the message names the endpoint and the model. */
@@ -65,7 +72,8 @@ export class ModelCallError extends CodeActError {
   readonly model: string;
   constructor(model: BaseChatModel, cause: unknown, elapsedMs?: number) {
     const t = modelTarget(model);
-    super("model", describe(cause, t, elapsedMs), { cause });
+    const d = describe(cause, t, elapsedMs);
+    super("model", d.problem, { cause, hint: d.hint, step: d.hint ? "check_model_url" : undefined, subject: d.subject });
     this.name = "ModelCallError";
     this.endpoint = t.endpoint;
     this.model = t.model;

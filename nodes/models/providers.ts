@@ -158,7 +158,7 @@ export function createProviderModel(spec: ModelSpec, o: ProviderModelOptions): B
     endpoint: o.baseUrl ?? providerUrlFromEnv(spec.provider) ?? ep?.defaultUrl ?? `the ${spec.provider} API`,
     model: `${spec.provider}:${spec.name}`,
     timeoutMs: ep?.timeoutOption ? o.timeoutMs : undefined,
-    urlHint: ep?.urlEnv?.length ? `${ep.urlEnv[ep.urlEnv.length - 1]} / --base-url` : "--base-url",
+    urlEnv: ep?.urlEnv?.length ? ep.urlEnv[ep.urlEnv.length - 1] : undefined,
   });
   return model;
 }

@@ -152,6 +152,9 @@ describe("codeact CLI", () => {
     const run = await codeact(["run", "x", "--executor", "docker", "--thread", "unreachable"], { CODEACT_HOME: home, OPENAI_BASE_URL: url });
     expect(run.code).toBe(EXIT_CODES.model);
     expect(run.stderr).toContain(`Could not reach the model at ${url}`);
+    // The library's "the baseUrl option" is worded as the flag a person types.
+    expect(run.stderr).toMatch(/check OPENAI_BASE_URL \/ --base-url\./);
+    expect(run.stderr).not.toContain("baseUrl option");
     expect(run.stderr).toContain("continue it with: codeact resume unreachable");
   }, 120_000);
 

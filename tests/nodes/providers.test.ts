@@ -128,6 +128,6 @@ describe("model providers", () => {
     }
     const { coder: gone } = createRoleModels({ model: "anthropic:claude-x", baseUrl: "http://127.0.0.1:9", apiKey: "k", maxRetries: 0 });
     const refused = await callModel(gone, [new HumanMessage("x")]).catch((e: unknown) => e);
-    expect((refused as Error).message).toMatch(/Could not reach the model at http:\/\/127\.0\.0\.1:9 .*check ANTHROPIC_BASE_URL \/ --base-url/);
+    expect((refused as Error).message).toMatch(/Could not reach the model at http:\/\/127\.0\.0\.1:9 .*check ANTHROPIC_BASE_URL or the baseUrl option\./);
   }, 60_000);
 });
