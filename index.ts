@@ -22,6 +22,18 @@ export { createCodeActGraph, threadGraph } from "./graphs/codeact";
 export { routeAfterCoder, routeAfterCritic, routeAfterExecutor } from "./graphs/routing";
 export type { CodeActGraph, CodeActGraphOptions } from "./graphs/codeact";
 /**
+ * A CodeAct agent as one node of your own StateGraph: a subgraph on your workflow's checkpointer, so
+ * its pauses, questions and crashes are your workflow's (examples/research-workflow.ts).
+ *
+ * @example
+ * ```ts
+ * const analyst = createCodeActGraph({ models, executor }); // no checkpointer of its own
+ * builder.addNode("analyst", codeActNode(analyst, { task: (s) => s.question, update: (r) => ({ analysis: r.answer }) }));
+ * ```
+ */
+export { codeActNode } from "./graphs/subgraph";
+export type { CodeActNodeOptions } from "./graphs/subgraph";
+/**
  * `runCodeAct` runs a task, a follow-up (`task` on an ended thread) or a resume (`null`) to its end
  * or its next pause. It throws `TurnInProgressError` for a follow-up on a turn not yet ended and
  * `NotWaitingError` for an answer no question waits for (both code `conflict`).

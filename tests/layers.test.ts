@@ -8,9 +8,9 @@ import { dirname, join, normalize, relative } from "node:path";
 const ROOT = join(__dirname, "..");
 
 /** Bottom first. A path belongs to the longest prefix that names it. */
-const LAYERS = ["errors", "executors", "graphs/state", "tools", "checkpoints", "nodes", "graphs", "exports", "eval", "serve", "cli", "index.ts", "bench", "scripts"];
+const LAYERS = ["errors", "executors", "graphs/state", "tools", "checkpoints", "nodes", "graphs", "exports", "eval", "serve", "cli", "index.ts", "bench", "scripts", "examples"];
 /** Entry points: nothing in the library imports them, and they may import any layer. */
-const TOP = new Set(["index.ts", "bench", "scripts"]);
+const TOP = new Set(["index.ts", "bench", "scripts", "examples"]);
 
 function layerOf(path: string): number {
   let best = -1;
