@@ -6,13 +6,14 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { StructuredToolInterface } from "@langchain/core/tools";
+import { type StructuredToolInterface, ToolInputParsingException } from "@langchain/core/tools";
 import { z } from "zod";
 import type { StdinHandler, ToolCallRecord } from "../executors/types";
 import { boundedQuestion } from "../graphs/state/question";
 import { renameNote } from "./names";
 import { type ToolEntry, ToolRegistry } from "./registry";
 import { pythonParams, pythonStub } from "./schema-to-python";
+import { argumentProblems } from "./arg-errors";
 
 /** Marks an input() prompt as a tool request; anything else is a plain input() from user code. */
 export const TOOL_PREFIX = "\u001ecodeact-tool\u001e";
@@ -126,9 +127,16 @@ abstract class BridgeBase implements StdinHandler {
 
 function signatureLine(entry: ToolEntry): string {
   const params = pythonParams(entry.schema);
-  const args = params.map((p) => `${p.name}: ${p.annotation}${p.required ? "" : " = None"}`).join(", ");
+  const args = params.map((p) => `${p.name}: ${p.display}${p.required ? "" : " = None"}`).join(", ");
   const summary = entry.tool.description.trim().split("\n")[0] ?? "";
   return `${entry.pythonName}(${args}) — ${summary}${entry.rename ? ` ${renameNote(entry.rename)}` : ""}`;
+}
+
+/** Arguments the tool's schema refuses, named field by field (LangChain's own message names none). */
+function invalidArguments(entry: ToolEntry, args: Record<string, unknown>, err: Error): string {
+  const names = new Map(pythonParams(entry.schema).map((p) => [p.wire, p.name]));
+  const problems = argumentProblems(entry.schema, args, (wire) => names.get(wire) ?? wire);
+  return problems ? `invalid arguments for ${entry.pythonName}(): ${problems}` : err.message;
 }
 
 /** Runs the real tools. */
@@ -163,6 +171,7 @@ export class ToolBridge extends BridgeBase {
       // invoke() validates args against the tool's own schema and throws a readable error when they don't fit.
       return { reply: { ok: true, result: jsonSafe(await entry.tool.invoke(args)) } };
     } catch (err) {
+      if (err instanceof ToolInputParsingException || (err as Error)?.name === "ToolInputParsingException") return { reply: { ok: false, error: invalidArguments(entry, args, err as Error) } };
       return { reply: { ok: false, error: err instanceof Error ? err.message : String(err) } };
     }
   }
