@@ -39,6 +39,16 @@ const QuestionSchema = z.object({ question: z.string() });
 const RequestSchema = z.object({ name: z.string(), args: z.record(z.string(), z.unknown()).default({}) });
 
 const TEMPLATE = readFileSync(join(__dirname, "prelude.py"), "utf8");
+/** The kernel side of MCP content, resources and prompts: only in kernels with MCP tools. */
+const MCP_PRELUDE = readFileSync(join(__dirname, "prelude-mcp.py"), "utf8");
+
+/** What an MCP tool's stub says it returns (help() shows it). */
+const MCP_RETURNS = [
+  "    str for text, a dict for structured content; for images, audio, embedded resources and",
+  "    resource links McpImage / McpAudio / McpResource / McpResourceLink objects (.data is bytes;",
+  "    McpResourceLink.read() reads it); a list when the result has several parts. Images are also",
+  "    shown as figures in the cell.",
+];
 
 type Reply = { ok: true; result: unknown } | { ok: false; error: string };
 type QuestionEnvelope = { ok: true; result: string } | { ok: false; pending: true } | { ok: false; error: string };
@@ -75,17 +85,29 @@ abstract class BridgeBase implements StdinHandler {
   private preludeSource: string | undefined;
 
   prelude(): string {
-    this.preludeSource ??= TEMPLATE.replace("__PREFIX__", JSON.stringify(TOOL_PREFIX))
-      .replace("__QUESTION_PREFIX__", JSON.stringify(QUESTION_PREFIX))
-      .replace("__SIGNATURES__", JSON.stringify(this.signatures()))
-      .replace(
-        "__STUBS__",
-        this.registry
-          .entries()
-          .map((e) => pythonStub({ toolName: e.callName, pythonName: e.pythonName, description: e.tool.description, schema: e.schema }))
-          .join("\n\n"),
-      );
+    this.preludeSource ??= this.renderPrelude();
     return this.preludeSource;
+  }
+
+  private renderPrelude(): string {
+    const entries = this.registry.entries();
+    const mcp = entries.some((e) => e.mcpServer !== undefined || e.helper);
+    const stubs = entries
+      .filter((e) => !e.helper)
+      .map((e) =>
+        pythonStub({
+          toolName: e.callName,
+          pythonName: e.pythonName,
+          description: e.tool.description,
+          schema: e.schema,
+          ...(e.mcpServer !== undefined ? { caller: "_codeact_mcp_call", returns: MCP_RETURNS } : {}),
+        }),
+      );
+    // Replaced by functions, not strings: a "$&" in a tool's description must stay as written.
+    return TEMPLATE.replace("__PREFIX__", () => JSON.stringify(TOOL_PREFIX))
+      .replace("__QUESTION_PREFIX__", () => JSON.stringify(QUESTION_PREFIX))
+      .replace("__SIGNATURES__", () => JSON.stringify(this.signatures()))
+      .replace("__STUBS__", () => [...(mcp ? [MCP_PRELUDE] : []), ...stubs].join("\n\n"));
   }
 
   /** One line per tool, `name(params) — summary`, for prompts that tell the model what it can call (and a renamed tool's note). */
@@ -126,6 +148,7 @@ abstract class BridgeBase implements StdinHandler {
 }
 
 function signatureLine(entry: ToolEntry): string {
+  if (entry.helper) return entry.tool.description;
   const params = pythonParams(entry.schema);
   const args = params.map((p) => `${p.name}: ${p.display}${p.required ? "" : " = None"}`).join(", ");
   const summary = entry.tool.description.trim().split("\n")[0] ?? "";

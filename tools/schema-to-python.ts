@@ -173,9 +173,13 @@ export interface StubSpec {
   pythonName: string;
   description: string;
   schema: JsonSchema;
+  /** The prelude function that sends the call (default `_codeact_call`). */
+  caller?: string;
+  /** The docstring's Returns lines (indented), when the caller shapes the result. */
+  returns?: string[];
 }
 
-/** The Python source of one stub; it calls `_codeact_call(toolName, args)` from the prelude. */
+/** The Python source of one stub; it calls `_codeact_call(toolName, args)` (or `spec.caller`) from the prelude. */
 export function pythonStub(spec: StubSpec): string {
   const params = pythonParams(spec.schema);
   const signature = params.map((p) => `${p.name}: ${p.required ? p.annotation : `Optional[${p.annotation.replace(/^Optional\[(.*)\]$/, "$1")}]`}${p.required ? "" : " = None"}`);
@@ -186,13 +190,13 @@ export function pythonStub(spec: StubSpec): string {
     for (const p of params) doc.push(`    ${p.name} (${docText(p.display)}${p.required ? "" : ", optional"}): ${docText(p.description ?? "")}`.trimEnd());
     if (params.some((p) => p.display.includes("?:"))) doc.push("", "    Keys marked ? may be left out.");
   }
-  doc.push("", "Returns:", "    The tool's result, decoded from JSON (str, int, float, bool, list, dict or None).", "", "Raises:", "    ToolError: the tool failed; the message says why.");
+  doc.push("", "Returns:", ...(spec.returns ?? ["    The tool's result, decoded from JSON (str, int, float, bool, list, dict or None)."]), "", "Raises:", "    ToolError: the tool failed; the message says why.");
   const args = params.map((p) => `${JSON.stringify(p.wire)}: ${p.name}`).join(", ");
   const optional = params.filter((p) => !p.required).map((p) => JSON.stringify(p.wire));
   const body = [
     `    _args = {${args}}`,
     ...(optional.length ? [`    for _k in (${optional.join(", ")},):`, "        if _args[_k] is None:", "            del _args[_k]"] : []),
-    `    return _codeact_call(${JSON.stringify(spec.toolName)}, _args)`,
+    `    return ${spec.caller ?? "_codeact_call"}(${JSON.stringify(spec.toolName)}, _args)`,
   ];
   return [`def ${spec.pythonName}(${signature.join(", ")}) -> Any:`, `    """${doc.join("\n    ").replace(/\n {4}\n/g, "\n\n")}\n    """`, ...body, ""].join("\n");
 }
