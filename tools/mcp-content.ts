@@ -114,13 +114,17 @@ export function boundWire<T extends { content: WireBlock[]; structured?: unknown
   }
   if (out.structured === undefined) delete out.structured;
   let total = size(out);
+  const whole = total;
   while (total > max) {
     let largest = -1;
     out.content.forEach((b, i) => {
       if (weight(b) > 0 && (largest < 0 || weight(b) > weight(out.content[largest]!))) largest = i;
     });
     if (largest < 0) break;
-    out.content[largest] = omit(out.content[largest]!, max);
+    const b = out.content[largest]!;
+    // Text is cut to what fits (its start is usually what matters); bytes cannot be cut and stay valid.
+    const keep = "text" in b && b.text ? b.text.length - (total - max) - 300 : 0;
+    out.content[largest] = keep > 1_000 && "text" in b ? { ...b, text: `${b.text!.slice(0, keep)}\n… [cut: the tool's result was ${whole.toLocaleString("en")} characters; the limit is ${max.toLocaleString("en")}]` } : omit(b, max);
     total = size(out);
   }
   return out;
