@@ -135,26 +135,26 @@ async function listPrompts(servers: ConnectedServer[]): Promise<{ server: string
 }
 
 async function getPrompt(servers: ConnectedServer[], name: string, args: Record<string, string>, server?: string) {
-  let s = named(servers, server);
-  if (!s) {
-    const offering = (await listPrompts(servers)).filter((p) => p.raw === name);
-    const owners = [...new Set(offering.map((p) => p.server))];
-    if (owners.length > 1) throw new CodeActError("tool", `several MCP servers have a prompt ${JSON.stringify(cut(name, 200))} (${owners.map((o) => JSON.stringify(o)).join(", ")}); pass the server as the second argument`);
-    if (!owners.length) throw new CodeActError("tool", `no MCP server has a prompt ${JSON.stringify(cut(name, 200))}; mcp_prompts() lists them`);
-    s = servers.find((x) => cleanText(x.server) === owners[0]);
-  }
+  const chosen = named(servers, server);
+  // The kernel knows prompts by their cleaned names: the request carries the server's own.
+  const offering = (await listPrompts(chosen ? [chosen] : servers)).filter((p) => p.raw === name || p.name === name);
+  const owners = [...new Set(offering.map((p) => p.server))];
+  if (owners.length > 1) throw new CodeActError("tool", `several MCP servers have a prompt ${JSON.stringify(cut(name, 200))} (${owners.map((o) => JSON.stringify(o)).join(", ")}); pass the server as the second argument`);
+  if (!owners.length && !chosen) throw new CodeActError("tool", `no MCP server has a prompt ${JSON.stringify(cut(name, 200))}; mcp_prompts() lists them`);
+  const s = chosen ?? servers.find((x) => cleanText(x.server) === owners[0])!;
+  const raw = offering.find((p) => p.raw === name)?.raw ?? offering[0]?.raw ?? name;
   let result;
   try {
-    result = await s!.client.getPrompt({ name, arguments: args });
+    result = await s.client.getPrompt({ name: raw, arguments: args });
   } catch (err) {
-    throw new CodeActError("tool", failure(s!, err));
+    throw new CodeActError("tool", failure(s, err));
   }
   const messages = (Array.isArray(result.messages) ? result.messages : []).map((m) => ({ role: m?.role === "assistant" ? "assistant" : "user", content: wireBlock(m?.content) }));
   // Bounded as a tool result is: each message's block counts like one of a result's blocks.
   const bounded = boundWire({ content: messages.map((m) => m.content) });
   return {
     codeact_mcp_prompt: MCP_WIRE_VERSION,
-    server: cleanText(s!.server),
+    server: cleanText(s.server),
     name: cut(name, 200),
     description: cut(result.description, 2_000),
     messages: messages.map((m, i) => ({ role: m.role, content: bounded.content[i] })),
