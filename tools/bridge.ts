@@ -6,13 +6,14 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { StructuredToolInterface } from "@langchain/core/tools";
+import { type StructuredToolInterface, ToolInputParsingException } from "@langchain/core/tools";
 import { z } from "zod";
 import type { StdinHandler, ToolCallRecord } from "../executors/types";
 import { boundedQuestion } from "../graphs/state/question";
 import { renameNote } from "./names";
 import { type ToolEntry, ToolRegistry } from "./registry";
 import { pythonParams, pythonStub } from "./schema-to-python";
+import { argumentProblems } from "./arg-errors";
 
 /** Marks an input() prompt as a tool request; anything else is a plain input() from user code. */
 export const TOOL_PREFIX = "\u001ecodeact-tool\u001e";
@@ -38,6 +39,16 @@ const QuestionSchema = z.object({ question: z.string() });
 const RequestSchema = z.object({ name: z.string(), args: z.record(z.string(), z.unknown()).default({}) });
 
 const TEMPLATE = readFileSync(join(__dirname, "prelude.py"), "utf8");
+/** The kernel side of MCP content, resources and prompts: only in kernels with MCP tools. */
+const MCP_PRELUDE = readFileSync(join(__dirname, "prelude-mcp.py"), "utf8");
+
+/** What an MCP tool's stub says it returns (help() shows it). */
+const MCP_RETURNS = [
+  "    str for text, a dict for structured content; for images, audio, embedded resources and",
+  "    resource links McpImage / McpAudio / McpResource / McpResourceLink objects (.data is bytes;",
+  "    McpResourceLink.read() reads it); a list when the result has several parts. Images are also",
+  "    shown as figures in the cell.",
+];
 
 type Reply = { ok: true; result: unknown } | { ok: false; error: string };
 type QuestionEnvelope = { ok: true; result: string } | { ok: false; pending: true } | { ok: false; error: string };
@@ -74,17 +85,29 @@ abstract class BridgeBase implements StdinHandler {
   private preludeSource: string | undefined;
 
   prelude(): string {
-    this.preludeSource ??= TEMPLATE.replace("__PREFIX__", JSON.stringify(TOOL_PREFIX))
-      .replace("__QUESTION_PREFIX__", JSON.stringify(QUESTION_PREFIX))
-      .replace("__SIGNATURES__", JSON.stringify(this.signatures()))
-      .replace(
-        "__STUBS__",
-        this.registry
-          .entries()
-          .map((e) => pythonStub({ toolName: e.callName, pythonName: e.pythonName, description: e.tool.description, schema: e.schema }))
-          .join("\n\n"),
-      );
+    this.preludeSource ??= this.renderPrelude();
     return this.preludeSource;
+  }
+
+  private renderPrelude(): string {
+    const entries = this.registry.entries();
+    const mcp = entries.some((e) => e.mcpServer !== undefined || e.helper);
+    const stubs = entries
+      .filter((e) => !e.helper)
+      .map((e) =>
+        pythonStub({
+          toolName: e.callName,
+          pythonName: e.pythonName,
+          description: e.tool.description,
+          schema: e.schema,
+          ...(e.mcpServer !== undefined ? { caller: "_codeact_mcp_call", returns: MCP_RETURNS } : {}),
+        }),
+      );
+    // Replaced by functions, not strings: a "$&" in a tool's description must stay as written.
+    return TEMPLATE.replace("__PREFIX__", () => JSON.stringify(TOOL_PREFIX))
+      .replace("__QUESTION_PREFIX__", () => JSON.stringify(QUESTION_PREFIX))
+      .replace("__SIGNATURES__", () => JSON.stringify(this.signatures()))
+      .replace("__STUBS__", () => [...(mcp ? [MCP_PRELUDE] : []), ...stubs].join("\n\n"));
   }
 
   /** One line per tool, `name(params) — summary`, for prompts that tell the model what it can call (and a renamed tool's note). */
@@ -125,10 +148,18 @@ abstract class BridgeBase implements StdinHandler {
 }
 
 function signatureLine(entry: ToolEntry): string {
+  if (entry.helper) return entry.tool.description;
   const params = pythonParams(entry.schema);
-  const args = params.map((p) => `${p.name}: ${p.annotation}${p.required ? "" : " = None"}`).join(", ");
+  const args = params.map((p) => `${p.name}: ${p.display}${p.required ? "" : " = None"}`).join(", ");
   const summary = entry.tool.description.trim().split("\n")[0] ?? "";
   return `${entry.pythonName}(${args}) — ${summary}${entry.rename ? ` ${renameNote(entry.rename)}` : ""}`;
+}
+
+/** Arguments the tool's schema refuses, named field by field (LangChain's own message names none). */
+function invalidArguments(entry: ToolEntry, args: Record<string, unknown>, err: Error): string {
+  const names = new Map(pythonParams(entry.schema).map((p) => [p.wire, p.name]));
+  const problems = argumentProblems(entry.schema, args, (wire) => names.get(wire) ?? wire);
+  return problems ? `invalid arguments for ${entry.pythonName}(): ${problems}` : err.message;
 }
 
 /** Runs the real tools. */
@@ -163,6 +194,7 @@ export class ToolBridge extends BridgeBase {
       // invoke() validates args against the tool's own schema and throws a readable error when they don't fit.
       return { reply: { ok: true, result: jsonSafe(await entry.tool.invoke(args)) } };
     } catch (err) {
+      if (err instanceof ToolInputParsingException || (err as Error)?.name === "ToolInputParsingException") return { reply: { ok: false, error: invalidArguments(entry, args, err as Error) } };
       return { reply: { ok: false, error: err instanceof Error ? err.message : String(err) } };
     }
   }

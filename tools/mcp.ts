@@ -1,28 +1,29 @@
 /**
- * MCP servers as kernel tools, through @langchain/mcp-adapters. The config is the usual
+ * MCP servers as kernel tools: each server's tools (tools/mcp-tools.ts) and, over all of them, the
+ * kernel's resource and prompt helpers (tools/mcp-host.ts). The config is the usual
  * `{ "mcpServers": { name: { command, args, env, cwd } | { url, headers, transport } } }`.
  * Each server gets its own client, so a server that fails to start is named in the error and the
  * ones already started are closed again. An MCP server is someone else's program: its tool names,
  * descriptions and results are hostile input, so names become unique Python identifiers and
  * results are cleaned and bounded before they reach the kernel (and the checkpoints).
  */
-import { loadMcpTools, MultiServerMCPClient } from "@langchain/mcp-adapters";
+import { MultiServerMCPClient } from "@langchain/mcp-adapters";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { getDefaultEnvironment, StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { DynamicStructuredTool, type StructuredToolInterface } from "@langchain/core/tools";
+import type { StructuredToolInterface } from "@langchain/core/tools";
 import type { McpConfig, McpServerConfig as ServerConfig } from "./mcp-config";
 import { ToolSourceError } from "./modules";
 import { freeName, type Rename, sanitizeIdentifier } from "./names";
 import { boundToolResult, cleanText } from "./bounds";
 import { boundReplies } from "./mcp-stdio";
 import { killGroup, leadsGroup, ownGroup } from "./mcp-group";
+import { kernelTool, type ListedTool, listTools, MAX_TOOLS_PER_SERVER } from "./mcp-tools";
+import { type ConnectedServer, mcpHelperTools } from "./mcp-host";
 import { CodeActError } from "../errors";
 
 /** Start-up (spawn, handshake, tool list) of one server; a server that hangs must not hang the run. */
 const START_TIMEOUT_MS = Number(process.env.CODEACT_MCP_START_TIMEOUT_MS ?? 30_000);
-/** A server listing thousands of tools would fill the prelude and the prompt. */
-export const MAX_TOOLS_PER_SERVER = 200;
-const MAX_DESCRIPTION_CHARS = 4_000;
+export { MAX_TOOLS_PER_SERVER } from "./mcp-tools";
 
 /** The adapter's connection for an HTTP server (streamable HTTP, falling back to SSE). */
 function httpConnection(server: Extract<ServerConfig, { url: string }>) {
@@ -65,7 +66,8 @@ function startFailure(err: unknown, server: ServerConfig): string {
 
 interface ServerTools {
   server: string;
-  tools: StructuredToolInterface[];
+  client: Client;
+  tools: ListedTool[];
   close(): Promise<void>;
 }
 
@@ -97,13 +99,13 @@ async function startStdio(name: string, server: Extract<ServerConfig, { command:
         // Read while it runs: a server that dies later still leaves its group to stop.
         pid = transport.pid;
         group = leadsGroup(pid);
-        return loadMcpTools(name, client as never, LOAD_OPTIONS);
+        return listTools(client);
       })(),
       START_TIMEOUT_MS,
       "it",
       signal,
     );
-    return { server: name, tools, close };
+    return { server: name, client, tools, close };
   } catch (err) {
     await close();
     throw err;
@@ -114,7 +116,17 @@ async function startHttp(name: string, server: Extract<ServerConfig, { url: stri
   const client = new MultiServerMCPClient({ mcpServers: { [name]: httpConnection(server) }, onConnectionError: "throw", ...LOAD_OPTIONS } as ConstructorParameters<typeof MultiServerMCPClient>[0]);
   const close = () => client.close().catch(() => undefined);
   try {
-    return { server: name, tools: await withTimeout(client.getTools(), START_TIMEOUT_MS, "it", signal), close };
+    return await withTimeout(
+      (async () => {
+        // The adapter connects (streamable HTTP, falling back to SSE); the calls go through the SDK's client it made.
+        const sdk = (await client.getClient(name)) as Client | undefined;
+        if (!sdk) throw new Error("no connection was made");
+        return { server: name, client: sdk, tools: await listTools(sdk), close };
+      })(),
+      START_TIMEOUT_MS,
+      "it",
+      signal,
+    );
   } catch (err) {
     await close();
     throw err;
@@ -136,17 +148,6 @@ async function startServer(name: string, server: ServerConfig, signal?: AbortSig
   }
 }
 
-/** MCP tool results as Python will see them: structured content as a dict, text as str, other blocks as dicts. */
-export function mcpResultValue(content: unknown, artifact: unknown): unknown {
-  const structured = Array.isArray(artifact) ? (artifact as { type?: string; data?: unknown }[]).find((a) => a?.type === "mcp_structured_content") : undefined;
-  if (structured) return structured.data;
-  if (typeof content === "string") return content;
-  const blocks = (Array.isArray(content) ? content : [content]) as { type?: string; text?: string; structuredContent?: unknown }[];
-  if (blocks.length === 1 && blocks[0]?.structuredContent !== undefined) return blocks[0].structuredContent;
-  if (blocks.every((b) => b?.type === "text")) return blocks.map((b) => b.text ?? "").join("\n");
-  return blocks.map((b) => (b?.type === "text" ? b.text : b));
-}
-
 /** A call's error as the model reads it: a server that is gone is said to be gone, not "Not connected". */
 function callFailure(server: string, err: unknown): string {
   const why = reason(err);
@@ -154,28 +155,6 @@ function callFailure(server: string, err: unknown): string {
     return `the MCP server "${cleanText(server)}" is no longer running (${why}): it exited or closed its connection, so its tools cannot be called for the rest of this run; carry on without them`;
   }
   return boundToolResult(why) as string;
-}
-
-/** The tool as the kernel sees it: a unique Python name, a clean description, a bounded result. */
-function kernelTool(server: string, original: StructuredToolInterface, name: string): StructuredToolInterface {
-  let description = cleanText(original.description || "");
-  if (description.length > MAX_DESCRIPTION_CHARS) description = `${description.slice(0, MAX_DESCRIPTION_CHARS)}…`;
-  const origin = `(MCP server "${cleanText(server)}", tool "${cleanText(original.name)}")`;
-  return new DynamicStructuredTool({
-    name,
-    description: description ? `${description}\n\n${origin}` : origin,
-    schema: original.schema as never,
-    func: async (args: Record<string, unknown>) => {
-      let message: { content: unknown; artifact?: unknown };
-      try {
-        // As a tool call, so the answer keeps the artifact part (structured content) too.
-        message = (await original.invoke({ type: "tool_call", id: `codeact-${name}`, name: original.name, args })) as typeof message;
-      } catch (err) {
-        throw new CodeActError("tool", callFailure(server, err));
-      }
-      return boundToolResult(mcpResultValue(message.content, message.artifact)) as never;
-    },
-  });
 }
 
 /**
@@ -203,6 +182,8 @@ export interface McpTools {
   tools: StructuredToolInterface[];
   /** For each tool (same order), why its name is not the server's, if it is not. */
   renames: (Rename | undefined)[];
+  /** The kernel's mcp_resources / read_resource / mcp_prompts / get_prompt, over every server (tools/mcp-host.ts). */
+  helpers: StructuredToolInterface[];
   /** Closes every client (stdio servers are stopped). Safe to call twice. */
   close(): Promise<void>;
 }
@@ -222,6 +203,7 @@ export async function connectMcp(config: McpConfig, taken: Iterable<string> = []
     throw new ToolSourceError(failed.map((e) => e.message).join("\n"));
   }
   const names = assignToolNames(ok, taken);
-  const tools = ok.flatMap((s, i) => s.tools.map((t, j) => kernelTool(s.server, t, names[i]![j]!.name)));
-  return { tools, renames: names.flat().map((n) => n.rename), close };
+  const tools = ok.flatMap((s, i) => s.tools.map((t, j) => kernelTool({ server: s.server, client: s.client, tool: t, name: names[i]![j]!.name, failure: (err) => callFailure(s.server, err) })));
+  const servers: ConnectedServer[] = ok.map((s) => ({ server: s.server, client: s.client }));
+  return { tools, renames: names.flat().map((n) => n.rename), helpers: mcpHelperTools(servers), close };
 }

@@ -34,7 +34,8 @@ function readReserved(): Set<string> {
     .filter((l) => !l.startsWith("#"))
     .flatMap((l) => l.split(/\s+/))
     .filter(Boolean);
-  return new Set([...listed, ...preludeNames(readFileSync(join(__dirname, "prelude.py"), "utf8"))]);
+  const prelude = ["prelude.py", "prelude-mcp.py"].flatMap((f) => preludeNames(readFileSync(join(__dirname, f), "utf8")));
+  return new Set([...listed, ...prelude]);
 }
 
 let reserved: Set<string> | undefined;

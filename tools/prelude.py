@@ -77,6 +77,23 @@ def ask_user(question):
     raise ToolError(reply.get("error") or "ask_user failed", "ask_user")
 
 
+class _codeact_shape:
+    """An object argument's keys, as signatures and help() show them: `{city: str, days?: list[int]}`
+    (`?`: the key may be left out). Only an annotation: nothing checks it in Python."""
+
+    __slots__ = ("_text",)
+
+    def __init__(self, text):
+        self._text = text
+
+    def __repr__(self):
+        return self._text
+
+    # typing.Optional[...] and Union[...] accept only callables.
+    def __call__(self, *args, **kwargs):
+        raise TypeError("a shape annotation is not a type")
+
+
 _CODEACT_TOOLS = __SIGNATURES__
 
 

@@ -18,6 +18,10 @@ export interface ToolEntry {
   schema: JsonSchema;
   /** Set when `pythonName` is not the tool's own name. */
   rename?: Rename;
+  /** The MCP server of an MCP tool: its stub turns the result's content blocks into Python objects (tools/prelude-mcp.py). */
+  mcpServer?: string;
+  /** A helper the prelude defines itself (mcp_resources, …): no stub is generated; its description is its signature line. */
+  helper?: boolean;
 }
 
 export class ToolRegistry {
@@ -45,9 +49,23 @@ export class ToolRegistry {
     // Recorded calls name the tool by callName, so the first tool of a name keeps it (old threads replay).
     let callName = tool.name;
     for (let i = 2; this.byName.has(callName); i++) callName = `${tool.name}#${i}`;
+    const server = (tool as { metadata?: Record<string, unknown> }).metadata?.codeactMcpServer;
     const entry: ToolEntry = { tool, callName, pythonName: named.name, schema: ToolRegistry.schemaOf(tool), rename: named.rename ?? rename };
+    if (typeof server === "string") entry.mcpServer = server;
     this.byName.set(callName, entry);
     this.pythonNames.add(named.name);
+    return entry;
+  }
+
+  /**
+   * Adds a helper whose Python function the prelude defines (`pythonName`) and which calls the
+   * host by the tool's name: that name must be free, or the helper would answer for another tool.
+   */
+  addHelper(tool: StructuredToolInterface, pythonName: string): ToolEntry {
+    if (this.byName.has(tool.name)) throw new CodeActError("tool", `A tool is named "${tool.name}", a name the kernel's own ${pythonName}() uses: rename that tool.`);
+    const entry: ToolEntry = { tool, callName: tool.name, pythonName, schema: ToolRegistry.schemaOf(tool), helper: true };
+    this.byName.set(tool.name, entry);
+    this.pythonNames.add(pythonName);
     return entry;
   }
 

@@ -41,19 +41,47 @@ function literal(value: unknown): string {
   return JSON.stringify(String(value));
 }
 
-/** A Python type annotation for a schema (as source text). */
-export function pythonType(schema: JsonSchema | undefined): string {
+/** How deep object shapes are spelled out, and how many keys each shows: a hostile schema stays one readable line. */
+const MAX_SHAPE_DEPTH = 3;
+const MAX_SHAPE_KEYS = 12;
+
+/** A key as the shape shows it: bare when it is an identifier, quoted otherwise (cleaned: it may come from an MCP server). */
+function shapeKey(key: string): string {
+  const clean = cleanText(key).slice(0, 80);
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(clean) ? clean : JSON.stringify(clean);
+}
+
+/**
+ * An object's keys as one line, `{city: str, days?: list[int]}` (`?`: optional key), or undefined
+ * for an object without declared keys (plain `dict`).
+ */
+function shapeText(schema: JsonSchema, depth: number): string | undefined {
+  const entries = Object.entries(schema.properties ?? {});
+  if (!entries.length) return undefined;
+  if (depth >= MAX_SHAPE_DEPTH) return "{…}";
+  const required = new Set(schema.required ?? []);
+  const keys = entries.slice(0, MAX_SHAPE_KEYS).map(([k, v]) => `${shapeKey(k)}${required.has(k) ? "" : "?"}: ${typeText(v, depth + 1, false)}`);
+  if (entries.length > MAX_SHAPE_KEYS) keys.push(`… ${entries.length - MAX_SHAPE_KEYS} more`);
+  return `{${keys.join(", ")}}`;
+}
+
+/**
+ * A schema as a Python type. `source`: text for the stub's own annotation, where an object shape
+ * becomes `_codeact_shape("{…}")` (the prelude's object whose repr is the shape, so the real
+ * signature and help() show the keys); otherwise the shape itself, for documentation.
+ */
+function typeText(schema: JsonSchema | undefined, depth: number, source: boolean): string {
   if (!schema) return "Any";
   if (schema.enum) return `Literal[${schema.enum.map(literal).join(", ")}]`;
   if (schema.const !== undefined) return `Literal[${literal(schema.const)}]`;
   const union = schema.anyOf ?? schema.oneOf;
   if (union) {
     const nonNull = union.filter((s) => s.type !== "null");
-    const inner = [...new Set(nonNull.map(pythonType))];
+    const inner = [...new Set(nonNull.map((s) => typeText(s, depth, source)))];
     const core = inner.length === 1 ? inner[0]! : `Union[${inner.join(", ")}]`;
     return nonNull.length < union.length ? `Optional[${core}]` : core;
   }
-  const types = Array.isArray(schema.type) ? schema.type : schema.type ? [schema.type] : [];
+  const types = Array.isArray(schema.type) ? schema.type : schema.type ? [schema.type] : schema.properties ? ["object"] : [];
   const nonNull = types.filter((t) => t !== "null");
   const one = (t: string): string => {
     switch (t) {
@@ -66,9 +94,12 @@ export function pythonType(schema: JsonSchema | undefined): string {
       case "boolean":
         return "bool";
       case "array":
-        return `list[${pythonType(schema.items)}]`;
-      case "object":
-        return "dict";
+        return `list[${typeText(schema.items, depth, source)}]`;
+      case "object": {
+        const shape = shapeText(schema, depth);
+        if (!shape) return "dict";
+        return source ? `_codeact_shape(${JSON.stringify(shape)})` : shape;
+      }
       default:
         return "Any";
     }
@@ -78,12 +109,25 @@ export function pythonType(schema: JsonSchema | undefined): string {
   return nonNull.length < types.length ? `Optional[${core}]` : core;
 }
 
+/** A Python type annotation for a schema (as source text for the stub). */
+export function pythonType(schema: JsonSchema | undefined): string {
+  return typeText(schema, 0, true);
+}
+
+/** The same type as people read it (signature lines, docstrings): object shapes written out, `{city: str, days?: list[int]}`. */
+export function pythonTypeText(schema: JsonSchema | undefined): string {
+  return typeText(schema, 0, false);
+}
+
 export interface PythonParam {
   /** The property name the tool expects. */
   wire: string;
   /** The Python parameter name. */
   name: string;
+  /** Source text for the stub's signature. */
   annotation: string;
+  /** The type as people read it (object keys shown). */
+  display: string;
   required: boolean;
   description?: string;
 }
@@ -94,6 +138,7 @@ export function pythonParams(schema: JsonSchema): PythonParam[] {
     wire,
     name: pythonIdentifier(wire),
     annotation: pythonType(prop),
+    display: pythonTypeText(prop),
     required: required.has(wire),
     description: describe(prop),
   }));
@@ -128,9 +173,13 @@ export interface StubSpec {
   pythonName: string;
   description: string;
   schema: JsonSchema;
+  /** The prelude function that sends the call (default `_codeact_call`). */
+  caller?: string;
+  /** The docstring's Returns lines (indented), when the caller shapes the result. */
+  returns?: string[];
 }
 
-/** The Python source of one stub; it calls `_codeact_call(toolName, args)` from the prelude. */
+/** The Python source of one stub; it calls `_codeact_call(toolName, args)` (or `spec.caller`) from the prelude. */
 export function pythonStub(spec: StubSpec): string {
   const params = pythonParams(spec.schema);
   const signature = params.map((p) => `${p.name}: ${p.required ? p.annotation : `Optional[${p.annotation.replace(/^Optional\[(.*)\]$/, "$1")}]`}${p.required ? "" : " = None"}`);
@@ -138,15 +187,16 @@ export function pythonStub(spec: StubSpec): string {
   const doc = docText(spec.description.trim() || `Calls the host tool "${spec.toolName}".`).split("\n");
   if (params.length) {
     doc.push("", "Args:");
-    for (const p of params) doc.push(`    ${p.name} (${p.annotation}${p.required ? "" : ", optional"}): ${docText(p.description ?? "")}`.trimEnd());
+    for (const p of params) doc.push(`    ${p.name} (${docText(p.display)}${p.required ? "" : ", optional"}): ${docText(p.description ?? "")}`.trimEnd());
+    if (params.some((p) => p.display.includes("?:"))) doc.push("", "    Keys marked ? may be left out.");
   }
-  doc.push("", "Returns:", "    The tool's result, decoded from JSON (str, int, float, bool, list, dict or None).", "", "Raises:", "    ToolError: the tool failed; the message says why.");
+  doc.push("", "Returns:", ...(spec.returns ?? ["    The tool's result, decoded from JSON (str, int, float, bool, list, dict or None)."]), "", "Raises:", "    ToolError: the tool failed; the message says why.");
   const args = params.map((p) => `${JSON.stringify(p.wire)}: ${p.name}`).join(", ");
   const optional = params.filter((p) => !p.required).map((p) => JSON.stringify(p.wire));
   const body = [
     `    _args = {${args}}`,
     ...(optional.length ? [`    for _k in (${optional.join(", ")},):`, "        if _args[_k] is None:", "            del _args[_k]"] : []),
-    `    return _codeact_call(${JSON.stringify(spec.toolName)}, _args)`,
+    `    return ${spec.caller ?? "_codeact_call"}(${JSON.stringify(spec.toolName)}, _args)`,
   ];
   return [`def ${spec.pythonName}(${signature.join(", ")}) -> Any:`, `    """${doc.join("\n    ").replace(/\n {4}\n/g, "\n\n")}\n    """`, ...body, ""].join("\n");
 }

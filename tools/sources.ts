@@ -57,6 +57,10 @@ export async function loadToolSources(spec: ToolSourceSpec, extra: StructuredToo
     close = mcp.close;
     try {
       mcp.tools.forEach((t, i) => registry.add(t, mcp.renames[i]));
+      // The prelude defines these functions (tools/prelude-mcp.py); their names are reserved, so no tool took them.
+      const { MCP_HELPERS } = require("./mcp-host") as typeof import("./mcp-host");
+      const python: Record<string, string> = { [MCP_HELPERS.resources]: "mcp_resources", [MCP_HELPERS.read]: "read_resource", [MCP_HELPERS.prompts]: "mcp_prompts", [MCP_HELPERS.prompt]: "get_prompt" };
+      for (const h of mcp.helpers) registry.addHelper(h, python[h.name]!);
     } catch (err) {
       await mcp.close();
       throw err;

@@ -58,7 +58,7 @@ function cellError(result: ExecutionResult): string | undefined {
  * arguments its schema refused (LangChain parses them before it starts the tool's run, so such a
  * call leaves no trace of its own).
  */
-const REFUSED = /^(Received tool input did not match expected schema|malformed tool request|no tool named)/;
+const REFUSED = /^(invalid arguments for |Received tool input did not match expected schema|malformed tool request|no tool named)/;
 
 /** The refused calls of a cell as errored tool runs under its execute_code run. */
 async function traceRefusedCalls(result: ExecutionResult): Promise<void> {

@@ -1,7 +1,8 @@
 /** What an MCP server sends is hostile: names, descriptions and results are made safe before the kernel sees them. */
 import { spawnSync } from "node:child_process";
 import { boundToolResult, cleanText } from "../../tools/bounds";
-import { assignToolNames, mcpResultValue } from "../../tools/mcp";
+import { assignToolNames } from "../../tools/mcp";
+import { boundWire, wireToolResult } from "../../tools/mcp-content";
 import { pythonStub } from "../../tools/schema-to-python";
 
 describe("MCP tool names", () => {
@@ -28,11 +29,39 @@ describe("MCP tool names", () => {
 });
 
 describe("MCP results", () => {
-  it("structured content becomes a dict, text a str, several text blocks one str", () => {
-    expect(mcpResultValue("5", [{ type: "mcp_structured_content", data: { sum: 5 } }])).toEqual({ sum: 5 });
-    expect(mcpResultValue("hello", [])).toBe("hello");
-    expect(mcpResultValue([{ type: "text", text: "a" }, { type: "text", text: "b" }], [])).toBe("a\nb");
-    expect(mcpResultValue([{ type: "text", text: "a" }, { type: "image", data: "iVBOR", mimeType: "image/png" }], [])).toEqual(["a", { type: "image", data: "iVBOR", mimeType: "image/png" }]);
+  it("every block is kept, checked and made inert: text cleaned, MIME types checked, unknown blocks noted, structured content cleaned", () => {
+    const r = wireToolResult("s\u001b", {
+      content: [
+        { type: "text", text: "a\u0000b" },
+        { type: "image", data: "iVBO Rw==", mimeType: "image/png" },
+        { type: "audio", data: "AAAA", mimeType: "<script>" },
+        { type: "resource", resource: { uri: "x://1\u001b[2J", text: "doc" } },
+        { type: "resource_link", uri: "x://2", name: "two" },
+        { type: "html", html: "<b>" },
+        { type: "image", data: "not base64!", mimeType: "image/png" },
+      ],
+      structuredContent: { t: "\u001b[31mred" },
+    });
+    expect(r).toEqual({
+      codeact_mcp: 1,
+      server: "s",
+      content: [
+        { type: "text", text: "ab" },
+        { type: "image", mime_type: "image/png", data: "iVBORw==" },
+        { type: "audio", mime_type: "application/octet-stream", data: "AAAA" },
+        { type: "resource", uri: "x://1[2J", mime_type: "text/plain", text: "doc" },
+        { type: "resource_link", uri: "x://2", name: "two", description: "", mime_type: "" },
+        { type: "omitted", note: 'a content block of type "html" that is not valid MCP content was left out' },
+        { type: "omitted", note: 'a content block of type "image" that is not valid MCP content was left out' },
+      ],
+      structured: { t: "[31mred" },
+    });
+  });
+
+  it("past the limit the largest payloads are left out first, each with a note; the text survives", () => {
+    const r = boundWire({ content: [{ type: "text" as const, text: "keep me" }, { type: "image" as const, mime_type: "image/png", data: "A".repeat(50_000) }] }, 10_000);
+    expect(r.content[0]).toEqual({ type: "text", text: "keep me" });
+    expect(r.content[1]).toMatchObject({ type: "omitted", note: expect.stringMatching(/^image \(image\/png\) of 50,000 characters was left out/) });
   });
 
   it("control characters removed, lone surrogates replaced, a huge result cut with a note", () => {

@@ -2,7 +2,8 @@ import { spawnSync } from "node:child_process";
 import { tool } from "@langchain/core/tools";
 import { z } from "zod";
 import { Calculator } from "@langchain/community/tools/calculator";
-import { pythonIdentifier, pythonStub, pythonType } from "../../tools/schema-to-python";
+import { pythonIdentifier, pythonStub, pythonType, pythonTypeText } from "../../tools/schema-to-python";
+import { argumentProblems } from "../../tools/arg-errors";
 import { ToolBridge } from "../../tools/bridge";
 import { ToolRegistry } from "../../tools/registry";
 
@@ -25,6 +26,24 @@ describe("JSON schema → Python", () => {
     expect(pythonType({ anyOf: [{ type: "string" }, { type: "number" }] })).toBe("Union[str, float]");
     expect(pythonType({ type: ["integer", "null"] })).toBe("Optional[int]");
     expect(pythonType({})).toBe("Any");
+  });
+
+  it("spells out object keys, nested and in lists (`?`: optional), bounded in depth and count, hostile keys quoted", () => {
+    const filter = { type: "object", properties: { field: { type: "string" }, "op\u001b-x": { enum: ["eq", "ne"] }, deep: { type: "object", properties: { a: { type: "object", properties: { b: { type: "object", properties: { c: { type: "number" } } } } } } } }, required: ["field"] };
+    expect(pythonTypeText({ type: "array", items: filter })).toBe('list[{field: str, "op-x"?: Literal["eq", "ne"], deep?: {a?: {b?: {…}}}}]');
+    expect(pythonType({ type: "array", items: { type: "object", properties: { a: { type: "number" } } } })).toBe('list[_codeact_shape("{a?: float}")]');
+    const wide = { type: "object", properties: Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`k${i}`, { type: "integer" }])) };
+    expect(pythonTypeText(wide)).toMatch(/k11\?: int, … 8 more\}$/);
+    expect(pythonTypeText({ type: "object" })).toBe("dict");
+  });
+
+  it("names the field and what was expected when arguments do not fit", () => {
+    const schema = { type: "object", properties: { from: { type: "string" }, units: { enum: ["C", "F"] }, filters: { type: "array", items: { type: "object", properties: { field: { type: "string" } }, required: ["field"], additionalProperties: false } } }, required: ["from"] };
+    const names = (w: string) => (w === "from" ? "from_" : w);
+    expect(argumentProblems(schema, { from: 3, units: "K", filters: [{ field: "a" }, { fied: "b" }] }, names)).toBe(
+      'from_: expected str, got int 3; units: expected one of "C", "F", got str "K"; filters[1].field: missing (required); filters[1].fied: not an accepted key (accepted: field)',
+    );
+    expect(argumentProblems(schema, { from: "x" })).toBeUndefined();
   });
 
   it("makes safe parameter names (they may shadow builtins: they are local to the stub)", () => {
@@ -52,7 +71,7 @@ describe("JSON schema → Python", () => {
         required: ["query"],
       },
     });
-    expect(source).toContain("def search_db(query: str, limit: Optional[int] = None, from_: Optional[str] = None, filters: Optional[dict] = None) -> Any:");
+    expect(source).toContain('def search_db(query: str, limit: Optional[int] = None, from_: Optional[str] = None, filters: Optional[_codeact_shape("{a?: float}")] = None) -> Any:');
     expect(source).toContain("query (str): What to find");
     expect(source).toContain("limit (int, optional): Max rows Default: 10.");
     expect(source).toContain('_args = {"query": query, "limit": limit, "from": from_, "filters": filters}');
