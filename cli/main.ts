@@ -4,6 +4,8 @@
  * runs: the run modules pull in LangChain, ZeroMQ and Docker clients (over a second of start-up),
  * which `codeact --help` or `codeact threads` never need.
  */
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { Command } from "commander";
 
 type Register = (program: Command) => void;
@@ -40,6 +42,21 @@ const GROUPS: Group[] = [
   { commands: [["eval", "<suite>", "evaluate the agent on a task suite (code, JSON and text actions)"]], load: () => (require("./eval") as typeof import("./eval")).registerEval },
 ];
 
+/**
+ * The package's own version: the nearest package.json named codeact above this file. The same
+ * walk works from cli/ (tsx) and dist/cli/ (the build), where a relative require would not.
+ */
+export function packageVersion(from: string = __dirname): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const file = join(dir, "package.json");
+    if (existsSync(file)) {
+      const pkg = JSON.parse(readFileSync(file, "utf8")) as { name?: unknown; version?: unknown };
+      if (pkg.name === "codeact" && typeof pkg.version === "string") return pkg.version;
+    }
+    if (dirname(dir) === dir) return "unknown";
+  }
+}
+
 /** The subcommand argv names (`codeact help run` names `run`), if any. */
 function requested(args: string[]): string | undefined {
   const words = args.filter((a) => !a.startsWith("-"));
@@ -51,7 +68,9 @@ function requested(args: string[]): string | undefined {
  * are listed by name for help and never loaded.
  */
 export function buildProgram(args: string[] = process.argv.slice(2), all = false): Command {
-  const program = new Command("codeact").description("CodeAct agents on LangGraph.js: Python code actions in a sandboxed Jupyter kernel");
+  const program = new Command("codeact")
+    .description("CodeAct agents on LangGraph.js: Python code actions in a sandboxed Jupyter kernel")
+    .version(packageVersion(), "-V, --version", "print the codeact version");
   const wanted = requested(args);
   for (const group of GROUPS) {
     if (all || group.commands.some(([name]) => name === wanted)) group.load()(program);
