@@ -1,4 +1,4 @@
-/** `codeact threads`, `codeact history <thread>`, `codeact settings <thread>`, `codeact branch <thread> --at <checkpoint>`. */
+/** `codeact threads`, `codeact history <thread>`, `codeact settings <thread>` (branch: cli/branch.ts). */
 // LangGraph and the savers are loaded inside the actions (require), not here: `codeact threads`
 // on a SQLite store reads the file directly and starts in a fraction of the time.
 import type { Command } from "commander";
@@ -84,24 +84,5 @@ export function registerThreads(program: Command): void {
       console.log(`${r.at}  ${inert(r.reason)}`);
       for (const [key, was, now] of r.changes) console.log(`  ${key}: ${was === undefined ? "" : `${inert(was)} → `}${inert(now)}`);
     }
-  });
-
-  storeOptions(
-    program
-      .command("branch")
-      .argument("<thread>", "thread id")
-      .requiredOption("--at <checkpoint>", "checkpoint id to branch from (see `codeact history`)")
-      .option("--instruction <text>", "a new instruction for the agent at that point")
-      .option("--code <code>", "replace the pending code action")
-      .option("--name <thread>", "id for the new thread")
-      .description("start a new thread from any checkpoint; the original stays as it was"),
-  ).action(async (thread: string, flags: StoreFlags & { at: string; instruction?: string; code?: string; name?: string }) => {
-    checkThreadId(thread);
-    if (flags.name !== undefined) checkThreadId(flags.name);
-    const { branchThread } = require("../graphs/branch") as typeof import("../graphs/branch");
-    const id = await withStore(flags, (s) => branchThread(s.saver, thread, flags.at, { instruction: flags.instruction, code: flags.code, newThreadId: flags.name, artifacts: s.artifacts, settings: s.settings }));
-    if (flags.json) return console.log(JSON.stringify({ thread: id }));
-    console.log(id);
-    console.error(`Branched ${thread}@${flags.at} into ${id}. Continue it with: codeact resume ${id}`);
   });
 }

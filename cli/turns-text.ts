@@ -5,6 +5,8 @@ import { inert } from "../exports/inert";
 import { type ThreadView, threadView, type ViewEntry, type ViewTurn } from "../exports/view";
 import { table } from "./table";
 
+/** A checkpoint's time as `codeact threads` shows times (UTC, to the second); "" when unknown. */
+const when = (iso: string) => (iso ? iso.replace("T", " ").slice(0, 19) : "");
 const cut = (s: string, n: number) => (s.length > n ? `${s.slice(0, n)}…` : s);
 const oneLine = (s: string, n: number) => inert(cut(s.replace(/\s*\n\s*/g, " ⏎ "), n));
 
@@ -46,5 +48,7 @@ export async function historyText(saver: BaseCheckpointSaver, threadId: string):
   const reader = await openThread(saver, threadId);
   const history = await threadHistory(reader, threadId);
   const turns = await turnsText(reader, threadId);
-  return `${turns}\n${table(history.map((h) => ({ checkpoint: h.checkpointId, step: h.step, next: h.next.join(",") || "(end)", summary: inert(h.summary.slice(0, 90)) })))}`;
+  // STEP and CELLS are what `codeact branch --at` takes (7, cell:3), besides the id or its start.
+  const rows = history.map((h) => ({ checkpoint: h.checkpointId, time: when(h.createdAt), step: h.step, cells: h.cells, next: h.next.join(",") || "(end)", summary: inert(h.summary.slice(0, 90)) }));
+  return `${turns}\n${table(rows)}\nBranch from any of them with: codeact branch ${threadId} --at STEP (or cell:N, just before cell N ran; or the id's first characters)`;
 }
