@@ -9,6 +9,7 @@ import type { CodeActStateValue } from "../graphs/state/state";
 import type { Cell } from "../graphs/state/cell";
 import { inert } from "./inert";
 import { isBase64 } from "./media";
+import { userTraceback } from "./traceback";
 import { humanSize } from "../executors/workspace/limits";
 import { type ThreadView, threadView, turnEntries, unplacedCritiques, type ViewCell, type ViewCompaction, type ViewDecision, type ViewEntry, type ViewTurn } from "./view";
 
@@ -22,7 +23,7 @@ const text = (s: unknown) => esc(inert(String(s ?? "")));
 const CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; frame-src 'none'; form-action 'none'; base-uri 'none'";
 
 const STYLE = `body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
-pre{background:#f6f8fa;padding:.8rem;overflow-x:auto;border-radius:6px}pre.out{background:#fff;border-left:3px solid #ccc}
+pre{background:#f6f8fa;padding:.8rem;border-radius:6px;white-space:pre-wrap;overflow-wrap:anywhere}pre.out{background:#fff;border-left:3px solid #ccc}
 pre.err{background:#fff5f5;border-left:3px solid #d33}.cell{margin:1.2rem 0}.meta{color:#777;font-size:.85em}
 img{max-width:100%}iframe{width:100%;border:1px solid #ddd;min-height:8rem}.note{border-left:3px solid #88a;padding-left:.6rem}
 .del{background:#ffecec}.add{background:#eaffea}`;
@@ -68,7 +69,7 @@ function cellHtml(cell: ViewCell, files: Map<string, Buffer>, threadId: string):
   if (r.stdout) outs.push(`<pre class="out">${text(r.stdout)}</pre>`);
   if (r.stderr) outs.push(`<pre class="err">${text(r.stderr)}</pre>`);
   for (const o of r.results) outs.push(output(o.data));
-  if (r.error) outs.push(`<pre class="err">${text(r.error.traceback.join("\n") || `${r.error.ename}: ${r.error.evalue}`)}</pre>`);
+  if (r.error) outs.push(`<pre class="err">${text(userTraceback(r.error.traceback).join("\n") || `${r.error.ename}: ${r.error.evalue}`)}</pre>`);
   for (const q of cell.questions) outs.push(`<p class="note">Asked: ${text(q.question)}<br>Answer: ${text(q.answer)}</p>`);
   outs.push(fileLinks(cell.files, files, threadId));
   return `<div class="cell"><p class="meta">step ${cell.step + 1}${cell.attempt ? `, self-debug attempt ${cell.attempt}` : ""} — ${text(r.status)}, ${Math.round(r.durationMs)} ms</p><pre><code>${text(cell.code)}</code></pre>${outs.join("")}</div>`;

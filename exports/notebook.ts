@@ -8,6 +8,7 @@ import type { Cell } from "../graphs/state/cell";
 import type { CodeActStateValue } from "../graphs/state/state";
 import { humanSize } from "../executors/workspace/limits";
 import { imageMime } from "./files";
+import { userTraceback } from "./traceback";
 import { type ThreadView, threadView, unplacedCritiques, type ViewCell, type ViewCompaction, type ViewDecision, type ViewEntry, type ViewTurn } from "./view";
 
 /**
@@ -32,7 +33,7 @@ function outputsOf(cell: Pick<Cell, "result">): nb.IOutput[] {
       outputs.push({ output_type: "execute_result", execution_count: r.executionCount ?? null, data: o.data, metadata: (o.metadata ?? {}) as nb.OutputMetadata });
     } else outputs.push({ output_type: "display_data", data: o.data, metadata: (o.metadata ?? {}) as nb.OutputMetadata });
   }
-  if (r.error) outputs.push({ output_type: "error", ename: r.error.ename, evalue: r.error.evalue, traceback: r.error.traceback });
+  if (r.error) outputs.push({ output_type: "error", ename: r.error.ename, evalue: r.error.evalue, traceback: userTraceback(r.error.traceback) });
   if (r.status === "died") outputs.push({ output_type: "error", ename: "KernelDied", evalue: `${r.died?.reason}: ${r.died?.detail}`, traceback: [] });
   return outputs;
 }
