@@ -15,6 +15,7 @@ function entryLines(e: ViewEntry, step?: number): string[] {
   const at = step === undefined ? "    " : `    step ${step + 1}: `;
   if (e.kind === "critique") return [`${at}critic: ${e.verdict}${e.feedback ? ` — ${oneLine(e.feedback, 200)}` : ""}`];
   if (e.kind === "compaction") return [`${at}context compacted (${e.digest ? "digest" : "summary"})`];
+  if (e.kind === "plan") return [`${at}${e.replans ? "revised plan" : "plan"}: ${oneLine(e.text, 200)}`];
   if (e.kind === "cell") return e.questions.map((q) => `${at}cell ${e.index + 1} asked: ${oneLine(q.question, 120)} → ${oneLine(q.answer, 120)}`);
   if (e.decision === "approved") return [`${at}a person approved cell ${e.cell + 1}`];
   if (e.decision === "edited") {
