@@ -154,6 +154,8 @@ export function registerEval(program: Command): void {
       const tolerant = suite.kind === "m3tooleval" ? "tolerant (not upstream)" : "tolerant";
       console.log(formatTable(report.summaries, suite.name, tolerant));
       console.log(`per-task results: ${join(out, "results.jsonl")}`);
+      // `codeact threads` hides eval threads: say how to see them, and how to clear them away.
+      log(`threads: codeact threads --eval ${report.evalId}  (delete them with: codeact rm --eval ${report.evalId} --yes)`);
       console.log(JSON.stringify({ suite: suite.name, evalId: report.evalId, out, agent: f.agent, maxTurns: f.maxTurns, model: report.model, resumedTasks: report.skipped, failedTasks: report.failed.map((r) => ({ format: r.format, taskId: r.taskId, error: r.error })), results: report.summaries }));
       if (report.failed.length) {
         // Wrong answers are results; a task that could not run is a failure: the exit code is its kind's (7 a model endpoint, 8 the sandbox…).

@@ -1,9 +1,9 @@
 /**
- * `codeact files <thread> [--get NAME] [--out DIR]`: the files a run left under /workspace/outputs/,
+ * `codeact files <thread> [--get NAME [-o FILE|-]] [--out DIR]`: the files a run left under /workspace/outputs/,
  * kept in the thread's artifact store. Names come from the sandbox and are hostile: a file is only
  * ever written inside --out, under its checked relative name, never through a symlink.
  */
-import { closeSync, constants, lstatSync, mkdirSync, openSync, readlinkSync, realpathSync, writeSync } from "node:fs";
+import { closeSync, constants, lstatSync, mkdirSync, openSync, readlinkSync, realpathSync, writeFileSync, writeSync } from "node:fs";
 import { join, resolve, sep } from "node:path";
 import type { Command } from "commander";
 import { CodeActError } from "../errors";
@@ -15,6 +15,7 @@ import { inert } from "../exports/inert";
 import { table } from "./table";
 import { checkpointerFromFlags, type StoreFlags } from "./store-flags";
 import { UsageError } from "./flags";
+import { checkOutFile } from "./out-file";
 
 export interface ThreadFile {
   /** Relative to /workspace, e.g. "outputs/report.csv". */
@@ -134,12 +135,18 @@ export function writeInside(dir: string, relative: string, data: Uint8Array): st
 interface FilesFlags extends StoreFlags {
   get?: string;
   out?: string;
+  /** With --get: the file to write ("-": standard output). */
+  output?: string;
   json?: boolean;
 }
 
 export async function filesCommand(thread: string, flags: FilesFlags): Promise<void> {
   const { checkThreadId } = require("../checkpoints/thread-id") as typeof import("../checkpoints/thread-id");
   checkThreadId(thread);
+  if (flags.output !== undefined && flags.get === undefined) throw new UsageError("-o/--output goes with --get NAME (one file); --out DIR fetches them all.");
+  if (flags.output !== undefined && flags.out !== undefined) throw new UsageError("Give either -o FILE (or -o - for standard output) or --out DIR, not both.");
+  // A file that cannot be written is said before any store is opened.
+  if (flags.output !== undefined && flags.output !== "-") checkOutFile(flags.output);
   const { createCheckpointer } = require("../checkpoints/savers") as typeof import("../checkpoints/savers");
   const { readThreadState } = require("../graphs/threads") as typeof import("../graphs/threads");
   const store = await createCheckpointer({ ...checkpointerFromFlags(flags), readOnly: true });
@@ -150,7 +157,17 @@ export async function filesCommand(thread: string, flags: FilesFlags): Promise<v
       if (flags.json) return console.log(JSON.stringify(files.map((f) => ({ ...f, name: displayName(f.path) }))));
       if (!files.length) return console.log(`Thread ${thread} has no files. Files the agent writes under /workspace/${OUTPUTS_DIR}/ are kept after each cell.`);
       console.log(table(files.map((f) => ({ name: inert(displayName(f.path)), size: humanSize(f.size), cell: f.cell === null ? "named in the answer" : `#${f.cell} (step ${f.step + 1}${f.attempt ? `, retry ${f.attempt}` : ""})`, versions: f.versions, sha256: f.sha256.slice(0, 12) }))));
-      return console.error(`Fetch them with: codeact files ${thread} --out DIR  (or --get NAME for one)`);
+      return console.error(`Fetch them with: codeact files ${thread} --out DIR  (or --get NAME for one; -o - prints it)`);
+    }
+    if (flags.output !== undefined && flags.get !== undefined) {
+      const f = findFile(files, flags.get);
+      const data = await store.artifacts.get(thread, f.sha256);
+      if (!data) throw new CodeActError("not_found", `The bytes of ${inert(displayName(f.path))} (artifact ${f.sha256.slice(0, 12)}) are not in this store; was the thread deleted?`);
+      if (flags.output !== "-") {
+        writeFileSync(flags.output, data);
+        return console.log(flags.json ? JSON.stringify([resolve(flags.output)]) : inert(resolve(flags.output)));
+      }
+      return writeToStdout(displayName(f.path), data);
     }
     const chosen = flags.get !== undefined ? [findFile(files, flags.get)] : files;
     if (!chosen.length) return console.error(`Thread ${thread} has no files to fetch.`);
@@ -168,6 +185,29 @@ export async function filesCommand(thread: string, flags: FilesFlags): Promise<v
   }
 }
 
+/** Bytes a terminal would show as garbage or obey: a NUL, or anything that is not UTF-8 text. */
+export function isBinary(data: Uint8Array): boolean {
+  if (data.includes(0)) return true;
+  try {
+    new TextDecoder("utf-8", { fatal: true }).decode(data);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * `--get NAME -o -`: the bytes as they are to a pipe or a file. To a terminal, text is shown inert
+ * (escape sequences in a file the agent wrote must not act on it) and binary bytes are refused.
+ */
+function writeToStdout(name: string, data: Uint8Array): Promise<void> {
+  if (process.stdout.isTTY) {
+    if (isBinary(data)) throw new UsageError(`${inert(name)} is binary (${humanSize(data.length)}); not writing it to a terminal. Redirect it (-o - > FILE, or | another command), or give -o FILE.`);
+    data = Buffer.from(inert(Buffer.from(data).toString("utf8")));
+  }
+  return new Promise((done, fail) => process.stdout.write(data, (err) => (err ? fail(err) : done())));
+}
+
 export function registerFiles(program: Command): void {
   program
     .command("files")
@@ -175,6 +215,7 @@ export function registerFiles(program: Command): void {
     .description("the files a run wrote under /workspace/outputs/: list them, or fetch them")
     .option("--get <name>", "fetch one file (its name as listed)")
     .option("--out <dir>", "folder to write into (default ./<thread>-files); without --get: every file")
+    .option("-o, --output <file>", "with --get: write the file here; - writes its bytes to standard output")
     .option("--checkpoints <file>", "SQLite checkpoint file")
     .option("--postgres <url>", "Postgres checkpoint store")
     .option("--json", "machine-readable output")

@@ -4,6 +4,8 @@
  * runs: the run modules pull in LangChain, ZeroMQ and Docker clients (over a second of start-up),
  * which `codeact --help` or `codeact threads` never need.
  */
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { Command } from "commander";
 
 type Register = (program: Command) => void;
@@ -29,16 +31,31 @@ const GROUPS: Group[] = [
       ["threads", "", "list threads: status, turns, cells, last activity, what waits"],
       ["history", "<thread>", "a run's checkpoints: id, node, step, summary"],
       ["settings", "<thread>", "the settings a thread runs with, and every change to them"],
-      ["branch", "<thread>", "start a new thread from any checkpoint; the original stays as it was"],
     ],
     load: () => (require("./threads") as typeof import("./threads")).registerThreads,
   },
+  { commands: [["branch", "<thread>", "start a new thread from any checkpoint and run it; the original stays as it was"]], load: () => (require("./branch") as typeof import("./branch")).registerBranch },
   { commands: [["rm", "<thread>", "delete a thread: its checkpoints, artifacts and saved plots"]], load: () => (require("./rm") as typeof import("./rm")).registerRm },
   { commands: [["export", "<thread>", "write a run as a Jupyter notebook or an HTML page"]], load: () => (require("./export") as typeof import("./export")).registerExport },
   { commands: [["files", "<thread>", "the files a run wrote under /workspace/outputs/: list or fetch them"]], load: () => (require("./files") as typeof import("./files")).registerFiles },
   { commands: [["image", "", "manage the kernel image"]], load: () => (require("./image") as typeof import("./image")).registerImage },
   { commands: [["eval", "<suite>", "evaluate the agent on a task suite (code, JSON and text actions)"]], load: () => (require("./eval") as typeof import("./eval")).registerEval },
 ];
+
+/**
+ * The package's own version: the nearest package.json named codeact above this file. The same
+ * walk works from cli/ (tsx) and dist/cli/ (the build), where a relative require would not.
+ */
+export function packageVersion(from: string = __dirname): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const file = join(dir, "package.json");
+    if (existsSync(file)) {
+      const pkg = JSON.parse(readFileSync(file, "utf8")) as { name?: unknown; version?: unknown };
+      if (pkg.name === "codeact" && typeof pkg.version === "string") return pkg.version;
+    }
+    if (dirname(dir) === dir) return "unknown";
+  }
+}
 
 /** The subcommand argv names (`codeact help run` names `run`), if any. */
 function requested(args: string[]): string | undefined {
@@ -51,7 +68,9 @@ function requested(args: string[]): string | undefined {
  * are listed by name for help and never loaded.
  */
 export function buildProgram(args: string[] = process.argv.slice(2), all = false): Command {
-  const program = new Command("codeact").description("CodeAct agents on LangGraph.js: Python code actions in a sandboxed Jupyter kernel");
+  const program = new Command("codeact")
+    .description("CodeAct agents on LangGraph.js: Python code actions in a sandboxed Jupyter kernel")
+    .version(packageVersion(), "-V, --version", "print the codeact version");
   const wanted = requested(args);
   for (const group of GROUPS) {
     if (all || group.commands.some(([name]) => name === wanted)) group.load()(program);

@@ -10,6 +10,16 @@ import type { CodeActEvent } from "../graphs/state/events";
 import type { Cell } from "../graphs/state/cell";
 import { inert, inertJson } from "../exports/inert";
 import { isBase64, isInertSvg } from "../exports/media";
+import { userTraceback } from "../exports/traceback";
+
+/**
+ * Where the error happened, for the terminal: the traceback's frames (codeact's glue left out)
+ * without IPython's banner and the exception line the ✗ line already shows; the last lines only.
+ */
+function tracebackLines(traceback: string[]): string[] {
+  const frames = userTraceback(traceback).filter((f, i, all) => i !== all.length - 1 && !/^-{20,}$/.test(f) && !/Traceback \(most recent call last\)/.test(f));
+  return frames.join("\n").split("\n").filter((l) => l.trim()).slice(-12);
+}
 
 export interface Renderer {
   (event: CodeActEvent): void;
@@ -111,7 +121,11 @@ export function terminalRenderer(imageDir: string, out: NodeJS.WritableStream = 
         for (const note of event.cell.notes ?? []) line(pc.yellow(`  note: ${inert(note)}`));
         for (const call of r.toolCalls) line(pc.dim(`  tool ${inert(call.name)}(${inert(JSON.stringify(call.args) ?? "").slice(0, 80)}) ${call.error ? pc.red(`failed: ${inert(call.error)}`) : "ok"}`));
         if (r.status === "ok") line(pc.green(`  ✓ ok`) + pc.dim(` ${Math.round(r.durationMs)} ms`));
-        else if (r.status === "error") line(pc.red(`  ✗ ${inert(`${r.error?.ename}: ${r.error?.evalue}`)}`));
+        else if (r.status === "error") {
+          line(pc.red(`  ✗ ${inert(`${r.error?.ename}: ${r.error?.evalue}`)}`));
+          const where = tracebackLines(r.error?.traceback ?? []);
+          if (where.length) line(pc.dim(indent(inert(where.join("\n")), "  ┆ ")));
+        }
         else line(pc.red(`  ✗ ${r.status}: ${inert(r.died?.detail ?? r.error?.evalue ?? "")}`));
         break;
       }

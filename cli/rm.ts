@@ -1,5 +1,6 @@
 /**
- * `codeact rm <thread> [--yes]`: deletes a thread for good: its checkpoints and channel writes, its
+ * `codeact rm <thread…> [--eval ID] [--status S] [--yes]`: deletes threads for good, each with its
+ * sub-agent threads (`<thread>.<cell>.<index>`): its checkpoints and channel writes, its
  * artifacts (bytes no other thread shares), its lock and run rows and any other per-thread table
  * (PER_THREAD_TABLES in checkpoints/thread-status.ts), and its saved plots. A thread a live process
  * runs is refused: the lock is taken for the deletion, so no run can start halfway through it.
@@ -13,7 +14,8 @@ import { codeactHome } from "../executors/home";
 import { lockThread, memoryThreadRuns, pgPurgeThread, ThreadBusyError } from "../checkpoints/lock";
 import { type Checkpointer, createCheckpointer } from "../checkpoints/savers";
 import { checkThreadId } from "../checkpoints/thread-id";
-import { PER_THREAD_TABLES } from "../checkpoints/thread-status";
+import { PER_THREAD_TABLES, THREAD_STATUSES } from "../checkpoints/thread-status";
+import { descendantsOf, evalIdOf } from "./thread-tree";
 import { UsageError } from "./flags";
 import { inert } from "../exports/inert";
 import { checkpointerFromFlags, type StoreFlags } from "./store-flags";
@@ -97,35 +99,99 @@ async function confirm(question: string): Promise<boolean> {
   }
 }
 
+interface RmFlags extends StoreFlags {
+  yes?: boolean;
+  json?: boolean;
+  eval?: string;
+  status?: string;
+}
+
+/**
+ * The threads to delete, each named thread's sub-agent threads included and deleted before it (a
+ * parent is never gone while a child remains). Named threads must all exist;
+ * a filter selects among the store's threads (both: the named threads that pass it).
+ */
+async function chosenThreads(store: Checkpointer, named: string[], flags: RmFlags): Promise<string[]> {
+  const { listStoreThreads, threadIds } = require("../graphs/threads") as typeof import("../graphs/threads");
+  const filtered = flags.eval !== undefined || flags.status !== undefined;
+  const summaries = flags.status !== undefined ? await listStoreThreads(store) : undefined;
+  // Sorted: the order things are asked about and deleted in does not depend on the store.
+  const all = (summaries ? summaries.map((t) => t.threadId) : await threadIds(store.saver)).sort();
+  const present = new Set(all);
+  const missing = named.filter((t) => !present.has(t));
+  if (missing.length) {
+    const which = missing.length === 1 ? `No thread "${missing[0]}"` : `No threads ${missing.map((t) => `"${t}"`).join(", ")}`;
+    throw new CodeActError("not_found", `${which} in ${store.location}; nothing was deleted. \`codeact threads\` lists them.`);
+  }
+  let picked = named.length ? [...named].sort() : all;
+  if (flags.eval !== undefined) picked = picked.filter((t) => evalIdOf(t) === flags.eval || t.startsWith(`${flags.eval}.`));
+  if (flags.status !== undefined) {
+    const status = new Map(summaries!.map((t) => [t.threadId, t.status]));
+    picked = picked.filter((t) => status.get(t) === flags.status);
+  }
+  if (!filtered && !picked.length) throw new UsageError("Name the threads to delete, or choose them with --eval ID or --status STATUS.");
+  const out: string[] = [];
+  for (const t of picked) for (const id of [...descendantsOf(t, all).reverse(), t]) if (!out.includes(id)) out.push(id);
+  return out;
+}
+
+const named = (ids: string[]) => (ids.length <= 6 ? ids.join(", ") : `${ids.slice(0, 5).join(", ")} and ${ids.length - 5} more`);
+
 export function registerRm(program: Command): void {
   program
     .command("rm")
-    .argument("<thread>", "thread id")
+    .argument("[threads...]", "thread ids (each with its sub-agent threads)")
+    .option("--eval <id>", "every thread of this eval (eval-… as `codeact threads --all` shows)")
+    .option("--status <status>", `only threads with this status (${THREAD_STATUSES.join(", ")})`, (v: string) => {
+      if (!(THREAD_STATUSES as readonly string[]).includes(v)) throw new UsageError(`--status ${inert(v)}: choose one of ${THREAD_STATUSES.join(", ")}.`);
+      return v;
+    })
     .option("--yes", "delete without asking")
     .option("--checkpoints <file>", "SQLite checkpoint file")
     .option("--postgres <url>", "Postgres checkpoint store")
     .option("--json", "machine-readable output")
-    .description("delete a thread: its checkpoints, artifacts and saved plots")
-    .action(async (thread: string, flags: StoreFlags & { yes?: boolean; json?: boolean }) => {
-      checkThreadId(thread);
+    .description("delete threads (named, or chosen by --eval / --status): checkpoints, artifacts, saved plots, sub-agent threads")
+    .action(async (threads: string[], flags: RmFlags) => {
+      for (const t of threads) checkThreadId(t);
+      if (flags.eval !== undefined) checkThreadId(flags.eval);
+      if (!threads.length && flags.eval === undefined && flags.status === undefined) throw new UsageError("Name the threads to delete, or choose them with --eval ID or --status STATUS.");
+      const what = threads.length === 1 && flags.eval === undefined && flags.status === undefined ? `thread ${threads[0]}` : "these threads";
       if (!flags.yes && !(process.stdin.isTTY && process.stderr.isTTY)) {
-        throw new UsageError(`Not deleting thread ${thread}: there is no terminal to confirm it at. Pass --yes to delete it without asking.`);
+        throw new UsageError(`Not deleting ${what}: there is no terminal to confirm it at. Pass --yes to delete without asking.`);
       }
       const store = await createCheckpointer(checkpointerFromFlags(flags));
       try {
-        if (!(await store.saver.getTuple({ configurable: { thread_id: thread } }))) {
-          throw new CodeActError("not_found", `No thread "${thread}" in ${store.location}. \`codeact threads\` lists them.`);
-        }
-        if (!flags.yes && !(await confirm(`Delete thread ${thread} (checkpoints, artifacts, saved plots)? This cannot be undone. [y/N] `))) {
+        const ids = await chosenThreads(store, threads, flags);
+        if (!ids.length) return console.error("No thread matches; nothing deleted.");
+        const question =
+          ids.length === 1 ? `Delete thread ${inert(ids[0]!)} (checkpoints, artifacts, saved plots)?` : `Delete ${ids.length} threads (${inert(named(ids))}) with their checkpoints, artifacts and saved plots?`;
+        if (!flags.yes && !(await confirm(`${question} This cannot be undone. [y/N] `))) {
           console.error("Nothing deleted.");
           process.exitCode = 1;
           return;
         }
-        const r = await removeThread(store, thread);
-        if (flags.json) return console.log(JSON.stringify({ thread, ...r }));
-        console.error(
-          `Deleted thread ${inert(thread)}: ${r.checkpoints} checkpoints, ${r.artifacts.unlinked} artifact links (${r.artifacts.deleted} artifacts no other thread used)${r.plotsDir ? `, plots in ${r.plotsDir}` : ""}.`,
-        );
+        // Each thread on its own: one that a live process runs is refused, the others still go.
+        let refused: unknown;
+        for (const thread of ids) {
+          let r: RemoveResult;
+          try {
+            r = await removeThread(store, thread);
+          } catch (err) {
+            if (!(err instanceof CodeActError && err.code === "conflict")) throw err;
+            refused ??= err;
+            if (ids.length > 1) console.error(`codeact: ${inert(err.message)}`);
+            continue;
+          }
+          if (flags.json) console.log(JSON.stringify({ thread, ...r }));
+          else
+            console.error(
+              `Deleted thread ${inert(thread)}: ${r.checkpoints} checkpoints, ${r.artifacts.unlinked} artifact links (${r.artifacts.deleted} artifacts no other thread used)${r.plotsDir ? `, plots in ${r.plotsDir}` : ""}.`,
+            );
+        }
+        if (refused) {
+          if (ids.length === 1) throw refused;
+          process.exitCode = (require("./exit-codes") as typeof import("./exit-codes")).exitCodeFor("conflict");
+        }
       } finally {
         await store.close();
       }

@@ -1,4 +1,4 @@
-/** `codeact threads`, `codeact history <thread>`, `codeact settings <thread>`, `codeact branch <thread> --at <checkpoint>`. */
+/** `codeact threads`, `codeact history <thread>`, `codeact settings <thread>` (branch: cli/branch.ts). */
 // LangGraph and the savers are loaded inside the actions (require), not here: `codeact threads`
 // on a SQLite store reads the file directly and starts in a fraction of the time.
 import type { Command } from "commander";
@@ -6,9 +6,11 @@ import type { Checkpointer } from "../checkpoints/savers";
 import type { ThreadSummary } from "../checkpoints/thread-status";
 import { inert, inertJson } from "../exports/inert";
 import { table } from "./table";
+import { selectThreads, threadTree } from "./thread-tree";
 import { checkpointerFromFlags, type StoreFlags as StoreChoice } from "./store-flags";
 
 type StoreFlags = StoreChoice & { json?: boolean };
+type ListFlags = StoreFlags & { all?: boolean; eval?: string; tree?: boolean };
 
 /** Thread ids are checked before any store query (loaded here: `codeact threads` needs no zod). */
 function checkThreadId(id: string): string {
@@ -47,24 +49,37 @@ const storeOptions = (cmd: Command) =>
   cmd.option("--checkpoints <file>", "SQLite checkpoint file").option("--postgres <url>", "Postgres checkpoint store").option("--json", "machine-readable output");
 
 export function registerThreads(program: Command): void {
-  storeOptions(program.command("threads").description("list threads: status, turns, cells, last activity, what waits")).action(async (flags: StoreFlags) => {
-    const threads = await listAllThreads(flags);
-    if (flags.json) return console.log(inertJson(JSON.stringify(threads)));
-    if (!threads.length) return console.log("No runs yet.");
-    console.log(
-      table(
-        threads.map((t) => ({
-          thread: inert(t.threadId),
-          task: inert(t.task.split("\n")[0]!.slice(0, 40)),
-          status: t.status,
-          turns: t.turns,
-          cells: t.cells,
-          "last activity": t.updated.replace("T", " ").slice(0, 19),
-          note: inert(note(t).slice(0, 70)),
-        })),
-      ),
-    );
-  });
+  storeOptions(program.command("threads").description("list threads: status, turns, cells, last activity, what waits"))
+    .option("--all", "eval threads too (hidden by default)")
+    .option("--eval <id>", "only the threads of this eval (eval-… as `codeact eval` names it)")
+    .option("--tree", "show sub-agent threads under their parent (folded into a count by default)")
+    .action(async (flags: ListFlags) => {
+      const { shown, hiddenEvals } = selectThreads(await listAllThreads(flags), flags);
+      const rows = threadTree(shown, Boolean(flags.tree));
+      if (flags.json) {
+        // Flat, every selected thread, each child naming its parent.
+        const parents = new Map(threadTree(shown, true).map((r) => [r.thread.threadId, r.parent]));
+        return console.log(inertJson(JSON.stringify(shown.map((t) => (parents.get(t.threadId) ? { ...t, parent: parents.get(t.threadId) } : t)))));
+      }
+      if (!shown.length) console.log(flags.eval !== undefined ? `No threads of eval "${inert(flags.eval)}".` : "No runs yet.");
+      else
+        console.log(
+          table(
+            rows.map(({ thread: t, depth, folded }) => ({
+              thread: `${"  ".repeat(depth)}${depth ? "└ " : ""}${inert(t.threadId)}${folded ? ` (+${folded} sub-agent${folded === 1 ? "" : "s"})` : ""}`,
+              task: inert(t.task.split("\n")[0]!.slice(0, 40)),
+              status: t.status,
+              turns: t.turns,
+              cells: t.cells,
+              "last activity": t.updated.replace("T", " ").slice(0, 19),
+              note: inert(note(t).slice(0, 70)),
+            })),
+          ),
+        );
+      const folded = rows.some((r) => r.folded);
+      const notes = [hiddenEvals ? `${hiddenEvals} eval thread${hiddenEvals === 1 ? "" : "s"} hidden: --all shows them, --eval ID one eval's` : "", folded ? "sub-agent threads folded: --tree shows them" : ""].filter(Boolean);
+      if (notes.length) console.error(`(${notes.join("; ")})`);
+    });
 
   storeOptions(program.command("history").argument("<thread>", "thread id").description("a run's checkpoints: id, node, step, summary")).action(async (thread: string, flags: StoreFlags) => {
     checkThreadId(thread);
@@ -84,24 +99,5 @@ export function registerThreads(program: Command): void {
       console.log(`${r.at}  ${inert(r.reason)}`);
       for (const [key, was, now] of r.changes) console.log(`  ${key}: ${was === undefined ? "" : `${inert(was)} → `}${inert(now)}`);
     }
-  });
-
-  storeOptions(
-    program
-      .command("branch")
-      .argument("<thread>", "thread id")
-      .requiredOption("--at <checkpoint>", "checkpoint id to branch from (see `codeact history`)")
-      .option("--instruction <text>", "a new instruction for the agent at that point")
-      .option("--code <code>", "replace the pending code action")
-      .option("--name <thread>", "id for the new thread")
-      .description("start a new thread from any checkpoint; the original stays as it was"),
-  ).action(async (thread: string, flags: StoreFlags & { at: string; instruction?: string; code?: string; name?: string }) => {
-    checkThreadId(thread);
-    if (flags.name !== undefined) checkThreadId(flags.name);
-    const { branchThread } = require("../graphs/branch") as typeof import("../graphs/branch");
-    const id = await withStore(flags, (s) => branchThread(s.saver, thread, flags.at, { instruction: flags.instruction, code: flags.code, newThreadId: flags.name, artifacts: s.artifacts, settings: s.settings }));
-    if (flags.json) return console.log(JSON.stringify({ thread: id }));
-    console.log(id);
-    console.error(`Branched ${thread}@${flags.at} into ${id}. Continue it with: codeact resume ${id}`);
   });
 }

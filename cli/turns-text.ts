@@ -5,6 +5,8 @@ import { inert } from "../exports/inert";
 import { type ThreadView, threadView, type ViewEntry, type ViewTurn } from "../exports/view";
 import { table } from "./table";
 
+/** A checkpoint's time as `codeact threads` shows times (UTC, to the second); "" when unknown. */
+const when = (iso: string) => (iso ? iso.replace("T", " ").slice(0, 19) : "");
 const cut = (s: string, n: number) => (s.length > n ? `${s.slice(0, n)}…` : s);
 const oneLine = (s: string, n: number) => inert(cut(s.replace(/\s*\n\s*/g, " ⏎ "), n));
 
@@ -13,6 +15,7 @@ function entryLines(e: ViewEntry, step?: number): string[] {
   const at = step === undefined ? "    " : `    step ${step + 1}: `;
   if (e.kind === "critique") return [`${at}critic: ${e.verdict}${e.feedback ? ` — ${oneLine(e.feedback, 200)}` : ""}`];
   if (e.kind === "compaction") return [`${at}context compacted (${e.digest ? "digest" : "summary"})`];
+  if (e.kind === "plan") return [`${at}${e.replans ? "revised plan" : "plan"}: ${oneLine(e.text, 200)}`];
   if (e.kind === "cell") return e.questions.map((q) => `${at}cell ${e.index + 1} asked: ${oneLine(q.question, 120)} → ${oneLine(q.answer, 120)}`);
   if (e.decision === "approved") return [`${at}a person approved cell ${e.cell + 1}`];
   if (e.decision === "edited") {
@@ -46,5 +49,7 @@ export async function historyText(saver: BaseCheckpointSaver, threadId: string):
   const reader = await openThread(saver, threadId);
   const history = await threadHistory(reader, threadId);
   const turns = await turnsText(reader, threadId);
-  return `${turns}\n${table(history.map((h) => ({ checkpoint: h.checkpointId, step: h.step, next: h.next.join(",") || "(end)", summary: inert(h.summary.slice(0, 90)) })))}`;
+  // STEP and CELLS are what `codeact branch --at` takes (7, cell:3), besides the id or its start.
+  const rows = history.map((h) => ({ checkpoint: h.checkpointId, time: when(h.createdAt), step: h.step, cells: h.cells, next: h.next.join(",") || "(end)", summary: inert(h.summary.slice(0, 90)) }));
+  return `${turns}\n${table(rows)}\nBranch from any of them with: codeact branch ${threadId} --at STEP (or cell:N, just before cell N ran; or the id's first characters)`;
 }

@@ -9,6 +9,7 @@ import type { CodeActStateValue } from "../graphs/state/state";
 import type { Cell } from "../graphs/state/cell";
 import { inert } from "./inert";
 import { isBase64 } from "./media";
+import { userTraceback } from "./traceback";
 import { humanSize } from "../executors/workspace/limits";
 import { type ThreadView, threadView, turnEntries, unplacedCritiques, type ViewCell, type ViewCompaction, type ViewDecision, type ViewEntry, type ViewTurn } from "./view";
 
@@ -22,10 +23,10 @@ const text = (s: unknown) => esc(inert(String(s ?? "")));
 const CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; frame-src 'none'; form-action 'none'; base-uri 'none'";
 
 const STYLE = `body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
-pre{background:#f6f8fa;padding:.8rem;overflow-x:auto;border-radius:6px}pre.out{background:#fff;border-left:3px solid #ccc}
+pre{background:#f6f8fa;padding:.8rem;border-radius:6px;white-space:pre-wrap;overflow-wrap:anywhere}pre.out{background:#fff;border-left:3px solid #ccc}
 pre.err{background:#fff5f5;border-left:3px solid #d33}.cell{margin:1.2rem 0}.meta{color:#777;font-size:.85em}
 img{max-width:100%}iframe{width:100%;border:1px solid #ddd;min-height:8rem}.note{border-left:3px solid #88a;padding-left:.6rem}
-.del{background:#ffecec}.add{background:#eaffea}`;
+.del{background:#ffecec}.add{background:#eaffea}.thought{white-space:pre-wrap;overflow-wrap:anywhere;font-style:italic;color:#444}`;
 
 const image = (mime: string, base64: string) => `<img alt="figure" src="data:${mime};base64,${esc(base64.replace(/\s/g, ""))}">`;
 
@@ -68,10 +69,11 @@ function cellHtml(cell: ViewCell, files: Map<string, Buffer>, threadId: string):
   if (r.stdout) outs.push(`<pre class="out">${text(r.stdout)}</pre>`);
   if (r.stderr) outs.push(`<pre class="err">${text(r.stderr)}</pre>`);
   for (const o of r.results) outs.push(output(o.data));
-  if (r.error) outs.push(`<pre class="err">${text(r.error.traceback.join("\n") || `${r.error.ename}: ${r.error.evalue}`)}</pre>`);
+  if (r.error) outs.push(`<pre class="err">${text(userTraceback(r.error.traceback).join("\n") || `${r.error.ename}: ${r.error.evalue}`)}</pre>`);
   for (const q of cell.questions) outs.push(`<p class="note">Asked: ${text(q.question)}<br>Answer: ${text(q.answer)}</p>`);
   outs.push(fileLinks(cell.files, files, threadId));
-  return `<div class="cell"><p class="meta">step ${cell.step + 1}${cell.attempt ? `, self-debug attempt ${cell.attempt}` : ""} — ${text(r.status)}, ${Math.round(r.durationMs)} ms</p><pre><code>${text(cell.code)}</code></pre>${outs.join("")}</div>`;
+  const thought = cell.thought ? `<p class="thought">${text(cell.thought)}</p>` : "";
+  return `<div class="cell">${thought}<p class="meta">step ${cell.step + 1}${cell.attempt ? `, self-debug attempt ${cell.attempt}` : ""} — ${text(r.status)}, ${Math.round(r.durationMs)} ms</p><pre><code>${text(cell.code)}</code></pre>${outs.join("")}</div>`;
 }
 
 const compaction = (c: ViewCompaction) =>
@@ -96,6 +98,7 @@ function entryHtml(entry: ViewEntry, files: Map<string, Buffer>, threadId: strin
   if (entry.kind === "compaction") return [compaction(entry)];
   if (entry.kind === "critique") return [`<p class="note">Critic on step ${entry.step + 1}: <b>${text(entry.verdict)}</b>${entry.feedback ? ` — ${text(entry.feedback)}` : ""}</p>`];
   if (entry.kind === "decision") return [decisionHtml(entry)];
+  if (entry.kind === "plan") return [`<section class="plan"><h3>${entry.replans ? "Revised plan" : "Plan"}</h3><pre>${text(entry.text)}</pre></section>`];
   return [cellHtml(entry, files, threadId)];
 }
 
@@ -110,12 +113,15 @@ export function viewHtml(view: ThreadView, files: Map<string, Buffer> = new Map(
   // A thread with follow-ups: each turn gets its request as a heading, then its cells and its answer.
   const multi = turns.length > 1;
   const parts: string[] = [`<h1>${text(view.task.split("\n")[0]!)}</h1>`, `<p class="meta">codeact run ${text(threadId)} — status ${text(view.status)}${multi ? ` — ${turns.length} turns` : ""}</p>`, `<pre>${text(view.task)}</pre>`];
+  if (view.inputs.length) parts.push(`<p class="meta">Input files (read-only under /workspace/inputs/):</p><ul>${view.inputs.map((f) => `<li>${text(f.name)} (${humanSize(f.size)})</li>`).join("")}</ul>`);
   const plan = () => `<h2>Plan</h2><ol>${view.plan.map((s) => `<li>${text(s.description)}</li>`).join("")}</ol>`;
-  if (!multi && view.plan.length) parts.push(plan());
+  // Plans stand where they were given when the conversation recorded them; else the current one on top.
+  const inline = turns.some((t) => turnEntries(t).some((e) => e.kind === "plan"));
+  if (!multi && view.plan.length && !inline) parts.push(plan());
   for (const turn of turns) {
     if (multi) {
       parts.push(`<h2>Turn ${turn.index + 1}</h2><pre>${text(turn.request)}</pre>`);
-      if (turn.current && view.plan.length) parts.push(plan());
+      if (turn.current && view.plan.length && !inline) parts.push(plan());
     }
     for (const e of turnEntries(turn)) parts.push(...entryHtml(e, files, threadId));
     if (!turn.current) parts.push(outcome(turn, "h3"));

@@ -8,7 +8,8 @@ import type { Cell } from "../graphs/state/cell";
 import type { CodeActStateValue } from "../graphs/state/state";
 import { humanSize } from "../executors/workspace/limits";
 import { imageMime } from "./files";
-import { type ThreadView, threadView, unplacedCritiques, type ViewCell, type ViewCompaction, type ViewDecision, type ViewEntry, type ViewTurn } from "./view";
+import { userTraceback } from "./traceback";
+import { type ThreadView, threadView, turnEntries, unplacedCritiques, type ViewCell, type ViewCompaction, type ViewDecision, type ViewEntry, type ViewTurn } from "./view";
 
 /**
  * Run text (task, plan, critiques, answer) is hostile. Jupyter sanitises the HTML of markdown in a
@@ -32,10 +33,13 @@ function outputsOf(cell: Pick<Cell, "result">): nb.IOutput[] {
       outputs.push({ output_type: "execute_result", execution_count: r.executionCount ?? null, data: o.data, metadata: (o.metadata ?? {}) as nb.OutputMetadata });
     } else outputs.push({ output_type: "display_data", data: o.data, metadata: (o.metadata ?? {}) as nb.OutputMetadata });
   }
-  if (r.error) outputs.push({ output_type: "error", ename: r.error.ename, evalue: r.error.evalue, traceback: r.error.traceback });
+  if (r.error) outputs.push({ output_type: "error", ename: r.error.ename, evalue: r.error.evalue, traceback: userTraceback(r.error.traceback) });
   if (r.status === "died") outputs.push({ output_type: "error", ename: "KernelDied", evalue: `${r.died?.reason}: ${r.died?.detail}`, traceback: [] });
   return outputs;
 }
+
+/** Hostile text as a Markdown block quote, line by line. */
+const quoted = (s: string) => text(s).split("\n").map((l) => `> ${l}`).join("\n");
 
 /** Where the coder's older turns were replaced by a summary: what it was told from then on. */
 function compactionMarkdown(c: ViewCompaction): string {
@@ -101,10 +105,12 @@ function entryCells(entry: ViewEntry, turn: number, files: Map<string, Buffer>, 
   if (entry.kind === "compaction") return [markdown(`compaction-${entry.index}`, compactionMarkdown(entry))];
   if (entry.kind === "critique") return [markdown(`critique-${turn}-${n}`, `**Critic** on step ${entry.step + 1}: **${entry.verdict}**${entry.feedback ? ` — ${text(entry.feedback)}` : ""}`)];
   if (entry.kind === "decision") return [markdown(`decision-${turn}-${n}`, decisionMarkdown(entry))];
+  if (entry.kind === "plan") return [markdown(`plan-${turn}-${n}`, `**${entry.replans ? "Revised plan" : "Plan"}**\n\n${quoted(entry.text)}`)];
   const i = entry.index;
+  const thought = entry.thought ? [markdown(`thought-${i}`, `*Coder:*\n\n${quoted(entry.thought)}`)] : [];
   const kept = filesCell(entry.files, `files-${i}`, files, threadId);
   const asked = entry.questions.length ? [markdown(`questions-${i}`, entry.questions.map((q) => `**Asked:** ${text(q.question)}  \n**Answer:** ${text(q.answer)}`).join("\n\n"))] : [];
-  return [...(entry.attempt > 0 ? [markdown(`debug-${i}`, `*Self-debug attempt ${entry.attempt}*`)] : []), codeCell(entry, turn), ...asked, ...(kept ? [kept] : [])];
+  return [...(entry.attempt > 0 ? [markdown(`debug-${i}`, `*Self-debug attempt ${entry.attempt}*`)] : []), ...thought, codeCell(entry, turn), ...asked, ...(kept ? [kept] : [])];
 }
 
 export function toNotebook(state: CodeActStateValue, threadId: string, files: Map<string, Buffer> = new Map()): nb.INotebookContent {
@@ -117,12 +123,15 @@ export function viewNotebook(view: ThreadView, files: Map<string, Buffer> = new 
   // A thread with follow-ups: each turn gets its request as a heading, then its cells and its answer.
   const multi = turns.length > 1;
   const planCell = () => markdown("plan", `## Plan\n\n${view.plan.map((s, i) => `${i + 1}. ${text(s.description)}${s.doneCriterion ? ` — *done when:* ${text(s.doneCriterion)}` : ""}`).join("\n")}`);
-  cells.push(markdown("task", `# ${text(view.task.split("\n")[0]!)}\n\n${text(view.task)}\n\n*codeact run \`${threadId}\` — status: **${view.status}***${multi ? ` — ${turns.length} turns` : ""}`));
-  if (!multi && view.plan.length) cells.push(planCell());
+  const inputs = view.inputs.length ? `\n\n**Input files** (read-only under /workspace/inputs/):\n\n${view.inputs.map((f) => `- ${mdName(f.name)} (${humanSize(f.size)})`).join("\n")}` : "";
+  cells.push(markdown("task", `# ${text(view.task.split("\n")[0]!)}\n\n${text(view.task)}${inputs}\n\n*codeact run \`${threadId}\` — status: **${view.status}***${multi ? ` — ${turns.length} turns` : ""}`));
+  // Plans stand where they were given when the conversation recorded them; else the current one on top.
+  const inline = turns.some((t) => turnEntries(t).some((e) => e.kind === "plan"));
+  if (!multi && view.plan.length && !inline) cells.push(planCell());
   for (const turn of turns) {
     if (multi) {
       cells.push(markdown(`turn-${turn.index}`, `## Turn ${turn.index + 1}: ${text(turn.request.split("\n")[0]!)}\n\n${text(turn.request)}`));
-      if (turn.current && view.plan.length) cells.push(planCell());
+      if (turn.current && view.plan.length && !inline) cells.push(planCell());
     }
     let k = 0; // entry ids within the turn
     for (const e of turn.before) cells.push(...entryCells(e, turn.index, files, threadId, k++));

@@ -1,8 +1,9 @@
 /**
  * Runs as multi-turn training conversations (CodeActInstruct style): `codeact export <thread>
  * --format openai-chat|sharegpt`, and `--all --where self-debugged` to keep runs that hit an error
- * and then succeeded. Works for both agents' threads: the paper loop's conversation is taken as it
- * was; the full graph's is rebuilt from its cells (action, observation, ..., answer).
+ * and then succeeded. A record is the conversation the model was sent, as it was sent, plus its
+ * replies: the paper loop's messages as they are, the full graph's coder conversation with its
+ * recorded system prompt (threads from before that was recorded: rebuilt from their cells).
  */
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
@@ -11,7 +12,9 @@ import { z } from "zod";
 import { type CheckpointerConfig, createCheckpointer } from "../checkpoints/savers";
 import { openThread, readPaperState, readThreadState, threadIds } from "../graphs/threads";
 import { formatObservation } from "../nodes/prompting/observation";
-import { threadView, turnEntries, viewCells } from "./view";
+import { activeMessages, conversationText } from "../nodes/prompting/conversation";
+import type { CodeActStateValue } from "../graphs/state/state";
+import { type ThreadView, threadView, turnEntries, viewCells } from "./view";
 import { CodeActError, settingLabel } from "../errors";
 import { redactDeep } from "../errors/redact";
 
@@ -41,6 +44,43 @@ function tidy(messages: Trajectory["messages"]): Trajectory["messages"] {
   return out;
 }
 
+/**
+ * The coder's last request exactly as the model received it (its system prompt, then the
+ * conversation entries it was shown, thoughts and all), followed by its reply. Every earlier
+ * request of the thread is a prefix of it, unless the conversation was compacted: then the
+ * entries the summary replaced are not in it, as they were not in the request. Undefined for a
+ * thread that kept no conversation or no system prompt (older versions, `--context window`).
+ */
+function coderConversation(state: CodeActStateValue): Trajectory["messages"] | undefined {
+  const all = state.messages ?? [];
+  let last = all.length - 1;
+  while (last >= 0 && all[last]!.kind !== "reply") last--;
+  const system = (state.systemPrompts ?? []).filter((p) => p.fromMessage <= last).at(-1);
+  if (last < 0 || !system) return undefined;
+  const shown = conversationText(activeMessages(all.slice(0, last + 1)), { cells: state.cells, limits: { observationChars: system.observationChars, contextTokens: system.contextTokens } });
+  return [{ role: "system", content: system.content }, ...shown];
+}
+
+/** Without a recorded conversation: each turn rebuilt from its cells (action, observation, …, answer). */
+function rebuiltConversation(view: ThreadView): Trajectory["messages"] {
+  const messages: Trajectory["messages"] = [];
+  // Every turn: its request, its actions and observations, its answer (a follow-up is the next user message).
+  for (const turn of view.turns) {
+    const request = turn.index === 0 ? view.task : turn.request;
+    // A turn that ended on an observation (no answer): the next request joins it, so roles still alternate.
+    const last = messages.at(-1);
+    if (last?.role === "user") last.content += `\n\n${request}`;
+    else messages.push({ role: "user", content: request });
+    for (const cell of turnEntries(turn)) {
+      if (cell.kind !== "cell") continue;
+      messages.push({ role: "assistant", content: `${cell.thought ? `${cell.thought}\n` : ""}<execute>\n${cell.code}\n</execute>` });
+      messages.push({ role: "user", content: `Observation:\n${formatObservation(cell.result, 4000)}` });
+    }
+    if (turn.answer) messages.push({ role: "assistant", content: `<solution>${turn.answer}</solution>` });
+  }
+  return messages;
+}
+
 export async function readTrajectory(saver: BaseCheckpointSaver, threadId: string): Promise<Trajectory> {
   // Listed once for both reads.
   const reader = await openThread(saver, threadId);
@@ -53,22 +93,9 @@ export async function readTrajectory(saver: BaseCheckpointSaver, threadId: strin
       succeeded: s.correct,
     };
   }
-  const view = threadView(await readThreadState(reader, threadId), threadId);
-  const messages: Trajectory["messages"] = [];
-  // Every turn: its request, its actions and observations, its answer (a follow-up is the next user message).
-  for (const turn of view.turns) {
-    const request = turn.index === 0 ? view.task : turn.request;
-    // A turn that ended on an observation (no answer): the next request joins it, so roles still alternate.
-    const last = messages.at(-1);
-    if (last?.role === "user") last.content += `\n\n${request}`;
-    else messages.push({ role: "user", content: request });
-    for (const cell of turnEntries(turn)) {
-      if (cell.kind !== "cell") continue;
-      messages.push({ role: "assistant", content: `<execute>\n${cell.code}\n</execute>` });
-      messages.push({ role: "user", content: `Observation:\n${formatObservation(cell.result, 4000)}` });
-    }
-    if (turn.answer) messages.push({ role: "assistant", content: `<solution>${turn.answer}</solution>` });
-  }
+  const state = await readThreadState(reader, threadId);
+  const view = threadView(state, threadId);
+  const messages = coderConversation(state) ?? rebuiltConversation(view);
   const hadError = viewCells(view).some((c) => c.result.status !== "ok");
   return { threadId, messages: tidy(messages), hadError, succeeded: view.status === "done" && Boolean(view.answer) };
 }

@@ -14,6 +14,7 @@ import type { CellFile } from "../graphs/state/cell";
 import type { Message } from "../graphs/state/message";
 import type { CodeActStateValue, Critique, PlanStep, RunStatus } from "../graphs/state/state";
 import { allTurns } from "../graphs/state/turns";
+import { parseAction } from "../nodes/prompting/parse";
 import { type DiffLine, lineDiff } from "./diff";
 
 export interface ViewCell {
@@ -25,6 +26,8 @@ export interface ViewCell {
   /** 0 for a step's first attempt, n for the n-th self-debug retry. */
   attempt: number;
   code: string;
+  /** What the coder wrote before the code in the reply that proposed it ("" when nothing, or not kept). */
+  thought: string;
   /** A person edited the code in approval mode before it ran (the code is what ran). */
   edited: boolean;
   result: ExecutionResult;
@@ -66,7 +69,16 @@ export interface ViewCritique {
   feedback: string;
 }
 
-export type ViewEntry = ViewCell | ViewCompaction | ViewDecision | ViewCritique;
+/** A plan as the coder was given it: the turn's first, or a revision (`replans` > 0 within the thread). */
+export interface ViewPlan {
+  kind: "plan";
+  /** The thread's replan count when it was made (0: the first plan of the thread). */
+  replans: number;
+  /** The plan's text as the coder read it (numbered steps with their done-criteria). */
+  text: string;
+}
+
+export type ViewEntry = ViewCell | ViewCompaction | ViewDecision | ViewCritique | ViewPlan;
 
 /** Consecutive cells of one plan step, with what happened between them. */
 export interface ViewStep {
@@ -132,6 +144,32 @@ function entryOf(m: Message, compactions: number): ViewCompaction | ViewDecision
   return instruction ? { kind: "decision", decision: "instruction", text: instruction[1]! } : undefined;
 }
 
+/**
+ * A whole plan the coder was given (`Plan:\n…`, ref `plan:<replans>:<step>[:<turn>]`); a message that
+ * only moves the focus to the next step is no plan. The text is the coder's, cut before the focus.
+ */
+function planOf(m: Message): { step: number; turn: number; entry: ViewPlan } | undefined {
+  if (m.kind !== "plan" || !m.ref?.startsWith("plan:") || !m.content.startsWith("Plan:\n")) return undefined;
+  const [, replans, step, turn = "0"] = m.ref.split(":");
+  const text = m.content.slice("Plan:\n".length).split(/\n\nCurrent step /)[0]!.replace(/^→ /gm, "");
+  return { step: Number(step) || 0, turn: Number(turn) || 0, entry: { kind: "plan", replans: Number(replans) || 0, text } };
+}
+
+/** The thought of each cell's reply, by cell id: the reply just before the cell's observation. */
+function thoughtsByCell(messages: Message[]): Map<string, string> {
+  const out = new Map<string, string>();
+  let reply: string | undefined;
+  for (const m of messages) {
+    if (m.kind === "reply") reply = m.content;
+    else if (m.kind === "observation" && m.ref && reply !== undefined) {
+      const action = parseAction(reply);
+      if (action.kind === "code") out.set(m.ref, action.thought);
+      reply = undefined;
+    }
+  }
+  return out;
+}
+
 interface Event {
   /** Cells run before it (counted as compactionsOf does). */
   afterCells: number;
@@ -139,7 +177,7 @@ interface Event {
   step?: number;
   /** The turn it belongs to, when recorded: one given as a turn ended stays in that turn. */
   turn?: number;
-  entry: ViewCompaction | ViewDecision | ViewCritique;
+  entry: ViewCompaction | ViewDecision | ViewCritique | ViewPlan;
 }
 
 /** Critiques that recorded where they were given (older ones did not). */
@@ -157,6 +195,11 @@ function conversationEvents(state: CodeActStateValue): Event[] {
     // `plan:<replans>:<step>[:<turn>]` tells the coder which step it is on; a follow-up starts at the first.
     if (m.kind === "plan" && m.ref?.startsWith("plan:")) step = Number(m.ref.split(":")[2]);
     if (m.kind === "user" && m.ref?.startsWith("turn:")) step = 0;
+    const plan = planOf(m);
+    if (plan) {
+      out.push({ afterCells: cells, step: plan.step, turn: plan.turn, entry: plan.entry });
+      continue;
+    }
     const entry = entryOf(m, compactions);
     if (entry?.kind === "compaction") compactions++;
     if (entry) out.push({ afterCells: cells, step: Number.isInteger(step) ? step : undefined, entry });
@@ -173,7 +216,7 @@ function cellDecision(cell: CodeActStateValue["cells"][number], index: number): 
   return cell.approved ? { kind: "decision", decision: "approved", cell: index } : undefined;
 }
 
-function viewCell(cell: CodeActStateValue["cells"][number], index: number): ViewCell {
+function viewCell(cell: CodeActStateValue["cells"][number], index: number, thought = ""): ViewCell {
   return {
     kind: "cell",
     index,
@@ -181,6 +224,7 @@ function viewCell(cell: CodeActStateValue["cells"][number], index: number): View
     step: cell.step,
     attempt: cell.attempt,
     code: cell.code,
+    thought,
     edited: cell.edited ?? false,
     result: cell.result,
     notes: cell.notes ?? [],
@@ -195,6 +239,7 @@ export function threadView(state: CodeActStateValue, threadId: string): ThreadVi
   const cells = state.cells ?? [];
   const plan = state.plan ?? [];
   const ranges = allTurns(state);
+  const thoughts = thoughtsByCell(state.messages ?? []);
   const turns: ViewTurn[] = ranges.map((t) => ({
     index: t.index,
     request: t.request,
@@ -222,7 +267,7 @@ export function threadView(state: CodeActStateValue, threadId: string): ThreadVi
       }
       const decision = cellDecision(cell, i);
       if (decision) step.entries.push(decision);
-      step.entries.push(viewCell(cell, i));
+      step.entries.push(viewCell(cell, i, thoughts.get(cell.id)));
       stepOfCell[i] = step;
     }
   });

@@ -63,6 +63,7 @@ export async function branchThread(saver: BaseCheckpointSaver, threadId: string,
     ...values,
     cells: new Overwrite(values.cells),
     critiques: new Overwrite(values.critiques),
+    systemPrompts: new Overwrite(values.systemPrompts ?? []),
     messages: new Overwrite(values.messages ?? []),
     turns: new Overwrite(values.turns ?? []),
     status: "running",
@@ -89,4 +90,58 @@ export async function branchThread(saver: BaseCheckpointSaver, threadId: string,
     throw new CodeActError("internal", `Branch ${newThreadId} would continue at ${check.next.join(", ") || "the end"} instead of ${snap.next.join(", ")}.`);
   }
   return newThreadId;
+}
+
+/** What `branchPoint` needs of each checkpoint (graphs/threads.ts HistoryEntry). */
+export interface BranchCandidate {
+  checkpointId: string;
+  step: number;
+  next: string[];
+  cells: number;
+  summary: string;
+}
+
+const STEP = /^\d{1,9}$/;
+const CELL = /^(?:cell[:#]?|c)(\d{1,9})$/i;
+
+const listed = (entries: BranchCandidate[]) => entries.map((e) => `  ${e.checkpointId}  step ${e.step}  ${e.summary.slice(0, 70)}`).join("\n");
+
+/**
+ * The checkpoint `at` names among a thread's checkpoints (oldest first), as `codeact history` shows
+ * them: a step number ("7"), a cell ("cell:3" or "c3": the point just before cell 3 ran, where its
+ * code can be replaced), or a checkpoint id or a prefix of one. An id prefix that is all digits is
+ * read as a step when such a step exists. An ambiguous prefix is refused with its matches.
+ */
+export function branchPoint(threadId: string, entries: BranchCandidate[], at: string): string {
+  const wanted = at.trim();
+  const last = entries.at(-1);
+  const range = last ? ` (its steps run from ${entries[0]!.step} to ${last.step}; its cells from cell:1 to cell:${last.cells + 1}, the point after the last one)` : "";
+  const notFound = (what: string) => new CodeActError("not_found", `Thread "${threadId}" has no ${what}${range}.`, { hint: "threadHistory() lists them.", step: "list_checkpoints", subject: threadId });
+  const cell = CELL.exec(wanted);
+  if (cell) {
+    const n = Number(cell[1]);
+    if (n < 1 || n > (last?.cells ?? 0) + 1) throw notFound(`cell ${n}`);
+    const before = entries.filter((e) => e.cells === n - 1 && e.next.length);
+    // The latest point where cell n was about to run (its action pending, before the executor);
+    // without one (a paper thread), the latest point before it was recorded.
+    const point = before.filter((e) => e.next.includes("executor")).at(-1) ?? before.at(-1);
+    if (!point) throw notFound(`checkpoint before cell ${n} that can be continued`);
+    return point.checkpointId;
+  }
+  if (STEP.test(wanted)) {
+    const step = entries.filter((e) => e.step === Number(wanted)).at(-1);
+    if (step) return step.checkpointId;
+  }
+  const matches = wanted ? entries.filter((e) => e.checkpointId.toLowerCase().startsWith(wanted.toLowerCase())) : [];
+  if (matches.length === 1) return matches[0]!.checkpointId;
+  if (matches.length > 1) {
+    const more = matches.length > 10 ? `\n  … and ${matches.length - 10} more` : "";
+    throw new CodeActError("usage", `"${wanted}" starts ${matches.length} checkpoint ids of thread "${threadId}":\n${listed(matches.slice(0, 10))}${more}`, {
+      hint: "Give more of the id, or a step number.",
+      separator: "\n",
+    });
+  }
+  // A full id that the history does not list (the run's input checkpoint) is branchThread's to resolve.
+  if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(wanted)) return wanted;
+  throw notFound(STEP.test(wanted) ? `step ${wanted} and no checkpoint id starting "${wanted}"` : `checkpoint "${wanted}"`);
 }

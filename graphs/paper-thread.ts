@@ -40,6 +40,7 @@ export function paperAsState(p: PaperStateValue): CodeActStateValue {
   return {
     task: p.task,
     inputs: [],
+    systemPrompts: [],
     turn: 0,
     request: p.task,
     turnFirstCell: 0,

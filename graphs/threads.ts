@@ -121,6 +121,8 @@ export interface HistoryEntry {
   source: string;
   next: string[];
   createdAt: string;
+  /** Cells recorded at this checkpoint: `branch --at cell:N` finds the point before cell N ran by it. */
+  cells: number;
   summary: string;
 }
 
@@ -171,6 +173,7 @@ export async function threadHistory(saver: BaseCheckpointSaver, threadId: string
       source: String(snap.metadata?.source ?? ""),
       next: [...snap.next],
       createdAt: snap.createdAt ?? "",
+      cells: v.cells?.length ?? 0,
       summary: summary || `task: ${v.task.slice(0, 60)}`,
     });
   }

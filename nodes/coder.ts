@@ -116,7 +116,15 @@ export function coderNode(ctx: NodeContext) {
     const { text, tokens } = await callModel(ctx.models.coder, messages, config, runDeadline(state, ctx.limits));
     const action: Action = !ctx.actionFormat || ctx.actionFormat === "code" ? parseAction(text) : parseAsCodeAction(text, ctx.actionFormat);
     const update: CodeActUpdate = { pendingAction: action, iterations: state.iterations + 1, tokens: state.tokens + spent + tokens, modelCalls: (state.modelCalls ?? 0) + calls };
-    if (ctx.limits.context === "conversation") update.messages = [...added, replyMessage(text)];
+    if (ctx.limits.context === "conversation") {
+      update.messages = [...added, replyMessage(text)];
+      // Recorded once, and again only when it changes: an export shows what the model was sent.
+      const system = (messages[0] as { content?: unknown } | undefined)?.content;
+      const last = state.systemPrompts?.at(-1);
+      if (typeof system === "string" && (last?.content !== system || last.observationChars !== ctx.limits.observationChars || last.contextTokens !== ctx.limits.contextTokens)) {
+        update.systemPrompts = { content: system, fromMessage: state.messages.length, observationChars: ctx.limits.observationChars, ...(ctx.limits.contextTokens ? { contextTokens: ctx.limits.contextTokens } : {}) };
+      }
+    }
     update.stepClaimed = action.kind === "code" && Boolean(action.stepDone);
     if (action.kind === "invalid") {
       const count = state.invalidOutputs + 1;

@@ -21,3 +21,10 @@ function walk(dir) {
   }
 }
 for (const src of SOURCES) walk(join(root, src));
+
+// tsc writes its output without the execute bit, and prebuild removes dist/ first, so every build
+// would leave `codeact` (a linked or installed bin) failing with "Permission denied". Each bin the
+// package declares gets it back here, the last step of every build (and so of `npm pack`).
+const { chmodSync, readFileSync } = require("node:fs");
+const { bin } = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+for (const target of Object.values(typeof bin === "string" ? { main: bin } : bin ?? {})) chmodSync(join(root, target), 0o755);

@@ -72,6 +72,15 @@ const append = <T>(current: T[], writes: T[]) => current.concat(writes);
  */
 const SNAPSHOT_EVERY = 10_000;
 
+/** A system prompt the coder was sent from conversation entry `fromMessage` on (see `systemPrompts`). */
+export const SystemPromptSchema = z.object({
+  content: z.string(),
+  fromMessage: z.number().int().nonnegative(),
+  observationChars: z.number().int().positive(),
+  contextTokens: z.number().int().positive().optional(),
+});
+export type SystemPrompt = z.infer<typeof SystemPromptSchema>;
+
 /**
  * Values a node of this graph returned (graphs/step.ts marks them). LangGraph re-parses every
  * written field with zod, one async parse per field per step, cells and messages included: about a
@@ -138,6 +147,12 @@ export const CodeActState = new StateSchema({
     reducer: (current: Message[], writes: (Message | Message[])[]) => current.concat(writes.flat()),
     snapshotFrequency: SNAPSHOT_EVERY,
   }),
+  /**
+   * The coder's system prompts, each recorded once when it changes (the conversation position it
+   * applies from, and the limits its entries were shown with): exports give the conversation
+   * exactly as the model received it.
+   */
+  systemPrompts: new DeltaValue(z.array(SystemPromptSchema).default(() => []), { inputSchema: SystemPromptSchema, reducer: append, snapshotFrequency: SNAPSHOT_EVERY }),
   /** The coder's last action said its step is done: the critic judges it after the execution. */
   stepClaimed: z.boolean().default(false),
   pendingAction: ActionSchema.nullable().default(null),

@@ -212,6 +212,15 @@ export function toChat(system: string, view: Message[], options: ChatOptions): B
   return [new SystemMessage(system), ...view.map((m) => chatMessage(m, byId, options))];
 }
 
+/**
+ * The entries of a request as the model read them, as text (exports: trajectories); figures sent
+ * to a vision model as image parts are not in it.
+ */
+export function conversationText(view: Message[], r: Rendering): { role: Message["role"]; content: string }[] {
+  const byId = indexCells(r.cells);
+  return view.map((m) => ({ role: m.role, content: textOf(m, byId, r.limits) }));
+}
+
 /** A stored reply: the model's text as sent (so the next request repeats it exactly), bounded. */
 export function replyMessage(text: string, maxChars = 40_000): Message {
   const content = text.length > maxChars ? `${text.slice(0, 2_000)}\n[… reply of ${text.length} characters cut here]` : text;

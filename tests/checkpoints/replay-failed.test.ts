@@ -75,7 +75,7 @@ describe("replay of failed cells (CLI)", () => {
     // A branch from just after the fix cell: its own kernel, rebuilt from its two cells.
     const history = await codeact(["history", "rf", "--json"], env);
     const at = (JSON.parse(history.stdout) as { checkpointId: string; next: string[]; summary: string }[]).find((h) => h.next.includes("coder") && h.summary.includes("2 cells"))!.checkpointId;
-    expect((await codeact(["branch", "rf", "--at", at, "--name", "rf-b"], env)).code).toBe(0);
+    expect((await codeact(["branch", "rf", "--at", at, "--name", "rf-b", "--no-run"], env)).code).toBe(0);
     const side = script(home, "side.json", { coder: [exec("print('branch', trend, sum(monthly))"), "<solution>ok</solution>"], critic: [done("ok")] });
     const branched = await codeact(["resume", "rf-b", "--scripted", side, "--executor", "docker"], env);
     expect(branched.stdout).toMatch(/Kernel rehydrated: 2 cells replayed in/);

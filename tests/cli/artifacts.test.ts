@@ -87,7 +87,7 @@ describe("codeact CLI with large outputs", () => {
 
     // A branch from after the cell can read the cell's images too (and no other thread can).
     const at = (JSON.parse(history.stdout) as { checkpointId: string; next: string[] }[]).find((h) => h.next.includes("critic"))!.checkpointId;
-    const branch = await codeact(["branch", "img", "--at", at, "--name", "img-b", "--json"], env);
+    const branch = await codeact(["branch", "img", "--at", at, "--name", "img-b", "--no-run", "--json"], env);
     expect(branch.code).toBe(0);
     const bnPath = join(home, "img-b.ipynb");
     expect((await codeact(["export", "img-b", "-o", bnPath], env)).code).toBe(0);

@@ -114,7 +114,7 @@ describe("codeact files", () => {
 
     // A branch reads the files of the cells it starts with, from the same store.
     const at = points.filter((p) => p.next.length && p.summary.includes("3 cells")).at(-1)!;
-    const branched = await codeact(["branch", "out1", "--at", at.checkpointId, "--name", "out1b"], env);
+    const branched = await codeact(["branch", "out1", "--at", at.checkpointId, "--name", "out1b", "--no-run"], env);
     expect(branched.stderr).toContain("Branched");
     expect(branched.code).toBe(0);
     const fromBranch = await codeact(["files", "out1b", "--get", "report.csv", "--out", join(home, "branch")], env);

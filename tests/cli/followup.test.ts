@@ -124,16 +124,23 @@ describe.each(["sqlite", "postgres"])("follow-ups with %s checkpoints", (kind) =
     const chat = join(home, "fu.chat.json");
     expect((await codeact(["export", "fu-1", "--format", "openai-chat", "-o", chat, ...store.flags()], { CODEACT_HOME: home })).code).toBe(0);
     const record = JSON.parse(readFileSync(chat, "utf8")) as { messages: { role: string; content: string }[] };
+    // The coder's conversation as the model was sent it: system prompt, both turns, every note.
     expect(record.messages.map((m) => [m.role, m.content.split("\n")[0]])).toEqual([
-      ["user", "Set x to 41"],
+      ["system", expect.stringMatching(/^You are an agent that solves tasks by writing Python code/)],
+      ["user", "Task: Set x to 41"],
+      ["user", "Plan:"],
       ["assistant", "<execute>"],
-      ["user", "Observation:"],
+      ["user", "Observation (ok):"],
+      ["user", "All steps are done. Give the final answer to the task now in <solution>…</solution>."],
       ["assistant", "<solution>x is 41</solution>"],
-      ["user", "Now print x plus one"],
+      ["user", "The previous request is finished; its accepted answer was: x is 41"],
+      ["user", "Plan:"],
       ["assistant", "<execute>"],
-      ["user", "Observation:"],
+      ["user", "Observation (ok):"],
+      ["user", "All steps are done. Give the final answer to the task now in <solution>…</solution>."],
       ["assistant", "<solution>42</solution>"],
     ]);
+    expect(record.messages[7]!.content).toContain("Now print x plus one");
 
     const html = join(home, "fu.html");
     expect((await codeact(["export", "fu-1", "--format", "html", "-o", html, ...store.flags()], { CODEACT_HOME: home })).code).toBe(0);

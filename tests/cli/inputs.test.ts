@@ -66,7 +66,7 @@ describe("codeact run --input (child processes, Docker)", () => {
     // A branch from after the first cell: another process, another kernel, the same files.
     const history = await codeact(["history", "in-1", "--json"], env);
     const at = (JSON.parse(history.stdout) as { checkpointId: string; next: string[]; summary: string }[]).find((h) => h.next.includes("coder") && h.summary.includes("1 cells"))!.checkpointId;
-    expect((await codeact(["branch", "in-1", "--at", at, "--name", "in-1-b"], env)).code).toBe(0);
+    expect((await codeact(["branch", "in-1", "--at", at, "--name", "in-1-b", "--no-run"], env)).code).toBe(0);
     const branchScript = script(home, "branch.json", { coder: [exec("print('branch', total, len(open('/workspace/inputs/data.csv').read().splitlines()))"), "<solution>51</solution>"], critic: [done("51")] });
     const branched = await codeact(["resume", "in-1-b", "--scripted", branchScript, "--executor", "docker"], env);
     expect(branched.stdout).toContain("branch 51 4");

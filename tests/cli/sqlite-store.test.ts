@@ -97,7 +97,7 @@ describe("SQLite checkpoint file", () => {
     expect(history.map((h) => h.checkpointId)).not.toContain(input);
 
     for (const [at, name] of [[history[0]!.checkpointId, "start-1-again"], [input, "start-1-input"]] as const) {
-      const branched = await codeact(["branch", "start-1", "--at", at, "--name", name], env);
+      const branched = await codeact(["branch", "start-1", "--at", at, "--name", name, "--no-run"], env);
       expect({ code: branched.code, err: branched.stderr }).toEqual({ code: 0, err: expect.stringContaining(`codeact resume ${name}`) });
       writeFileSync(join(base, "again.json"), answerOnly("8"));
       const resumed = await codeact(["resume", name, "--scripted", join(base, "again.json"), "--executor", "docker"], env);

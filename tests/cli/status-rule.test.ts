@@ -88,7 +88,7 @@ describe("threads at the edges (SQLite, Docker kernel)", () => {
     expect((await codeact(["run", "compute", "--scripted", ok, "--thread", "edge-done", "--executor", "docker", ...store], env)).code).toBe(0);
     const history = JSON.parse((await codeact(["history", "edge-done", "--json", ...store], env)).stdout) as { checkpointId: string; next: string[]; summary: string }[];
     const at = history.find((h) => h.next.includes("executor") && h.summary.includes("1 cells"))!;
-    const branched = await codeact(["branch", "edge-done", "--at", at.checkpointId, "--name", "edge-branch", ...store], env);
+    const branched = await codeact(["branch", "edge-done", "--at", at.checkpointId, "--name", "edge-branch", "--no-run", ...store], env);
     expect(branched.code).toBe(0);
 
     const direct = listSqliteThreads(file)!;

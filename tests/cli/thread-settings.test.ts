@@ -174,7 +174,7 @@ describe("codeact resume and branch with recorded settings", () => {
       expect(first.code).toBe(EXIT_CODES.usage);
       const history = JSON.parse((await codeact(["history", "pb", "--postgres", pg.url, "--json"], env)).stdout) as { checkpointId: string; next: string[] }[];
       const at = history.find((h) => h.next.includes("executor"))!.checkpointId;
-      const branch = await codeact(["branch", "pb", "--at", at, "--name", "pb-b", "--postgres", pg.url, "--json"], env);
+      const branch = await codeact(["branch", "pb", "--at", at, "--name", "pb-b", "--no-run", "--postgres", pg.url, "--json"], env);
       expect(branch.code).toBe(0);
       const records = await settingsOf(config, "pb-b");
       expect(records.map((r) => r.reason)).toEqual([`branch from pb@${at}`]);

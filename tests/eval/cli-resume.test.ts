@@ -64,4 +64,6 @@ it("resumes after kill -9 without rerunning finished tasks", async () => {
   const last = JSON.parse(stdout.at(-1)!);
   expect(last.resumedTasks).toBe(before.length);
   expect(last.results).toEqual([expect.objectContaining({ agent: "paper", format: "code", tasks: 9, success: 100 })]);
+  // Its threads are hidden from `codeact threads`: the end says how to list and remove them.
+  expect(second.stderr()).toContain(`threads: codeact threads --eval ${last.evalId}  (delete them with: codeact rm --eval ${last.evalId} --yes)`);
 }, 400_000);

@@ -84,10 +84,12 @@ it("--all --where self-debugged keeps only runs that hit an error and then succe
   expect(count).toBe(2);
   const firsts = lines.map((r) => r.messages[0]!.content);
   expect(firsts.some((c) => c.includes("Which item in the 'tools' category"))).toBe(true);
-  expect(firsts).toContain("sum 1, 2 and 3");
-  const graphRun = lines.find((r) => r.messages[0]!.content === "sum 1, 2 and 3")!;
-  expect(graphRun.messages.map((m) => m.role)).toEqual(["user", "assistant", "user", "assistant", "user", "assistant"]);
-  expect(graphRun.messages[2]!.content).toContain("NameError");
+  // The full graph's record is the coder's conversation: its system prompt first, then the task.
+  const graphRun = lines.find((r) => r.messages[1]?.content.includes("sum 1, 2 and 3"))!;
+  expect(graphRun.messages[0]!.role).toBe("system");
+  expect(graphRun.messages[1]!.content).toMatch(/^Task: sum 1, 2 and 3/);
+  expect(graphRun.messages.filter((m) => m.role === "assistant")).toHaveLength(3);
+  expect(graphRun.messages.some((m) => m.role === "user" && m.content.includes("NameError"))).toBe(true);
   expect(graphRun.messages.at(-1)!.content).toBe("<solution>6</solution>");
 
   const all = await exportTrajectories(undefined, "sharegpt", "all", join(dir, "all.jsonl"), flags());

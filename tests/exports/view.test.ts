@@ -37,6 +37,7 @@ function brief(e: ViewEntry): string {
   if (e.kind === "cell") return `cell ${e.index} attempt ${e.attempt} ${e.result.status}${e.edited ? " edited" : ""}`;
   if (e.kind === "compaction") return `compaction ${e.index}`;
   if (e.kind === "critique") return `critic ${e.verdict}`;
+  if (e.kind === "plan") return `plan ${e.replans}: ${e.text.split("\n")[0]}`;
   return "cell" in e ? `${e.decision} cell ${e.cell}` : e.decision;
 }
 
@@ -82,10 +83,10 @@ describe("thread view", () => {
       // step 1, the critic's verdict after it; the rejection in step 2, then the approved cell that
       // asked the question and wrote the report, and the verdict that ended the turn.
       expect(one!.steps.map((s) => [s.step, s.entries.map(brief)])).toEqual([
-        [0, ["approved cell 0", "cell 0 attempt 0 error", "edited cell 1", "cell 1 attempt 1 ok edited", "critic next"]],
+        [0, ["plan 0: 1. set x (done when: output shows it)", "approved cell 0", "cell 0 attempt 0 error", "edited cell 1", "cell 1 attempt 1 ok edited", "critic next"]],
         [1, ["rejected", "approved cell 2", "cell 2 attempt 0 ok", "critic done"]],
       ]);
-      expect(one!.steps[0]!.entries[2]).toEqual({
+      expect(one!.steps[0]!.entries[3]).toEqual({
         kind: "decision",
         decision: "edited",
         cell: 1,
@@ -96,9 +97,9 @@ describe("thread view", () => {
           { op: " ", text: "print(x)" },
         ],
       });
-      expect(one!.steps[0]!.entries[4]).toEqual({ kind: "critique", step: 0, verdict: "next", feedback: "x is <b>set</b>" });
-      expect(one!.plan).toEqual([]); // an ended turn's plan is not kept
-      const [, debug, , edited] = one!.steps[0]!.entries;
+      expect(one!.steps[0]!.entries[5]).toEqual({ kind: "critique", step: 0, verdict: "next", feedback: "x is <b>set</b>" });
+      expect(one!.plan).toEqual([]); // an ended turn keeps no structured plan: its plans are the inline entries
+      const [, , debug, , edited] = one!.steps[0]!.entries;
       expect(debug).toMatchObject({ kind: "cell", code: "x = 1 / 0", result: { error: { ename: "ZeroDivisionError" } } });
       expect(edited).toMatchObject({ kind: "cell", code: "x = 42\nprint(x)", edited: true, result: { stdout: "42\n" } });
       const [rejected, , asked] = one!.steps[1]!.entries;
@@ -107,8 +108,8 @@ describe("thread view", () => {
 
       // Turn 2: its own plan, its one cell.
       expect(two!.plan.map((s) => s.description)).toEqual(["double x"]);
-      expect(two!.steps).toEqual([{ step: 0, description: "double x", doneCriterion: "output shows it", entries: [{ kind: "decision", decision: "approved", cell: 3 }, expect.objectContaining({ kind: "cell", index: 3, code: "print(x * 2)" }), { kind: "critique", step: 0, verdict: "done", feedback: "" }] }]);
-      expect(turnEntries(two!).map(brief)).toEqual(["approved cell 3", "cell 3 attempt 0 ok", "critic done"]);
+      expect(two!.steps).toEqual([{ step: 0, description: "double x", doneCriterion: "output shows it", entries: [{ kind: "plan", replans: 0, text: "1. double x (done when: output shows it)" }, { kind: "decision", decision: "approved", cell: 3 }, expect.objectContaining({ kind: "cell", index: 3, code: "print(x * 2)" }), { kind: "critique", step: 0, verdict: "done", feedback: "" }] }]);
+      expect(turnEntries(two!).map(brief)).toEqual(["plan 0: 1. double x (done when: output shows it)", "approved cell 3", "cell 3 attempt 0 ok", "critic done"]);
 
       // Rendered where they happened, hostile text escaped.
       const history = viewTurnsText(view);
@@ -133,8 +134,8 @@ describe("thread view", () => {
       // the critiques listed apart, the edit without its diff, no approvals.
       const old = threadView({ ...state, critiques: state.critiques.map(({ turn, afterCells, ...c }) => c), cells: state.cells.map(({ approved, proposed, ...c }) => c) }, "view");
       expect(old.turns.map((t) => turnEntries(t).map(brief))).toEqual([
-        ["cell 0 attempt 0 error", "edited cell 1", "cell 1 attempt 1 ok edited", "rejected", "cell 2 attempt 0 ok"],
-        ["cell 3 attempt 0 ok"],
+        ["plan 0: 1. set x (done when: output shows it)", "cell 0 attempt 0 error", "edited cell 1", "cell 1 attempt 1 ok edited", "rejected", "cell 2 attempt 0 ok"],
+        ["plan 0: 1. double x (done when: output shows it)", "cell 3 attempt 0 ok"],
       ]);
       expect(viewTurnsText(old)).toContain("a person edited cell 2 before it ran (the proposed code was not recorded)");
       expect(viewNotebook(old).cells.find((c) => c.id === "critiques")?.source).toBe("## Critiques\n\n- step 1: **next** — x is &lt;b>set&lt;/b>\n- step 2: **done**\n- step 1: **done**");
