@@ -9,6 +9,7 @@ import { z } from "zod";
 import { LimitsSchema, splitLimits } from "../graphs/state/limits";
 import { ActionFormatSchema, ExecutorKindSchema, type RunSettings, RunSettingsSchema } from "../graphs/state/settings";
 import { urlWithoutSecrets } from "../errors/redact";
+import { AgentsSettingsSchema } from "../graphs/state/agents";
 
 export const ThreadSettingsSchema = z.object({
   model: z.object({
@@ -43,6 +44,8 @@ export const ThreadSettingsSchema = z.object({
   /** Tool modules (as given to --tools) and the MCP config (--mcp). */
   tools: z.array(z.string().max(4_096)).max(100).default([]),
   mcp: z.string().max(4_096).nullable().default(null),
+  /** Sub-agent profiles and the tree's limits (--agents); records from before them have none. */
+  agents: AgentsSettingsSchema.prefault({}),
 });
 export type ThreadSettings = z.output<typeof ThreadSettingsSchema>;
 
@@ -56,6 +59,7 @@ export function runSettingsFromRecord(s: ThreadSettings): RunSettings {
     ...splitLimits({ ...s.limits, vision: s.limits.vision ?? undefined }),
     tools: { modules: s.tools, mcp: s.mcp },
     actionFormat: s.actionFormat,
+    agents: s.agents,
   });
 }
 
@@ -148,7 +152,8 @@ export function flattenSettings(settings: ThreadSettings): Record<string, string
   const out: Record<string, string> = {};
   const walk = (value: unknown, path: string) => {
     if (value && typeof value === "object" && !Array.isArray(value)) for (const [k, v] of Object.entries(value)) walk(v, path ? `${path}.${k}` : k);
-    else out[path] = Array.isArray(value) ? value.join(", ") || "(none)" : value === null ? "(default)" : String(value);
+    else if (Array.isArray(value)) out[path] = value.map((v) => (v && typeof v === "object" ? String((v as { name?: unknown }).name ?? JSON.stringify(v)) : String(v))).join(", ") || "(none)";
+    else out[path] = value === null ? "(default)" : String(value);
   };
   walk(settings, "");
   return out;

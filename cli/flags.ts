@@ -116,4 +116,6 @@ export interface RunFlags {
   tools?: string[];
   /** MCP config file (absolute path), recorded with the thread. */
   mcp?: string;
+  /** Sub-agent profiles folder (absolute path): delegate() is on; recorded with the thread. */
+  agents?: string;
 }

@@ -2,6 +2,7 @@
 import { isAbsolute, resolve } from "node:path";
 import { type RunSettings, RunSettingsSchema } from "../graphs/state/settings";
 import { modelConfigFromEnv } from "../nodes/models/models";
+import { loadProfiles } from "../graphs/agents/profiles";
 import type { RunFlags } from "./flags";
 
 /** The settings flags that --out, the store and the secrets are not. */
@@ -35,5 +36,7 @@ export function runSettingsFromFlags(f: SettingFlagValues, env: NodeJS.ProcessEn
     // A comma list or repeated flags, however --tools is parsed.
     tools: { modules: (typeof f.tools === "string" ? (f.tools as string).split(",").filter(Boolean) : (f.tools ?? [])).map(toolSource), mcp: f.mcp ? absolute(f.mcp) : null },
     actionFormat: f.actionFormat ?? "code",
+    // Profiles are read (and checked, naming file and field) when the flag is read: a bad one stops the command first.
+    agents: f.agents ? { enabled: true, folder: absolute(f.agents), profiles: loadProfiles(absolute(f.agents)) } : {},
   });
 }

@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import { createCodeActGraph } from "../graphs/codeact";
 import { NotWaitingError, runCodeAct, type RunOptions, type RunResult, TurnInProgressError } from "../graphs/run";
 import { createRuntime, type Runtime, type RuntimeSecrets } from "../graphs/runtime";
+import { withSubAgents } from "../graphs/agents/delegator";
 import { limitsOf, type RunSettings } from "../graphs/state/settings";
 import type { CodeActStateValue } from "../graphs/state/state";
 import type { RoleModels } from "../nodes/models/models";
@@ -143,7 +144,9 @@ export async function openSession(threadId: string, opts: SessionOptions, watch:
   let stop: Parameters<ThreadLock["recordStop"]> = ["error", "the run ended unexpectedly"];
   // The answer and the input files belong to the session's first turn (the command line's).
   let first = true;
-  const { executor, models, tools } = runtime;
+  const { executor, models } = runtime;
+  // delegate() in the kernel: children are threads of this store, under this thread's lock's process.
+  const { tools, subAgents } = withSubAgents(opts.settings, runtime.tools, { store, secrets: opts.secrets });
   const graph = createCodeActGraph({ models, executor, tools, limits: limitsOf(opts.settings), checkpointer: store.saver, artifacts: store.artifacts, actionFormat: opts.settings.actionFormat });
   const turn = async (task: string | null, w: SignalWatch): Promise<SessionResult> => {
     current = w;
@@ -163,7 +166,7 @@ export async function openSession(threadId: string, opts: SessionOptions, watch:
     const once = first ? { answer: opts.answer, inputs: opts.inputs } : {};
     first = false;
     try {
-      const state = await runCodeAct(graph, task, { threadId, onEvent: opts.render, signal: w.signal, onApproval: opts.onApproval, onQuestion: opts.onQuestion, ...once });
+      const state = await runCodeAct(graph, task, { threadId, onEvent: opts.render, signal: w.signal, onApproval: opts.onApproval, onQuestion: opts.onQuestion, ...once, ...(subAgents ? { tree: () => subAgents.budget.totals() } : {}) });
       stop = ["finished"];
       return { threadId, state, paused: false };
     } catch (caught) {

@@ -18,7 +18,7 @@ export type SettingsFlags = RunFlags;
 /** The RunFlags keys that are thread settings (store, output and secrets are not). */
 export const SETTING_FLAGS = [
   "model", "baseUrl", "modelTimeout", "executor", "remoteUrl", "maxIterations", "maxDebug", "cellTimeout", "wallClock", "tokenBudget",
-  "approve", "critic", "context", "contextTokens", "vision", "actionFormat", "scripted", "out", "tools", "mcp",
+  "approve", "critic", "context", "contextTokens", "vision", "actionFormat", "scripted", "out", "tools", "mcp", "agents",
 ] as const satisfies readonly (keyof SettingsFlags)[];
 type SettingFlag = (typeof SETTING_FLAGS)[number];
 
@@ -51,6 +51,7 @@ export function settingsFromFlags(f: SettingsFlags, env: NodeJS.ProcessEnv = pro
     out: f.out ? absolute(f.out) : null,
     tools: s.tools.modules,
     mcp: s.tools.mcp,
+    agents: s.agents,
   });
   if (!parsed.success) throw new UsageError(`These settings cannot be kept with the thread: ${zodIssuesText(parsed.error)}`);
   return parsed.data;
@@ -81,6 +82,7 @@ export function flagsFromSettings(record: ThreadSettings): Pick<SettingsFlags, S
     out: u(record.out),
     tools: s.tools.modules,
     mcp: u(s.tools.mcp),
+    agents: u(s.agents.folder),
   };
 }
 
@@ -88,7 +90,7 @@ const FLAG_NAMES: Record<SettingFlag, string> = {
   model: "--model", baseUrl: "--base-url", modelTimeout: "--model-timeout", executor: "--executor", remoteUrl: "--remote-url",
   maxIterations: "--max-iterations", maxDebug: "--max-debug", cellTimeout: "--cell-timeout", wallClock: "--wall-clock", tokenBudget: "--token-budget",
   approve: "--approve", critic: "--critic", context: "--context", contextTokens: "--context-tokens", vision: "--vision",
-  actionFormat: "--action-format", scripted: "--scripted", out: "--out", tools: "--tools", mcp: "--mcp",
+  actionFormat: "--action-format", scripted: "--scripted", out: "--out", tools: "--tools", mcp: "--mcp", agents: "--agents",
 };
 
 /** The typed setting flags as a command line fragment (URLs without credentials). */

@@ -34,8 +34,15 @@ function mcpConfig(value: string): string {
   return abs;
 }
 
+function agentsFolder(value: string): string {
+  const abs = resolve(value);
+  if (!existsSync(abs) || !statSync(abs).isDirectory()) throw new UsageError(`--agents ${value}: not a folder (${abs}); name a folder of agent profiles (<name>.md files).`);
+  return abs;
+}
+
 export function addToolFlags(cmd: Command): Command {
   return cmd
+    .option("--agents <folder>", "sub-agent profiles (one Markdown file each, YAML front matter): the agent may delegate work to them with delegate()", agentsFolder)
     .option("--tools <module>", "a .ts/.js module exporting LangChain tools; each becomes a Python function in the kernel (repeatable)", toolModule)
     .option("--mcp <config>", 'MCP servers ({"mcpServers": {...}}, stdio or streamable HTTP); their tools become Python functions in the kernel', mcpConfig);
 }

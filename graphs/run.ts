@@ -9,6 +9,7 @@ import type { CodeActEvent } from "./state/events";
 import { isQuestionRequest, MAX_ANSWER_CHARS, type QuestionRequest } from "./state/question";
 import type { Approval, ApprovalRequest, CodeActStateValue } from "./state/state";
 import { CodeActError, type CodeActErrorOptions } from "../errors";
+import type { TreeTotals } from "./agents/budget";
 
 export interface RunOptions {
   threadId?: string;
@@ -32,6 +33,8 @@ export interface RunOptions {
   onQuestion?: (question: QuestionRequest) => Promise<string>;
   /** With task null: the answer to the question the thread is waiting for (`codeact resume --answer`). */
   answer?: string;
+  /** The sub-agent tree's totals and each child's, for the `finished` event (graphs/agents). */
+  tree?: () => TreeTotals;
 }
 
 export interface RunResult extends CodeActStateValue {
@@ -162,6 +165,7 @@ async function run(graph: CodeActGraph, task: string | null, options: RunOptions
     cells: last.cells?.length ?? 0,
     durationMs: Date.now() - started,
     ...(typeof turn === "number" ? { turn } : {}),
+    ...(options.tree ? { tree: options.tree() } : {}),
   });
   return last;
 }

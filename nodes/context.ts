@@ -95,8 +95,11 @@ export async function callModel(
 export function toolsSection(ctx: NodeContext): string {
   const lines = ctx.tools?.signatures() ?? [];
   const tools = lines.length ? `\nPython functions that call the host's tools (already defined in the kernel; use help(name) for details):\n${lines.map((l) => `- ${l}`).join("\n")}\n` : "";
+  // Sub-agents only when the run has a delegator: the list of agents is the one place the coder learns their names.
+  const agents = ctx.tools?.delegation?.agents() ?? [];
+  const delegation = agents.length ? `\n${prompt("delegate")}\n${agents.map((a) => `- ${a.name}: ${a.description}`).join("\n")}\n` : "";
   // Only where a person can answer: the prompt must not invite questions nobody will see.
-  return ctx.askUser !== false && ctx.tools ? `${tools}\n${prompt("ask_user")}\n` : tools;
+  return ctx.askUser !== false && ctx.tools ? `${tools}${delegation}\n${prompt("ask_user")}\n` : `${tools}${delegation}`;
 }
 
 export function planText(steps: { description: string; doneCriterion: string }[], current: number): string {

@@ -147,6 +147,8 @@ export function executorNode(ctx: NodeContext) {
     const generation = ctx.executor.generation;
     // ask_user() is answered for this cell only; a graph told there is nobody to ask (evaluation) leaves it unanswered.
     if (ctx.askUser !== false) ctx.tools?.answerQuestions(questions.answer);
+    // delegate() names its children after this thread and this cell's position, so a rerun of the cell finds them.
+    ctx.tools?.atCell({ threadId: String(config.configurable?.thread_id ?? "default"), cellIndex: state.cells.length, signal: config.signal });
     let result;
     try {
       result = await execute(code, {
@@ -155,6 +157,7 @@ export function executorNode(ctx: NodeContext) {
       });
     } finally {
       ctx.tools?.answerQuestions(undefined);
+      ctx.tools?.atCell(undefined);
     }
     // The cell stopped at a question nobody has answered yet: the run pauses here (the interrupt),
     // and this node runs again, the cell from its start, when the answer comes (nodes/kernel/questions.ts).

@@ -36,6 +36,30 @@ export interface RecordedAnswer {
 
 const QuestionSchema = z.object({ question: z.string() });
 
+/**
+ * The request name delegate()/delegate_all() send (tools/prelude.py). No LangChain tool can take it
+ * (the colon): it is answered by the run's Delegator, and recorded and replayed like any tool call,
+ * so a rebuilt kernel gets a finished delegation's results without running a child again.
+ */
+export const DELEGATE_CALL = "codeact:delegate";
+
+/** Where a delegation is made from: the parent's thread, the cell's index in it, the run's pause signal. */
+export interface CellScope {
+  threadId: string;
+  cellIndex: number;
+  signal?: AbortSignal;
+  /** Children this cell has delegated so far: the next one's index (the same on a rerun of the cell). */
+  delegated?: number;
+}
+
+/** Runs sub-agents for delegate()/delegate_all() (graphs/agents/delegator.ts). */
+export interface Delegator {
+  /** The agents the coder may name, for its prompt. */
+  agents(): { name: string; description: string }[];
+  /** Runs the children the request names; the result is the JSON the Python side turns into Results. */
+  delegate(args: Record<string, unknown>, scope: CellScope): Promise<unknown>;
+}
+
 const RequestSchema = z.object({ name: z.string(), args: z.record(z.string(), z.unknown()).default({}) });
 
 const TEMPLATE = readFileSync(join(__dirname, "prelude.py"), "utf8");
@@ -106,6 +130,7 @@ abstract class BridgeBase implements StdinHandler {
     // Replaced by functions, not strings: a "$&" in a tool's description must stay as written.
     return TEMPLATE.replace("__PREFIX__", () => JSON.stringify(TOOL_PREFIX))
       .replace("__QUESTION_PREFIX__", () => JSON.stringify(QUESTION_PREFIX))
+      .replace("__DELEGATE__", () => JSON.stringify(DELEGATE_CALL))
       .replace("__SIGNATURES__", () => JSON.stringify(this.signatures()))
       .replace("__STUBS__", () => [...(mcp ? [MCP_PRELUDE] : []), ...stubs].join("\n\n"));
   }
@@ -173,6 +198,23 @@ export class ToolBridge extends BridgeBase {
   }
 
   private answerer: QuestionAnswerer | undefined;
+  private delegator: Delegator | undefined;
+  private scope: CellScope | undefined;
+
+  /** Who runs delegate() calls; without one, delegate() raises a ToolError saying sub-agents are off. */
+  delegateWith(delegator: Delegator | undefined): this {
+    this.delegator = delegator;
+    return this;
+  }
+
+  get delegation(): Delegator | undefined {
+    return this.delegator;
+  }
+
+  /** The cell that runs from now on (set by the executor node around each cell): names its children. */
+  atCell(scope: CellScope | undefined): void {
+    this.scope = scope;
+  }
 
   /**
    * Who answers ask_user() for the cells that run from now on (the executor node, one cell at a
@@ -188,6 +230,7 @@ export class ToolBridge extends BridgeBase {
   }
 
   protected async answer(name: string, args: Record<string, unknown>): Promise<{ reply: Reply }> {
+    if (name === DELEGATE_CALL) return { reply: await this.runDelegation(args) };
     const entry = this.registry.byToolName(name);
     if (!entry) return { reply: { ok: false, error: `no tool named "${name}"; call list_tools() to see what exists` } };
     try {
@@ -196,6 +239,16 @@ export class ToolBridge extends BridgeBase {
     } catch (err) {
       if (err instanceof ToolInputParsingException || (err as Error)?.name === "ToolInputParsingException") return { reply: { ok: false, error: invalidArguments(entry, args, err as Error) } };
       return { reply: { ok: false, error: err instanceof Error ? err.message : String(err) } };
+    }
+  }
+
+  private async runDelegation(args: Record<string, unknown>): Promise<Reply> {
+    if (!this.delegator) return { ok: false, error: "sub-agents are not enabled in this run: do the work here instead of calling delegate()" };
+    if (!this.scope) return { ok: false, error: "delegate() can only run inside one of the agent's cells" };
+    try {
+      return { ok: true, result: jsonSafe(await this.delegator.delegate(args, this.scope)) };
+    } catch (err) {
+      return { ok: false, error: err instanceof Error ? err.message : String(err) };
     }
   }
 

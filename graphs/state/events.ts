@@ -46,6 +46,8 @@ export type CodeActEvent =
       cells?: number;
       durationMs?: number;
       turn?: number;
+      /** With sub-agents: the children's tokens and model calls together, and each child's (graphs/agents/budget.ts). */
+      tree?: { tokens: number; modelCalls: number; children: number; each: { thread: string; agent: string; depth: number; status: string; tokens: number; modelCalls: number; reused?: boolean }[] };
     };
 
 export type EventWriter = (event: CodeActEvent) => void;

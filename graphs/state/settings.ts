@@ -8,6 +8,7 @@
 import { z } from "zod";
 import type { DockerExecutorOptions } from "../../executors/docker";
 import { ExecutorKindSchema } from "../../executors/kind";
+import { AgentsSettingsSchema } from "./agents";
 import { ApproveSchema, BehaviourSchema, BudgetsSchema, type LimitsInput } from "./limits";
 
 export { EXECUTOR_KINDS, ExecutorKindSchema, type ExecutorKind } from "../../executors/kind";
@@ -23,7 +24,9 @@ const Url = z.string().max(2_000);
 const Path = z.string().max(4_096);
 
 /** Replies replayed by scripted models, one list per role (the offline demo, tests, bug reports). */
-export const ScriptSchema = z.object({ planner: z.array(z.string()), coder: z.array(z.string()), critic: z.array(z.string()) });
+const RoleScriptSchema = z.object({ planner: z.array(z.string()), coder: z.array(z.string()), critic: z.array(z.string()) });
+/** `agents`: each sub-agent profile's own script, replayed from its start by every child of that profile. */
+export const ScriptSchema = RoleScriptSchema.extend({ agents: z.record(z.string(), RoleScriptSchema).optional() });
 export type Script = z.infer<typeof ScriptSchema>;
 
 export const RunSettingsSchema = z.object({
@@ -58,6 +61,8 @@ export const RunSettingsSchema = z.object({
   /** Tool modules (paths or package names) and an MCP config file; a config given as an object (it may hold headers) goes beside the settings. */
   tools: z.object({ modules: z.array(Path).max(100).default([]), mcp: Path.nullable().default(null) }).prefault({}),
   actionFormat: ActionFormatSchema.default("code"),
+  /** Sub-agents: profiles and the tree's limits (off unless enabled). */
+  agents: AgentsSettingsSchema.prefault({}),
 });
 export type RunSettings = z.output<typeof RunSettingsSchema>;
 export type RunSettingsInput = z.input<typeof RunSettingsSchema>;
