@@ -29,11 +29,14 @@ const CLI_WORDING: Readonly<Record<NextStep, (err: CodeActError) => string>> = {
   drop_base_url: (e) => `--base-url is not supported for the provider "${e.subject}" (codeact knows no base-URL option of its package). Leave it out to use the provider's own endpoint.`,
   set_api_key: (e) => `${e.problem} Set ${e.subject}, or pass --api-key.`,
   check_model_url: (e) => `${e.problem} check ${e.subject ? `${e.subject} / ` : ""}--base-url.`,
+  choose_eval_out: (e) => `${e.problem} choose another --out folder.`,
+  resume_eval: (e) => `${e.problem} Continue it with --resume, or choose another --out folder.`,
+  give_suite_package: (e) => `${e.problem} pass --from <folder>${e.subject ? `, or set ${e.subject}` : ""}.`,
   check_remote_server: (e) => `${e.problem}\nCheck that the Jupyter server / gateway is running and reachable, and that --remote-token (token auth) is right.`,
 };
 
 /** The flag that gives each setting a library message can be about. */
-const SETTING_FLAGS: Readonly<Record<Setting, string>> = { tools: "--tools", mcp: "--mcp", trajectory_format: "--format" };
+const SETTING_FLAGS: Readonly<Record<Setting, string>> = { tools: "--tools", mcp: "--mcp", trajectory_format: "--format", suite_package: "--from" };
 
 /** The message with the setting it starts with named by its flag ("Tool module t.ts: …" → "--tools t.ts: …"). */
 function withFlag(err: CodeActError, message: string): string {

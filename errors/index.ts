@@ -60,6 +60,9 @@ export const NEXT_STEPS = [
   "set_api_key",
   "check_remote_server",
   "check_model_url",
+  "choose_eval_out",
+  "resume_eval",
+  "give_suite_package",
 ] as const;
 
 export type NextStep = (typeof NEXT_STEPS)[number];
@@ -72,6 +75,7 @@ export const SETTING_LABELS = {
   tools: "Tool module",
   mcp: "MCP config",
   trajectory_format: "The trajectory format",
+  suite_package: "A suite package folder (from)",
 } as const;
 
 export type Setting = keyof typeof SETTING_LABELS;

@@ -14,7 +14,7 @@ import { createPaperGraph, type PaperGraph, type PaperStateValue, runPaperTask }
 import { createRuntime } from "../graphs/runtime";
 import { type ActionFormat, type RunSettings, RunSettingsSchema } from "../graphs/state/settings";
 import type { RoleModels } from "../nodes/models/models";
-import { errorCodeOf } from "../errors";
+import { CodeActError, errorCodeOf } from "../errors";
 import { redactSecrets } from "../errors/redact";
 import { runFullTask } from "./full";
 import { upstreamProtocol } from "./m3-loop";
@@ -95,11 +95,21 @@ function evalConfig(opts: EvalOptions): { config: z.infer<typeof EvalConfigSchem
   } catch {
     prev = undefined;
   }
-  if (!prev?.success) throw new Error(`${path} is not an eval's settings file; choose another --out folder.`);
-  if (!opts.resume) throw new Error(`${opts.out} already holds an eval (${prev.data.evalId}). Continue it with --resume, or choose another --out folder.`);
+  if (!prev?.success) {
+    throw new CodeActError("usage", `${path} is not an eval's settings file;`, { hint: "choose another output folder (out).", step: "choose_eval_out" });
+  }
+  if (!opts.resume) {
+    throw new CodeActError("conflict", `${opts.out} already holds an eval (${prev.data.evalId}).`, {
+      hint: "Continue it with resume: true, or choose another output folder (out).",
+      step: "resume_eval",
+    });
+  }
   const p = prev.data;
   if (p.suite !== fresh.suite || p.kind !== fresh.kind || p.agent !== fresh.agent || p.maxTurns !== fresh.maxTurns) {
-    throw new Error(`${opts.out} holds an eval of suite ${p.suite}, agent ${p.agent}, ${p.maxTurns} turns; resume it with the same settings (or choose another --out folder).`);
+    throw new CodeActError("conflict", `${opts.out} holds an eval of suite ${p.suite}, agent ${p.agent}, ${p.maxTurns} turns; resume it with the same settings, or`, {
+      hint: "choose another output folder (out).",
+      step: "choose_eval_out",
+    });
   }
   checkSameModel(opts.out, p.model, model, Boolean(opts.allowModelChange));
   // An allowed change is recorded: eval.json names the model that runs from now on.

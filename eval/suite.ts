@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { z } from "zod";
+import { CodeActError, settingLabel } from "../errors";
 import type { StdinHandler } from "../executors/types";
 import { readFolder, writeFilesSource } from "./kernel-files";
 
@@ -33,22 +34,30 @@ export function resolveSuite(name: string, from?: string, env: NodeJS.ProcessEnv
   if (name === "m3tooleval") {
     const given = from ?? env.CODEACT_M3TOOLEVAL_DIR;
     if (!given) {
-      throw new Error("m3tooleval needs its task package: pass --from <folder> (the CodeAct repository's scripts/eval/m3tooleval/tasks, or the folder holding it), or set CODEACT_M3TOOLEVAL_DIR.");
+      throw new CodeActError("usage", "m3tooleval needs its task package (the CodeAct repository's scripts/eval/m3tooleval/tasks, or the folder holding it):", {
+        hint: "give its folder as `from`, or set CODEACT_M3TOOLEVAL_DIR.",
+        step: "give_suite_package",
+        subject: "CODEACT_M3TOOLEVAL_DIR",
+      });
     }
     const dir = resolve(given);
     const tasks = existsSync(join(dir, "tasks", "__init__.py")) ? join(dir, "tasks") : dir;
     if (!existsSync(join(tasks, "__init__.py")) || !existsSync(join(tasks, "base.py"))) {
-      throw new Error(`${dir} is not the M3ToolEval package: expected tasks/__init__.py and tasks/base.py (from the CodeAct repository's scripts/eval/m3tooleval).`);
+      throw new CodeActError("usage", `${dir} is not the M3ToolEval package: expected tasks/__init__.py and tasks/base.py (from the CodeAct repository's scripts/eval/m3tooleval).`);
     }
     return { kind: "m3tooleval", name: "m3tooleval", dir: tasks };
   }
-  if (from) throw new Error("--from is only for the m3tooleval suite; give a suite folder as the suite argument instead.");
+  if (from) {
+    throw new CodeActError("usage", `${settingLabel("suite_package")} is only for the m3tooleval suite; give a suite folder as the suite name instead.`, {
+      about: { setting: "suite_package" },
+    });
+  }
   const dir = /^[A-Za-z0-9_-]+$/.test(name) && existsSync(join(BUILT_IN, name)) ? join(BUILT_IN, name) : resolve(name);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new Error(`No suite "${name}": give a built-in suite (${builtInSuites().join(", ")}), a folder with tools.py and tasks.py, or m3tooleval --from <folder>.`);
+    throw new CodeActError("not_found", `No suite "${name}": give a built-in suite (${builtInSuites().join(", ")}), a folder with tools.py and tasks.py, or m3tooleval with its package folder.`);
   }
   for (const f of ["tools.py", "tasks.py"]) {
-    if (!existsSync(join(dir, f))) throw new Error(`${dir} has no ${f}; a suite folder holds tools.py (plain functions) and tasks.py (TASKS). See eval/suites/README.md.`);
+    if (!existsSync(join(dir, f))) throw new CodeActError("usage", `${dir} has no ${f}; a suite folder holds tools.py (plain functions) and tasks.py (TASKS). See eval/suites/README.md.`);
   }
   return { kind: "codeact", name: basename(dir), dir };
 }

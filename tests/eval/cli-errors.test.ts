@@ -15,10 +15,11 @@ function cli(...args: string[]) {
 }
 
 it.each([
-  // The suite loaders (eval/) still throw plain errors: exit 1 until they get codes of their own.
-  [["eval", "nosuch"], 'No suite "nosuch"', 1],
-  [["eval", "m3tooleval"], "m3tooleval needs its task package: pass --from", 1],
-  [["eval", "m3tooleval", "--from", "/nonexistent"], "is not the M3ToolEval package", 1],
+  // The suite loaders word their hints in library terms; the CLI names its flags.
+  [["eval", "nosuch"], 'No suite "nosuch"', EXIT_CODES.not_found],
+  [["eval", "m3tooleval"], "the folder holding it): pass --from <folder>, or set CODEACT_M3TOOLEVAL_DIR.", EXIT_CODES.usage],
+  [["eval", "m3tooleval", "--from", "/nonexistent"], "is not the M3ToolEval package", EXIT_CODES.usage],
+  [["eval", "toolbox", "--from", "/tmp"], "--from is only for the m3tooleval suite", EXIT_CODES.usage],
   [["eval", "toolbox", "--action-format", "xml"], "--action-format must be code, json, text or all", EXIT_CODES.usage],
   [["eval", "toolbox", "--agent", "other"], "--agent must be paper or full", EXIT_CODES.usage],
   [["eval", "toolbox", "--tasks", "("], "--tasks is not a regular expression", EXIT_CODES.usage],
@@ -59,3 +60,14 @@ it("a suite that does not load is named with the reason, and leaves no eval behi
   expect(r.stderr).toContain("The suite broken could not be loaded: ValueError: task 'a': 'compare' must be exact, numeric or set, not 'fuzzy'");
   expect(existsSync(join(out, "eval.json"))).toBe(false);
 }, 120_000);
+
+it("an output folder holding something else is refused in the CLI's words, and left as it was", () => {
+  const out = join(home, "taken-out");
+  mkdirSync(out);
+  writeFileSync(join(out, "eval.json"), '{"not": "an eval"}\n');
+  writeFileSync(join(home, "any2.json"), JSON.stringify({ default: ["Answer: 4"] }));
+  const r = cli("eval", "toolbox", "--scripted", join(home, "any2.json"), "--out", out);
+  expect(r.code).toBe(EXIT_CODES.usage);
+  expect(r.stderr).toContain("is not an eval's settings file; choose another --out folder.");
+  expect(require("node:fs").readFileSync(join(out, "eval.json"), "utf8")).toBe('{"not": "an eval"}\n');
+});
