@@ -10,6 +10,7 @@ import { LimitsSchema, splitLimits } from "../graphs/state/limits";
 import { ActionFormatSchema, ExecutorKindSchema, type RunSettings, RunSettingsSchema } from "../graphs/state/settings";
 import { urlWithoutSecrets } from "../errors/redact";
 import { AgentsSettingsSchema } from "../graphs/state/agents";
+import { CodeActError } from "../errors";
 
 export const ThreadSettingsSchema = z.object({
   model: z.object({
@@ -105,7 +106,9 @@ export function readRecord(threadId: string, at: string, reason: string, json: s
   }
   const settings = ThreadSettingsSchema.safeParse(parsed);
   if (!settings.success) {
-    throw new Error(`The settings recorded for thread "${threadId}" at ${at} cannot be read (written by another version, or damaged). Start a new thread, or branch this one with \`codeact branch\`.`);
+    throw new CodeActError("store", `The settings recorded for thread "${threadId}" at ${at} cannot be read (written by another version, or damaged).`, {
+      hint: "Start a new thread, or branch this one (its checkpoints still read).",
+    });
   }
   return { threadId, at, reason: reason.slice(0, 2_000), settings: settings.data };
 }

@@ -10,6 +10,7 @@ import type { ActionFormat } from "../nodes/prompting/actions";
 import type { Verdict } from "../graphs/paper";
 import { formatObservation } from "../nodes/prompting/observation";
 import { b64, type SuiteSource, SuitePrelude, type TaskInfo, TaskInfoSchema } from "./suite";
+import { CodeActError } from "../errors";
 
 const PAGE = 40_000;
 
@@ -35,7 +36,7 @@ export class Judge {
       const why = /Kernel prelude failed \((.*)\)/s.exec((err as Error).message)?.[1];
       if (!why) throw err;
       const where = this.suite.kind === "codeact" ? `Fix ${this.suite.dir}/tools.py or tasks.py (see eval/suites/README.md).` : `Is ${this.suite.dir} the unchanged M3ToolEval package?`;
-      throw new Error(`The suite ${this.suite.name} could not be loaded: ${why}. ${where}`);
+      throw new CodeActError("usage", `The suite ${this.suite.name} could not be loaded: ${why}.`, { hint: where });
     }
   }
 
@@ -48,10 +49,10 @@ export class Judge {
       if (page.length < PAGE) break;
     }
     const parsed = z.array(TaskInfoSchema).safeParse(JSON.parse(text));
-    if (!parsed.success) throw new Error(`The suite's task list is malformed: ${parsed.error.issues[0]?.path.join(".")}: ${parsed.error.issues[0]?.message}`);
+    if (!parsed.success) throw new CodeActError("usage", `The suite's task list is malformed: ${parsed.error.issues[0]?.path.join(".")}: ${parsed.error.issues[0]?.message}`);
     const ids = new Set<string>();
     for (const t of parsed.data) {
-      if (ids.has(t.id)) throw new Error(`Two tasks share the id "${t.id}"; ids must be unique.`);
+      if (ids.has(t.id)) throw new CodeActError("usage", `Two tasks share the id "${t.id}"; ids must be unique.`);
       ids.add(t.id);
     }
     return parsed.data;

@@ -5,6 +5,7 @@
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
+import { CodeActError } from "../errors";
 
 /** More than this many bytes of suite files is a mistake (a data folder pointed at by accident). */
 const MAX_BYTES = 20 * 1024 * 1024;
@@ -21,7 +22,7 @@ export function readFolder(dir: string, prefix = ""): Record<string, string> {
       if (st.isDirectory()) walk(path);
       else if (st.isFile()) {
         total += st.size;
-        if (total > MAX_BYTES) throw new Error(`${dir} holds more than ${MAX_BYTES / 1024 / 1024} MB of files; a suite folder should hold only its Python files and small data.`);
+        if (total > MAX_BYTES) throw new CodeActError("limit", `${dir} holds more than ${MAX_BYTES / 1024 / 1024} MB of files; a suite folder should hold only its Python files and small data.`);
         out[prefix + relative(dir, path).split(sep).join("/")] = readFileSync(path).toString("base64");
       }
     }

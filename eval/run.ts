@@ -134,7 +134,7 @@ export async function runEval(opts: EvalOptions): Promise<EvalReport> {
     const judge = new Judge(opts.suite, judgeKernel);
     await judge.start();
     const tasks = (await judge.tasks()).filter((t) => !opts.filter || opts.filter.test(t.id));
-    if (!tasks.length) throw new Error(`No tasks in suite ${opts.suite.name}${opts.filter ? ` match ${opts.filter}` : ""}.`);
+    if (!tasks.length) throw new CodeActError("not_found", `No tasks in suite ${opts.suite.name}${opts.filter ? ` match ${opts.filter}` : ""}.`);
     save();
     const jobs = opts.formats.flatMap((format) => tasks.map((task) => ({ task, format }))).filter((j) => !done.has(resultKey({ agent: opts.agent, format: j.format, taskId: j.task.id })));
     if (earlier.length) log(`resuming ${evalId}: ${earlier.length} tasks already finished, ${jobs.length} to run`);

@@ -7,6 +7,7 @@
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import type { CodeActGraph } from "./codeact";
 import type { CodeActStateValue } from "./state/state";
+import { CodeActError } from "../errors";
 
 export interface CodeActNodeOptions<S, U> {
   /** The agent's task, from the workflow's state. */
@@ -29,7 +30,9 @@ export function codeActNode<S, U>(agent: CodeActGraph, options: CodeActNodeOptio
   if (agent.checkpointer) {
     // A subgraph with a saver of its own keeps its checkpoints apart from the workflow's: a resumed
     // workflow would start the agent again instead of continuing it.
-    throw new Error("codeActNode: compile the agent without a checkpointer (createCodeActGraph without `checkpointer`); it uses the workflow's.");
+    throw new CodeActError("usage", "codeActNode: this agent has a checkpointer of its own;", {
+      hint: "compile it without one (createCodeActGraph without `checkpointer`): as a node it keeps its state in the workflow's.",
+    });
   }
   return async (state: S, config: LangGraphRunnableConfig): Promise<U> => {
     // The workflow's recursion limit counts the workflow's steps; the agent has its own.

@@ -56,7 +56,7 @@ it("a suite that does not load is named with the reason, and leaves no eval behi
   writeFileSync(join(suite, "tasks.py"), 'TASKS = [{"id": "a", "instruction": "double 2", "answer": 4, "compare": "fuzzy"}]\n');
   writeFileSync(join(home, "any.json"), JSON.stringify({ default: ["Answer: 4"] }));
   const r = cli("eval", suite, "--scripted", join(home, "any.json"), "--executor", "docker", "--out", out);
-  expect(r.code).toBe(1);
+  expect(r.code).toBe(EXIT_CODES.usage);
   expect(r.stderr).toContain("The suite broken could not be loaded: ValueError: task 'a': 'compare' must be exact, numeric or set, not 'fuzzy'");
   expect(existsSync(join(out, "eval.json"))).toBe(false);
 }, 120_000);
