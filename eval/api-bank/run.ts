@@ -131,7 +131,10 @@ async function runItem(opts: ApiBankOptions, record: ModelRecord, task: ApiBankK
   let reply: string | null = null;
   let tokens = 0;
   let calls = 0;
+  let ceiling: ApiBankVerdict | undefined;
   try {
+    // The ceiling first: an item whose model fails still has it.
+    ceiling = await judge.ceiling(format, item);
     const messages = await task.messages(format, item);
     let status = "done";
     let verdict: ApiBankVerdict;
@@ -150,13 +153,13 @@ async function runItem(opts: ApiBankOptions, record: ModelRecord, task: ApiBankK
     }
     if (reply === null) verdict = { correct: false, reason: "context_exceeded", detail: "Context Exceeded", network: false };
     else verdict = await judge.check(item, await task.call(format, reply));
-    const ceiling = await judge.ceiling(format, item);
     const answer = reply === null ? null : reply.length > ANSWER_CHARS ? `${reply.slice(0, ANSWER_CHARS)}…` : reply;
     return { ...base, correct: verdict.correct, tolerant: verdict.correct, status, answer, modelCalls: calls, tokens, wallMs: Date.now() - started, finishedAt: new Date().toISOString(), apiBank: { ...verdict, api: item.goldName, ceiling } };
   } catch (err) {
     // One item's failure (its model endpoint, a kernel) is its own row; the eval goes on, a resume reruns it.
     const code = errorCodeOf(err);
     if (code === "sandbox") await task.executor.restart().catch(() => undefined);
+    const message = redactSecrets((err as Error)?.message ?? String(err));
     return {
       ...base,
       correct: false,
@@ -167,7 +170,8 @@ async function runItem(opts: ApiBankOptions, record: ModelRecord, task: ApiBankK
       tokens,
       wallMs: Date.now() - started,
       finishedAt: new Date().toISOString(),
-      error: { code, message: redactSecrets((err as Error)?.message ?? String(err)) },
+      error: { code, message },
+      ...(ceiling ? { apiBank: { correct: false, reason: "error", detail: message.slice(0, 500), network: ceiling.network, api: item.goldName, ceiling } } : {}),
     };
   }
 }
