@@ -8,6 +8,7 @@ import type { ActionFormat, ExecutorKind } from "../graphs/state/settings";
 import { createRoleModels, modelConfigFromEnv } from "../nodes/models/models";
 import { ScriptedChatModel } from "../nodes/models/scripted-model";
 import { type AgentKind, runEval } from "../eval/run";
+import { runApiBankCommand } from "./eval-api-bank";
 import { formatTable } from "../eval/results";
 import { FORMATS, resolveSuite } from "../eval/suite";
 import { checkpointerFromFlags, type RunFlags } from "./run";
@@ -35,6 +36,7 @@ interface EvalFlags {
   postgres?: string;
   scripted?: string;
   allowModelChange?: boolean;
+  oracle?: boolean;
 }
 
 /** Replies per task and format, for offline runs and tests: {delayMs?, tasks: {<id>: {code: [...], json: [...]}}, default?: [...]}. */
@@ -82,13 +84,13 @@ function latestEval(suite: string): string {
 export function registerEval(program: Command): void {
   program
     .command("eval")
-    .argument("<suite>", "toolbox (built in), a suite folder (tools.py + tasks.py), or m3tooleval (with --from)")
+    .argument("<suite>", "toolbox (built in), a suite folder (tools.py + tasks.py), m3tooleval or api-bank (with --from)")
     .description("run every task of a suite in each action format; print success rate, turns, model calls, tokens and time")
     .option("--action-format <format>", "code | json | text | all", "code")
     .option("--agent <agent>", "paper (one model call per turn) | full (this project's graph)", "paper")
     .option("--max-turns <n>", "turns per task", positive, 10)
     .option("--concurrency <n>", "tasks at once (a kernel each)", positive, 1)
-    .option("--from <folder>", "the M3ToolEval task package (default $CODEACT_M3TOOLEVAL_DIR)")
+    .option("--from <folder>", "m3tooleval: its task package (default $CODEACT_M3TOOLEVAL_DIR); api-bank: API-Bank's api-bank/ folder (default $CODEACT_APIBANK_DIR)")
     .option("--out <folder>", "where results.jsonl goes (default $CODEACT_HOME/evals/<suite>-<time>)")
     .option("--resume [folder]", "continue an interrupted eval (default: the newest of this suite); finished tasks are not run again")
     .option("--tasks <regex>", "only tasks whose id matches")
@@ -101,6 +103,7 @@ export function registerEval(program: Command): void {
     .option("--checkpoints <file>", "SQLite checkpoint file (default $CODEACT_HOME/checkpoints.sqlite)")
     .option("--postgres <url>", "keep checkpoints in Postgres")
     .option("--scripted <file>", "replies per task from a JSON file instead of a model (offline runs, tests)")
+    .option("--oracle", "api-bank: answer every item with its own gold call in the format (the benchmark's ceiling)")
     .option("--allow-model-change", "with --resume: continue an eval that ran with another model or endpoint (its table then mixes them)")
     .action(async (suiteName: string, f: EvalFlags) => {
       const formats: ActionFormat[] = f.actionFormat === "all" ? [...FORMATS] : FORMATS.includes(f.actionFormat as ActionFormat) ? [f.actionFormat as ActionFormat] : [];
@@ -113,12 +116,19 @@ export function registerEval(program: Command): void {
         throw new UsageError(`--tasks is not a regular expression: ${(err as Error).message}`);
       }
       const suite = resolveSuite(suiteName, f.from);
+      if (f.oracle && suite.kind !== "api-bank") throw new UsageError("--oracle is for the api-bank suite.");
       const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "").replace("T", "-");
       const out = resolve(f.out ?? (typeof f.resume === "string" ? f.resume : f.resume ? latestEval(suite.name) : join(codeactHome(), "evals", `${suite.name}-${stamp}`)));
       let modelFor;
       let rolesFor;
       let identity: { model: string; roles?: Partial<Record<"planner" | "coder" | "critic", string>>; endpoint?: string | null };
-      if (f.scripted) {
+      if (f.oracle) {
+        if (f.scripted || f.model) throw new UsageError("--oracle answers with the gold calls: give no --model or --scripted with it.");
+        modelFor = () => {
+          throw new UsageError("--oracle has no model");
+        };
+        identity = { model: "oracle", endpoint: null };
+      } else if (f.scripted) {
         if (f.agent === "full") throw new UsageError("--scripted replays one model's replies: use it with --agent paper.");
         const make = scriptedFor(f.scripted);
         modelFor = (task: { id: string }, format: ActionFormat) => make(task.id, format);
@@ -133,6 +143,10 @@ export function registerEval(program: Command): void {
       }
       const log = (line: string) => process.stderr.write(`${line}\n`);
       log(`eval ${suite.name} → ${out}`);
+      if (suite.kind === "api-bank") {
+        if (f.agent !== "paper") throw new UsageError("api-bank is one model call per item (the paper's protocol): use --agent paper.");
+        return runApiBankCommand({ suite, formats, out, flags: f, modelFor: f.oracle ? undefined : (format, item) => modelFor(item, format), identity, filter, log });
+      }
       const report = await runEval({
         suite,
         formats,

@@ -4,6 +4,11 @@ import { z } from "zod";
 import { ACTION_FORMATS, ActionFormatSchema } from "../graphs/state/settings";
 import { RoleNamesSchema } from "./identity";
 
+const ApiBankVerdictSchema = z.object({ correct: z.boolean(), reason: z.string(), detail: z.string(), network: z.boolean() });
+
+/** API-Bank rows only: why the item scored as it did, and its ceiling (the gold call in the format). */
+export const ApiBankDetailSchema = ApiBankVerdictSchema.extend({ api: z.string(), ceiling: ApiBankVerdictSchema });
+
 export const TaskResultSchema = z.object({
   suite: z.string(),
   agent: z.enum(["paper", "full"]),
@@ -33,6 +38,7 @@ export const TaskResultSchema = z.object({
   endpoint: z.string().nullable().optional(),
   /** status "error": the task could not finish (its model endpoint failed, its kernel died); a resume runs it again. */
   error: z.object({ code: z.string(), message: z.string() }).optional(),
+  apiBank: ApiBankDetailSchema.optional(),
 });
 export type TaskResult = z.infer<typeof TaskResultSchema>;
 

@@ -76,7 +76,7 @@ export function taskThreadId(evalId: string, agent: AgentKind, format: ActionFor
 }
 
 /** The eval's settings: an earlier one's when resuming (checked to match), else new ones, written once the suite has loaded. */
-function evalConfig(opts: EvalOptions): { config: z.infer<typeof EvalConfigSchema>; save: () => void } {
+export function evalConfig(opts: Pick<EvalOptions, "out" | "suite" | "agent" | "maxTurns" | "resume" | "model" | "roles" | "endpoint" | "allowModelChange">): { config: z.infer<typeof EvalConfigSchema>; save: () => void } {
   const path = join(opts.out, "eval.json");
   const model = recordOf(opts);
   const fresh = { evalId: `eval-${createHash("sha256").update(`${opts.out}${Date.now()}`).digest("hex").slice(0, 8)}`, suite: opts.suite.name, kind: opts.suite.kind, agent: opts.agent, maxTurns: opts.maxTurns ?? 10, model };
@@ -157,7 +157,7 @@ export async function runEval(opts: EvalOptions): Promise<EvalReport> {
   return { evalId, out: opts.out, results, summaries: summarize(results), skipped: done.size, failed: fresh.filter((r) => r.status === "error"), model: config.model ?? recordOf(opts) };
 }
 
-function recordOf(opts: EvalOptions): ModelRecord {
+function recordOf(opts: Pick<EvalOptions, "agent" | "model" | "roles" | "endpoint">): ModelRecord {
   return modelRecord(opts.agent, opts.model ?? "gpt-4o-mini", opts.roles, opts.endpoint);
 }
 

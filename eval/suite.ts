@@ -9,13 +9,14 @@ import { z } from "zod";
 import { CodeActError, settingLabel } from "../errors";
 import type { StdinHandler } from "../executors/types";
 import { readFolder, writeFilesSource } from "./kernel-files";
+import { apiBankDir } from "./api-bank/items";
 
 import { ACTION_FORMATS, type ActionFormat } from "../graphs/state/settings";
 
 export const FORMATS: readonly ActionFormat[] = ACTION_FORMATS;
 
 export interface SuiteSource {
-  kind: "codeact" | "m3tooleval";
+  kind: "codeact" | "m3tooleval" | "api-bank";
   /** Shown in tables and stored with the eval. */
   name: string;
   /** The folder whose files are copied into the kernel. */
@@ -47,14 +48,15 @@ export function resolveSuite(name: string, from?: string, env: NodeJS.ProcessEnv
     }
     return { kind: "m3tooleval", name: "m3tooleval", dir: tasks };
   }
+  if (name === "api-bank") return { kind: "api-bank", name: "api-bank", dir: apiBankDir(from, env) };
   if (from) {
-    throw new CodeActError("usage", `${settingLabel("suite_package")} is only for the m3tooleval suite; give a suite folder as the suite name instead.`, {
+    throw new CodeActError("usage", `${settingLabel("suite_package")} is only for the m3tooleval and api-bank suites; give a suite folder as the suite name instead.`, {
       about: { setting: "suite_package" },
     });
   }
   const dir = /^[A-Za-z0-9_-]+$/.test(name) && existsSync(join(BUILT_IN, name)) ? join(BUILT_IN, name) : resolve(name);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new CodeActError("not_found", `No suite "${name}": give a built-in suite (${builtInSuites().join(", ")}), a folder with tools.py and tasks.py, or m3tooleval with its package folder.`);
+    throw new CodeActError("not_found", `No suite "${name}": give a built-in suite (${builtInSuites().join(", ")}), a folder with tools.py and tasks.py, or m3tooleval / api-bank with its package folder.`);
   }
   for (const f of ["tools.py", "tasks.py"]) {
     if (!existsSync(join(dir, f))) throw new CodeActError("usage", `${dir} has no ${f}; a suite folder holds tools.py (plain functions) and tasks.py (TASKS). See eval/suites/README.md.`);

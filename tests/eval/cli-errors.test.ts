@@ -10,7 +10,7 @@ const home = mkdtempSync(join(tmpdir(), "codeact-eval-err-"));
 afterAll(() => rmSync(home, { recursive: true, force: true }));
 
 function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, ["--import", "tsx", join(root, "cli", "main.ts"), ...args], { cwd: root, env: { ...process.env, CODEACT_HOME: home, CODEACT_M3TOOLEVAL_DIR: "", NO_COLOR: "1" }, encoding: "utf8" });
+  const r = spawnSync(process.execPath, ["--import", "tsx", join(root, "cli", "main.ts"), ...args], { cwd: root, env: { ...process.env, CODEACT_HOME: home, CODEACT_M3TOOLEVAL_DIR: "", CODEACT_APIBANK_DIR: "", NO_COLOR: "1" }, encoding: "utf8" });
   return { code: r.status, stderr: r.stderr, stdout: r.stdout };
 }
 
@@ -19,7 +19,11 @@ it.each([
   [["eval", "nosuch"], 'No suite "nosuch"', EXIT_CODES.not_found],
   [["eval", "m3tooleval"], "the folder holding it): pass --from <folder>, or set CODEACT_M3TOOLEVAL_DIR.", EXIT_CODES.usage],
   [["eval", "m3tooleval", "--from", "/nonexistent"], "is not the M3ToolEval package", EXIT_CODES.usage],
-  [["eval", "toolbox", "--from", "/tmp"], "--from is only for the m3tooleval suite", EXIT_CODES.usage],
+  [["eval", "toolbox", "--from", "/tmp"], "--from is only for the m3tooleval and api-bank suites", EXIT_CODES.usage],
+  // API-Bank is not part of the project: without its folder the command says how to give it.
+  [["eval", "api-bank"], "api-bank needs the API-Bank data and APIs: pass --from <folder> or set CODEACT_APIBANK_DIR", EXIT_CODES.usage],
+  [["eval", "api-bank", "--from", "/nonexistent"], "is not API-Bank's folder", EXIT_CODES.usage],
+  [["eval", "toolbox", "--oracle"], "--oracle is for the api-bank suite", EXIT_CODES.usage],
   [["eval", "toolbox", "--action-format", "xml"], "--action-format must be code, json, text or all", EXIT_CODES.usage],
   [["eval", "toolbox", "--agent", "other"], "--agent must be paper or full", EXIT_CODES.usage],
   [["eval", "toolbox", "--tasks", "("], "--tasks is not a regular expression", EXIT_CODES.usage],
