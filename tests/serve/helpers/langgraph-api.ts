@@ -41,7 +41,7 @@ export async function startLangGraphApi(env: NodeJS.ProcessEnv, postgresUrl?: st
     },
     stop: async () => {
       if (child.exitCode === null) child.kill("SIGTERM");
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000))]);
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000).unref())]);
       if (child.exitCode === null) child.kill("SIGKILL");
     },
   };
