@@ -39,6 +39,14 @@ function fail(status: number, error: string, message: string): Response {
   return new Response(JSON.stringify({ error, message }), { status, headers: { "content-type": "application/json" } });
 }
 
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new CodeActError("usage", "The id in the path is not valid URL encoding.");
+  }
+}
+
 const json = (body: unknown) => new Response(JSON.stringify(body), { headers: { "content-type": "application/json" } });
 
 export function langGraphRoutes(opts: LangGraphRoutesOptions): Hono {
@@ -71,23 +79,24 @@ export function langGraphRoutes(opts: LangGraphRoutesOptions): Hono {
       if (rest === "/info" && method === "GET") return json({ version: "codeact", flags: { assistants: false, crons: false, langsmith: false } });
       if (rest === "/ok" && method === "GET") return json({ ok: true });
       if (rest === "/assistants/search" && method === "POST") return json([ASSISTANT]);
-      if (rest.startsWith("/assistants/") && method === "GET") {
-        const which = decodeURIComponent(rest.split("/")[2] ?? "");
+      const assistant = /^\/assistants\/([^/]+)$/.exec(rest);
+      if (assistant && method === "GET") {
+        const which = safeDecode(assistant[1]!);
         return which === GRAPH_ID ? json(ASSISTANT) : fail(404, "not_found", `No assistant ${JSON.stringify(which.slice(0, 80))} here: this server runs one graph, "${GRAPH_ID}".`);
       }
       if (rest === "/runs" || rest === "/runs/stream" || rest === "/runs/wait") {
         return fail(422, "usage", "Runs without a thread are not served here: every run is a thread the CLI lists. Create one (client.threads.create()) and run on it.");
       }
+      if (rest === "/threads/count" && method === "POST") {
+        const filter = ((await c.req.json().catch(() => ({}))) as { metadata?: Record<string, unknown> }).metadata;
+        let total = 0;
+        for await (const hit of threads.search({ metadata: filter, limit: 1, offset: 0, sortBy: "updated_at", sortOrder: "desc" })) total = hit.total;
+        return json(total);
+      }
       const m = /^\/threads\/([^/]+)(\/.*)?$/.exec(rest);
       let codeactId: string | undefined;
       if (m && m[1] !== "search") {
-        let seg: string;
-        try {
-          seg = decodeURIComponent(m[1]!);
-        } catch {
-          throw new CodeActError("usage", "The thread id in the path is not valid URL encoding.");
-        }
-        const apiId = apiIdFromPath(seg, ids);
+        const apiId = apiIdFromPath(safeDecode(m[1]!), ids);
         codeactId = await ids.codeactIdOf(apiId);
         rest = `/threads/${apiId}${m[2] ?? ""}`;
       }

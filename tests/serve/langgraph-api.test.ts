@@ -209,6 +209,30 @@ describe("the LangGraph API on codeact's thread store (SQLite)", () => {
     expect((await cliThreads()).find((t) => t.threadId === "t-busy")?.status).toBe("paused");
   }, 180_000);
 
+  it("the other calls served: runs.create + joinStream, the v2 protocol stream, updateState, update, count", async () => {
+    const script = { planner: [plan], coder: ["<execute>\nprint(3)\n</execute>", "<solution>3</solution>"], critic: [done("3")] };
+    const config = { configurable: { provider: "scripted", script, executor: "docker" } };
+    const a = await client.threads.create();
+    const run = await client.runs.create(a.thread_id, "codeact", { config, input: { task: "print three" } });
+    const joined = await collect(client.runs.joinStream(a.thread_id, run.run_id) as AsyncIterable<Event>);
+    expect(errorsOf(joined)).toEqual([]);
+    expect((await client.threads.getState(a.thread_id)).values).toMatchObject({ status: "done", answer: "3" });
+
+    // The thread-centric v2 protocol (threads.stream, run.start) over the same graph and store.
+    const b = await client.threads.create();
+    const stream = client.threads.stream(b.thread_id, { assistantId: "codeact" });
+    await stream.run.start({ input: { task: "print three" }, config });
+    expect(await stream.output).toMatchObject({ status: "done", answer: "3" });
+    await stream.close();
+    expect((await cliThreads()).find((t) => t.threadId === b.thread_id)).toMatchObject({ status: "done", cells: 1 });
+
+    const edit = await client.threads.updateState(a.thread_id, { values: { statusDetail: "looked at" } });
+    expect((edit as { checkpoint?: { thread_id?: string } }).checkpoint?.thread_id).toBe(a.thread_id);
+    expect((await client.threads.getState(a.thread_id)).values).toMatchObject({ statusDetail: "looked at" });
+    expect((await client.threads.update(a.thread_id, { metadata: { label: "three" } })).metadata).toMatchObject({ label: "three", codeact_status: "done" });
+    expect(await client.threads.count({ metadata: { label: "three" } })).toBe(1);
+  }, 120_000);
+
   it("hostile ids, bodies and resumes get one clear line", async () => {
     const raw = async (method: string, path: string, body?: unknown) => {
       const res = await fetch(`${api.url}${path}`, { method, headers: { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
