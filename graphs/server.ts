@@ -120,7 +120,9 @@ export async function serverGraph(configurable: Record<string, unknown>, opts: S
   const run = applyPolicy(configurable, opts.policy ?? serverPolicyFromEnv());
   const { runtime, settings } = await runtimeFor(run);
   const { models, executor, tools } = runtime;
-  return createCodeActGraph({ models, executor, limits: limitsOf(settings), tools, checkpointer: opts.checkpointer, artifacts: opts.artifacts });
+  const graph = createCodeActGraph({ models, executor, limits: limitsOf(settings), tools, checkpointer: opts.checkpointer, artifacts: opts.artifacts });
+  // The settings the thread runs with (for its settings record) and its kernel (to stop a cell when the caller leaves).
+  return Object.assign(graph, { runSettings: settings, executor });
 }
 
 /** Shuts the kept runtime (kernel, tool servers) of each given thread down, or of every thread. */

@@ -16,7 +16,10 @@ import { storeInputs } from "../../checkpoints/artifacts/inputs";
 import { lockThread, type ThreadLock } from "../../checkpoints/lock";
 import type { Checkpointer } from "../../checkpoints/savers";
 import { threadGraph } from "../../graphs/codeact";
+import { childRecord } from "../../graphs/agents/child-settings";
 import type { ServerPolicy } from "../../graphs/server-policy";
+import type { RunSettings } from "../../graphs/state/settings";
+import { storable } from "../../checkpoints/thread-settings";
 import { serverGraph } from "../../graphs/server";
 import { CodeActError } from "../../errors";
 import type { ThreadIds } from "./ids";
@@ -116,6 +119,7 @@ export class ApiGraph {
     let lock: ThreadLock | undefined;
     let id: string | undefined;
     let stop: Parameters<ThreadLock["recordStop"]> = ["error", "the run ended unexpectedly"];
+    let kernel: { interrupt(): Promise<void> } | undefined;
     try {
       const inner = await this.inward(options);
       const threadId = inner.configurable!.thread_id as string;
@@ -127,13 +131,18 @@ export class ApiGraph {
       const prepared = await this.prepare(threadId, input, graph.artifacts ? { store: graph.artifacts, threadId } : undefined);
       lock = await this.take(threadId);
       id = threadId;
+      kernel = graph.executor;
+      await this.recordSettings(threadId, graph.runSettings);
       const limit = Math.min(options.recursionLimit ?? graph.recursionLimit, graph.recursionLimit);
       // Each checkpoint on disk before the next step (as the CLI runs): a kill -9 loses no finished step.
       const events = await (graph.streamEvents as (i: unknown, o: unknown) => unknown)(prepared, { ...inner, recursionLimit: limit, durability: "sync" });
       for await (const event of events as AsyncIterable<unknown>) yield decorate(event, this.opts.ids);
       stop = ["finished"];
     } catch (err) {
-      stop = options.signal?.aborted ? ["paused", "the API client went away"] : ["error", (err as Error)?.message ?? String(err)];
+      const left = options.signal?.aborted === true;
+      stop = left ? ["paused", "the API client went away"] : ["error", (err as Error)?.message ?? String(err)];
+      // The kernel outlives the run (kept per thread): a cell still running is stopped, as a CLI pause does.
+      if (left) await kernel?.interrupt().catch(() => undefined);
       throw streamError(err);
     } finally {
       if (lock && id) {
@@ -141,6 +150,18 @@ export class ApiGraph {
         await this.give(id, lock);
       }
     }
+  }
+
+  /**
+   * The thread's settings record (what `codeact threads`, `history` and a CLI `resume` read), written
+   * when this run's settings differ from the latest one, as the CLI does. A caller's script is not a
+   * file: the record names the operator's model instead, and a CLI resume of the thread uses it.
+   */
+  private async recordSettings(id: string, settings: RunSettings): Promise<void> {
+    const record = childRecord(settings);
+    const latest = await this.opts.store.settings.latest(id);
+    if (latest && JSON.stringify(latest.settings) === JSON.stringify(storable(record))) return;
+    await this.opts.store.settings.append(id, record, settings.script ? "LangGraph API run (scripted model)" : "LangGraph API run");
   }
 
   /** The input as the CodeAct graph takes it. */

@@ -126,6 +126,10 @@ describe("the LangGraph API on codeact's thread store (SQLite)", () => {
 
     expect(await client.threads.get(thread.thread_id)).toMatchObject({ status: "idle", metadata: { codeact_status: "done", cells: 1, turns: 1 } });
     expect((await cliThreads()).find((t) => t.threadId === thread.thread_id)).toMatchObject({ status: "done", cells: 1, turns: 1 });
+    // Its settings are recorded once (the same settings on the resume), as a CLI run records them.
+    const settings = JSON.parse((await codeact(["settings", thread.thread_id, "--json"], env)).stdout) as { reason: string; settings: { executor: { kind: string }; limits: { approve: boolean } } }[];
+    expect(settings).toHaveLength(1);
+    expect(settings[0]).toMatchObject({ reason: "LangGraph API run (scripted model)", settings: { executor: { kind: "docker" }, limits: { approve: true } } });
   }, 180_000);
 
   it("agent-chat-ui's shapes: messages in, LangChain-style message dicts and HumanInterrupt fields out, a HumanResponse answers ask_user()", async () => {
