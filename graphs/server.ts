@@ -24,14 +24,15 @@
  * first run: they are started with its kernel and stopped with it.
  */
 import { delimiter, resolve } from "node:path";
-import type { LangGraphRunnableConfig } from "@langchain/langgraph";
+import type { BaseCheckpointSaver, LangGraphRunnableConfig } from "@langchain/langgraph";
+import type { ArtifactStore } from "../checkpoints/artifacts/store";
 import { modelConfigFromEnv } from "../nodes/models/models";
 import { createCodeActGraph } from "./codeact";
 import { type McpConfig, readMcpConfigFile } from "../tools/mcp-config";
 import { createModels, createRuntime, type Runtime, type RuntimeSecrets } from "./runtime";
 import { splitLimits } from "./state/limits";
 import { limitsOf, type RunSettings, RunSettingsSchema } from "./state/settings";
-import { applyPolicy, PolicyError, type ServerRun, serverPolicyFromEnv } from "./server-policy";
+import { applyPolicy, PolicyError, type ServerPolicy, type ServerRun, serverPolicyFromEnv } from "./server-policy";
 
 interface ThreadRuntime {
   runtime: Runtime;
@@ -105,9 +106,39 @@ async function runtimeFor(run: ServerRun): Promise<{ runtime: Runtime; settings:
   return { runtime: thread.runtime, settings };
 }
 
-export async function graph(config: LangGraphRunnableConfig) {
-  const run = applyPolicy(config?.configurable ?? {}, serverPolicyFromEnv());
+/** Where a server graph keeps its threads: the embedding server's own store (serve/langgraph), or none (langgraph dev supplies its checkpointer). */
+export interface ServerGraphOptions {
+  /** The operator's policy; default: the environment's (CODEACT_SERVER_POLICY). */
+  policy?: ServerPolicy;
+  checkpointer?: BaseCheckpointSaver;
+  /** Large outputs and input files go here instead of inline (the CLI's artifact store). */
+  artifacts?: ArtifactStore;
+}
+
+/** The CodeAct graph for one request's `configurable`, on the thread's kept runtime, within the policy. */
+export async function serverGraph(configurable: Record<string, unknown>, opts: ServerGraphOptions = {}) {
+  const run = applyPolicy(configurable, opts.policy ?? serverPolicyFromEnv());
   const { runtime, settings } = await runtimeFor(run);
   const { models, executor, tools } = runtime;
-  return createCodeActGraph({ models, executor, limits: limitsOf(settings), tools });
+  const graph = createCodeActGraph({ models, executor, limits: limitsOf(settings), tools, checkpointer: opts.checkpointer, artifacts: opts.artifacts });
+  // The settings the thread runs with (for its settings record) and its kernel (to stop a cell when the caller leaves).
+  return Object.assign(graph, { runSettings: settings, executor });
+}
+
+/** Shuts the kept runtime (kernel, tool servers) of each given thread down, or of every thread. */
+export async function closeServerRuntimes(threadIds?: string[]): Promise<void> {
+  const ids = threadIds ?? [...threads.keys()];
+  await Promise.all(
+    ids.map(async (id) => {
+      const rt = threads.get(id);
+      threads.delete(id);
+      const thread = await rt?.catch(() => undefined);
+      if (thread?.idle) clearTimeout(thread.idle);
+      await thread?.runtime.close().catch(() => undefined);
+    }),
+  );
+}
+
+export async function graph(config: LangGraphRunnableConfig) {
+  return serverGraph(config?.configurable ?? {});
 }
