@@ -124,12 +124,3 @@ export function anthropicFraction(requests: AnthropicRequest[], minimumChars = 0
   }
   return { ...fraction(cached, total), requests_with_breakpoints: withBreakpoints, max_breakpoints: most };
 }
-
-/** An Anthropic request in the OpenAI request shape, for the role tests that read that shape. */
-export function asOpenAIShape(r: AnthropicRequest): OpenAIRequest {
-  const text = (c: Content) => (typeof c === "string" ? c : c.map((b) => b.text ?? "").join(""));
-  return {
-    model: r.model,
-    messages: [...(r.system !== undefined ? [{ role: "system", content: text(r.system as Content) }] : []), ...r.messages.map((m) => ({ role: m.role, content: text(m.content as Content) }))],
-  };
-}

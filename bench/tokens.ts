@@ -16,10 +16,10 @@ import { createRoleModels } from "../nodes/models/models";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { TrajectorySchema } from "../cli/run";
-import { type AnthropicRequest, startFakeAnthropic } from "../tests/helpers/fake-anthropic";
+import { type AnthropicRequest, asOpenAIShape, startFakeAnthropic } from "../tests/helpers/fake-anthropic";
 import { type FakeOpenAI, startFakeOpenAI } from "../tests/helpers/fake-openai";
 import { maxTurnChars, roleOf, roleReplies, textOf } from "../tests/helpers/role-script";
-import { anthropicFraction, asOpenAIShape, openaiText, plainText, prefixFraction } from "./cache-rules";
+import { anthropicFraction, openaiText, plainText, prefixFraction } from "./cache-rules";
 
 const ACTIONS = 60;
 /** The bench's compaction budget (tokens; about 4 characters each): small enough for one compaction in 60 actions. */

@@ -39,7 +39,8 @@ export function criticNode(ctx: NodeContext) {
       .filter(Boolean)
       .join("\n\n");
     const step = state.plan[state.currentStep];
-    const stepText = step ? `${state.currentStep + 1}. ${step.description}${step.doneCriterion ? ` (done when: ${step.doneCriterion})` : ""}` : "(all steps done)";
+    // Its number only: the conversation already shows the step and its done-criterion (the focus entry).
+    const stepText = step ? `${state.currentStep + 1} of ${state.plan.length}` : "(all steps done)";
     emit({ type: "thinking", role: "critic" });
     let messages: BaseMessage[];
     let added: Message[] = [];
@@ -49,8 +50,9 @@ export function criticNode(ctx: NodeContext) {
         new HumanMessage(prompt("critic_turn", { task: currentRequest(state), plan: planText(state.plan, state.currentStep), step: step ? `${state.currentStep + 1}. ${step.description}` : "(all steps done)", evidence: evidence || "(no code has run for this step)" })),
       ];
     } else {
-      // The review request is the coder's conversation plus one instruction, so it reuses the
-      // conversation's cached prefix; the instruction itself is not stored.
+      // The review request is the coder's conversation plus one short instruction, so it reuses
+      // the conversation's cached prefix; the verdicts are explained once, in the system prompt
+      // (coder_roles), and the instruction itself is not stored.
       added = pendingMessages(state);
       const view = activeMessages(state.messages.concat(added));
       const situation = proposed !== undefined
@@ -75,6 +77,8 @@ export function criticNode(ctx: NodeContext) {
       runDeadline(state, ctx.limits),
       "verdict",
       "critic",
+      // The review shares the coder's prefix up to its instruction; a response_format schema would break that (OpenAI).
+      ctx.limits.context === "window" ? {} : { structured: false, shared: messages.length - 1 },
     );
     if (problem) emit({ type: "invalid_output", reason: `${problem}; went on with "${value.verdict}"`, count: 1 });
     emit({ type: "critique", step: state.currentStep, verdict: value.verdict, feedback: value.feedback });
