@@ -24,20 +24,28 @@ const VerdictSchema = z.object({
   answer: z.string().nullish(),
 });
 
+/**
+ * The evidence a window-design review shows: the step's last three cells of this turn (an earlier
+ * turn's step of the same number is not evidence for this one), found from the end so a long
+ * thread costs no scan of all its cells.
+ */
+function windowEvidence(state: CodeActStateValue, ctx: NodeContext, exhausted: boolean, proposed: string | undefined): string {
+  const stepCells = [];
+  for (let i = state.cells.length - 1; i >= (state.turnFirstCell ?? 0) && stepCells.length < 3; i--) if (state.cells[i]!.step === state.currentStep) stepCells.unshift(state.cells[i]!);
+  return [
+    ...stepCells.map((c) => `Code:\n${c.code}\nOutput (${c.result.status}):\n${formatObservation(c.result, ctx.limits.observationChars)}`),
+    exhausted ? `The agent failed ${state.debugAttempts} times in a row on this step and has no retries left. Decide: "replan" (a different approach) or "done" (give up, explaining why in "answer").` : "",
+    proposed !== undefined ? `The agent proposes this final answer:\n${proposed}` : "",
+  ]
+    .filter(Boolean)
+    .join("\n\n");
+}
+
 export function criticNode(ctx: NodeContext) {
   return async (state: CodeActStateValue, config: LangGraphRunnableConfig): Promise<CodeActUpdate> => {
     const emit = writerOf(config);
     const proposed = state.pendingAction?.kind === "answer" ? state.pendingAction.answer : undefined;
     const exhausted = state.debugAttempts > ctx.limits.maxDebugAttempts;
-    // This turn's cells only: an earlier turn's step of the same number is not evidence for this one.
-    const stepCells = state.cells.slice(state.turnFirstCell ?? 0).filter((c) => c.step === state.currentStep).slice(-3);
-    const evidence = [
-      ...stepCells.map((c) => `Code:\n${c.code}\nOutput (${c.result.status}):\n${formatObservation(c.result, ctx.limits.observationChars)}`),
-      exhausted ? `The agent failed ${state.debugAttempts} times in a row on this step and has no retries left. Decide: "replan" (a different approach) or "done" (give up, explaining why in "answer").` : "",
-      proposed !== undefined ? `The agent proposes this final answer:\n${proposed}` : "",
-    ]
-      .filter(Boolean)
-      .join("\n\n");
     const step = state.plan[state.currentStep];
     // Its number only: the conversation already shows the step and its done-criterion (the focus entry).
     const stepText = step ? `${state.currentStep + 1} of ${state.plan.length}` : "(all steps done)";
@@ -45,6 +53,7 @@ export function criticNode(ctx: NodeContext) {
     let messages: BaseMessage[];
     let added: Message[] = [];
     if (ctx.limits.context === "window") {
+      const evidence = windowEvidence(state, ctx, exhausted, proposed);
       messages = [
         new SystemMessage(prompt("critic")),
         new HumanMessage(prompt("critic_turn", { task: currentRequest(state), plan: planText(state.plan, state.currentStep), step: step ? `${state.currentStep + 1}. ${step.description}` : "(all steps done)", evidence: evidence || "(no code has run for this step)" })),
