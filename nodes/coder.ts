@@ -70,9 +70,14 @@ function windowPrompt(ctx: NodeContext, state: CodeActStateValue): BaseMessage[]
   ];
 }
 
-/** The coder's system prompt in conversation mode; stable for the whole run (a cacheable prefix). */
+/**
+ * The coder's system prompt; stable for the whole run (a cacheable prefix). In conversation mode
+ * the planner's and the reviewer's requests are this conversation plus a short instruction, so
+ * their standing instructions sit here once (coder_roles) rather than in each request's tail.
+ */
 export function coderSystem(ctx: NodeContext): string {
-  return prompt("coder", { tools: toolsSection(ctx), claims: ctx.limits.critic === "claims" ? `${prompt("coder_claims")}\n` : "" }) + formatNote(ctx);
+  const roles = ctx.limits.context === "conversation" ? `\n\n${prompt("coder_roles")}` : "";
+  return prompt("coder", { tools: toolsSection(ctx), claims: ctx.limits.critic === "claims" ? `${prompt("coder_claims")}\n` : "" }) + formatNote(ctx) + roles;
 }
 
 /**

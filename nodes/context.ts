@@ -8,6 +8,7 @@ import type { CodeExecutor } from "../executors/types";
 import type { Limits } from "../graphs/state/limits";
 import type { ActionFormat } from "../graphs/state/settings";
 import type { ToolBridge } from "../tools/bridge";
+import { withCacheBreakpoints } from "./models/cache-points";
 import { ModelCallError, WallClockError } from "./models/model-errors";
 import { prompt } from "./prompts";
 import type { RoleModels } from "./models/models";
@@ -60,6 +61,11 @@ export async function callModel(
   deadline?: Deadline,
   /** Provider call options, such as `response_format`. */
   options?: Record<string, unknown>,
+  /**
+   * How many leading messages are the conversation every role's requests share; the rest is this
+   * request's own instruction. Anthropic cache breakpoints are set within the shared part.
+   */
+  shared = messages.length,
 ): Promise<ModelReply> {
   const clock = new AbortController();
   let timer: NodeJS.Timeout | undefined;
@@ -77,7 +83,7 @@ export async function callModel(
   let reply;
   const started = Date.now();
   try {
-    reply = await model.invoke(messages, { ...config, ...options, signal: clock.signal });
+    reply = await model.invoke(withCacheBreakpoints(model, messages, shared), { ...config, ...options, signal: clock.signal });
   } catch (err) {
     if (run?.aborted) throw err;
     if (clock.signal.aborted && deadline) throw new WallClockError(deadline.wallClockMs);

@@ -24,33 +24,44 @@ const VerdictSchema = z.object({
   answer: z.string().nullish(),
 });
 
+/**
+ * The evidence a window-design review shows: the step's last three cells of this turn (an earlier
+ * turn's step of the same number is not evidence for this one), found from the end so a long
+ * thread costs no scan of all its cells.
+ */
+function windowEvidence(state: CodeActStateValue, ctx: NodeContext, exhausted: boolean, proposed: string | undefined): string {
+  const stepCells = [];
+  for (let i = state.cells.length - 1; i >= (state.turnFirstCell ?? 0) && stepCells.length < 3; i--) if (state.cells[i]!.step === state.currentStep) stepCells.unshift(state.cells[i]!);
+  return [
+    ...stepCells.map((c) => `Code:\n${c.code}\nOutput (${c.result.status}):\n${formatObservation(c.result, ctx.limits.observationChars)}`),
+    exhausted ? `The agent failed ${state.debugAttempts} times in a row on this step and has no retries left. Decide: "replan" (a different approach) or "done" (give up, explaining why in "answer").` : "",
+    proposed !== undefined ? `The agent proposes this final answer:\n${proposed}` : "",
+  ]
+    .filter(Boolean)
+    .join("\n\n");
+}
+
 export function criticNode(ctx: NodeContext) {
   return async (state: CodeActStateValue, config: LangGraphRunnableConfig): Promise<CodeActUpdate> => {
     const emit = writerOf(config);
     const proposed = state.pendingAction?.kind === "answer" ? state.pendingAction.answer : undefined;
     const exhausted = state.debugAttempts > ctx.limits.maxDebugAttempts;
-    // This turn's cells only: an earlier turn's step of the same number is not evidence for this one.
-    const stepCells = state.cells.slice(state.turnFirstCell ?? 0).filter((c) => c.step === state.currentStep).slice(-3);
-    const evidence = [
-      ...stepCells.map((c) => `Code:\n${c.code}\nOutput (${c.result.status}):\n${formatObservation(c.result, ctx.limits.observationChars)}`),
-      exhausted ? `The agent failed ${state.debugAttempts} times in a row on this step and has no retries left. Decide: "replan" (a different approach) or "done" (give up, explaining why in "answer").` : "",
-      proposed !== undefined ? `The agent proposes this final answer:\n${proposed}` : "",
-    ]
-      .filter(Boolean)
-      .join("\n\n");
     const step = state.plan[state.currentStep];
-    const stepText = step ? `${state.currentStep + 1}. ${step.description}${step.doneCriterion ? ` (done when: ${step.doneCriterion})` : ""}` : "(all steps done)";
+    // Its number only: the conversation already shows the step and its done-criterion (the focus entry).
+    const stepText = step ? `${state.currentStep + 1} of ${state.plan.length}` : "(all steps done)";
     emit({ type: "thinking", role: "critic" });
     let messages: BaseMessage[];
     let added: Message[] = [];
     if (ctx.limits.context === "window") {
+      const evidence = windowEvidence(state, ctx, exhausted, proposed);
       messages = [
         new SystemMessage(prompt("critic")),
         new HumanMessage(prompt("critic_turn", { task: currentRequest(state), plan: planText(state.plan, state.currentStep), step: step ? `${state.currentStep + 1}. ${step.description}` : "(all steps done)", evidence: evidence || "(no code has run for this step)" })),
       ];
     } else {
-      // The review request is the coder's conversation plus one instruction, so it reuses the
-      // conversation's cached prefix; the instruction itself is not stored.
+      // The review request is the coder's conversation plus one short instruction, so it reuses
+      // the conversation's cached prefix; the verdicts are explained once, in the system prompt
+      // (coder_roles), and the instruction itself is not stored.
       added = pendingMessages(state);
       const view = activeMessages(state.messages.concat(added));
       const situation = proposed !== undefined
@@ -75,6 +86,8 @@ export function criticNode(ctx: NodeContext) {
       runDeadline(state, ctx.limits),
       "verdict",
       "critic",
+      // The review shares the coder's prefix up to its instruction; a response_format schema would break that (OpenAI).
+      ctx.limits.context === "window" ? {} : { structured: false, shared: messages.length - 1 },
     );
     if (problem) emit({ type: "invalid_output", reason: `${problem}; went on with "${value.verdict}"`, count: 1 });
     emit({ type: "critique", step: state.currentStep, verdict: value.verdict, feedback: value.feedback });

@@ -33,14 +33,15 @@ export function plannerNode(ctx: NodeContext) {
     emit({ type: "thinking", role: "planner" });
     let messages: BaseMessage[];
     let added: Message[] = [];
-    if (replanning && ctx.limits.context === "conversation") {
-      // A replan sees the whole conversation (it reuses its cached prefix) plus one instruction.
+    const conversation = ctx.limits.context === "conversation";
+    if (conversation) {
+      // Every plan (the first, a follow-up's, a replan) is asked on the coder's conversation, which
+      // starts with the task, plus one short instruction: the request shares the coder's cached
+      // prefix (system prompt included, where the planner's standing instructions are).
       added = pendingMessages(state);
       const view = activeMessages(state.messages.concat(added));
-      messages = [
-        ...toChat(coderSystem(ctx), view, { cells: state.cells, limits: ctx.limits, vision: acceptsImages(ctx.models.planner, ctx.limits.vision) }),
-        new HumanMessage(prompt("planner_replan", { feedback: state.feedback || "(none)" })),
-      ];
+      const tail = replanning ? prompt("planner_replan", { feedback: state.feedback || "(none)" }) : prompt("planner_turn");
+      messages = [...toChat(coderSystem(ctx), view, { cells: state.cells, limits: ctx.limits, vision: acceptsImages(ctx.models.planner, ctx.limits.vision) }), new HumanMessage(tail)];
     } else {
       const replan = replanning
         ? `\nA previous plan did not work:\n${planText(state.plan, state.currentStep)}\n\nReviewer's feedback: ${state.feedback || "(none)"}\nLast observation:\n${state.observation || "(none)"}\n\nMake a new plan that avoids the problem. Variables from earlier code still exist in the kernel.`
@@ -61,6 +62,8 @@ export function plannerNode(ctx: NodeContext) {
         runDeadline({ startedAt }, ctx.limits),
         "plan",
         "planner",
+        // No response_format on the shared prefix: OpenAI counts the schema as part of it.
+        conversation ? { structured: false, shared: messages.length - 1 } : {},
       );
     } catch (err) {
       // The turn still begins (recorded, reset) when its plan outlives the wall clock: it ends with that status.

@@ -1,7 +1,9 @@
 /**
  * JSON replies from the planner and critic. A model that supports it (ChatOpenAI, any
- * OpenAI-compatible server) is asked with the provider's structured output (a JSON schema in
- * `response_format`); a server that refuses that gets the text-JSON path from then on. Replies are
+ * OpenAI-compatible server) may be asked with the provider's structured output (a JSON schema in
+ * `response_format`); a server that refuses that gets the text-JSON path from then on. A request
+ * that shares the coder's conversation is asked in text (`structured: false`): OpenAI counts the
+ * schema as part of the cached prefix, so a request with one misses the coder's cache. Replies are
  * parsed with zod, with one repair round when malformed, then a safe fallback so a bad reply never
  * ends a run. The reply is read here in every case, never by the provider client's own JSON parse
  * (nodes/models/openai-chat.ts): a reply a person would read as the right JSON is used.
@@ -39,24 +41,30 @@ export async function askForJson<S extends z.ZodType>(
   name = "reply",
   /** Who is asked ("planner", "critic"), for the problem told when the fallback is used. */
   role = "model",
+  /**
+   * structured: may use `response_format` (default true). shared: how many leading messages are
+   * the conversation shared with the coder (see callModel); the rest is this request's instruction.
+   */
+  options: { structured?: boolean; shared?: number } = {},
 ): Promise<{ value: z.output<S>; tokens: number; calls: number; repaired: boolean; fellBack: boolean; structured: boolean; problem?: string }> {
   let tokens = 0;
   let calls = 0;
   let convo = messages;
   // By its type name, not instanceof: importing @langchain/openai here would load the OpenAI client
   // into every command that builds the graph (`codeact history` reads through it).
-  let structured = model._llmType() === "openai" && !refused.has(model);
+  let structured = options.structured !== false && model._llmType() === "openai" && !refused.has(model);
+  const shared = options.shared ?? messages.length;
   let last = "";
   let lastProblem = "";
   for (let attempt = 0; attempt < 2; attempt++) {
     let reply;
     try {
-      reply = await callModel(model, convo, config, deadline, structured ? { response_format: responseFormat(schema, name) } : undefined);
+      reply = await callModel(model, convo, config, deadline, structured ? { response_format: responseFormat(schema, name) } : undefined, shared);
     } catch (err) {
       if (!structured || !refusesFormat(err)) throw err;
       refused.add(model);
       structured = false;
-      reply = await callModel(model, convo, config, deadline);
+      reply = await callModel(model, convo, config, deadline, undefined, shared);
     }
     tokens += reply.tokens;
     calls++;

@@ -89,7 +89,7 @@ export async function compactIfNeeded(
     try {
       // The summary request repeats the conversation as it stands, so it reuses the cached prefix.
       const chat = [...toChat(system, view, { ...rendering, vision }), new HumanMessage(prompt("compact"))];
-      const reply = await callModel(ctx.models.coder, chat, config, runDeadline(state, ctx.limits));
+      const reply = await callModel(ctx.models.coder, chat, config, runDeadline(state, ctx.limits), undefined, chat.length - 1);
       text = reply.text.trim();
       tokens = reply.tokens;
       calls = 1;

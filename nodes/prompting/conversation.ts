@@ -89,13 +89,43 @@ export function cutMiddle(text: string, max: number): string {
   return `${text.slice(0, head)}${note}${tail ? text.slice(-tail) : ""}`;
 }
 
+/**
+ * The latest index of cells by id. Each step's cells are a new array holding the last step's cells
+ * and one more, and every request (coder, critic, compaction check) looks cells up: the index is
+ * extended by the new cells instead of being built again, so a long thread's step costs O(new cells).
+ */
+let lastIndex: { cells: Cell[]; byId: Map<string, Cell> } | undefined;
+
 function indexCells(cells: Cell[]): Map<string, Cell> {
-  return new Map(cells.map((c) => [c.id, c]));
+  const known = lastIndex;
+  if (known?.cells === cells) return known.byId;
+  // The same history grown: every known cell still in place (a pointer check, far cheaper than a
+  // new Map; a view with some cells swapped, such as figures resolved from the artifact store, fails it).
+  if (known && cells.length >= known.cells.length && known.cells.every((c, i) => cells[i] === c)) {
+    for (let i = known.cells.length; i < cells.length; i++) known.byId.set(cells[i]!.id, cells[i]!);
+    lastIndex = { cells, byId: known.byId };
+    return known.byId;
+  }
+  const byId = new Map(cells.map((c) => [c.id, c]));
+  lastIndex = { cells, byId };
+  return byId;
 }
 
+/** Rendered entry texts: an entry's text changes only with the cell it shows, the output budget or the cap. */
+const texts = new WeakMap<Message, { cell: Cell | undefined; chars: number; cap: number; text: string }>();
+
 function textOf(m: Message, byId: Map<string, Cell>, limits: Rendering["limits"]): string {
+  const cell = m.kind === "observation" && !m.content && m.ref ? byId.get(m.ref) : undefined;
+  const cap = messageCap(limits);
+  const known = texts.get(m);
+  if (known && known.cell === cell && known.chars === limits.observationChars && known.cap === cap) return known.text;
+  const text = renderText(m, cell, limits);
+  texts.set(m, { cell, chars: limits.observationChars, cap, text });
+  return text;
+}
+
+function renderText(m: Message, cell: Cell | undefined, limits: Rendering["limits"]): string {
   if (m.kind !== "observation" || m.content || !m.ref) return cutMiddle(m.content, messageCap(limits));
-  const cell = byId.get(m.ref);
   return cell ? observationText(cell, limits) : "Observation: (the output of this action is no longer available)";
 }
 

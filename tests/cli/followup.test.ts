@@ -85,11 +85,13 @@ describe.each(["sqlite", "postgres"])("follow-ups with %s checkpoints", (kind) =
     expect(events.at(-1)).toMatchObject({ type: "finished", status: "done", answer: "42", turn: 1, thread: "fu-1", modelCalls: 5 });
     expect(two.roles).toEqual(["planner", "coder", "critic", "coder", "critic"]);
 
-    // The planner planned for the new request, seeing the earlier turn; the coder's conversation goes on.
+    // The planner planned for the new request on the coder's conversation (the earlier turn whole,
+    // its cached prefix), with its own instruction last; the coder's conversation goes on.
     const planReq = two.server.requests[0]!;
     const planText = planReq.messages.map((m) => textOf(m.content)).join("\n");
-    expect(planText).toMatch(/New request from the user \(turn 2\): Now print x plus one/);
-    expect(planText).toMatch(/Turn 1: Set x to 41\n\s+answered: x is 41/);
+    expect(planText).toMatch(/x = 41[\s\S]*accepted answer was: x is 41[\s\S]*New request from the user \(turn 2\)[^\n]*\nNow print x plus one/);
+    expect(textOf(planReq.messages.at(-1)!.content)).toMatch(/^Stop here as the planner/);
+    expect(JSON.stringify(two.server.requests[1]!.messages.slice(0, planReq.messages.length - 1))).toBe(JSON.stringify(planReq.messages.slice(0, -1)));
     const coderText = two.server.requests[1]!.messages.map((m) => textOf(m.content)).join("\n");
     expect(coderText).toMatch(/Task: Set x to 41/);
     expect(coderText).toMatch(/x = 41/);

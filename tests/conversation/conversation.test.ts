@@ -102,7 +102,9 @@ describe("the coder's conversation", () => {
       summary: ["SUMMARY-ONE: v0..v5 exist, each printed 700 digits.", ...Array(5).fill({ status: 400, message: "context too long" })],
       critic: [verdict("done", "", "done")],
     });
-    const budget = 1_500; // tokens, about 6,000 characters
+    // Tokens, about 6,800 characters: the system prompt (≈2,500, the planner's and reviewer's
+    // instructions included) stays whole, and two kept turns of ≈1,450 must fit beside it.
+    const budget = 1_700;
     const saver = new MemorySaver();
     const { state, events, byRole } = await run(server, { contextTokens: budget }, "fake-model", { checkpointer: saver, threadId: "compact" });
     expect(state.status).toBe("done");
@@ -183,17 +185,23 @@ describe("the coder's conversation", () => {
     }
   }, 120_000);
 
-  it("planner and critic use response_format (JSON schema) when the server supports it, and the text path when it refuses", async () => {
+  it("planner and critic send no response_format on the coder's prefix; the window design uses it, and the text path when the server refuses", async () => {
     const script = () => ({ planner: [plan("print 1")], coder: ["<execute>\nprint(1)\n</execute>\n<step_done/>", "<solution>1</solution>"], critic: [verdict("next"), verdict("done", "", "1")] });
+    const shared = await serve(script());
+    const c = await run(shared);
+    expect(c.state.answer).toBe("1");
+    // OpenAI counts a schema as part of the cached prefix: a request with one would miss the coder's cache.
+    expect(shared.requests.map((r) => [roleOf(r), r.response_format?.json_schema?.name ?? null])).toEqual([["planner", null], ["coder", null], ["critic", null], ["coder", null], ["critic", null]]);
+
     const ok = await serve(script());
-    const a = await run(ok);
+    const a = await run(ok, { context: "window", critic: "claims" });
     expect(a.state.answer).toBe("1");
     const formats = ok.requests.map((r) => [roleOf(r), r.response_format?.json_schema?.name ?? null]);
     expect(formats).toEqual([["planner", "plan"], ["coder", null], ["critic", "verdict"], ["coder", null], ["critic", "verdict"]]);
     expect(JSON.stringify(ok.requests[0]!.response_format!.json_schema!.schema)).toContain("doneCriterion");
 
     const refusing = await serve(script(), { rejectResponseFormat: true });
-    const b = await run(refusing);
+    const b = await run(refusing, { context: "window", critic: "claims" });
     expect(b.state.status).toBe("done");
     expect(b.state.answer).toBe("1");
     // Refused once with HTTP 400, asked again as text, and never offered structured output again.

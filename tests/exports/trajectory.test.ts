@@ -9,12 +9,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type FakeOpenAI, startFakeOpenAI } from "../helpers/fake-openai";
 import { codeact } from "../cli/helpers";
+import { roleOf } from "../helpers/role-script";
 
-const role = (req: FakeOpenAI["requests"][number]) => {
-  const system = String(req.messages[0]?.content ?? "");
-  // The critic asks on the coder's own conversation (its cached prefix), with a response format.
-  return system.startsWith("You plan") ? "planner" : req.response_format || system.startsWith("You review") ? "critic" : "coder";
-};
+// The planner and critic ask on the coder's own conversation (its cached prefix), each with its own last instruction.
+const role = roleOf;
 
 describe("trajectory export", () => {
   let home: string;

@@ -112,3 +112,9 @@ export async function startFakeAnthropic(script: AnthropicReply[], options: { re
       }),
   };
 }
+
+/** A request in the OpenAI request shape (system first, text only), for helpers that read that shape (roleOf). */
+export function asOpenAIShape(r: AnthropicRequest): { model: string; messages: { role: string; content: string }[] } {
+  const text = (c: AnthropicRequest["system"] | AnthropicRequest["messages"][number]["content"]) => (typeof c === "string" ? c : (c ?? []).map((b) => b.text ?? "").join(""));
+  return { model: r.model, messages: [...(r.system !== undefined ? [{ role: "system", content: text(r.system) }] : []), ...r.messages.map((m) => ({ role: m.role, content: text(m.content) }))] };
+}
