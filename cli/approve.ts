@@ -61,7 +61,8 @@ async function editCode(input: LineReader, code: string): Promise<string | undef
 }
 
 export interface TerminalApprover {
-  (request: ApprovalRequest): Promise<Approval>;
+  /** `who`: the sub-agent whose action it is (its profile and thread), when not the run's own. */
+  (request: ApprovalRequest, who?: { agent: string; thread: string }): Promise<Approval>;
   /** Stops reading the terminal (the process cannot exit while it reads). */
   close(): void;
 }
@@ -69,10 +70,11 @@ export interface TerminalApprover {
 /** `shared`: the one reader of a run that also asks questions (cli/ask.ts), so no line goes to the wrong prompt. */
 export function terminalApprover(shared?: () => LineReader): TerminalApprover {
   let own: LineReader | undefined;
-  const approve = async (request: ApprovalRequest): Promise<Approval> => {
+  const approve = async (request: ApprovalRequest, who?: { agent: string; thread: string }): Promise<Approval> => {
     // The shared reader is asked for each time: its owner may have closed it between turns.
     const input = shared ? shared() : (own ??= new LineReader());
-    process.stderr.write(pc.bold(pc.yellow(`\nApproval needed — step ${request.step + 1}${request.attempt ? `, retry ${request.attempt}` : ""}:\n`)));
+    const whose = who ? ` — sub-agent ${inert(who.agent)} (thread ${inert(who.thread)})` : "";
+    process.stderr.write(pc.bold(pc.yellow(`\nApproval needed${whose} — step ${request.step + 1}${request.attempt ? `, retry ${request.attempt}` : ""}:\n`)));
     // Shown inert: escape sequences in the code could otherwise hide lines of what would run.
     const thought = (request.thought ?? "").trim(); // absent in requests saved by older versions
     if (thought) process.stderr.write(pc.dim(`${inert(thought).split("\n").map((l) => `  ${l}`).join("\n")}\n`));

@@ -112,6 +112,8 @@ export interface RunFlags {
   input?: string[];
   /** resume only: the answer to the agent's pending ask_user() question. */
   answer?: string;
+  /** resume only, with --answer: which waiting sub-agent (its thread id) the answer is for. */
+  for?: string;
   /** Tool modules (absolute paths), recorded with the thread. */
   tools?: string[];
   /** MCP config file (absolute path), recorded with the thread. */

@@ -6,7 +6,7 @@ import { loadProfiles } from "../graphs/agents/profiles";
 import type { RunFlags } from "./flags";
 
 /** The settings flags that --out, the store and the secrets are not. */
-export type SettingFlagValues = Omit<RunFlags, "apiKey" | "remoteToken" | "thread" | "json" | "checkpoints" | "postgres" | "memory" | "input" | "answer">;
+export type SettingFlagValues = Omit<RunFlags, "apiKey" | "remoteToken" | "thread" | "json" | "checkpoints" | "postgres" | "memory" | "input" | "answer" | "for">;
 
 export const absolute = (p: string) => (isAbsolute(p) ? p : resolve(p));
 /** A relative module path works from another directory only when made absolute; package names stay as they are. */

@@ -9,11 +9,13 @@ import { ScriptSchema } from "../graphs/state/settings";
 import { modelConfigFromEnv, type RoleModels } from "../nodes/models/models";
 import { checkThreadId } from "../checkpoints/thread-id";
 import { checkpointerFromFlags, exportLine, laterCommand } from "./store-flags";
-import { terminalPrompts, WAITING_EXIT_CODE, waitingMessage } from "./ask";
+import { childrenWaitingMessage, terminalPrompts, WAITING_EXIT_CODE, waitingMessage } from "./ask";
 import { actionFormat, cellTimeoutSeconds, executorKind, httpUrl, oneOf, readJsonFlag, type RunFlags, UsageError, wallClockSeconds, wholeNumber } from "./flags";
 import { addInputFlag, inputsFromFlags } from "./inputs";
 import { inert } from "../exports/inert";
 import { jsonRenderer, terminalRenderer } from "./render";
+import type { CodeActEvent } from "../graphs/state/events";
+import type { TreePeople } from "../graphs/agents/delegator";
 import { threadSettingsFor, typedFlags } from "./thread-settings";
 import { runSettingsFromFlags } from "./run-settings";
 import { addToolFlags } from "./tool-flags";
@@ -72,7 +74,22 @@ export function sessionFromFlags(f: RunFlags, threadId: string): SessionOptions 
   // A person can answer questions only at a terminal; with --json or piped input the run stops at one.
   const terminal = !f.json && Boolean(process.stdin.isTTY);
   const prompts = f.approve || terminal ? terminalPrompts() : undefined;
+  // Sub-agents' questions and approvals: asked at this terminal, naming the child (one at a time);
+  // a child's approval also when only its profile turns approval on. With --json each of their
+  // questions, approvals and endings is a line of its own naming the child's thread.
+  const people: TreePeople | undefined = prompts ? { ...(terminal ? { ask: (who, q) => prompts.ask(q, who) } : {}), approve: (who, r) => prompts.approve(r, who) } : undefined;
+  const childJson = new Map<string, ReturnType<typeof jsonRenderer>>();
+  const childEvents = f.json
+    ? (thread: string, e: CodeActEvent, agent: string) => {
+        if (!["question", "approval", "children_waiting", "finished"].includes(e.type)) return;
+        let r = childJson.get(thread);
+        if (!r) childJson.set(thread, (r = jsonRenderer(imageDir, thread)));
+        r({ ...e, agent } as unknown as CodeActEvent);
+      }
+    : undefined;
   return {
+    people,
+    childEvents,
     settings,
     secrets,
     models,
@@ -81,6 +98,7 @@ export function sessionFromFlags(f: RunFlags, threadId: string): SessionOptions 
     onApproval: f.approve ? prompts!.approve : undefined,
     onQuestion: terminal ? Object.assign(prompts!.ask, { close: prompts!.close }) : undefined,
     answer: f.answer,
+    answerFor: f.for,
     inputs: inputsFromFlags(f.input),
     log: (line) => process.stderr.write(`${line}\n`),
   };
@@ -110,6 +128,11 @@ export async function runAndReport(task: string | null, threadId: string, flags:
     opts.log(laterCommand(flags, threadId, `Paused. Resume with: codeact resume ${threadId}`));
     return signalExitCode(result.pausedBy ?? "SIGINT");
   }
+  if (result.state?.awaitingChildren) {
+    // With --json the executor's `children_waiting` event has said it already (the root's thread, each child's).
+    opts.log(childrenWaitingMessage(threadId, result.state.awaitingChildren));
+    return WAITING_EXIT_CODE;
+  }
   if (result.state?.awaitingAnswer) {
     opts.log(waitingMessage(threadId, result.state.awaitingAnswer));
     return WAITING_EXIT_CODE;
@@ -126,6 +149,7 @@ export function registerRun(program: Command): void {
   );
   addRunFlags(program.command("resume").argument("<thread>", "thread id").description("continue a paused or crashed run from its last checkpoint"))
     .option("--answer <text>", "the answer to the agent's question, for a thread waiting at ask_user()")
+    .option("--for <thread>", "with --answer: the waiting sub-agent (its thread id) the answer is for, when several ask")
     .action(async (thread: string, flags: RunFlags, cmd: Command) => {
       process.exitCode = await runAndReport(null, thread, flags, typedFlags(cmd));
     });

@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { createCodeActGraph } from "../graphs/codeact";
 import { NotWaitingError, runCodeAct, type RunOptions, type RunResult, TurnInProgressError } from "../graphs/run";
 import { createRuntime, type Runtime, type RuntimeSecrets } from "../graphs/runtime";
-import { withSubAgents } from "../graphs/agents/delegator";
+import { type TreeContext, type TreePeople, withSubAgents } from "../graphs/agents/delegator";
 import { limitsOf, type RunSettings } from "../graphs/state/settings";
 import type { CodeActStateValue } from "../graphs/state/state";
 import type { RoleModels } from "../nodes/models/models";
@@ -35,6 +35,12 @@ export interface SessionOptions {
   onQuestion?: RunOptions["onQuestion"];
   /** With task null: the answer to the question the thread waits for (resume --answer). */
   answer?: string;
+  /** With `answer`, when sub-agents wait: the one it is for (resume --for). */
+  answerFor?: string;
+  /** A person at hand for sub-agents' questions and approvals (a terminal); without, their waits make the run wait. */
+  people?: TreePeople;
+  /** Sub-agents' events, each with its thread and profile (--json shows their questions and approvals). */
+  childEvents?: TreeContext["onEvent"];
 }
 
 export function newThreadId(): string {
@@ -146,7 +152,7 @@ export async function openSession(threadId: string, opts: SessionOptions, watch:
   let first = true;
   const { executor, models } = runtime;
   // delegate() in the kernel: children are threads of this store, under this thread's lock's process.
-  const { tools, subAgents } = withSubAgents(opts.settings, runtime.tools, { store, secrets: opts.secrets });
+  const { tools, subAgents } = withSubAgents(opts.settings, runtime.tools, { store, secrets: opts.secrets, people: opts.people, onEvent: opts.childEvents });
   const graph = createCodeActGraph({ models, executor, tools, limits: limitsOf(opts.settings), checkpointer: store.saver, artifacts: store.artifacts, actionFormat: opts.settings.actionFormat });
   const turn = async (task: string | null, w: SignalWatch): Promise<SessionResult> => {
     current = w;
@@ -163,7 +169,7 @@ export async function openSession(threadId: string, opts: SessionOptions, watch:
       }
       // The executor node rebuilds the kernel from the thread's cells before its next action.
     }
-    const once = first ? { answer: opts.answer, inputs: opts.inputs } : {};
+    const once = first ? { answer: opts.answer, answerFor: opts.answerFor, inputs: opts.inputs } : {};
     first = false;
     try {
       const state = await runCodeAct(graph, task, { threadId, onEvent: opts.render, signal: w.signal, onApproval: opts.onApproval, onQuestion: opts.onQuestion, ...once, ...(subAgents ? { tree: () => subAgents.budget.totals() } : {}) });

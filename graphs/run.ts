@@ -10,6 +10,7 @@ import { isQuestionRequest, MAX_ANSWER_CHARS, type QuestionRequest } from "./sta
 import type { Approval, ApprovalRequest, CodeActStateValue } from "./state/state";
 import { CodeActError, type CodeActErrorOptions } from "../errors";
 import type { TreeTotals } from "./agents/budget";
+import { type ChildrenWaiting, isChildrenWaiting } from "./state/waiting";
 
 export interface RunOptions {
   threadId?: string;
@@ -33,6 +34,16 @@ export interface RunOptions {
   onQuestion?: (question: QuestionRequest) => Promise<string>;
   /** With task null: the answer to the question the thread is waiting for (`codeact resume --answer`). */
   answer?: string;
+  /**
+   * With `answer`, when the thread waits for sub-agents: which one it is for (a waiting child's
+   * thread id or interrupt id, as `awaitingChildren` lists them). Not needed when only one asks.
+   */
+  answerFor?: string;
+  /**
+   * With task null: the raw resume value for the interrupt the thread waits at (an Approval, or
+   * `{ children: { <interrupt id>: answer | Approval } }` for waiting sub-agents); checked by the node.
+   */
+  resume?: unknown;
   /** The sub-agent tree's totals and each child's, for the `finished` event (graphs/agents). */
   tree?: () => TreeTotals;
 }
@@ -42,6 +53,8 @@ export interface RunResult extends CodeActStateValue {
   awaitingApproval?: ApprovalRequest;
   /** Set when the run stopped to wait for a person's answer to the agent's question. */
   awaitingAnswer?: QuestionRequest;
+  /** Set when the run stopped because sub-agents (at any depth) wait for a person: each one listed. */
+  awaitingChildren?: ChildrenWaiting;
 }
 
 /** Thrown when an answer is given to a thread that waits for none: nothing has run. */
@@ -120,18 +133,21 @@ async function run(graph: CodeActGraph, task: string | null, options: RunOptions
   }
   if (options.answer !== undefined) {
     if (task !== null) throw new CodeActError("usage", "An answer continues a waiting thread; it cannot start a task.");
-    input = new Command({ resume: await checkedAnswer(graph, config, options.answer) });
+    input = new Command({ resume: await checkedAnswer(graph, config, options.answer, options.answerFor) });
+  } else if (options.resume !== undefined) {
+    if (task !== null) throw new CodeActError("usage", "A resume value continues a waiting thread; it cannot start a task.");
+    input = new Command({ resume: options.resume });
   }
   let last: CodeActStateValue | undefined;
   for (;;) {
-    let pending: ApprovalRequest | QuestionRequest | undefined;
+    let pending: ApprovalRequest | QuestionRequest | ChildrenWaiting | undefined;
     const stream = await graph.stream(input as Parameters<CodeActGraph["stream"]>[0], config);
     for await (const [mode, data] of stream as AsyncIterable<[string, unknown]>) {
       if (mode === "custom") options.onEvent?.(data as CodeActEvent);
       else {
         // When the graph pauses for approval, its last "values" chunk is the interrupt itself.
         const interrupts = (data as { __interrupt__?: { value: unknown }[] }).__interrupt__;
-        if (interrupts) pending = interrupts[0]?.value as ApprovalRequest | QuestionRequest | undefined;
+        if (interrupts) pending = interrupts[0]?.value as ApprovalRequest | QuestionRequest | ChildrenWaiting | undefined;
         else last = data as CodeActStateValue;
       }
     }
@@ -147,6 +163,12 @@ async function run(graph: CodeActGraph, task: string | null, options: RunOptions
       input = new Command({ resume: await untilAborted(options.onQuestion(pending), options.signal) });
       continue;
     }
+    if (isChildrenWaiting(pending)) {
+      // Sub-agents with nobody attached to ask (the executor node wrote the `children_waiting` event).
+      if (!last) throw new Error("The graph paused before producing any state.");
+      return { ...last, awaitingChildren: pending };
+    }
+    options.onEvent?.({ type: "approval", step: pending.step, attempt: pending.attempt, code: pending.code });
     if (!options.onApproval) {
       if (!last) throw new Error("The graph paused before producing any state.");
       return { ...last, awaitingApproval: pending };
@@ -174,14 +196,31 @@ async function run(graph: CodeActGraph, task: string | null, options: RunOptions
  * The answer, once the thread is known to wait for one: resuming a thread that waits for an approval
  * (or for nothing) with an answer would feed text where a decision belongs.
  */
-async function checkedAnswer(graph: CodeActGraph, config: { configurable: { thread_id: string } }, answer: string): Promise<string> {
+async function checkedAnswer(graph: CodeActGraph, config: { configurable: { thread_id: string } }, answer: string, answerFor?: string): Promise<unknown> {
   if (answer.length > MAX_ANSWER_CHARS) throw new NotWaitingError(`The answer is ${answer.length} characters; at most ${MAX_ANSWER_CHARS} are accepted.`);
   const snapshot = graph.checkpointer ? await graph.getState(config) : undefined;
   const waiting = (snapshot?.tasks ?? []).flatMap((t) => t.interrupts ?? []).map((i) => i.value);
-  if (waiting.some(isQuestionRequest)) return answer;
   const thread = config.configurable.thread_id;
+  const children = waiting.find(isChildrenWaiting);
+  if (children) return { children: { [childFor(thread, children, answerFor).interruptId]: answer } };
+  if (answerFor !== undefined && answerFor !== thread) throw new NotWaitingError(`Thread ${thread} waits for no sub-agent; the answer cannot go to ${answerFor}.`, { subject: thread });
+  if (waiting.some(isQuestionRequest)) return answer;
   const hint = waiting.some((v) => (v as { kind?: string })?.kind === "approve_code")
     ? { hint: "(it waits for an approval of a code action: resume it with onApproval, without an answer).", step: "resume_with_approval" as const }
     : { hint: "(it has no question pending: resume it without an answer).", step: "resume_without_answer" as const };
   throw new NotWaitingError(`Thread ${thread} is not waiting for an answer`, { ...hint, subject: thread });
+}
+
+/** The waiting sub-agent an answer is for: the one named, or the only one asking a question. */
+function childFor(thread: string, waiting: ChildrenWaiting, answerFor: string | undefined) {
+  const asking = waiting.children.filter((c) => isQuestionRequest(c.request));
+  const list = waiting.children.map((c) => `${c.thread} (${c.agent}, ${isQuestionRequest(c.request) ? "a question" : "an approval"})`).join(", ");
+  if (answerFor === undefined) {
+    if (asking.length === 1) return asking[0]!;
+    throw new NotWaitingError(`Thread ${thread} waits for ${asking.length} sub-agents' answers: ${list}`, { hint: "Say which one the answer is for (--for <child thread>).", subject: thread });
+  }
+  const child = waiting.children.find((c) => c.thread === answerFor || c.interruptId === answerFor);
+  if (!child) throw new NotWaitingError(`Thread ${thread} waits for no sub-agent ${answerFor}; it waits for ${list}`, { subject: thread });
+  if (!isQuestionRequest(child.request)) throw new NotWaitingError(`Sub-agent ${child.thread} waits for an approval, not an answer.`, { hint: "Resume the thread with --approve to decide at the terminal.", subject: child.thread });
+  return child;
 }

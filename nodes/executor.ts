@@ -148,7 +148,8 @@ export function executorNode(ctx: NodeContext) {
     // ask_user() is answered for this cell only; a graph told there is nobody to ask (evaluation) leaves it unanswered.
     if (ctx.askUser !== false) ctx.tools?.answerQuestions(questions.answer);
     // delegate() names its children after this thread and this cell's position, so a rerun of the cell finds them.
-    ctx.tools?.atCell({ threadId: String(config.configurable?.thread_id ?? "default"), cellIndex: state.cells.length, signal: config.signal });
+    // Its children may wait for a person: the cell then stops like ask_user()'s (`people`).
+    ctx.tools?.atCell({ threadId: String(config.configurable?.thread_id ?? "default"), cellIndex: state.cells.length, signal: config.signal, people: questions });
     let result;
     try {
       result = await execute(code, {
@@ -163,6 +164,7 @@ export function executorNode(ctx: NodeContext) {
     // and this node runs again, the cell from its start, when the answer comes (nodes/kernel/questions.ts).
     if (questions.stop !== undefined) {
       if (questions.waitingFor) emit({ type: "question", question: questions.waitingFor.question, step: questions.waitingFor.step });
+      if (questions.waitingChildren) emit({ type: "children_waiting", step: questions.waitingChildren.step, children: questions.waitingChildren.children });
       throw questions.stop;
     }
     let startedAfterWait: number | undefined;

@@ -10,6 +10,7 @@ import { type StructuredToolInterface, ToolInputParsingException } from "@langch
 import { z } from "zod";
 import type { StdinHandler, ToolCallRecord } from "../executors/types";
 import { boundedQuestion } from "../graphs/state/question";
+import type { ChildrenWaiting, WaitingChild } from "../graphs/state/waiting";
 import { renameNote } from "./names";
 import { type ToolEntry, ToolRegistry } from "./registry";
 import { pythonParams, pythonStub } from "./schema-to-python";
@@ -50,6 +51,31 @@ export interface CellScope {
   signal?: AbortSignal;
   /** Children this cell has delegated so far: the next one's index (the same on a rerun of the cell). */
   delegated?: number;
+  /** The people behind the cell (its node's interrupts); absent: nobody can be waited for. */
+  people?: CellPeople;
+}
+
+/**
+ * What delegate() needs from the node running the cell when children wait for a person
+ * (nodes/kernel/questions.ts): the answers given for them so far, and a way to stop the cell so the
+ * run waits for the rest (the cell then ends like ask_user()'s and runs again once answered).
+ */
+export interface CellPeople {
+  /**
+   * Answers for waiting children given by the resumes of this action: keyed by a child's interrupt
+   * id (every resume), and by its thread id (only the latest resume: it answers the listing just shown).
+   */
+  childAnswers(): { byInterrupt: Map<string, unknown>; byThread: Map<string, unknown> };
+  /** Stops the cell, the run waiting for these children (the interrupt's value is returned); undefined when this run cannot wait (no checkpointer). */
+  waitForChildren(children: WaitingChild[]): ChildrenWaiting | undefined;
+}
+
+/** Thrown by a Delegator whose children wait for a person: the cell stops (Python's QuestionPending). */
+export class DelegationPending extends Error {
+  constructor(readonly waiting: ChildrenWaiting) {
+    super(`${waiting.children.length} sub-agent(s) wait for a person`);
+    this.name = "DelegationPending";
+  }
 }
 
 /** Runs sub-agents for delegate()/delegate_all() (graphs/agents/delegator.ts). */
@@ -74,7 +100,7 @@ const MCP_RETURNS = [
   "    shown as figures in the cell.",
 ];
 
-type Reply = { ok: true; result: unknown } | { ok: false; error: string };
+type Reply = { ok: true; result: unknown } | { ok: false; error: string; pending?: true };
 type QuestionEnvelope = { ok: true; result: string } | { ok: false; pending: true } | { ok: false; error: string };
 
 function envelope(reply: QuestionReply): QuestionEnvelope {
@@ -248,6 +274,7 @@ export class ToolBridge extends BridgeBase {
     try {
       return { ok: true, result: jsonSafe(await this.delegator.delegate(args, this.scope)) };
     } catch (err) {
+      if (err instanceof DelegationPending) return { ok: false, pending: true, error: err.message };
       return { ok: false, error: err instanceof Error ? err.message : String(err) };
     }
   }

@@ -45,6 +45,9 @@ def _codeact_call(tool, args):
         raise ToolError("no tool bridge answered the call to %s (is this kernel driven by codeact?)" % tool, tool) from None
     if reply.get("ok"):
         return reply.get("result")
+    if reply.get("pending"):
+        # Sub-agents wait for a person: the run waits too, and this cell runs again once they are answered.
+        raise QuestionPending("sub-agents wait for a person's answer; this cell runs again from its start when it comes")
     raise ToolError(reply.get("error") or "tool failed", tool)
 
 

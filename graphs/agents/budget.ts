@@ -97,6 +97,13 @@ export class TreeBudget {
     return share;
   }
 
+  /** A child stopped without ending (it waits for a person): its reservation goes back, nothing is counted yet. */
+  release(share: Share | undefined): void {
+    if (!share) return;
+    this.reserved.tokens -= share.tokens ?? 0;
+    this.reserved.modelCalls -= share.modelCalls ?? 0;
+  }
+
   /** A child ended (or was found ended): its reservation goes back, its use is counted. */
   settle(share: Share | undefined, report: ChildReport): void {
     if (share) {

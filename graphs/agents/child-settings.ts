@@ -1,8 +1,7 @@
 /**
  * A child's settings: its parent's, with its profile (model, tools, MCP, limits, sandbox) and the
- * share of the tree's budget it was given on top. Approval is off (people at every depth come later)
- * and so is ask_user (the child's graph is built without a person). Scripted runs give each child
- * its profile's own script from the start.
+ * share of the tree's budget it was given on top. Approval mode is the parent's unless the profile
+ * says otherwise. Scripted runs give each child its profile's own script from the start.
  */
 import { readFileSync } from "node:fs";
 import { CodeActError } from "../../errors";
@@ -35,7 +34,7 @@ export function childSettings(parent: RunSettings, profile: AgentProfile, limits
     script: childScript,
     executor: profile.sandbox ? { ...parent.executor, limits: { ...(parent.executor.limits ?? {}), ...profile.sandbox } } : parent.executor,
     budgets,
-    approve: false,
+    approve: profile.approve ?? parent.approve,
     tools: { modules: profile.tools ?? parent.tools.modules, mcp: profile.mcp === undefined ? parent.tools.mcp : profile.mcp },
   });
 }

@@ -12,14 +12,17 @@ import { CodeActError } from "../../errors";
 import type { Checkpointer } from "../../checkpoints/savers";
 import { lockThread } from "../../checkpoints/lock";
 import { isValidThreadId } from "../../checkpoints/thread-id";
-import { ToolBridge, type CellScope, type Delegator } from "../../tools/bridge";
+import { type CellScope, DelegationPending, type Delegator, ToolBridge } from "../../tools/bridge";
 import { createCodeActGraph, threadGraph } from "../codeact";
-import { runCodeAct } from "../run";
+import { runCodeAct, type RunResult } from "../run";
 import { createRuntime, type RuntimeSecrets } from "../runtime";
 import type { AgentLimits, AgentProfile } from "../state/agents";
+import type { RoleModels } from "../../nodes/models/models";
 import type { CodeActEvent } from "../state/events";
 import { limitsOf, type RunSettings } from "../state/settings";
-import type { CodeActStateValue } from "../state/state";
+import { type Approval, type ApprovalRequest, ApprovalSchema, type CodeActStateValue } from "../state/state";
+import { AnswerSchema, isQuestionRequest, type QuestionRequest } from "../state/question";
+import { type ChildrenAnswers, isChildrenWaiting, type WaitingChild } from "../state/waiting";
 import { type ChildReport, type Share, TreeBudget } from "./budget";
 import { childRecord, childSettings } from "./child-settings";
 import { withGeneral } from "./profiles";
@@ -59,8 +62,45 @@ export interface TreeContext {
   secrets?: RuntimeSecrets;
   env?: NodeJS.ProcessEnv;
   /** Every child's events, tagged with its thread (a CLI could show them; the tests count them). */
-  onEvent?: (thread: string, event: CodeActEvent) => void;
+  onEvent?: (thread: string, event: CodeActEvent, agent: string) => void;
+  /**
+   * A person at hand (a terminal): a child's question or approval is asked at once, naming the
+   * child, one at a time however many children ask together; the parent's cell waits meanwhile.
+   * Without them a child that waits makes its parent's run wait (an interrupt listing it).
+   */
+  people?: TreePeople;
+  /**
+   * Each child's models, kept for this process: a child resumed here (after waiting for a person)
+   * goes on with the same clients, and a scripted child with the replies it has not used yet.
+   */
+  models?: Map<string, RoleModels>;
 }
+
+/** Who asks: a child of the tree. */
+export interface Asker {
+  thread: string;
+  agent: string;
+  depth: number;
+}
+
+export interface TreePeople {
+  ask?: (who: Asker, question: QuestionRequest) => Promise<string>;
+  approve?: (who: Asker, request: ApprovalRequest) => Promise<Approval>;
+}
+
+/** One person, several children asking at once: their prompts go one after another, never interleaved. */
+function oneAtATime(people: TreePeople): TreePeople {
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <A extends unknown[], T>(f: (...a: A) => Promise<T>) => (...a: A): Promise<T> => {
+    const turn = queue.then(() => f(...a));
+    queue = turn.catch(() => undefined);
+    return turn;
+  };
+  return { ...(people.ask ? { ask: serial(people.ask) } : {}), ...(people.approve ? { approve: serial(people.approve) } : {}) };
+}
+
+/** A child's ending: its result, or the descendants (itself or below) that wait for a person. */
+type Outcome = { result: ChildResult } | { waiting: WaitingChild[] };
 
 export class SubAgents implements Delegator {
   private readonly profiles: AgentProfile[];
@@ -76,7 +116,8 @@ export class SubAgents implements Delegator {
 
   /** The root's delegator for a run with these settings, or undefined when sub-agents are off. */
   static forRun(settings: RunSettings, tree: Omit<TreeContext, "budget">): SubAgents | undefined {
-    return settings.agents.enabled ? new SubAgents(settings, { ...tree, budget: new TreeBudget(settings.agents.limits) }) : undefined;
+    if (!settings.agents.enabled) return undefined;
+    return new SubAgents(settings, { ...tree, ...(tree.people ? { people: oneAtATime(tree.people) } : {}), models: tree.models ?? new Map(), budget: new TreeBudget(settings.agents.limits) });
   }
 
   get budget(): TreeBudget {
@@ -102,17 +143,61 @@ export class SubAgents implements Delegator {
     const ids = specs.map((_, i) => `${scope.threadId}.${scope.cellIndex}.${base + i}`);
     if (!ids.every(isValidThreadId)) throw new CodeActError("tool", `delegate(): a child's thread id would be longer than 128 characters (${ids[0]}); delegate from a shallower agent`);
     const bound = Math.min(max_parallel ?? specs.length, specs.length);
-    const results: ChildResult[] = new Array(specs.length);
+    const outcomes: Outcome[] = new Array(specs.length);
     let next = 0;
     let notStarted = specs.length;
     const worker = async () => {
       while (next < specs.length) {
         const i = next++;
-        results[i] = await this.child(specs[i]!, ids[i]!, scope.threadId, () => notStarted--, scope.signal);
+        outcomes[i] = await this.child(specs[i]!, ids[i]!, scope, () => notStarted--);
       }
     };
     await Promise.all(Array.from({ length: bound }, worker));
+    const waiting = outcomes.flatMap((o) => ("waiting" in o ? o.waiting : []));
+    if (waiting.length) {
+      // The others have ended (their threads answer the rerun); these wait: so does this cell.
+      const stop = scope.people?.waitForChildren(waiting);
+      if (stop) throw new DelegationPending(stop);
+    }
+    const results = outcomes.map((o, i) =>
+      "result" in o ? o.result : { thread: ids[i]!, agent: this.profileOf(specs[i]!.agent).name, status: "waiting", answer: null, detail: "it waits for a person, and this run cannot wait (no checkpointer)", tokens: 0, modelCalls: 0, files: [] },
+    );
     return { results };
+  }
+
+  /**
+   * What resumes a child waiting at `pending` (its thread's interrupt), from the answers this cell
+   * was given: the answer or decision for its own question, or the ones for its waiting descendants.
+   */
+  private answerFor(thread: string, pending: { id?: string; value: unknown }, scope: CellScope): unknown {
+    const given = scope.people?.childAnswers();
+    if (!given) return undefined;
+    const { byInterrupt, byThread } = given;
+    const pick = (id: string | undefined, t: string) => (id !== undefined && byInterrupt.has(id) ? byInterrupt.get(id) : byThread.get(t));
+    if (isChildrenWaiting(pending.value)) {
+      const children: ChildrenAnswers["children"] = {};
+      for (const c of pending.value.children) {
+        const a = pick(c.interruptId, c.thread);
+        if (a !== undefined) children[c.interruptId] = a;
+      }
+      return Object.keys(children).length ? { children } : undefined;
+    }
+    const a = pick(pending.id, thread);
+    if (a === undefined) return undefined;
+    // Checked here: a malformed answer leaves the child waiting rather than failing its node.
+    const ok = isQuestionRequest(pending.value) ? AnswerSchema.safeParse(a).success : ApprovalSchema.safeParse(a).success;
+    return ok ? a : undefined;
+  }
+
+  /** What a child found waiting (or left waiting by its run) waits for, from its thread. */
+  private async waitingOf(thread: string, agent: string): Promise<WaitingChild[]> {
+    const snapshot = await threadGraph(this.tree.store.saver).getState({ configurable: { thread_id: thread } });
+    const pending = (snapshot.tasks ?? []).flatMap((t) => t.interrupts ?? []) as { id?: string; value: unknown }[];
+    return pending.flatMap((p): WaitingChild[] => {
+      if (isChildrenWaiting(p.value)) return p.value.children;
+      const request = p.value as WaitingChild["request"];
+      return [{ thread, agent, interruptId: p.id ?? "", request }];
+    });
   }
 
   private profileOf(name: string | undefined): AgentProfile {
@@ -122,7 +207,8 @@ export class SubAgents implements Delegator {
     return p;
   }
 
-  private async child(spec: Spec, thread: string, parent: string, starting: () => number, signal: AbortSignal | undefined): Promise<ChildResult> {
+  private async child(spec: Spec, thread: string, scope: CellScope, starting: () => number): Promise<Outcome> {
+    const { signal, threadId: parent } = scope;
     const profile = this.profileOf(spec.agent);
     const { store, budget } = this.tree;
     const report = (r: Omit<ChildResult, "files">, share: Share | undefined, reused?: boolean) => {
@@ -137,7 +223,18 @@ export class SubAgents implements Delegator {
       starting();
       const r = this.resultOf(thread, profile, values as CodeActStateValue);
       report(r, undefined, true);
-      return { ...r, files: await this.filesOf(thread, values as CodeActStateValue) };
+      return { result: { ...r, files: await this.filesOf(thread, values as CodeActStateValue) } };
+    }
+    // Found waiting for a person (this cell runs again after the parent waited, or after a crash):
+    // the answer given for it resumes it; with a person at hand it asks again; else it still waits.
+    const pending = (before.tasks ?? []).flatMap((t) => t.interrupts ?? []) as { id?: string; value: unknown }[];
+    let resume: unknown;
+    if (started && pending.length) {
+      resume = this.answerFor(thread, pending[0]!, scope);
+      if (resume === undefined && !this.tree.people) {
+        starting();
+        return { waiting: await this.waitingOf(thread, profile.name) };
+      }
     }
     const release = await budget.slot(signal);
     let share: Share | undefined;
@@ -147,16 +244,18 @@ export class SubAgents implements Delegator {
       if ("exhausted" in carved) {
         const r = { thread, agent: profile.name, status: "budget", answer: null, detail: `not started: ${carved.exhausted}`, tokens: 0, modelCalls: 0 };
         report(r, undefined);
-        return { ...r, files: [] };
+        return { result: { ...r, files: [] } };
       }
       share = carved;
       const settings = childSettings(this.settings, profile, carved.limits);
       const lock = await lockThread(store, thread);
-      let state: CodeActStateValue | undefined;
+      let state: RunResult | undefined;
       let stop: { state: "finished" | "paused" | "error"; detail?: string } = { state: "error", detail: "the sub-agent's run ended unexpectedly" };
       try {
         if (!started) await store.settings.append(thread, childRecord(settings), `delegated by ${parent}`);
-        const runtime = await createRuntime(settings, { threadId: thread, secrets: this.tree.secrets, env: this.tree.env, signal });
+        const models = this.tree.models?.get(thread);
+        const runtime = await createRuntime(settings, { threadId: thread, secrets: this.tree.secrets, env: this.tree.env, signal, ...(models ? { models } : {}) });
+        this.tree.models?.set(thread, runtime.models);
         try {
           const tools = runtime.tools ?? new ToolBridge([]);
           tools.delegateWith(new SubAgents(settings, this.tree, this.depth + 1));
@@ -168,18 +267,28 @@ export class SubAgents implements Delegator {
             checkpointer: store.saver,
             artifacts: store.artifacts,
             actionFormat: settings.actionFormat,
-            askUser: false,
           });
           const task = profile.instructions ? `${profile.instructions}\n\nYour task:\n${spec.task}` : spec.task;
-          const onEvent = this.tree.onEvent ? (e: CodeActEvent) => this.tree.onEvent!(thread, e) : undefined;
+          const onEvent = this.tree.onEvent ? (e: CodeActEvent) => this.tree.onEvent!(thread, e, profile.name) : undefined;
           const inputs = started ? undefined : spec.inputs.map((f) => ({ name: f.name, data: Buffer.from(f.data, "base64") }));
           // Outside the parent's LangChain context: run inside its executor node, the child would
           // otherwise become a subgraph of it (checkpoint namespace, callbacks) instead of its own thread.
           const storage = AsyncLocalStorageProviderSingleton.getInstance();
+          const who: Asker = { thread, agent: profile.name, depth: this.depth + 1 };
+          const { people } = this.tree;
           state = await storage.run(undefined as never, () =>
-            runCodeAct(graph, started ? null : task, { threadId: thread, signal, onEvent, ...(inputs?.length ? { inputs } : {}) }),
+            runCodeAct(graph, started ? null : task, {
+              threadId: thread,
+              signal,
+              onEvent,
+              ...(inputs?.length ? { inputs } : {}),
+              ...(resume !== undefined ? { resume } : {}),
+              ...(people?.ask ? { onQuestion: (q: QuestionRequest) => people.ask!(who, q) } : {}),
+              ...(people?.approve ? { onApproval: (r: ApprovalRequest) => people.approve!(who, r) } : {}),
+            }),
           );
-          stop = { state: "finished" };
+          const waits = Boolean(state.awaitingAnswer || state.awaitingApproval || state.awaitingChildren);
+          stop = waits ? { state: "paused", detail: "waiting for a person" } : { state: "finished" };
         } finally {
           await runtime.close();
         }
@@ -190,14 +299,20 @@ export class SubAgents implements Delegator {
         await lock.recordStop(stop.state, stop.detail).catch(() => undefined);
         await lock.release().catch(() => undefined);
       }
+      if (state.awaitingAnswer || state.awaitingApproval || state.awaitingChildren) {
+        // Not ended: its reservation goes back, and its use is counted when it ends.
+        budget.release(share);
+        share = undefined;
+        return { waiting: state.awaitingChildren ? state.awaitingChildren.children : await this.waitingOf(thread, profile.name) };
+      }
       const r = this.resultOf(thread, profile, state);
       report(r, share);
       share = undefined;
-      return { ...r, files: await this.filesOf(thread, state) };
+      return { result: { ...r, files: await this.filesOf(thread, state) } };
     } catch (err) {
       if (share) report({ thread, agent: profile.name, status: "error", answer: null, detail: (err as Error).message, tokens: 0, modelCalls: 0 }, share);
       if (signal?.aborted) throw err;
-      return { thread, agent: profile.name, status: "error", answer: null, detail: (err as Error).message.slice(0, 2_000), tokens: 0, modelCalls: 0, files: [] };
+      return { result: { thread, agent: profile.name, status: "error", answer: null, detail: (err as Error).message.slice(0, 2_000), tokens: 0, modelCalls: 0, files: [] } };
     } finally {
       release();
     }

@@ -30,6 +30,8 @@ export const AgentProfileSchema = z
     /** An MCP config file (absolute once loaded); absent: the parent's. */
     mcp: z.string().max(4_096).nullable().optional(),
     limits: AgentLimitsSchema.optional(),
+    /** Approval mode for this agent's actions; absent: its parent's (inherited). */
+    approve: z.boolean().optional(),
     /** The Docker sandbox's limits for this agent's kernel (memoryMb, pidsLimit, cpus, workspaceMb). */
     sandbox: z.record(z.string(), z.number()).optional(),
     /** Extra instructions (the Markdown body), given to the child before its task. */

@@ -5,6 +5,7 @@
 import type { OutputEvent } from "../../executors/types";
 import type { Cell } from "./cell";
 import type { PlanStep, RunStatus } from "./state";
+import type { WaitingChild } from "./waiting";
 
 export type CodeActEvent =
   | { type: "plan"; steps: PlanStep[]; replan: boolean }
@@ -35,6 +36,10 @@ export type CodeActEvent =
   | { type: "compaction"; replaced: number; kept: number; charsBefore: number; charsAfter: number; digest: boolean; reason?: string }
   /** The agent's code called ask_user(): the run waits for the person's answer (an interrupt). */
   | { type: "question"; question: string; step: number }
+  /** The agent's code delegated to sub-agents that wait for a person: the run waits for them (graphs/state/waiting.ts). */
+  | { type: "children_waiting"; step: number; children: WaitingChild[] }
+  /** An action waits for a person's approval (approval mode). */
+  | { type: "approval"; step: number; attempt: number; code: string }
   | {
       type: "finished";
       status: RunStatus;

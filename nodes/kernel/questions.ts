@@ -12,21 +12,41 @@
  *   its own, and the cell gets a note when code came before the question.
  *
  * interrupt() counts its calls per node run, so questions are matched to answers by their order,
- * after the approval interrupt (if any) that the node asks first.
+ * after the approval interrupt (if any) that the node asks first. Sub-agents waiting for a person
+ * (delegate()) stop the cell the same way, with the waiting children as the interrupt's value.
  */
 import { AsyncLocalStorageProviderSingleton } from "@langchain/core/singletons";
-import { type BaseCheckpointSaver, interrupt, isGraphInterrupt, isInvalidResume, type LangGraphRunnableConfig } from "@langchain/langgraph";
+import { type BaseCheckpointSaver, type GraphInterrupt, interrupt, isGraphInterrupt, isInvalidResume, type LangGraphRunnableConfig } from "@langchain/langgraph";
+import { z } from "zod";
 import { AnswerSchema, answerText, type QuestionRequest } from "../../graphs/state/question";
-import type { QuestionReply, RecordedAnswer } from "../../tools/bridge";
+import { ChildrenAnswersSchema, type ChildrenWaiting, type WaitingChild } from "../../graphs/state/waiting";
+import type { CellPeople, QuestionReply, RecordedAnswer } from "../../tools/bridge";
 
-export class CellQuestions {
+/** What resumes this node's questions: an answer to ask_user(), or answers for waiting sub-agents. */
+const ResumeSchema = z.union([AnswerSchema, ChildrenAnswersSchema]);
+type Resume = z.infer<typeof ResumeSchema>;
+const isChildren = (r: Resume): r is z.infer<typeof ChildrenAnswersSchema> => typeof r === "object" && "children" in r;
+
+/**
+ * Sub-agents make the sequence of a cell's interrupts vary from one rerun to the next (a child that
+ * waited may have finished since), while LangGraph matches resume values to interrupt() calls by
+ * position. So the values are taken all at once, the first time the cell needs one: ask_user()
+ * answers are handed out in order, children's answers are merged (they are keyed by unique
+ * interrupt ids, so an older one cannot answer a newer question), and the one interrupt left pending
+ * (`held`) is what the cell stops with, carrying whatever it turns out to wait for.
+ */
+export class CellQuestions implements CellPeople {
   /** Questions answered during this cell, in order (Cell.answers). */
   readonly answers: RecordedAnswer[] = [];
   /** What the node must throw once the cell has ended: the pending question's GraphInterrupt, or a refused resume. */
   stop: unknown;
   /** The question the run now waits for (set with `stop` when it is a GraphInterrupt). */
   waitingFor: QuestionRequest | undefined;
+  /** The sub-agents the run now waits for (set with `stop`). */
+  waitingChildren: ChildrenWaiting | undefined;
   private readonly config: LangGraphRunnableConfig;
+  private taken: { values: Resume[]; held?: GraphInterrupt; failure?: string } | undefined;
+  private nextAnswer = 0;
 
   /** Call at the start of the node, before any await: the graph's context is taken from there. */
   constructor(
@@ -38,29 +58,83 @@ export class CellQuestions {
     this.config = AsyncLocalStorageProviderSingleton.getRunnableConfig() ?? config;
   }
 
+  /** Every resume value this action was given, and the pending interrupt after them. */
+  private take() {
+    if (this.taken) return this.taken;
+    const taken: NonNullable<CellQuestions["taken"]> = { values: [] };
+    for (;;) {
+      try {
+        taken.values.push(AsyncLocalStorageProviderSingleton.runWithConfig(this.config, () => interrupt({ kind: "ask_user", question: "", step: this.step }, { responseSchema: ResumeSchema })));
+      } catch (err) {
+        if (isGraphInterrupt(err)) taken.held = err as GraphInterrupt;
+        else if (isInvalidResume(err)) this.stop = err;
+        // No checkpointer (a graph compiled without one cannot pause).
+        else taken.failure = (err as Error).message;
+        break;
+      }
+    }
+    this.taken = taken;
+    return taken;
+  }
+
+  /** The cell stops with the held interrupt, now carrying `value`. */
+  private hold(value: QuestionRequest | ChildrenWaiting): boolean {
+    const { held } = this.take();
+    if (!held || this.stop !== undefined) return false;
+    const pending = held.interrupts[0];
+    if (pending) pending.value = value;
+    this.stop = held;
+    return true;
+  }
+
   readonly answer = (question: string): QuestionReply => {
     // After a pending question nothing more is asked: the cell is stopping (even if the code caught it).
     if (this.stop !== undefined) return { pending: true };
-    const request: QuestionRequest = { kind: "ask_user", question, step: this.step };
-    try {
-      const resumed = AsyncLocalStorageProviderSingleton.runWithConfig(this.config, () => interrupt(request, { responseSchema: AnswerSchema }));
-      const answer = answerText(resumed);
+    const taken = this.take();
+    if (this.stop !== undefined) return { pending: true };
+    while (this.nextAnswer < taken.values.length) {
+      const value = taken.values[this.nextAnswer++]!;
+      if (isChildren(value)) continue;
+      const answer = answerText(value);
       this.answers.push({ question, answer });
       return { answer };
-    } catch (err) {
-      if (isGraphInterrupt(err) || isInvalidResume(err)) {
-        this.stop = err;
-        if (isGraphInterrupt(err)) this.waitingFor = request;
-        return { pending: true };
-      }
-      // No checkpointer (a graph compiled without one cannot pause): the code learns it cannot ask.
-      return { error: `ask_user() cannot pause this run: ${(err as Error).message}` };
     }
+    if (taken.failure) return { error: `ask_user() cannot pause this run: ${taken.failure}` };
+    const request: QuestionRequest = { kind: "ask_user", question, step: this.step };
+    if (!this.hold(request)) return { pending: true };
+    this.waitingFor = request;
+    return { pending: true };
   };
 
-  /** True when the answers came from a resume, i.e. this cell ran before up to its first question. */
+  childAnswers(): { byInterrupt: Map<string, unknown>; byThread: Map<string, unknown> } {
+    const { values } = this.take();
+    const byInterrupt = new Map<string, unknown>();
+    const byThread = new Map<string, unknown>();
+    values.forEach((v, i) => {
+      if (!isChildren(v)) return;
+      for (const [key, answer] of Object.entries(v.children)) {
+        byInterrupt.set(key, answer);
+        if (i === values.length - 1) byThread.set(key, answer);
+      }
+    });
+    return { byInterrupt, byThread };
+  }
+
+  waitForChildren(children: WaitingChild[]): ChildrenWaiting | undefined {
+    const waiting: ChildrenWaiting = { kind: "children_waiting", step: this.step, children };
+    if (this.stop !== undefined) {
+      // Stopping already (an earlier wait in this cell): these children are waited for too.
+      if (this.waitingChildren) this.waitingChildren.children.push(...children);
+      return this.waitingChildren ?? waiting;
+    }
+    if (!this.hold(waiting)) return undefined;
+    this.waitingChildren = waiting;
+    return waiting;
+  }
+
+  /** True when answers came from a resume (to its questions or its children's), i.e. this cell ran before up to where it waited. */
   get rerun(): boolean {
-    return this.answers.length > 0;
+    return this.answers.length > 0 || Boolean(this.taken?.values.some(isChildren));
   }
 }
 
