@@ -8,6 +8,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { EXIT_CODES } from "../../cli/exit-codes";
 import { loadItems } from "../../eval/api-bank/items";
 import { type FakeOpenAI, startFakeOpenAI } from "../helpers/fake-openai";
 
@@ -132,8 +133,9 @@ if (!dir) {
     expect(before.length).toBeLessThan(n);
 
     const refused = start(args);
-    expect(await refused.exit).toBe(1);
-    expect(refused.stderr()).toContain("--resume");
+    // A folder holding an eval is a conflict, and the CLI says how to continue it.
+    expect(await refused.exit).toBe(EXIT_CODES.conflict);
+    expect(refused.stderr()).toContain("Continue it with --resume");
     expect(rows(results)).toHaveLength(before.length);
 
     const second = start([...args, "--resume"]);

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TOOLBOX_ORACLES } from "./toolbox-oracle";
+import { EXIT_CODES } from "../../cli/exit-codes";
 
 const root = join(__dirname, "..", "..");
 
@@ -49,8 +50,8 @@ it("resumes after kill -9 without rerunning finished tasks", async () => {
 
   // Starting again without --resume is refused and loses nothing.
   const refused = start(args);
-  expect(await refused.exit).toBe(1);
-  expect(refused.stderr()).toContain("--resume");
+  expect(await refused.exit).toBe(EXIT_CODES.conflict);
+  expect(refused.stderr()).toContain("Continue it with --resume, or choose another --out folder.");
   expect(lines(results)).toHaveLength(before.length);
 
   const second = start([...args, "--resume"]);
